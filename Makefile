@@ -1,0 +1,70 @@
+# Makefile - build the portal, run a local stack, test, benchmark, fuzz.
+# make run | stop | test | bench | fuzz | unit | clean     (see README.md)
+
+CC      ?= gcc
+BUILD   := build
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Ilib -I/usr/include/postgresql -I/usr/include/json-c -MMD -MP
+LDLIBS  := -lfcgi -lpq -ljson-c -lcrypto -largon2
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRC  := $(wildcard lib/*.c)
+FCGI_SRC := $(wildcard fcgi/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard test/unit/*_test.c)
+UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
+FUZZ_SRC := $(wildcard test/fuzz/*_fuzz.c)
+
+.PHONY: all deps run stop test unit bench fuzz clean
+all: $(BUILD)/portal
+
+deps:
+	@nginx/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/portal: $(FCGI_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests: lib/ sources compiled with ASan + UBSan into each test binary.
+$(BUILD)/unit/%: test/unit/%.c $(LIB_SRC) $(wildcard lib/*.h) test/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Ilib -I/usr/include/postgresql -I/usr/include/json-c \
+		-o $@ $< $(LIB_SRC) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t $(CURDIR)/../shared/mustache-spec || exit 1; done
+
+run: deps all
+	@nginx/stack.sh up
+
+stop:
+	@nginx/stack.sh down
+
+test:
+	@nginx/deps.sh test
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@test/run.sh
+
+bench: deps all
+	@test/bench/run.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@nginx/deps.sh test
+	@mkdir -p $(BUILD)/fuzz
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -I/usr/include/json-c \
+			-o $(BUILD)/fuzz/$$n $$f $(LIB_SRC:%=%) -I/usr/include/postgresql $(LDLIBS) || exit 1; \
+		mkdir -p $(BUILD)/fuzz/$$n.corpus; \
+		$(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 $(BUILD)/fuzz/$$n.corpus || exit 1; \
+	done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d)

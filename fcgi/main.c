@@ -1,0 +1,228 @@
+/* main.c - the FastCGI worker: start-up, the accept loop, and dispatch through the route table. */
+#include <errno.h>
+#include <fcgiapp.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "i18n.h"
+#include "log.h"
+#include "tmpl.h"
+
+struct config cfg;
+struct tmpl_set *templates;
+char asset_version[17] = "0";
+
+/* Served while no portal is readable (database down at start-up): /healthz and error pages. */
+static struct portal fallback_portal = {
+	.name = "Customer portal", .page_title = "Customer portal", .ticket_slug = "tickets",
+	.access_mode = "registration", .permission_mode = "own", .time_zone = "UTC",
+	.session_timeout_minutes = 60,
+};
+
+static long usec_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000000L + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* First 16 hex digits of the stylesheet's SHA-256: the versioned URL of the theme assets. */
+static void compute_asset_version(void)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/static/portal.css", cfg.templates_dir);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char chunk[8192], digest[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	size_t n;
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		EVP_DigestUpdate(md, chunk, n);
+	EVP_DigestFinal_ex(md, digest, &dlen);
+	EVP_MD_CTX_free(md);
+	fclose(f);
+	for (int i = 0; i < 8; i++)
+		snprintf(asset_version + 2 * i, 3, "%02x", digest[i]);
+}
+
+static int startup(void)
+{
+	const char *path = getenv("PORTAL_CONFIG");
+	char err[512];
+	if (!path || !*path)
+		path = "var/portal.json";
+	if (config_load(&cfg, path, err, sizeof err) < 0) {
+		fprintf(stderr, "portal: %s\n", err);
+		return -1;
+	}
+	if (log_open(cfg.log_file, log_level_parse(cfg.log_level)) < 0) {
+		fprintf(stderr, "portal: cannot open log %s: %s\n", cfg.log_file, strerror(errno));
+		return -1;
+	}
+	templates = tmpl_set_new();
+	if (!templates || tmpl_set_load_dir(templates, cfg.templates_dir, err, sizeof err) < 0) {
+		log_msg(LOG_ERROR, "templates: %s", err);
+		return -1;
+	}
+	char i18n_dir[600];
+	snprintf(i18n_dir, sizeof i18n_dir, "%s/i18n", cfg.templates_dir);
+	if (i18n_load(i18n_dir, err, sizeof err) < 0) {
+		log_msg(LOG_ERROR, "%s", err);
+		return -1;
+	}
+	compute_asset_version();
+	for (unsigned i = 0; stmt_tables[i]; i++)
+		db_register(stmt_tables[i]);
+	db_listen(SETTINGS_NOTIFY_CHANNEL);
+	if (db_connect(cfg.database) < 0)
+		log_msg(LOG_WARN, "database not reachable at start-up; will retry per request");
+	else
+		settings_load();
+	log_msg(LOG_INFO, "worker ready (%u routes)", nroutes);
+	return 0;
+}
+
+/* Read exactly CONTENT_LENGTH bytes into the arena. Returns 0, or an HTTP status. */
+static int read_body(FCGX_Request *rq, struct arena *a, const char **body, size_t *len,
+		     char *err, size_t errlen)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", rq->envp);
+	*body = "";
+	*len = 0;
+	if (!cl || !*cl)
+		return 0;
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(cl, &end, 10);
+	if (*end || errno || cl[0] == '-' || cl[0] == '+' || cl[0] == ' ') {
+		snprintf(err, errlen, "malformed CONTENT_LENGTH");
+		return 400;
+	}
+	if (n > (unsigned long long)cfg.max_body_bytes) {
+		snprintf(err, errlen, "body of %llu bytes over the limit", n);
+		return 413;
+	}
+	char *p = arena_alloc(a, (size_t)n + 1);
+	if (!p)
+		return 500;
+	size_t got = 0;
+	while (got < n) {
+		int r = FCGX_GetStr(p + got, (int)(n - got > 65536 ? 65536 : n - got), rq->in);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	*body = p;
+	*len = got; /* a short body is caught by request_parse's CONTENT_LENGTH check */
+	return 0;
+}
+
+static const struct route *find_route(struct ctx *c, char *allow, size_t cap)
+{
+	const struct request *rq = c->req;
+	allow[0] = '\0';
+	for (unsigned i = 0; i < nroutes; i++) {
+		if (!route_match(routes[i].pattern, rq->path, c->portal->ticket_slug, &c->caps))
+			continue;
+		enum http_method m = rq->method == HTTP_HEAD ? HTTP_GET : rq->method;
+		if (routes[i].method == m)
+			return &routes[i];
+		size_t l = strlen(allow);
+		snprintf(allow + l, cap - l, "%s%s", l ? ", " : "",
+			 routes[i].method == HTTP_GET ? "GET, HEAD" : "POST");
+	}
+	return NULL;
+}
+
+static int dispatch(struct ctx *c)
+{
+	char allow[64];
+	const struct route *rt = find_route(c, allow, sizeof allow);
+	if (!rt) {
+		if (!allow[0])
+			return page_error(c, 404);
+		response_header(c->res, "Allow", allow);
+		return page_error(c, 405);
+	}
+	switch (rt->auth) {
+	case AUTH_PUBLIC:
+	case AUTH_LEVEL__MAX:
+		break;
+	}
+	int status = rt->handler(c);
+	if (status >= 400 && c->res->body.len == 0)
+		status = page_error(c, status);
+	return status;
+}
+
+static void handle(FCGX_Request *rq, struct arena *a, struct response *res)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct request req;
+	struct ctx c = {.req = &req, .res = res, .arena = a, .lang = "en"};
+	memset(&req, 0, sizeof req);
+	log_set_request(FCGX_GetParam("REMOTE_ADDR", rq->envp), FCGX_GetParam("REQUEST_ID", rq->envp));
+
+	settings_refresh();
+	const char *body;
+	size_t body_len;
+	char err[128] = "";
+	int status = read_body(rq, a, &body, &body_len, err, sizeof err);
+	if (status == 0)
+		status = request_parse(&req, a, rq->envp, body, body_len, err, sizeof err);
+	c.portal = settings_portal_for_host(req.host ? req.host : "", &c.lang);
+	if (!c.portal)
+		c.portal = &fallback_portal;
+	if (status != 0) {
+		log_msg(LOG_WARN, "refused request: %d %s", status, err);
+		status = page_error(&c, status);
+	} else {
+		status = dispatch(&c);
+	}
+	db_request_end();
+
+	struct buf out = BUF_INIT;
+	response_serialize(res, req.method == HTTP_HEAD, &out);
+	FCGX_PutStr(out.data, (int)out.len, rq->out);
+	buf_free(&out);
+	log_access(FCGX_GetParam("REQUEST_METHOD", rq->envp), req.path ? req.path : "-",
+		   status, usec_since(&t0));
+	log_set_request(NULL, NULL);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (startup() < 0)
+		return 1;
+	if (FCGX_Init() != 0)
+		return 1;
+	FCGX_Request rq;
+	FCGX_InitRequest(&rq, 0, 0);
+	struct arena a;
+	arena_init(&a, 64 * 1024);
+	struct response res;
+	response_init(&res);
+	while (FCGX_Accept_r(&rq) >= 0) {
+		response_reset(&res);
+		handle(&rq, &a, &res);
+		FCGX_Finish_r(&rq);
+		arena_reset(&a);
+	}
+	response_free(&res);
+	arena_free(&a);
+	db_disconnect();
+	settings_free();
+	i18n_free();
+	tmpl_set_free(templates);
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* config.h - the install's JSON configuration (PORTAL_CONFIG): database, paths, limits, secrets. */
+#ifndef PORTAL_CONFIG_H
+#define PORTAL_CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+	char database[512];     /* libpq conninfo */
+	char templates_dir[512];
+	char log_file[512];     /* "-" for stderr */
+	char log_level[16];
+	char files_dir[512];    /* uploaded files */
+	char secret_key[129];   /* hex, signs links and CSRF tokens */
+	int argon2_t_cost;      /* iterations */
+	int argon2_m_cost_kib;
+	int argon2_parallelism;
+	long max_body_bytes;    /* must match nginx client_max_body_size */
+	int session_absolute_hours;
+	int login_max_failures;         /* per account before lockout */
+	int login_lockout_minutes;
+	int login_ip_max_failures;      /* per client address per window */
+	int login_ip_window_minutes;
+	char smtp_url[512];     /* "" = write .eml files to mail_dir */
+	char smtp_user[256];
+	char smtp_password[256];
+	char smtp_from[256];
+	char mail_dir[512];
+};
+
+/* Defaults first, then the file's values on top. Returns 0, or -1 with a reason in err. */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+void config_defaults(struct config *c);
+
+#endif

@@ -1,0 +1,183 @@
+/* settings.c - load portals and domains into a per-worker cache; LISTEN/NOTIFY keeps it fresh. */
+#include "settings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+const struct db_stmt settings_stmts[] = {
+	{"settings_portals",
+	 "SELECT p.id, p.is_default, p.enabled, p.name, p.page_title, p.ticket_slug, p.access_mode,"
+	 " p.permission_mode, p.time_zone, p.session_timeout_minutes, p.show_custom_stages,"
+	 " p.kb_link_enabled, coalesce(p.support_form_id, 0), p.theme::text,"
+	 " coalesce((SELECT json_agg(json_build_object('label', n.label, 'url', n.url)"
+	 "   ORDER BY n.position, n.id) FROM portal_nav_items n WHERE n.portal_id = p.id), '[]')::text"
+	 " FROM portals p ORDER BY p.id",
+	 0},
+	{"settings_domains",
+	 "SELECT lower(host), language, is_primary, portal_id FROM portal_domains"
+	 " ORDER BY portal_id, is_primary DESC, id",
+	 0},
+	{NULL, NULL, 0},
+};
+
+static struct portal *portals;
+static int nportals;
+static struct portal_domain *domains;
+static int ndomains;
+
+static void free_portals(struct portal *p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		json_object_put(p[i].theme);
+		json_object_put(p[i].nav);
+	}
+	free(p);
+}
+
+void settings_free(void)
+{
+	free_portals(portals, nportals);
+	free(domains);
+	portals = NULL;
+	domains = NULL;
+	nportals = ndomains = 0;
+}
+
+static void copy(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static struct json_object *parse_or(const char *text, json_type want)
+{
+	struct json_object *o = json_tokener_parse(text);
+	if (!o || !json_object_is_type(o, want)) {
+		json_object_put(o);
+		o = want == json_type_array ? json_object_new_array() : json_object_new_object();
+	}
+	return o;
+}
+
+static void fill_portal(struct portal *p, PGresult *r, int i)
+{
+	p->id = atol(PQgetvalue(r, i, 0));
+	p->is_default = PQgetvalue(r, i, 1)[0] == 't';
+	p->enabled = PQgetvalue(r, i, 2)[0] == 't';
+	copy(p->name, sizeof p->name, PQgetvalue(r, i, 3));
+	copy(p->page_title, sizeof p->page_title, PQgetvalue(r, i, 4));
+	copy(p->ticket_slug, sizeof p->ticket_slug, PQgetvalue(r, i, 5));
+	copy(p->access_mode, sizeof p->access_mode, PQgetvalue(r, i, 6));
+	copy(p->permission_mode, sizeof p->permission_mode, PQgetvalue(r, i, 7));
+	copy(p->time_zone, sizeof p->time_zone, PQgetvalue(r, i, 8));
+	p->session_timeout_minutes = atoi(PQgetvalue(r, i, 9));
+	p->show_custom_stages = PQgetvalue(r, i, 10)[0] == 't';
+	p->kb_link_enabled = PQgetvalue(r, i, 11)[0] == 't';
+	p->support_form_id = atol(PQgetvalue(r, i, 12));
+	p->theme = parse_or(PQgetvalue(r, i, 13), json_type_object);
+	p->nav = parse_or(PQgetvalue(r, i, 14), json_type_array);
+}
+
+static const struct portal *find_portal(struct portal *ps, int n, long id)
+{
+	for (int i = 0; i < n; i++)
+		if (ps[i].id == id)
+			return &ps[i];
+	return NULL;
+}
+
+int settings_load(void)
+{
+	PGresult *rp = db_exec("settings_portals", 0, NULL);
+	if (!rp)
+		return -1;
+	PGresult *rd = db_exec("settings_domains", 0, NULL);
+	if (!rd) {
+		PQclear(rp);
+		return -1;
+	}
+	int np = PQntuples(rp), nd = PQntuples(rd);
+	struct portal *ps = calloc((size_t)np + 1, sizeof *ps);
+	struct portal_domain *ds = calloc((size_t)nd + 1, sizeof *ds);
+	if (!ps || !ds) {
+		free(ps);
+		free(ds);
+		PQclear(rp);
+		PQclear(rd);
+		return -1;
+	}
+	for (int i = 0; i < np; i++)
+		fill_portal(&ps[i], rp, i);
+	int k = 0;
+	for (int i = 0; i < nd; i++) {
+		const struct portal *p = find_portal(ps, np, atol(PQgetvalue(rd, i, 3)));
+		if (!p)
+			continue;
+		copy(ds[k].host, sizeof ds[k].host, PQgetvalue(rd, i, 0));
+		copy(ds[k].lang, sizeof ds[k].lang, PQgetvalue(rd, i, 1));
+		ds[k].is_primary = PQgetvalue(rd, i, 2)[0] == 't';
+		ds[k].portal = p;
+		k++;
+	}
+	PQclear(rp);
+	PQclear(rd);
+	settings_free();
+	portals = ps;
+	nportals = np;
+	domains = ds;
+	ndomains = k;
+	log_msg(LOG_DEBUG, "settings: %d portals, %d domains loaded", np, k);
+	return 0;
+}
+
+void settings_refresh(void)
+{
+	if (db_poll_notify() || !portals)
+		settings_load();
+}
+
+static const struct portal_domain *primary_domain(const struct portal *p)
+{
+	const struct portal_domain *any = NULL;
+	for (int i = 0; i < ndomains; i++) {
+		if (domains[i].portal != p)
+			continue;
+		if (domains[i].is_primary)
+			return &domains[i];
+		if (!any)
+			any = &domains[i];
+	}
+	return any;
+}
+
+const struct portal *settings_portal_for_host(const char *host, const char **lang)
+{
+	*lang = "en";
+	for (int i = 0; host && *host && i < ndomains; i++) {
+		if (strcasecmp(domains[i].host, host) == 0) {
+			*lang = domains[i].lang;
+			return domains[i].portal;
+		}
+	}
+	const struct portal *def = NULL;
+	for (int i = 0; i < nportals && !def; i++)
+		if (portals[i].is_default)
+			def = &portals[i];
+	if (!def && nportals > 0)
+		def = &portals[0];
+	if (def) {
+		const struct portal_domain *d = primary_domain(def);
+		if (d)
+			*lang = d->lang;
+	}
+	return def;
+}
+
+const char *settings_primary_host(const struct portal *p)
+{
+	const struct portal_domain *d = p ? primary_domain(p) : NULL;
+	return d ? d->host : "";
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# stack.sh - bring one local stack up or down: PostgreSQL, migrations, demo data, workers, nginx.
+#   nginx/stack.sh up|down|status     (PORTAL_VAR, PORTAL_HTTP_PORT, PORTAL_WORKERS, PORTAL_CONFIG)
+# Everything runtime lives in PORTAL_VAR; pid files there say exactly what this stack started.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VAR=${PORTAL_VAR:-$ROOT/var}
+mkdir -p "$VAR"
+VAR=$(cd "$VAR" && pwd)
+PORT=${PORTAL_HTTP_PORT:-8080}
+WORKERS=${PORTAL_WORKERS:-2}
+CONFIG=${PORTAL_CONFIG:-$VAR/portal.json}
+PGBIN=/usr/lib/postgresql/15/bin
+PGDATA=$VAR/pg/data
+PGSOCK=$VAR/pg
+DEMO=${PORTAL_DEMO:-1}
+export PORTAL_CONFIG=$CONFIG
+
+if [ "$(id -u)" = 0 ]; then
+	AS_ROOT=1 PGUSER_OS=postgres WEBUSER=www-data
+else
+	AS_ROOT=0 PGUSER_OS=$(id -un) WEBUSER=$(id -un)
+fi
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
+as_pg() { if [ $AS_ROOT = 1 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
+psql_portal() { psql -X -q -h "$PGSOCK" -U portal -d portal -v ON_ERROR_STOP=1 "$@"; }
+
+check_paths() {
+	[ $AS_ROOT = 1 ] || return 0
+	# postgres and the web user must reach their files: every parent folder needs o+x.
+	for u in postgres www-data; do
+		runuser -u $u -- test -x "$VAR" ||
+			die "user $u cannot reach $VAR; put PORTAL_VAR (and the checkout) under a world-traversable folder such as /srv or /tmp"
+	done
+	runuser -u www-data -- test -r "$ROOT/templates/layout.mustache" ||
+		die "user www-data cannot read $ROOT/templates; clone the project under a world-readable folder"
+}
+
+write_config() {
+	[ -f "$CONFIG" ] && return 0
+	local secret
+	secret=$(openssl rand -hex 32)
+	umask 077
+	cat >"$CONFIG" <<JSON
+{
+  "database": "host=$PGSOCK dbname=portal user=portal",
+  "templates_dir": "$ROOT/templates",
+  "log_file": "$VAR/log/portal.log",
+  "log_level": "info",
+  "files_dir": "$VAR/files",
+  "mail_dir": "$VAR/mail",
+  "secret_key": "$secret",
+  "argon2": { "t_cost": 2, "m_cost_kib": 19456, "parallelism": 1 },
+  "limits": {
+    "max_body_mb": 25,
+    "session_absolute_hours": 336,
+    "login_max_failures": 10,
+    "login_lockout_minutes": 15,
+    "login_ip_max_failures": 30,
+    "login_ip_window_minutes": 10
+  },
+  "smtp": { "url": "", "user": "", "password": "", "from": "Acme Support <support@example.com>" }
+}
+JSON
+	umask 022
+	[ $AS_ROOT = 1 ] && chgrp www-data "$CONFIG" && chmod 0640 "$CONFIG"
+	say "wrote $CONFIG (with a new secret key)"
+}
+
+pg_start() {
+	as_pg $PGBIN/pg_ctl -D "$PGDATA" status >/dev/null 2>&1 && return 0
+	as_pg $PGBIN/pg_ctl -D "$PGDATA" -w -t 60 -l "$VAR/pg/postgresql.log" \
+		-o "-c listen_addresses='' -c unix_socket_directories='$PGSOCK' -c unix_socket_permissions=0777 -c shared_buffers=256MB" \
+		start >/dev/null || die "PostgreSQL did not start, see $VAR/pg/postgresql.log"
+}
+
+pg_stop() {
+	[ -f "$PGDATA/postmaster.pid" ] || return 0
+	as_pg $PGBIN/pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+start_pg() {
+	mkdir -p "$VAR/pg"
+	[ $AS_ROOT = 1 ] && chown postgres "$VAR/pg"
+	local fresh=0
+	if [ ! -f "$PGDATA/PG_VERSION" ]; then
+		as_pg $PGBIN/initdb -D "$PGDATA" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$VAR/log/initdb.log" 2>&1 ||
+			die "initdb failed, see $VAR/log/initdb.log"
+		fresh=1
+	fi
+	pg_start
+	if [ $fresh = 1 ]; then
+		psql -X -q -h "$PGSOCK" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+			-c "CREATE ROLE portal LOGIN" -c "CREATE DATABASE portal OWNER portal" >/dev/null
+	fi
+}
+
+migrate() {
+	local fresh_db
+	fresh_db=$(psql_portal -tAc "SELECT to_regclass('schema_migrations') IS NULL")
+	"$ROOT/nginx/migrate.sh" "host=$PGSOCK dbname=portal user=portal"
+	if [ "$fresh_db" = t ] && [ "$DEMO" = 1 ]; then
+		psql_portal --single-transaction -f "$ROOT/sql/demo.sql" >/dev/null
+		say "loaded demo data"
+	fi
+}
+
+start_workers() {
+	alive "$VAR/run/workers.pid" && return 0
+	rm -f "$VAR/run/portal.sock"
+	local own=()
+	[ $AS_ROOT = 1 ] && own=(-U www-data -G www-data -u www-data -g www-data)
+	spawn-fcgi -s "$VAR/run/portal.sock" -M 0660 "${own[@]}" -P "$VAR/run/workers.pid" -- \
+		/usr/bin/multiwatch -f "$WORKERS" -- "$ROOT/build/portal" >>"$VAR/log/spawn.log" 2>&1 ||
+		die "spawn-fcgi failed, see $VAR/log/spawn.log"
+}
+
+start_nginx() {
+	alive "$VAR/run/nginx.pid" && return 0
+	mkdir -p "$VAR/nginx"
+	local user_line="" max_mb
+	[ $AS_ROOT = 1 ] && user_line="user www-data www-data;"
+	max_mb=$(sed -n 's/.*"max_body_mb": *\([0-9]*\).*/\1/p' "$CONFIG" | head -n1)
+	sed -e "s|@VAR@|$VAR|g" -e "s|@PORT@|$PORT|g" -e "s|@TEMPLATES@|$ROOT/templates|g" \
+		-e "s|@USER_LINE@|$user_line|" -e "s|@MAX_BODY_MB@|${max_mb:-25}|" \
+		"$ROOT/nginx/portal.conf.in" >"$VAR/nginx/nginx.conf"
+	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -t -q ||
+		die "nginx config test failed"
+	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" ||
+		die "nginx did not start (is port $PORT in use?), see $VAR/log/nginx-error.log"
+}
+
+wait_healthy() {
+	for _ in $(seq 1 100); do
+		curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "the portal does not answer on http://127.0.0.1:$PORT/healthz; see $VAR/log/"
+}
+
+up() {
+	[ -x "$ROOT/build/portal" ] || die "build/portal is missing; run make first"
+	if alive "$VAR/run/nginx.pid" && alive "$VAR/run/workers.pid" &&
+		as_pg $PGBIN/pg_ctl -D "$PGDATA" status >/dev/null 2>&1; then
+		say "the stack in $VAR is already up: http://127.0.0.1:$PORT/"
+		return 0
+	fi
+	mkdir -p "$VAR/run" "$VAR/log" "$VAR/files" "$VAR/mail"
+	check_paths
+	if [ $AS_ROOT = 1 ]; then
+		chown www-data "$VAR/files" "$VAR/mail"
+		touch "$VAR/log/portal.log" && chown www-data "$VAR/log/portal.log"
+	fi
+	write_config
+	start_pg
+	migrate
+	start_workers
+	start_nginx
+	wait_healthy
+	cat <<TXT
+
+Customer portal is up.
+  Portal:  http://127.0.0.1:$PORT/login
+  Admin:   http://127.0.0.1:$PORT/admin/login
+  Logins (password demo-Portal-2026):
+    customers  ada@example.com, grace@example.com (Northwind), linus@example.org (Initech)
+    staff      admin@example.com (admin), agent@example.com (agent)
+  Logs:    $VAR/log/   Mail: $VAR/mail/   Stop: make stop
+TXT
+}
+
+down() {
+	if alive "$VAR/run/nginx.pid"; then
+		kill "$(cat "$VAR/run/nginx.pid")" 2>/dev/null || true
+	fi
+	if alive "$VAR/run/workers.pid"; then
+		kill "$(cat "$VAR/run/workers.pid")" 2>/dev/null || true
+	fi
+	for _ in $(seq 1 50); do
+		alive "$VAR/run/nginx.pid" || alive "$VAR/run/workers.pid" || break
+		sleep 0.1
+	done
+	rm -f "$VAR/run/workers.pid" "$VAR/run/portal.sock"
+	pg_stop
+	say "stopped the stack in $VAR"
+}
+
+status() {
+	alive "$VAR/run/nginx.pid" && say "nginx: up (port $PORT)" || say "nginx: down"
+	alive "$VAR/run/workers.pid" && say "workers: up" || say "workers: down"
+	as_pg $PGBIN/pg_ctl -D "$PGDATA" status >/dev/null 2>&1 && say "postgresql: up" || say "postgresql: down"
+}
+
+case "${1:-}" in
+up) up ;;
+down) down ;;
+status) status ;;
+pg-restart) pg_stop; pg_start ;;
+pg-stop) pg_stop ;;
+pg-start) pg_start ;;
+*) die "usage: stack.sh up|down|status" ;;
+esac

@@ -6,11 +6,11 @@ BUILD   := build
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Ilib -I/usr/include/postgresql -I/usr/include/json-c -MMD -MP
-LDLIBS  := -lfcgi -lpq -ljson-c -lcrypto -largon2
+LDLIBS  := -lfcgi -lpq -ljson-c -lcrypto -largon2 -lcurl
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC  := $(wildcard lib/*.c)
-FCGI_SRC := $(wildcard fcgi/*.c)
+FCGI_SRC := $(filter-out fcgi/mailer.c,$(wildcard fcgi/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard test/unit/*_test.c)
@@ -18,7 +18,7 @@ UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
 FUZZ_SRC := $(wildcard test/fuzz/*_fuzz.c)
 
 .PHONY: all deps run stop test unit bench fuzz clean
-all: $(BUILD)/portal
+all: $(BUILD)/portal $(BUILD)/mailer
 
 deps:
 	@nginx/deps.sh
@@ -28,6 +28,9 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/portal: $(FCGI_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/mailer: $(BUILD)/fcgi/mailer.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests: lib/ sources compiled with ASan + UBSan into each test binary.
@@ -67,4 +70,4 @@ fuzz:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(BUILD)/fcgi/mailer.d

@@ -7,13 +7,25 @@
 #include "arena.h"
 #include "config.h"
 #include "db.h"
+#include "form.h"
 #include "request.h"
 #include "response.h"
 #include "route.h"
+#include "session.h"
 #include "settings.h"
 
 /* Who may enter a route; checked once in dispatch before any handler runs (closed unless opened). */
-enum auth_level { AUTH_PUBLIC, AUTH_LEVEL__MAX };
+enum auth_level {
+	AUTH_MEMBER,  /* a logged-in customer allowed into this portal (the default: value 0) */
+	AUTH_PUBLIC,  /* anyone, while the portal is switched on */
+	AUTH_ALWAYS,  /* anyone, even with the portal switched off (health, access denied) */
+	AUTH_LEVEL__MAX
+};
+
+/* Route flags. Every POST is checked for a CSRF token unless marked. */
+#define ROUTE_NO_CSRF 0x1
+
+#define PRE_COOKIE "portal_pre" /* pre-session cookie that CSRF tokens of login forms bind to */
 
 struct ctx {
 	struct request *req;
@@ -22,6 +34,8 @@ struct ctx {
 	const struct portal *portal; /* never NULL inside a handler */
 	const char *lang;
 	struct route_caps caps;
+	struct session sess;   /* sess.found when a customer is logged in */
+	const char *csrf;      /* the token forms of this page carry */
 };
 
 /* A handler fills ctx->res (status, headers, body) and returns the status. A status >= 400
@@ -33,6 +47,7 @@ struct route {
 	const char *pattern;     /* see lib/route.h */
 	handler_fn handler;
 	enum auth_level auth;
+	unsigned flags;
 };
 
 extern const struct route routes[];
@@ -45,17 +60,51 @@ extern struct tmpl_set *templates;
 extern char asset_version[17];
 
 /* Chrome (fcgi/layout.c). */
-struct json_object *page_new(struct ctx *c, const char *title_key); /* base context: t, lang, portal, nav, assets */
+struct json_object *page_new(struct ctx *c, const char *title_key); /* base context: t, lang, portal, nav, csrf, user */
 int page_render(struct ctx *c, int status, const char *tmpl, struct json_object *page); /* consumes page */
 int page_error(struct ctx *c, int status);
 int page_redirect(struct ctx *c, int status, const char *location);
 void page_security_headers(struct ctx *c);
+/* A same-site path from a "next" field or NULL: starts with one '/', no "//" or backslash. */
+const char *safe_next(const char *next);
+/* Absolute URL on the portal's own domain for links in emails: the request's Host when it is
+ * one of the portal's domains (with its port), else the portal's primary domain. */
+const char *portal_base_url(struct ctx *c);
+void set_cookie(struct ctx *c, const char *name, const char *value, long max_age);
+void audit(struct ctx *c, const char *actor_kind, long actor_id, const char *action, const char *detail_json);
 
-/* Handlers, one file each. */
+/* Outbox (fcgi/outbox.c): render email/<name> in lang with data and queue it, inside the
+ * caller's transaction. Returns 0 or -1. */
+int outbox_queue(const char *lang, const char *to, const char *name, struct json_object *data);
+
+/* Handlers, one file per page group. */
 int healthz(struct ctx *c);
-int login_page(struct ctx *c);
 int home(struct ctx *c);
+int login_page(struct ctx *c);
+int login_submit(struct ctx *c);
+int logout_page(struct ctx *c);
+int logout_submit(struct ctx *c);
+int login_link_page(struct ctx *c);
+int login_link_submit(struct ctx *c);
+int login_link_open(struct ctx *c);
+int login_link_use(struct ctx *c);
+int register_page(struct ctx *c);
+int register_submit(struct ctx *c);
+int verify_page(struct ctx *c);
+int reset_request_page(struct ctx *c);
+int reset_request_submit(struct ctx *c);
+int reset_page(struct ctx *c);
+int reset_submit(struct ctx *c);
+int access_denied_page(struct ctx *c);
+int tickets_page(struct ctx *c);
 
-extern const struct db_stmt healthz_stmts[];
+extern const struct db_stmt healthz_stmts[], login_stmts[], register_stmts[], reset_stmts[],
+	outbox_stmts[], layout_stmts[], member_token_stmts[];
+
+/* Member tokens (fcgi/member_token.c): single-use links by email. */
+int member_token_issue(long member_id, const char *purpose, const char *ttl, char *token_out, size_t cap);
+/* Consume (or just check, when consume is 0) a token of one of the purposes ("reset,invite").
+ * Returns the member id, 0 when invalid, used or expired, -1 on a database error. */
+long member_token_take(const char *token, const char *purposes, int consume);
 
 #endif

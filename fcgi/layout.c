@@ -1,15 +1,25 @@
-/* layout.c - shared chrome: the base template context, rendering, error pages, redirects. */
+/* layout.c - shared chrome: the base template context, rendering, error pages, redirects, cookies. */
 #include "app.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "cookie.h"
 #include "i18n.h"
 #include "log.h"
 #include "tmpl.h"
+#include "token.h"
 
 #define CSP "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self';" \
 	    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+const struct db_stmt layout_stmts[] = {
+	{"audit_insert",
+	 "INSERT INTO audit_log (actor_kind, actor_id, portal_id, action, detail, ip)"
+	 " VALUES ($1, $2, $3, $4, coalesce($5, '{}')::jsonb, $6::inet)",
+	 6},
+	{NULL, NULL, 0},
+};
 
 void page_security_headers(struct ctx *c)
 {
@@ -18,6 +28,40 @@ void page_security_headers(struct ctx *c)
 	response_header(c->res, "Referrer-Policy", "same-origin");
 	response_header(c->res, "X-Frame-Options", "DENY");
 	response_header(c->res, "Cache-Control", "no-store");
+}
+
+void set_cookie(struct ctx *c, const char *name, const char *value, long max_age)
+{
+	struct buf b = BUF_INIT;
+	if (cookie_set(&b, name, value, max_age, "/", c->req->https, 1, "Lax") == 0 && b.data)
+		response_header(c->res, "Set-Cookie", b.data);
+	buf_free(&b);
+}
+
+/* The CSRF token forms on this page carry: bound to the session, or before login to a
+ * pre-session cookie set here when missing. */
+static const char *page_csrf(struct ctx *c)
+{
+	if (c->csrf)
+		return c->csrf;
+	char *tok = arena_alloc(c->arena, 65);
+	if (!tok)
+		return "";
+	if (c->sess.found) {
+		csrf_token(cfg.secret_key, c->sess.csrf_secret, tok);
+	} else {
+		const char *pre = request_cookie(c->req, PRE_COOKIE);
+		char fresh[64];
+		if (!pre || !token_well_formed(pre)) {
+			if (token_new(fresh, sizeof fresh) < 0)
+				return "";
+			set_cookie(c, PRE_COOKIE, fresh, -1);
+			pre = fresh;
+		}
+		csrf_token(cfg.secret_key, pre, tok);
+	}
+	c->csrf = tok;
+	return tok;
 }
 
 struct json_object *page_new(struct ctx *c, const char *title_key)
@@ -29,12 +73,20 @@ struct json_object *page_new(struct ctx *c, const char *title_key)
 	json_object_object_add(page, "asset_version", json_object_new_string(asset_version));
 	const char *title = title_key ? i18n_get(c->lang, title_key) : "";
 	json_object_object_add(page, "title", json_object_new_string(title));
+	json_object_object_add(page, "csrf", json_object_new_string(page_csrf(c)));
 	struct json_object *portal = json_object_new_object();
 	json_object_object_add(portal, "name", json_object_new_string(c->portal->name));
 	json_object_object_add(portal, "page_title", json_object_new_string(c->portal->page_title));
 	json_object_object_add(portal, "theme", json_object_get(c->portal->theme));
 	json_object_object_add(portal, "nav", json_object_get(c->portal->nav));
+	json_object_object_add(portal, "slug", json_object_new_string(c->portal->ticket_slug));
 	json_object_object_add(page, "portal", portal);
+	if (c->sess.found) {
+		struct json_object *user = json_object_new_object();
+		json_object_object_add(user, "email", json_object_new_string(c->sess.email));
+		json_object_object_add(user, "name", json_object_new_string(c->sess.name[0] ? c->sess.name : c->sess.email));
+		json_object_object_add(page, "user", user);
+	}
 	return page;
 }
 
@@ -78,4 +130,34 @@ int page_redirect(struct ctx *c, int status, const char *location)
 	response_redirect(c->res, status, location);
 	response_header(c->res, "Cache-Control", "no-store");
 	return status;
+}
+
+const char *safe_next(const char *next)
+{
+	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\')
+		return NULL;
+	if (strchr(next, '\\') || strlen(next) > 1024)
+		return NULL;
+	return next;
+}
+
+const char *portal_base_url(struct ctx *c)
+{
+	const char *scheme = c->req->https ? "https" : "http";
+	const char *raw = request_param(c->req, "HTTP_HOST");
+	if (c->req->host && settings_host_matches(c->portal, c->req->host) && raw)
+		return arena_printf(c->arena, "%s://%s", scheme, raw); /* validated by the parser */
+	const char *primary = settings_primary_host(c->portal);
+	return arena_printf(c->arena, "%s://%s", scheme, primary[0] ? primary : "localhost");
+}
+
+void audit(struct ctx *c, const char *actor_kind, long actor_id, const char *action, const char *detail_json)
+{
+	char aid[24], pid[24];
+	snprintf(aid, sizeof aid, "%ld", actor_id);
+	snprintf(pid, sizeof pid, "%ld", c->portal->id);
+	const char *ip = c->req->remote_addr && c->req->remote_addr[0] ? c->req->remote_addr : NULL;
+	const char *p[6] = {actor_kind, actor_id ? aid : NULL, c->portal->id ? pid : NULL, action,
+			    detail_json, ip};
+	PQclear(db_exec("audit_insert", 6, p));
 }

@@ -1,20 +1,334 @@
-/* login.c - the customer login page. */
+/* login.c - customer login with password, logout, and passwordless login links. */
 #include "app.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-int login_page(struct ctx *c)
+#include "i18n.h"
+#include "log.h"
+#include "password.h"
+
+const struct db_stmt login_stmts[] = {
+	{"login_find",
+	 "SELECT m.id, coalesce(m.password_hash, ''), m.verified_at IS NOT NULL,"
+	 " coalesce(m.locked_until > now(), false), portal_contact_allowed(m.portal_id, m.contact_id)"
+	 " FROM members m JOIN contacts c ON c.id = m.contact_id"
+	 " WHERE m.portal_id = $1 AND lower(c.email) = lower($2)",
+	 2},
+	{"login_ip_failures",
+	 "SELECT count(*) FROM login_failures WHERE ip = $1::inet"
+	 " AND at > now() - make_interval(mins => $2::int)",
+	 2},
+	{"login_ip_fail",
+	 "WITH old AS (DELETE FROM login_failures WHERE ip = $1::inet"
+	 " AND at < now() - make_interval(mins => $2::int))"
+	 " INSERT INTO login_failures (ip) VALUES ($1::inet)",
+	 2},
+	{"login_fail",
+	 "UPDATE members SET"
+	 " locked_until = CASE WHEN failed_logins + 1 >= $2::int"
+	 "   THEN now() + make_interval(mins => $3::int) ELSE locked_until END,"
+	 " failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END"
+	 " WHERE id = $1",
+	 3},
+	{"login_ok",
+	 "UPDATE members SET failed_logins = 0, locked_until = NULL,"
+	 " password_hash = coalesce($2, password_hash) WHERE id = $1",
+	 2},
+	{"login_verified", "UPDATE members SET verified_at = coalesce(verified_at, now()) WHERE id = $1", 1},
+	{"login_member_email",
+	 "SELECT c.email FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.id = $1", 1},
+	{NULL, NULL, 0},
+};
+
+struct member_row {
+	long id;
+	char hash[256];
+	int verified, locked, allowed;
+};
+
+static int find_member(struct ctx *c, const char *email, struct member_row *m)
+{
+	char pid[24];
+	snprintf(pid, sizeof pid, "%ld", c->portal->id);
+	const char *p[2] = {pid, email};
+	PGresult *r = db_exec("login_find", 2, p);
+	if (!r)
+		return -1;
+	int found = PQntuples(r) == 1;
+	if (found) {
+		m->id = atol(PQgetvalue(r, 0, 0));
+		snprintf(m->hash, sizeof m->hash, "%s", PQgetvalue(r, 0, 1));
+		m->verified = PQgetvalue(r, 0, 2)[0] == 't';
+		m->locked = PQgetvalue(r, 0, 3)[0] == 't';
+		m->allowed = PQgetvalue(r, 0, 4)[0] == 't';
+	}
+	PQclear(r);
+	return found;
+}
+
+static int render_login(struct ctx *c, int status, struct form *f, const char *error, const char *notice)
 {
 	struct json_object *page = page_new(c, "login_title");
 	json_object_object_add(page, "registration_open",
-				json_object_new_boolean(strcmp(c->portal->access_mode, "registration") == 0));
-	const char *next = request_query(c->req, "next");
-	if (next && next[0] == '/' && next[1] != '/' && next[1] != '\\')
+			       json_object_new_boolean(strcmp(c->portal->access_mode, "registration") == 0));
+	const char *next = safe_next(request_form(c->req, "next"));
+	if (!next)
+		next = safe_next(request_query(c->req, "next"));
+	if (next)
 		json_object_object_add(page, "next", json_object_new_string(next));
-	return page_render(c, 200, "portal/login", page);
+	if (error)
+		json_object_object_add(page, "error", json_object_new_string(i18n_get(c->lang, error)));
+	if (notice)
+		json_object_object_add(page, "notice", json_object_new_string(i18n_get(c->lang, notice)));
+	if (f)
+		form_to_page(f, page);
+	return page_render(c, status, "portal/login", page);
 }
 
-int home(struct ctx *c)
+int login_page(struct ctx *c)
 {
-	return page_redirect(c, 303, "/login");
+	if (c->sess.found)
+		return page_redirect(c, 303, arena_printf(c->arena, "/%s", c->portal->ticket_slug));
+	static const struct {
+		const char *param, *key;
+	} notices[] = {
+		{"verified", "notice_verified"},   {"reset", "notice_password_set"},
+		{"logged_out", "notice_logged_out"}, {"idle", "notice_idle_logout"},
+	};
+	const char *notice = NULL;
+	for (size_t i = 0; i < sizeof notices / sizeof notices[0]; i++)
+		if (request_query(c->req, notices[i].param))
+			notice = notices[i].key;
+	return render_login(c, 200, NULL, NULL, notice);
+}
+
+/* Per client address: at most login_ip_max_failures failures in the window, then 429. */
+static int ip_limited(struct ctx *c)
+{
+	char win[16], n[24];
+	snprintf(win, sizeof win, "%d", cfg.login_ip_window_minutes);
+	const char *p[2] = {c->req->remote_addr, win};
+	if (!c->req->remote_addr[0] || db_exec_value("login_ip_failures", 2, p, n, sizeof n) != 1)
+		return 0;
+	return atol(n) >= cfg.login_ip_max_failures;
+}
+
+static void ip_failed(struct ctx *c)
+{
+	char win[16];
+	snprintf(win, sizeof win, "%d", cfg.login_ip_window_minutes);
+	const char *p[2] = {c->req->remote_addr, win};
+	if (c->req->remote_addr[0])
+		PQclear(db_exec("login_ip_fail", 2, p));
+}
+
+static void member_failed(long member_id)
+{
+	char mid[24], max[16], mins[16];
+	snprintf(mid, sizeof mid, "%ld", member_id);
+	snprintf(max, sizeof max, "%d", cfg.login_max_failures);
+	snprintf(mins, sizeof mins, "%d", cfg.login_lockout_minutes);
+	const char *p[3] = {mid, max, mins};
+	PQclear(db_exec("login_fail", 3, p));
+}
+
+/* New session, cookie, audit row; then 303 to where the customer was going. */
+static int start_session(struct ctx *c, long member_id, const char *how)
+{
+	char token[64];
+	if (session_create(member_id, c->portal->id, cfg.session_absolute_hours, token, sizeof token) < 0)
+		return 500;
+	const char *old = request_cookie(c->req, SESSION_COOKIE);
+	if (c->sess.found && old)
+		session_destroy(c->sess.token_hash); /* a login always replaces the old session */
+	set_cookie(c, SESSION_COOKIE, token, -1);
+	audit(c, "member", member_id, "login", arena_printf(c->arena, "{\"method\": \"%s\"}", how));
+	const char *next = safe_next(request_form(c->req, "next"));
+	return page_redirect(c, 303, next ? next : arena_printf(c->arena, "/%s", c->portal->ticket_slug));
+}
+
+static int resend_verification(struct ctx *c, long member_id, const char *email)
+{
+	char token[64];
+	if (db_begin() < 0 || member_token_issue(member_id, "verify", "7 days", token, sizeof token) < 0)
+		return -1;
+	struct json_object *data = json_object_new_object();
+	json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
+	json_object_object_add(data, "link", json_object_new_string(
+		arena_printf(c->arena, "%s/verify?token=%s", portal_base_url(c), token)));
+	int rc = outbox_queue(c->lang, email, "verify", data);
+	json_object_put(data);
+	return rc < 0 ? -1 : db_commit();
+}
+
+int login_submit(struct ctx *c)
+{
+	struct form f;
+	form_init(&f, c->lang);
+	if (ip_limited(c)) {
+		char ra[16];
+		snprintf(ra, sizeof ra, "%d", cfg.login_ip_window_minutes * 60);
+		response_header(c->res, "Retry-After", ra);
+		audit(c, "anonymous", 0, "login_rate_limited", NULL);
+		return render_login(c, 429, &f, "login_error_rate", NULL);
+	}
+	const char *email = form_email(&f, c->req, "email");
+	const char *password = request_form(c->req, "password");
+	if (!password || !*password)
+		form_error(&f, "password", "err_required");
+	if (!email || !password || !*password)
+		return render_login(c, 422, &f, "login_error_fields", NULL);
+
+	struct member_row m = {0};
+	int found = find_member(c, email, &m);
+	if (found < 0) {
+		form_free(&f);
+		return 500;
+	}
+	int ok;
+	if (found && m.hash[0]) {
+		ok = password_verify(m.hash, password) == 1;
+	} else {
+		password_dummy_verify(password, cfg.argon2_t_cost, cfg.argon2_m_cost_kib, cfg.argon2_parallelism);
+		ok = 0;
+	}
+	if (!ok || m.locked) {
+		ip_failed(c);
+		if (found && !m.locked)
+			member_failed(m.id);
+		audit(c, "anonymous", found ? m.id : 0, m.locked ? "login_locked" : "login_failed", NULL);
+		return render_login(c, 401, &f, "login_error_credentials", NULL);
+	}
+	char rehash[256];
+	const char *newhash = NULL;
+	if (password_needs_rehash(m.hash, cfg.argon2_t_cost, cfg.argon2_m_cost_kib, cfg.argon2_parallelism) == 1 &&
+	    password_hash(password, cfg.argon2_t_cost, cfg.argon2_m_cost_kib, cfg.argon2_parallelism, rehash,
+			  sizeof rehash) == 0)
+		newhash = rehash;
+	char mid[24];
+	snprintf(mid, sizeof mid, "%ld", m.id);
+	const char *p[2] = {mid, newhash};
+	PQclear(db_exec("login_ok", 2, p));
+	if (!m.verified) {
+		if (resend_verification(c, m.id, email) < 0) {
+			form_free(&f);
+			return 500;
+		}
+		return render_login(c, 403, &f, "login_error_unverified", NULL);
+	}
+	form_free(&f);
+	if (!m.allowed) {
+		audit(c, "member", m.id, "login_denied", NULL);
+		return page_redirect(c, 303, "/access-denied");
+	}
+	return start_session(c, m.id, "password");
+}
+
+int logout_page(struct ctx *c)
+{
+	struct json_object *page = page_new(c, "logout_title");
+	json_object_object_add(page, "logged_in", json_object_new_boolean(c->sess.found));
+	return page_render(c, 200, "portal/logout", page);
+}
+
+int logout_submit(struct ctx *c)
+{
+	if (c->sess.found) {
+		session_destroy(c->sess.token_hash);
+		audit(c, "member", c->sess.member_id, "logout", NULL);
+	}
+	set_cookie(c, SESSION_COOKIE, "", 0);
+	return page_redirect(c, 303, "/login?logged_out=1");
+}
+
+/* --- passwordless login: "email me a login link" --- */
+
+static int render_link_form(struct ctx *c, int status, struct form *f, int sent)
+{
+	struct json_object *page = page_new(c, "login_link_title");
+	json_object_object_add(page, "sent", json_object_new_boolean(sent));
+	if (f)
+		form_to_page(f, page);
+	return page_render(c, status, "portal/login_link", page);
+}
+
+int login_link_page(struct ctx *c)
+{
+	return render_link_form(c, 200, NULL, 0);
+}
+
+int login_link_submit(struct ctx *c)
+{
+	struct form f;
+	form_init(&f, c->lang);
+	const char *email = form_email(&f, c->req, "email");
+	if (!email)
+		return render_link_form(c, 422, &f, 0);
+	struct member_row m = {0};
+	int found = find_member(c, email, &m);
+	if (found < 0) {
+		form_free(&f);
+		return 500;
+	}
+	if (found && m.allowed) {
+		char token[64];
+		if (db_begin() < 0 || member_token_issue(m.id, "login", "15 minutes", token, sizeof token) < 0) {
+			form_free(&f);
+			return 500;
+		}
+		struct json_object *data = json_object_new_object();
+		json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
+		json_object_object_add(data, "link", json_object_new_string(
+			arena_printf(c->arena, "%s/login/link/%s", portal_base_url(c), token)));
+		int rc = outbox_queue(c->lang, email, "login_link", data);
+		json_object_put(data);
+		if (rc < 0 || db_commit() < 0) {
+			form_free(&f);
+			return 500;
+		}
+	}
+	/* the same answer whether or not the address has an account */
+	return render_link_form(c, 200, &f, 1);
+}
+
+/* GET shows a button only: mail scanners that open links must not use up the login. */
+int login_link_open(struct ctx *c)
+{
+	long mid = member_token_take(c->caps.v[0], "login", 0);
+	if (mid < 0)
+		return 500;
+	struct json_object *page = page_new(c, "login_link_title");
+	json_object_object_add(page, "valid", json_object_new_boolean(mid > 0));
+	json_object_object_add(page, "token", json_object_new_string(c->caps.v[0]));
+	return page_render(c, mid > 0 ? 200 : 400, "portal/login_link_use", page);
+}
+
+int login_link_use(struct ctx *c)
+{
+	if (db_begin() < 0)
+		return 500;
+	long mid = member_token_take(c->caps.v[0], "login", 1);
+	char ids[24];
+	snprintf(ids, sizeof ids, "%ld", mid);
+	const char *p[1] = {ids};
+	if (mid > 0)
+		PQclear(db_exec("login_verified", 1, p));
+	if (mid < 0 || db_commit() < 0)
+		return 500;
+	if (mid == 0) {
+		struct json_object *page = page_new(c, "login_link_title");
+		json_object_object_add(page, "valid", json_object_new_boolean(0));
+		return page_render(c, 400, "portal/login_link_use", page);
+	}
+	char email[256];
+	if (db_exec_value("login_member_email", 1, p, email, sizeof email) != 1)
+		return 500;
+	struct member_row m = {0};
+	if (find_member(c, email, &m) != 1)
+		return 500;
+	if (!m.allowed)
+		return page_redirect(c, 303, "/access-denied");
+	return start_session(c, mid, "link");
 }

@@ -12,6 +12,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "tmpl.h"
+#include "token.h"
 
 struct config cfg;
 struct tmpl_set *templates;
@@ -142,6 +143,44 @@ static const struct route *find_route(struct ctx *c, char *allow, size_t cap)
 	return NULL;
 }
 
+/* The POST's CSRF token must match the session's, or before login the pre-session cookie's. */
+static int csrf_ok(struct ctx *c)
+{
+	const char *sent = request_form(c->req, "csrf");
+	if (c->sess.found)
+		return csrf_check(cfg.secret_key, c->sess.csrf_secret, sent);
+	const char *pre = request_cookie(c->req, PRE_COOKIE);
+	return pre && token_well_formed(pre) && csrf_check(cfg.secret_key, pre, sent);
+}
+
+/* The one place that decides who may enter a route, before any handler runs. */
+static int gate(struct ctx *c, const struct route *rt)
+{
+	if (rt->auth != AUTH_ALWAYS && !c->portal->enabled)
+		return access_denied_page(c);
+	if (c->req->method == HTTP_POST && !(rt->flags & ROUTE_NO_CSRF) && !csrf_ok(c)) {
+		log_msg(LOG_WARN, "refused POST %s: missing or wrong CSRF token", c->req->path);
+		return 403;
+	}
+	if (rt->auth == AUTH_MEMBER) {
+		if (!c->sess.found) {
+			struct buf to = BUF_INIT;
+			buf_puts(&to, c->sess.idle_expired ? "/login?idle=1&next=" : "/login?next=");
+			buf_urlenc(&to, c->req->path, strlen(c->req->path));
+			if (c->req->query_string[0]) {
+				buf_urlenc(&to, "?", 1);
+				buf_urlenc(&to, c->req->query_string, strlen(c->req->query_string));
+			}
+			page_redirect(c, 303, to.data ? to.data : "/login");
+			buf_free(&to);
+			return 303;
+		}
+		if (!c->sess.allowed)
+			return access_denied_page(c);
+	}
+	return 0;
+}
+
 static int dispatch(struct ctx *c)
 {
 	char allow[64];
@@ -152,12 +191,18 @@ static int dispatch(struct ctx *c)
 		response_header(c->res, "Allow", allow);
 		return page_error(c, 405);
 	}
-	switch (rt->auth) {
-	case AUTH_PUBLIC:
-	case AUTH_LEVEL__MAX:
-		break;
+	const char *token = request_cookie(c->req, SESSION_COOKIE);
+	if (token && rt->auth != AUTH_ALWAYS) {
+		if (session_load(token, &c->sess) < 0)
+			return page_error(c, 503);
+		if (c->sess.found && c->sess.portal_id != c->portal->id)
+			memset(&c->sess, 0, sizeof c->sess); /* a session belongs to one portal */
+		if (!c->sess.found)
+			set_cookie(c, SESSION_COOKIE, "", 0);
 	}
-	int status = rt->handler(c);
+	int status = gate(c, rt);
+	if (status == 0)
+		status = rt->handler(c);
 	if (status >= 400 && c->res->body.len == 0)
 		status = page_error(c, status);
 	return status;

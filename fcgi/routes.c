@@ -1,11 +1,31 @@
 /* routes.c - the one route table and the statements every page prepares at worker start. */
 #include "app.h"
 
+/* Closed unless opened: a route without an auth level needs a logged-in customer. */
 const struct route routes[] = {
-	{HTTP_GET, "/", home, AUTH_PUBLIC},
-	{HTTP_GET, "/healthz", healthz, AUTH_PUBLIC},
-	{HTTP_GET, "/login", login_page, AUTH_PUBLIC},
+	{HTTP_GET, "/", home, AUTH_PUBLIC, 0},
+	{HTTP_GET, "/healthz", healthz, AUTH_ALWAYS, 0},
+	{HTTP_GET, "/access-denied", access_denied_page, AUTH_ALWAYS, 0},
+	{HTTP_GET, "/login", login_page, AUTH_PUBLIC, 0},
+	{HTTP_POST, "/login", login_submit, AUTH_PUBLIC, 0},
+	{HTTP_GET, "/logout", logout_page, AUTH_PUBLIC, 0},
+	{HTTP_POST, "/logout", logout_submit, AUTH_PUBLIC, 0},
+	{HTTP_GET, "/login/link", login_link_page, AUTH_PUBLIC, 0},
+	{HTTP_POST, "/login/link", login_link_submit, AUTH_PUBLIC, 0},
+	{HTTP_GET, "/login/link/<token>", login_link_open, AUTH_PUBLIC, 0},
+	{HTTP_POST, "/login/link/<token>", login_link_use, AUTH_PUBLIC, 0},
+	{HTTP_GET, "/register", register_page, AUTH_PUBLIC, 0},
+	{HTTP_POST, "/register", register_submit, AUTH_PUBLIC, 0},
+	{HTTP_GET, "/verify", verify_page, AUTH_PUBLIC, 0},
+	{HTTP_GET, "/password-reset", reset_request_page, AUTH_PUBLIC, 0},
+	{HTTP_POST, "/password-reset", reset_request_submit, AUTH_PUBLIC, 0},
+	{HTTP_GET, "/password-reset/<token>", reset_page, AUTH_PUBLIC, 0},
+	{HTTP_POST, "/password-reset/<token>", reset_submit, AUTH_PUBLIC, 0},
+	{HTTP_GET, "/<slug>", tickets_page, AUTH_MEMBER, 0},
 };
 const unsigned nroutes = sizeof routes / sizeof routes[0];
 
-const struct db_stmt *const stmt_tables[] = {settings_stmts, healthz_stmts, NULL};
+const struct db_stmt *const stmt_tables[] = {
+	settings_stmts, session_stmts, layout_stmts, healthz_stmts, login_stmts, register_stmts,
+	reset_stmts, outbox_stmts, member_token_stmts, NULL,
+};

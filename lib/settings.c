@@ -181,3 +181,11 @@ const char *settings_primary_host(const struct portal *p)
 	const struct portal_domain *d = p ? primary_domain(p) : NULL;
 	return d ? d->host : "";
 }
+
+int settings_host_matches(const struct portal *p, const char *host)
+{
+	for (int i = 0; p && host && i < ndomains; i++)
+		if (domains[i].portal == p && strcasecmp(domains[i].host, host) == 0)
+			return 1;
+	return 0;
+}

@@ -44,6 +44,8 @@ void settings_refresh(void);
 const struct portal *settings_portal_for_host(const char *host, const char **lang);
 /* The primary host of a portal ("" when it has none), for building absolute links. */
 const char *settings_primary_host(const struct portal *p);
+/* 1 when host (lowercase, no port) is one of the portal's own domains. */
+int settings_host_matches(const struct portal *p, const char *host);
 void settings_free(void);
 
 #endif

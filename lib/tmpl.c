@@ -26,10 +26,12 @@
  * parent pair is standalone when its opening tag starts its line and its closing tag ends
  * one. Inside a parent only argument blocks matter (other text is dropped); an argument's
  * opening tag that ends its line takes that line end with it, and its closing tag takes the
- * whitespace before it when that starts a line. A block whose opening tag ends its line has
- * an intrinsic indentation, the leading whitespace of the next line: it is stripped from
- * the start of every line inside the block (cumulatively for nested blocks) and becomes the
- * block's indent, so content moves to wherever the block is expanded.
+ * whitespace before it when that starts a line. An argument, or a standalone parameter
+ * block, has an intrinsic indentation when its opening tag ends its line: the leading
+ * whitespace of the next line. It is stripped from the start of every line inside the block
+ * (cumulatively for nested blocks) and a parameter keeps it as its indent, so content moves
+ * to wherever the block is expanded. A parameter tag that starts a line without being
+ * standalone indents overrides (not its default) by the whitespace before it.
  *
  * Rendering keeps a stack of indents (one per partial, parent or block being expanded) and
  * a `bol` flag, set after a text node that ends a line. The next text or non-empty value

@@ -62,7 +62,8 @@ write_config() {
     "login_ip_max_failures": 30,
     "login_ip_window_minutes": 10
   },
-  "smtp": { "url": "", "user": "", "password": "", "from": "Acme Support <support@example.com>" }
+  "smtp": { "url": "${PORTAL_SMTP_URL:-}", "user": "", "password": "", "from": "Acme Support <support@example.com>" },
+  "mail": { "retry_base_seconds": ${PORTAL_MAIL_RETRY_SECONDS:-30}, "max_attempts": 8 }
 }
 JSON
 	umask 022
@@ -118,6 +119,16 @@ start_workers() {
 		die "spawn-fcgi failed, see $VAR/log/spawn.log"
 }
 
+start_mailer() {
+	alive "$VAR/run/mailer.pid" && return 0
+	local drop=()
+	[ $AS_ROOT = 1 ] && drop=(setpriv --reuid=www-data --regid=www-data --init-groups --)
+	"${drop[@]}" "$ROOT/build/mailer" >>"$VAR/log/mailer.out" 2>&1 </dev/null &
+	echo $! >"$VAR/run/mailer.pid"
+	sleep 0.2
+	alive "$VAR/run/mailer.pid" || die "the mailer did not start, see $VAR/log/mailer.out"
+}
+
 start_nginx() {
 	alive "$VAR/run/nginx.pid" && return 0
 	mkdir -p "$VAR/nginx"
@@ -142,8 +153,8 @@ wait_healthy() {
 }
 
 up() {
-	[ -x "$ROOT/build/portal" ] || die "build/portal is missing; run make first"
-	if alive "$VAR/run/nginx.pid" && alive "$VAR/run/workers.pid" &&
+	[ -x "$ROOT/build/portal" ] && [ -x "$ROOT/build/mailer" ] || die "build/portal or build/mailer is missing; run make first"
+	if alive "$VAR/run/nginx.pid" && alive "$VAR/run/workers.pid" && alive "$VAR/run/mailer.pid" &&
 		as_pg $PGBIN/pg_ctl -D "$PGDATA" status >/dev/null 2>&1; then
 		say "the stack in $VAR is already up: http://127.0.0.1:$PORT/"
 		return 0
@@ -158,6 +169,7 @@ up() {
 	start_pg
 	migrate
 	start_workers
+	start_mailer
 	start_nginx
 	wait_healthy
 	cat <<TXT
@@ -168,7 +180,8 @@ Customer portal is up.
   Logins (password demo-Portal-2026):
     customers  ada@example.com, grace@example.com (Northwind), linus@example.org (Initech)
     staff      admin@example.com (admin), agent@example.com (agent)
-  Logs:    $VAR/log/   Mail: $VAR/mail/   Stop: make stop
+  Mail:    $(tail -n 1 "$VAR/log/mailer.out" 2>/dev/null)
+  Logs:    $VAR/log/   Stop: make stop
 TXT
 }
 
@@ -176,14 +189,16 @@ down() {
 	if alive "$VAR/run/nginx.pid"; then
 		kill "$(cat "$VAR/run/nginx.pid")" 2>/dev/null || true
 	fi
-	if alive "$VAR/run/workers.pid"; then
-		kill "$(cat "$VAR/run/workers.pid")" 2>/dev/null || true
-	fi
+	for p in workers mailer; do
+		if alive "$VAR/run/$p.pid"; then
+			kill "$(cat "$VAR/run/$p.pid")" 2>/dev/null || true
+		fi
+	done
 	for _ in $(seq 1 50); do
-		alive "$VAR/run/nginx.pid" || alive "$VAR/run/workers.pid" || break
+		alive "$VAR/run/nginx.pid" || alive "$VAR/run/workers.pid" || alive "$VAR/run/mailer.pid" || break
 		sleep 0.1
 	done
-	rm -f "$VAR/run/workers.pid" "$VAR/run/portal.sock"
+	rm -f "$VAR/run/workers.pid" "$VAR/run/mailer.pid" "$VAR/run/portal.sock"
 	pg_stop
 	say "stopped the stack in $VAR"
 }
@@ -191,6 +206,7 @@ down() {
 status() {
 	alive "$VAR/run/nginx.pid" && say "nginx: up (port $PORT)" || say "nginx: down"
 	alive "$VAR/run/workers.pid" && say "workers: up" || say "workers: down"
+	alive "$VAR/run/mailer.pid" && say "mailer: up" || say "mailer: down"
 	as_pg $PGBIN/pg_ctl -D "$PGDATA" status >/dev/null 2>&1 && say "postgresql: up" || say "postgresql: down"
 }
 

@@ -35,8 +35,15 @@ chmod 755 "$VARDIR"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 export PORTAL_VAR=$VARDIR PORTAL_HTTP_PORT=$(free_port) PORTAL_WORKERS=${PORTAL_WORKERS:-2}
 export PORTAL_CONFIG=$VARDIR/portal.json
+# the SMTP sink the mailer delivers to (Debian's python3-aiosmtpd)
+export SMTP_PORT=$(free_port) SMTP_SINK=$VARDIR/smtp-sink
+export PORTAL_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT PORTAL_MAIL_RETRY_SECONDS=1
+mkdir -p "$SMTP_SINK"/{tmp,new,cur}
+/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$SMTP_PORT -c aiosmtpd.handlers.Mailbox "$SMTP_SINK" >"$VARDIR/smtp.log" 2>&1 &
+echo $! >"$VARDIR/smtp.pid"
 cleanup() {
 	nginx/stack.sh down >/dev/null 2>&1
+	kill "$(cat "$VARDIR/smtp.pid")" 2>/dev/null
 	if [ "${KEEP_TEST_VAR:-0}" = 1 ]; then echo "kept $VARDIR"; else rm -rf "$VARDIR"; fi
 }
 trap cleanup EXIT

@@ -5,6 +5,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "check.h"
+#include "markup.h"
 #include "response.h"
 #include "route.h"
 
@@ -103,8 +104,31 @@ static void test_response(void)
 	response_free(&r);
 }
 
+static void expect_markup(const char *in, const char *want)
+{
+	struct buf b = BUF_INIT;
+	markup_links_html(&b, in);
+	CHECK_STR(b.data ? b.data : "", want);
+	buf_free(&b);
+}
+
+static void test_markup(void)
+{
+	expect_markup("Read our [privacy policy](https://example.com/privacy).",
+		      "Read our <a href=\"https://example.com/privacy\" rel=\"noopener noreferrer\">privacy policy</a>.");
+	expect_markup("<b>bold</b> & [x](javascript:alert(1))",
+		      "&lt;b&gt;bold&lt;/b&gt; &amp; [x](javascript:alert(1))");
+	expect_markup("[a](https://x.example/\"onmouseover=1)", "[a](https://x.example/&quot;onmouseover=1)");
+	expect_markup("[<img>](https://x.example/)",
+		      "<a href=\"https://x.example/\" rel=\"noopener noreferrer\">&lt;img&gt;</a>");
+	expect_markup("line one\nline two", "line one<br>line two");
+	expect_markup("[unclosed](https://x.example", "[unclosed](https://x.example");
+	expect_markup("", "");
+}
+
 int main(void)
 {
+	test_markup();
 	test_arena();
 	test_buf();
 	test_route();

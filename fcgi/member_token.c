@@ -1,0 +1,53 @@
+/* member_token.c - single-use links sent by email (verify, reset, login, invite): issue and take. */
+#include "app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "token.h"
+
+const struct db_stmt member_token_stmts[] = {
+	{"member_token_insert",
+	 "INSERT INTO member_tokens (token_sha256, member_id, purpose, expires_at)"
+	 " VALUES ($1, $2, $3, now() + $4::interval)",
+	 4},
+	{"member_token_take",
+	 "UPDATE member_tokens SET used_at = now()"
+	 " WHERE token_sha256 = $1 AND purpose = ANY (string_to_array($2, ','))"
+	 " AND used_at IS NULL AND expires_at > now() RETURNING member_id",
+	 2},
+	{"member_token_check",
+	 "SELECT member_id FROM member_tokens"
+	 " WHERE token_sha256 = $1 AND purpose = ANY (string_to_array($2, ','))"
+	 " AND used_at IS NULL AND expires_at > now()",
+	 2},
+	{NULL, NULL, 0},
+};
+
+int member_token_issue(long member_id, const char *purpose, const char *ttl, char *token_out, size_t cap)
+{
+	char hash[65], mid[24];
+	if (token_new(token_out, cap) < 0)
+		return -1;
+	token_sha256_hex(token_out, hash);
+	snprintf(mid, sizeof mid, "%ld", member_id);
+	const char *p[4] = {hash, mid, purpose, ttl};
+	PGresult *r = db_exec("member_token_insert", 4, p);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+long member_token_take(const char *token, const char *purposes, int consume)
+{
+	char hash[65], out[24];
+	if (!token || !token_well_formed(token))
+		return 0;
+	token_sha256_hex(token, hash);
+	const char *p[2] = {hash, purposes};
+	int got = db_exec_value(consume ? "member_token_take" : "member_token_check", 2, p, out, sizeof out);
+	if (got < 0)
+		return -1;
+	return got ? atol(out) : 0;
+}

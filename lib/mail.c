@@ -1,0 +1,573 @@
+/* mail.c - compose MIME messages and deliver them through libcurl SMTP or as .eml files. */
+#include "mail.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HDR_MAX 78   /* folded header lines stay within this where words allow */
+#define QP_TEXT 75   /* characters of quoted-printable before the soft break '=' */
+#define B64_LINE 57  /* input bytes per 76-character base64 line */
+#define WORD_RAW 39  /* input bytes per RFC 2047 encoded-word: 52 base64, 64 in all */
+#define ADDR_MAX 256
+
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void put_base64(struct buf *b, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned long v = (unsigned long)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned long)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		char q[4] = {b64_alphabet[v >> 18 & 63], b64_alphabet[v >> 12 & 63],
+			     i + 1 < n ? b64_alphabet[v >> 6 & 63] : '=',
+			     i + 2 < n ? b64_alphabet[v & 63] : '='};
+		buf_append(b, q, 4);
+	}
+}
+
+static void random_hex(char *out, size_t nbytes)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[32];
+	if (nbytes > sizeof r)
+		nbytes = sizeof r;
+	if (RAND_bytes(r, (int)nbytes) != 1) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		unsigned long x = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 20);
+		for (size_t i = 0; i < nbytes; i++, x = x * 6364136223846793005UL + 1)
+			r[i] = (unsigned char)(x >> 33);
+	}
+	for (size_t i = 0; i < nbytes; i++) {
+		out[2 * i] = hex[r[i] >> 4];
+		out[2 * i + 1] = hex[r[i] & 15];
+	}
+	out[2 * nbytes] = '\0';
+}
+
+/* No CR, LF or other control byte (tab allowed): nothing can start a new header. */
+static int header_safe(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static int domain_ok(const char *d)
+{
+	if (!*d || *d == '.' || *d == '-' || d[strlen(d) - 1] == '.' || strstr(d, ".."))
+		return 0;
+	for (; *d; d++) {
+		unsigned char c = (unsigned char)*d;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int mail_address_ok(const char *s)
+{
+	const char *at = s ? strchr(s, '@') : NULL;
+	if (!at || at == s || strchr(at + 1, '@') || strlen(s) >= ADDR_MAX)
+		return 0;
+	for (const char *p = s; p < at; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= 0x20 || c >= 0x7f || strchr("<>,;:\"()[]\\", c))
+			return 0;
+	}
+	return domain_ok(at + 1);
+}
+
+static void trim(const char **start, const char **end)
+{
+	while (*start < *end && (**start == ' ' || **start == '\t'))
+		(*start)++;
+	while (*end > *start && ((*end)[-1] == ' ' || (*end)[-1] == '\t'))
+		(*end)--;
+}
+
+/* Split "Name <addr>" into the trimmed name (may be empty) and the address span. */
+static int split_mailbox(const char *from, const char **name, size_t *nlen, const char **addr,
+			 size_t *alen)
+{
+	const char *end = from + strlen(from), *lt = strrchr(from, '<');
+	const char *a = from, *ae = end, *n = from, *ne = from;
+	if (lt) {
+		const char *gt = strchr(lt, '>'), *rest = gt ? gt + 1 : end;
+		trim(&rest, &end);
+		if (!gt || rest != end)
+			return -1;
+		a = lt + 1;
+		ae = gt;
+		ne = lt;
+		trim(&n, &ne);
+		if (ne - n >= 2 && *n == '"' && ne[-1] == '"') {
+			n++;
+			ne--;
+		}
+	}
+	trim(&a, &ae);
+	*name = n;
+	*nlen = (size_t)(ne - n);
+	*addr = a;
+	*alen = (size_t)(ae - a);
+	return 0;
+}
+
+int mail_bare_address(const char *from, char *out, size_t cap)
+{
+	const char *name, *addr;
+	size_t nlen, alen;
+	if (!from || split_mailbox(from, &name, &nlen, &addr, &alen) < 0 || alen == 0 ||
+	    alen >= cap)
+		return -1;
+	memcpy(out, addr, alen);
+	out[alen] = '\0';
+	return mail_address_ok(out) ? 0 : -1;
+}
+
+static int needs_encoded_word(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80 || (s[i] == '=' && i + 1 < n && s[i + 1] == '?'))
+			return 1;
+	return 0;
+}
+
+/* RFC 2047 encoded-words (UTF-8, base64), never splitting a character, folded between words. */
+static void put_encoded_words(struct buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t take = n - i < WORD_RAW ? n - i : WORD_RAW;
+		while (take > 1 && i + take < n && ((unsigned char)s[i + take] & 0xc0) == 0x80)
+			take--;
+		if (i)
+			buf_puts(b, "\r\n ");
+		buf_puts(b, "=?UTF-8?B?");
+		put_base64(b, (const unsigned char *)s + i, take);
+		buf_puts(b, "?=");
+		i += take;
+	}
+}
+
+/* ASCII text folded before white space so that lines stay within HDR_MAX where possible. */
+static void put_folded(struct buf *b, const char *s, size_t col)
+{
+	size_t start = col;
+	while (*s) {
+		const char *q = s;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		while (*q && *q != ' ' && *q != '\t')
+			q++;
+		size_t n = (size_t)(q - s);
+		if (col + n > HDR_MAX && col > start && (*s == ' ' || *s == '\t')) {
+			buf_puts(b, "\r\n");
+			col = 0;
+		}
+		buf_append(b, s, n);
+		col += n;
+		s = q;
+	}
+}
+
+static void put_display_name(struct buf *b, const char *name, size_t n)
+{
+	if (needs_encoded_word(name, n)) {
+		put_encoded_words(b, name, n);
+		return;
+	}
+	int quote = 0;
+	for (size_t i = 0; i < n; i++)
+		quote |= strchr("()<>[]:;@\\,.\"", name[i]) != NULL;
+	if (!quote) {
+		buf_append(b, name, n);
+		return;
+	}
+	buf_putc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (name[i] == '"' || name[i] == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, name[i]);
+	}
+	buf_putc(b, '"');
+}
+
+static void put_date(struct buf *b)
+{
+	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	buf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday],
+		   tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		   tm.tm_sec);
+}
+
+static int at_line_end(const unsigned char *p)
+{
+	return p[0] == '\0' || p[0] == '\n' || (p[0] == '\r' && p[1] == '\n');
+}
+
+/* Whether the byte at p, at column col, must be written as =XX. */
+static int qp_escape(const unsigned char *p, size_t col)
+{
+	unsigned char c = *p;
+	if (c == ' ' || c == '\t')
+		return at_line_end(p + 1);
+	if (c < 33 || c > 126 || c == '=')
+		return 1;
+	/* A dot or "From " opening a line upsets SMTP and mbox readers. */
+	return col == 0 && (c == '.' || strncmp((const char *)p, "From ", 5) == 0);
+}
+
+static void put_qp(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t col = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\r' && p[1] == '\n')
+			continue;
+		if (*p == '\n') {
+			buf_puts(b, "\r\n");
+			col = 0;
+			continue;
+		}
+		int esc = qp_escape(p, col);
+		if (col + (esc ? 3 : 1) > QP_TEXT) {
+			buf_puts(b, "=\r\n");
+			col = 0;
+			esc = qp_escape(p, col);
+		}
+		if (esc) {
+			char e[3] = {'=', hex[*p >> 4], hex[*p & 15]};
+			buf_append(b, e, 3);
+			col += 3;
+		} else {
+			buf_putc(b, (char)*p);
+			col++;
+		}
+	}
+}
+
+/* Text in canonical form (CRLF line breaks), base64 in 76-character lines joined by CRLF. */
+static void put_base64_body(struct buf *b, const char *s)
+{
+	struct buf canon = BUF_INIT;
+	for (const char *p = s; *p; p++) {
+		if (*p == '\n' && (p == s || p[-1] != '\r'))
+			buf_putc(&canon, '\r');
+		buf_putc(&canon, *p);
+	}
+	if (canon.oom)
+		b->oom = 1;
+	for (size_t i = 0; !canon.oom && i < canon.len; i += B64_LINE) {
+		size_t n = canon.len - i < B64_LINE ? canon.len - i : B64_LINE;
+		if (i)
+			buf_puts(b, "\r\n");
+		put_base64(b, (const unsigned char *)canon.data + i, n);
+	}
+	buf_free(&canon);
+}
+
+/* Base64 when quoted-printable would more than double the text (most non-Latin scripts). */
+static int prefer_base64(const char *s)
+{
+	size_t n = 0, esc = 0;
+	for (; s[n]; n++)
+		esc += (unsigned char)s[n] >= 0x80 || s[n] == '=';
+	return esc * 3 > n;
+}
+
+/* One part's headers and body; the CRLF after it belongs to what follows (RFC 2046 5.1.1). */
+static void put_part(struct buf *b, const char *type, const char *body)
+{
+	int b64 = prefer_base64(body);
+	buf_printf(b, "Content-Type: %s; charset=utf-8\r\nContent-Transfer-Encoding: %s\r\n\r\n",
+		   type, b64 ? "base64" : "quoted-printable");
+	if (b64)
+		put_base64_body(b, body);
+	else
+		put_qp(b, body);
+}
+
+static void put_headers(struct buf *m, const char *from, const char *to, const char *subject,
+			const char *domain, long outbox_id)
+{
+	const char *name, *addr;
+	size_t nlen, alen;
+	char rnd[33];
+	split_mailbox(from, &name, &nlen, &addr, &alen);
+	put_date(m);
+	buf_puts(m, "From: ");
+	if (nlen) {
+		put_display_name(m, name, nlen);
+		buf_printf(m, " <%.*s>\r\n", (int)alen, addr);
+	} else {
+		buf_printf(m, "%.*s\r\n", (int)alen, addr);
+	}
+	buf_printf(m, "To: %s\r\nSubject: ", to);
+	if (needs_encoded_word(subject, strlen(subject)))
+		put_encoded_words(m, subject, strlen(subject));
+	else
+		put_folded(m, subject, strlen("Subject: "));
+	random_hex(rnd, 8);
+	buf_printf(m, "\r\nMessage-ID: <outbox-%ld.%s@%s>\r\n", outbox_id, rnd, domain);
+	buf_puts(m, "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
+}
+
+static void put_body(struct buf *m, const char *text, const char *html)
+{
+	if (!html) {
+		put_part(m, "text/plain", text);
+		if (m->len < 2 || memcmp(m->data + m->len - 2, "\r\n", 2) != 0)
+			buf_puts(m, "\r\n");
+		return;
+	}
+	char boundary[40], rnd[25];
+	random_hex(rnd, 12);
+	snprintf(boundary, sizeof boundary, "=_part_%s", rnd); /* "=_" cannot occur in QP/base64 */
+	buf_printf(m, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n", boundary);
+	buf_printf(m, "This is a multi-part message in MIME format.\r\n\r\n--%s\r\n", boundary);
+	put_part(m, "text/plain", text);
+	buf_printf(m, "\r\n--%s\r\n", boundary);
+	put_part(m, "text/html", html);
+	buf_printf(m, "\r\n--%s--\r\n", boundary);
+}
+
+int mail_compose(struct buf *out, const char *from, const char *to, const char *subject,
+		 const char *text, const char *html, const char *message_id_domain, long outbox_id)
+{
+	char from_addr[ADDR_MAX];
+	if (!out || !from || !to || !subject || !text)
+		return -1;
+	if (!header_safe(from) || !header_safe(to) || !header_safe(subject) ||
+	    mail_bare_address(from, from_addr, sizeof from_addr) < 0 || !mail_address_ok(to))
+		return -1;
+	const char *domain = message_id_domain && *message_id_domain ? message_id_domain
+								     : strchr(from_addr, '@') + 1;
+	if (!domain_ok(domain))
+		return -1;
+	struct buf m = BUF_INIT;
+	put_headers(&m, from, to, subject, domain, outbox_id);
+	put_body(&m, text, html);
+	int ok = !m.oom;
+	if (ok) {
+		buf_append(out, m.data, m.len);
+		ok = !out->oom;
+	}
+	buf_free(&m);
+	return ok ? 0 : -1;
+}
+
+void mail_url_display(const char *url, char *out, size_t cap)
+{
+	const char *sep = strstr(url, "://");
+	const char *host = sep ? sep + 3 : url;
+	size_t hlen = strcspn(host, "/?#");
+	const char *at = memrchr(host, '@', hlen);
+	if (at) {
+		hlen -= (size_t)(at + 1 - host);
+		host = at + 1;
+	}
+	snprintf(out, cap, "%.*s%.*s", sep ? (int)(sep + 3 - url) : 0, url, (int)hlen, host);
+}
+
+struct upload {
+	const char *p;
+	size_t left;
+};
+
+static size_t read_cb(char *dst, size_t size, size_t nmemb, void *ud)
+{
+	struct upload *u = ud;
+	size_t n = size * nmemb < u->left ? size * nmemb : u->left;
+	memcpy(dst, u->p, n);
+	u->p += n;
+	u->left -= n;
+	return n;
+}
+
+/* The server's last 4xx/5xx reply line. Only lines from the server: never our AUTH line. */
+struct reply {
+	int code;
+	char line[256];
+};
+
+static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
+{
+	struct reply *r = ud;
+	(void)h;
+	if (type != CURLINFO_HEADER_IN || size < 3 || (data[0] != '4' && data[0] != '5') ||
+	    data[1] < '0' || data[1] > '9' || data[2] < '0' || data[2] > '9')
+		return 0;
+	r->code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + (data[2] - '0');
+	size_t n = 0;
+	for (; n < size && n + 1 < sizeof r->line && data[n] != '\r' && data[n] != '\n'; n++) {
+		unsigned char c = (unsigned char)data[n];
+		r->line[n] = c < 0x20 || c > 0x7e ? '?' : (char)c; /* ASCII: last_error is UTF-8 */
+	}
+	r->line[n] = '\0';
+	return 0;
+}
+
+static int classify(CURLcode rc, int code)
+{
+	if (rc == CURLE_OK)
+		return MAIL_SENT;
+	/* Authentication trouble is the install's to fix, not the message's fault. */
+	if (rc == CURLE_LOGIN_DENIED || code == 530 || code == 534 || code == 535 || code == 538)
+		return MAIL_TEMPFAIL;
+	return code >= 500 && code < 600 ? MAIL_PERMFAIL : MAIL_TEMPFAIL;
+}
+
+static void set_options(CURL *h, const char *url, long use_ssl, const char *user,
+			const char *password)
+{
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(h, CURLOPT_USE_SSL, use_ssl);
+	if (user && *user) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, password ? password : "");
+	}
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+}
+
+static int perform(CURL *h, const char *from, const char *to, const struct buf *msg, char *err,
+		   size_t errlen)
+{
+	char mfrom[ADDR_MAX + 2], rcpt_to[ADDR_MAX + 2], ebuf[CURL_ERROR_SIZE] = "";
+	struct upload up = {msg->data ? msg->data : "", msg->len};
+	struct reply rep = {0, ""};
+	snprintf(mfrom, sizeof mfrom, "<%s>", from);
+	snprintf(rcpt_to, sizeof rcpt_to, "<%s>", to);
+	struct curl_slist *rcpt = curl_slist_append(NULL, rcpt_to);
+	if (!rcpt) {
+		snprintf(err, errlen, "out of memory");
+		return MAIL_TEMPFAIL;
+	}
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, mfrom);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(h, CURLOPT_READDATA, &up);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg->len);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &rep);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L); /* feeds debug_cb; nothing is printed */
+	CURLcode rc = curl_easy_perform(h);
+	long last = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &last);
+	int code = rep.code ? rep.code : (int)last;
+	int res = classify(rc, code);
+	const char *why = ebuf[0] ? ebuf : curl_easy_strerror(rc);
+	if (res != MAIL_SENT && rep.code)
+		snprintf(err, errlen, "SMTP %s (curl: %s)", rep.line, why);
+	else if (res != MAIL_SENT)
+		snprintf(err, errlen, "%s (curl error %d)", why, (int)rc);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, NULL); /* rep dies here; QUIT may follow */
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(rcpt);
+	return res;
+}
+
+int mail_send_smtp(const char *url, const char *user, const char *password, const char *from_addr,
+		   const char *to_addr, const struct buf *msg, char *err, size_t errlen)
+{
+	char u[1024], from[ADDR_MAX], to[ADDR_MAX];
+	long use_ssl = CURLUSESSL_TRY;
+	err[0] = '\0';
+	if (!url || snprintf(u, sizeof u, "%s", url) >= (int)sizeof u ||
+	    (strncmp(u, "smtp://", 7) != 0 && strncmp(u, "smtps://", 8) != 0)) {
+		snprintf(err, errlen, "SMTP URL must start with smtp:// or smtps://");
+		return MAIL_TEMPFAIL;
+	}
+	if (mail_bare_address(from_addr, from, sizeof from) < 0) {
+		snprintf(err, errlen, "invalid sender address");
+		return MAIL_TEMPFAIL;
+	}
+	if (mail_bare_address(to_addr, to, sizeof to) < 0) {
+		snprintf(err, errlen, "invalid recipient address");
+		return MAIL_PERMFAIL;
+	}
+	char *q = strchr(u, '?');
+	if (q) {
+		if (strstr(q, "starttls=required"))
+			use_ssl = CURLUSESSL_ALL;
+		*q = '\0';
+	}
+	CURL *h = curl_easy_init();
+	if (!h) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		return MAIL_TEMPFAIL;
+	}
+	set_options(h, u, use_ssl, user, password);
+	return perform(h, from, to, msg, err, errlen);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int mail_write_eml(const char *dir, long outbox_id, const struct buf *msg, char *path_out,
+		   size_t cap)
+{
+	char tmp[4096];
+	int n = snprintf(path_out, cap, "%s/%ld.eml", dir, outbox_id);
+	int t = snprintf(tmp, sizeof tmp, "%s/.%ld.eml.%ld.tmp", dir, outbox_id, (long)getpid());
+	if (n < 0 || (size_t)n >= cap || t < 0 || (size_t)t >= sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, 0640) < 0 || write_all(fd, msg->data ? msg->data : "", msg->len) < 0 ||
+	    fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	if (close(fd) < 0 || rename(tmp, path_out) < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}

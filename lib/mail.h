@@ -1,0 +1,49 @@
+/* mail.h - outbound mail: compose RFC 5322/MIME messages, send them by SMTP or write .eml files. */
+#ifndef PORTAL_MAIL_H
+#define PORTAL_MAIL_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* mail_send_smtp() results. */
+enum mail_result { MAIL_SENT = 0, MAIL_TEMPFAIL = 1, MAIL_PERMFAIL = 2 };
+
+/*
+ * Append a complete message to out: Date, From, To, Subject (RFC 2047 when non-ASCII),
+ * Message-ID <outbox-ID.random@domain>, MIME-Version, Auto-Submitted, then text/plain alone or
+ * multipart/alternative with text/html when html is not NULL; utf-8, quoted-printable or base64,
+ * body lines <= 76, CRLF line endings throughout. from is "Name <addr>" or a bare address; to
+ * must be a bare local@domain. message_id_domain NULL or "" takes the domain of from.
+ * Returns 0, or -1 (out unchanged) for a control byte in from/to/subject, a bad address or OOM.
+ */
+int mail_compose(struct buf *out, const char *from, const char *to, const char *subject,
+		 const char *text, const char *html, const char *message_id_domain, long outbox_id);
+
+/* 1 if s is a plain local@domain address (no spaces, angle brackets, commas, quotes). */
+int mail_address_ok(const char *s);
+
+/* The bare address of "Name <addr>" or "addr" into out. Returns 0, or -1 if it is not valid. */
+int mail_bare_address(const char *from, char *out, size_t cap);
+
+/* url without user:password@ and query, for logs and the start-up line. */
+void mail_url_display(const char *url, char *out, size_t cap);
+
+/*
+ * Send msg through an smtp:// (STARTTLS when offered; "?starttls=required" insists) or smtps://
+ * URL; user "" or NULL skips AUTH. Envelope addresses are the bare addresses of from_addr and
+ * to_addr. Connect timeout 10 s, total 60 s. Returns MAIL_SENT once the server accepted the
+ * message, MAIL_TEMPFAIL (no connection, timeout, 4xx, authentication or TLS trouble) or
+ * MAIL_PERMFAIL (5xx such as 550 unknown recipient), with the reason in err, ASCII: libcurl's
+ * text, and when the server refused, "SMTP <code> <its reply>" first; never the password.
+ * Call curl_global_init() once before, in main.
+ */
+int mail_send_smtp(const char *url, const char *user, const char *password, const char *from_addr,
+		   const char *to_addr, const struct buf *msg, char *err, size_t errlen);
+
+/* Write msg to <dir>/<outbox_id>.eml, mode 0640, atomically (temporary file, fsync, rename).
+ * The path goes to path_out. Returns 0, or -1 with errno set. */
+int mail_write_eml(const char *dir, long outbox_id, const struct buf *msg, char *path_out,
+		   size_t cap);
+
+#endif

@@ -1,0 +1,37 @@
+/* session.h - member sessions in PostgreSQL: only the token's SHA-256 is stored; idle and absolute expiry. */
+#ifndef PORTAL_SESSION_H
+#define PORTAL_SESSION_H
+
+#include "db.h"
+
+#define SESSION_COOKIE "portal_session"
+#define SESSION_TOKEN_LEN 43 /* base64url of 256 random bits */
+
+struct session {
+	int found;        /* a live session matched the cookie */
+	int idle_expired; /* it matched but sat idle past the portal's timeout; now deleted */
+	int allowed;      /* portal_contact_allowed(): portal on and the contact may enter */
+	long member_id;
+	long contact_id;
+	long portal_id;
+	char token_hash[65];
+	char csrf_secret[64];
+	char email[256];
+	char name[256];
+};
+
+extern const struct db_stmt session_stmts[];
+
+/*
+ * Look the cookie's token up. A session idle longer than its portal's timeout is deleted and
+ * reported as idle_expired; last_seen_at is written at most once a minute. Returns 0 (found
+ * or not), -1 on a database error.
+ */
+int session_load(const char *token, struct session *s);
+/* New session for a member (a new random token every login). token_out gets the cookie value
+ * (SESSION_TOKEN_LEN + 1 bytes). Runs inside the caller's transaction if one is open. */
+int session_create(long member_id, long portal_id, int absolute_hours, char *token_out, size_t cap);
+int session_destroy(const char *token_hash);
+int session_destroy_member(long member_id); /* every session of the member, e.g. after a reset */
+
+#endif

@@ -1,0 +1,125 @@
+-- 002_accounts.sql - customer accounts: single-use links, login rate limiting, list invitations.
+
+-- Single-use links sent by email: address verification, password reset, passwordless login and
+-- list invitations. Only the SHA-256 of the token is stored; used_at makes each work once.
+CREATE TABLE member_tokens (
+    token_sha256  char(64) PRIMARY KEY CHECK (token_sha256 ~ '^[0-9a-f]{64}$'),
+    member_id     bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    purpose       text NOT NULL CHECK (purpose IN ('verify', 'reset', 'login', 'invite')),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    expires_at    timestamptz NOT NULL,
+    used_at       timestamptz,
+    CHECK (expires_at > created_at)
+);
+CREATE INDEX member_tokens_member_idx ON member_tokens (member_id, purpose);
+CREATE INDEX member_tokens_expires_idx ON member_tokens (expires_at);
+
+-- Failed logins per client address, for the per-address limit (rows older than the window are
+-- deleted as new ones come in).
+CREATE TABLE login_failures (
+    id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    ip  inet NOT NULL,
+    at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX login_failures_ip_at_idx ON login_failures (ip, at);
+
+-- Invitations owed to contacts on a list that grants access to a portal in 'lists' mode.
+-- Rows are created by the trigger below (whoever adds the contact to the list) or by an
+-- admin's resend; the mailer turns each pending row into a token and an email.
+CREATE TABLE member_invitations (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    portal_id     bigint NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+    contact_id    bigint NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    requested_at  timestamptz NOT NULL DEFAULT now(),
+    sent_at       timestamptz,
+    reason        text NOT NULL DEFAULT 'list' CHECK (reason IN ('list', 'resend'))
+);
+CREATE INDEX member_invitations_pending_idx ON member_invitations (requested_at) WHERE sent_at IS NULL;
+CREATE INDEX member_invitations_contact_idx ON member_invitations (contact_id, portal_id);
+
+-- The one definition of "this contact may enter this portal" (access mode and lists).
+CREATE FUNCTION portal_contact_allowed(p_portal bigint, p_contact bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT p.enabled AND (
+        (p.access_mode = 'registration')
+        OR (p.access_mode = 'lists' AND EXISTS (
+                SELECT 1 FROM portal_lists pl JOIN list_members lm ON lm.list_id = pl.list_id
+                 WHERE pl.portal_id = p.id AND lm.contact_id = p_contact))
+        OR (p.access_mode = 'sso' AND (p.sso_audience = 'all' OR EXISTS (
+                SELECT 1 FROM portal_lists pl JOIN list_members lm ON lm.list_id = pl.list_id
+                 WHERE pl.portal_id = p.id AND lm.contact_id = p_contact))))
+    FROM portals p WHERE p.id = p_portal
+$$;
+
+-- Queue an invitation for every lists-mode portal the contact just gained access to, unless
+-- the contact already has a login with a password there.
+CREATE FUNCTION queue_list_invitations() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO member_invitations (portal_id, contact_id)
+    SELECT pl.portal_id, NEW.contact_id
+      FROM portal_lists pl JOIN portals p ON p.id = pl.portal_id
+     WHERE pl.list_id = NEW.list_id AND p.access_mode = 'lists'
+       AND NOT EXISTS (SELECT 1 FROM members m WHERE m.portal_id = pl.portal_id
+                          AND m.contact_id = NEW.contact_id AND m.password_hash IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM member_invitations i WHERE i.portal_id = pl.portal_id
+                          AND i.contact_id = NEW.contact_id AND i.sent_at IS NULL);
+    IF FOUND THEN
+        PERFORM pg_notify('mail_outbox', 'invitation');
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER list_members_invite AFTER INSERT ON list_members
+    FOR EACH ROW EXECUTE FUNCTION queue_list_invitations();
+
+-- The same when a list is attached to a portal, or a portal switches to lists mode.
+CREATE FUNCTION queue_portal_list_invitations() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO member_invitations (portal_id, contact_id)
+    SELECT DISTINCT p.id, lm.contact_id
+      FROM portals p JOIN portal_lists pl ON pl.portal_id = p.id
+      JOIN list_members lm ON lm.list_id = pl.list_id
+     WHERE p.id = NEW.portal_id AND p.access_mode = 'lists'
+       AND (TG_TABLE_NAME <> 'portal_lists' OR pl.list_id = NEW.list_id)
+       AND NOT EXISTS (SELECT 1 FROM members m WHERE m.portal_id = p.id
+                          AND m.contact_id = lm.contact_id AND m.password_hash IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM member_invitations i WHERE i.portal_id = p.id
+                          AND i.contact_id = lm.contact_id AND i.sent_at IS NULL);
+    IF FOUND THEN
+        PERFORM pg_notify('mail_outbox', 'invitation');
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER portal_lists_invite AFTER INSERT ON portal_lists
+    FOR EACH ROW EXECUTE FUNCTION queue_portal_list_invitations();
+
+CREATE FUNCTION queue_portal_mode_invitations() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO member_invitations (portal_id, contact_id)
+    SELECT DISTINCT NEW.id, lm.contact_id
+      FROM portal_lists pl JOIN list_members lm ON lm.list_id = pl.list_id
+     WHERE pl.portal_id = NEW.id
+       AND NOT EXISTS (SELECT 1 FROM members m WHERE m.portal_id = NEW.id
+                          AND m.contact_id = lm.contact_id AND m.password_hash IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM member_invitations i WHERE i.portal_id = NEW.id
+                          AND i.contact_id = lm.contact_id AND i.sent_at IS NULL);
+    IF FOUND THEN
+        PERFORM pg_notify('mail_outbox', 'invitation');
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER portals_mode_invite AFTER UPDATE OF access_mode ON portals
+    FOR EACH ROW WHEN (NEW.access_mode = 'lists' AND OLD.access_mode IS DISTINCT FROM 'lists')
+    EXECUTE FUNCTION queue_portal_mode_invitations();
+
+-- Settings changes reach every worker's cache.
+CREATE FUNCTION notify_portal_settings() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('portal_settings', TG_TABLE_NAME);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER portals_notify AFTER INSERT OR UPDATE OR DELETE ON portals
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_portal_settings();
+CREATE TRIGGER portal_domains_notify AFTER INSERT OR UPDATE OR DELETE ON portal_domains
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_portal_settings();
+CREATE TRIGGER portal_nav_items_notify AFTER INSERT OR UPDATE OR DELETE ON portal_nav_items
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_portal_settings();

@@ -10,7 +10,8 @@ LDLIBS  := -lfcgi -lpq -ljson-c -lcrypto -largon2 -lcurl
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC  := $(wildcard lib/*.c)
-FCGI_SRC := $(filter-out fcgi/mailer.c,$(wildcard fcgi/*.c))
+MAILER_SRC := fcgi/mailer.c fcgi/invitations.c
+FCGI_SRC := $(filter-out $(MAILER_SRC),$(wildcard fcgi/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard test/unit/*_test.c)
@@ -30,7 +31,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/portal: $(FCGI_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/mailer: $(BUILD)/fcgi/mailer.o $(LIB_OBJ)
+$(BUILD)/mailer: $(MAILER_SRC:%.c=$(BUILD)/%.o) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests: lib/ sources compiled with ASan + UBSan into each test binary.
@@ -70,4 +71,4 @@ fuzz:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(BUILD)/fcgi/mailer.d
+-include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MAILER_SRC:%.c=$(BUILD)/%.d)

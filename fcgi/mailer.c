@@ -15,6 +15,8 @@
 
 #include "buf.h"
 #include "config.h"
+#include "i18n.h"
+#include "invitations.h"
 #include "log.h"
 #include "mail.h"
 
@@ -31,7 +33,8 @@
  * mailer dies between the two it goes out twice (at-least-once). If only the COMMIT fails
  * (PostgreSQL restarting), the id is remembered and marked sent after reconnecting, and is not
  * sent again meanwhile. When the server cannot be reached, the whole queue pauses (backoff)
- * instead of trying every due message in turn.
+ * instead of trying every due message in turn; SIGUSR1 ends the pause and makes deferred mail
+ * due at once.
  */
 struct mailer {
 	struct config cfg;
@@ -46,6 +49,8 @@ struct mailer {
 	int server_failures;         /* consecutive, for the pause */
 	long unrecorded[UNRECORDED_MAX];
 	size_t nunrecorded;
+	struct tmpl_set *templates; /* email templates, for list invitations */
+	struct invite_ctx invite;
 };
 
 struct row {
@@ -54,7 +59,7 @@ struct row {
 	const char *to, *subject, *text, *html;
 };
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, flush_requested;
 
 static const char SQL_CLAIM[] =
 	"SELECT id, to_address, subject, body_text, body_html, attempts FROM mail_outbox"
@@ -69,14 +74,19 @@ static const char SQL_RETRY[] =
 static const char SQL_FAILED[] =
 	"UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1, last_error = $2"
 	" WHERE id = $1";
+static const char SQL_FLUSH[] =
+	"UPDATE mail_outbox SET next_attempt_at = now()"
+	" WHERE status = 'queued' AND next_attempt_at > now()";
 static const char SQL_NEXT[] =
 	"SELECT ceil(1000 * EXTRACT(EPOCH FROM min(next_attempt_at) - clock_timestamp()))::bigint"
 	" FROM mail_outbox WHERE status = 'queued' AND id <> ALL($1::bigint[])";
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGUSR1)
+		flush_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void setup_signals(void)
@@ -88,6 +98,7 @@ static void setup_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -145,7 +156,9 @@ static int parse_args(struct mailer *m, int argc, char **argv)
 		} else {
 			fprintf(stderr, "usage: %s [--once]\n"
 					"  Delivers mail_outbox; config from PORTAL_CONFIG.\n"
-					"  --once  deliver what is due now, then exit\n",
+					"  --once  deliver what is due now, then exit\n"
+					"  SIGTERM/SIGINT: finish the current message and exit 0\n"
+					"  SIGUSR1: retry deferred mail now\n",
 				argv[0]);
 			return -1;
 		}
@@ -215,6 +228,17 @@ static int setup(struct mailer *m)
 		fprintf(stderr, "mailer: cannot open log %s: %s\n", m->cfg.log_file, strerror(errno));
 		return -1;
 	}
+	char i18n_dir[600];
+	snprintf(i18n_dir, sizeof i18n_dir, "%s/i18n", m->cfg.templates_dir);
+	m->templates = tmpl_set_new();
+	if (!m->templates || tmpl_set_load_dir(m->templates, m->cfg.templates_dir, err, sizeof err) < 0 ||
+	    i18n_load(i18n_dir, err, sizeof err) < 0) {
+		fprintf(stderr, "mailer: templates: %s\n", err);
+		return -1;
+	}
+	m->invite.templates = m->templates;
+	m->invite.link_scheme = m->cfg.link_scheme;
+	m->invite.link_port = m->cfg.link_port;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "mailer: curl_global_init failed\n");
 		return -1;
@@ -282,8 +306,10 @@ static int connect_once(struct mailer *m)
 		drop_conn(m);
 		return -1;
 	}
-	if (command(m, "LISTEN", "LISTEN mail_outbox", 0, NULL) < 0)
+	if (command(m, "LISTEN", "LISTEN mail_outbox", 0, NULL) < 0) {
+		drop_conn(m);
 		return -1;
+	}
 	if (m->db_down_logged)
 		log_msg(LOG_INFO, "mailer: database connection restored");
 	m->db_down_logged = 0;
@@ -519,8 +545,9 @@ static void wait_notify(struct mailer *m, long ms)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	int r = stop_requested ? 0 : pselect(fd + 1, &rd, NULL, NULL, &ts, &old);
+	int r = stop_requested || flush_requested ? 0 : pselect(fd + 1, &rd, NULL, NULL, &ts, &old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (r > 0 && !PQconsumeInput(m->pg)) {
 		log_pg_error(m, "connection", NULL);
@@ -533,12 +560,23 @@ static void wait_notify(struct mailer *m, long ms)
 
 /* ---- main loops ---- */
 
+/* SIGUSR1 (like postqueue -f): end the pause and make all deferred mail due now. */
+static void flush_queue(struct mailer *m)
+{
+	flush_requested = 0;
+	m->server_failures = 0;
+	m->pause_until.tv_sec = m->pause_until.tv_nsec = 0;
+	if (command(m, "flush", SQL_FLUSH, 0, NULL) == 0)
+		log_msg(LOG_INFO, "mailer: SIGUSR1: retrying deferred mail now");
+}
+
 static int run_once(struct mailer *m)
 {
 	int more = 1, n = 0;
 	if (connect_db(m) < 0)
 		return 1;
 	record_unrecorded(m);
+	invitations_process(m->pg, &m->invite);
 	while (more && n >= 0 && !stop_requested)
 		n = drain(m, &more);
 	return n < 0 || m->nunrecorded ? 1 : 0;
@@ -550,8 +588,12 @@ static int run(struct mailer *m)
 		if (!m->pg && connect_db(m) < 0)
 			break;
 		record_unrecorded(m);
+		if (m->pg && flush_requested)
+			flush_queue(m);
 		if (m->pg)
 			notifies_pending(m);
+		if (m->pg)
+			invitations_process(m->pg, &m->invite);
 		int more = 0, n = m->pg ? drain(m, &more) : -1;
 		if (!m->pg || stop_requested) {
 			continue; /* reconnects (1 s between tries) or stops */
@@ -572,6 +614,8 @@ int main(int argc, char **argv)
 	int rc = m.once ? run_once(&m) : run(&m);
 	drop_conn(&m);
 	curl_global_cleanup();
+	tmpl_set_free(m.templates);
+	i18n_free();
 	log_msg(LOG_INFO, "mailer: stopped%s", stop_requested ? " on a signal" : "");
 	log_close();
 	return rc;

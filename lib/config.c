@@ -15,6 +15,7 @@ void config_defaults(struct config *c)
 	snprintf(c->files_dir, sizeof c->files_dir, "var/files");
 	snprintf(c->mail_dir, sizeof c->mail_dir, "var/mail");
 	snprintf(c->smtp_from, sizeof c->smtp_from, "Support <support@localhost>");
+	snprintf(c->link_scheme, sizeof c->link_scheme, "https");
 	c->argon2_t_cost = 2; /* OWASP: m=19 MiB, t=2, p=1 */
 	c->argon2_m_cost_kib = 19456;
 	c->argon2_parallelism = 1;
@@ -86,7 +87,15 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		get_str(s, "password", c->smtp_password, sizeof c->smtp_password);
 		get_str(s, "from", c->smtp_from, sizeof c->smtp_from);
 	}
+	if ((s = section(root, "links"))) {
+		get_str(s, "scheme", c->link_scheme, sizeof c->link_scheme);
+		get_int(s, "port", &c->link_port);
+	}
 	json_object_put(root);
+	if (strcmp(c->link_scheme, "http") != 0 && strcmp(c->link_scheme, "https") != 0) {
+		snprintf(err, errlen, "%s: links.scheme must be http or https", path);
+		return -1;
+	}
 	if (strlen(c->secret_key) < 32) {
 		snprintf(err, errlen, "%s: secret_key missing or shorter than 32 hex digits", path);
 		return -1;

@@ -25,6 +25,8 @@ struct config {
 	char smtp_password[256];
 	char smtp_from[256];
 	char mail_dir[512];
+	char link_scheme[8]; /* links in mail sent without a request (invitations): "https" */
+	int link_port;       /* 0: the scheme's default port */
 };
 
 /* Defaults first, then the file's values on top. Returns 0, or -1 with a reason in err. */

@@ -63,7 +63,8 @@ write_config() {
     "login_ip_window_minutes": 10
   },
   "smtp": { "url": "${PORTAL_SMTP_URL:-}", "user": "", "password": "", "from": "Acme Support <support@example.com>" },
-  "mail": { "retry_base_seconds": ${PORTAL_MAIL_RETRY_SECONDS:-30}, "max_attempts": 8 }
+  "mail": { "retry_base_seconds": ${PORTAL_MAIL_RETRY_SECONDS:-30}, "max_attempts": 10 },
+  "links": { "scheme": "http", "port": $PORT }
 }
 JSON
 	umask 022

@@ -1,4 +1,4 @@
-/* mail_test.c - unit tests of lib/mail: message composition, header safety, .eml files, SMTP errors. */
+/* mail_test.c - unit tests of lib/mail: composition, header safety, .eml files, SMTP errors. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <dirent.h>
@@ -95,7 +95,7 @@ static char *b64_decode(const char *s)
 	return out;
 }
 
-/* Subject: decode the encoded-words; each one must be <= 75 characters and hold whole characters. */
+/* Decode the Subject's encoded-words; each must be <= 75 characters and hold whole characters. */
 static char *subject_decode(const char *msg, int *ok)
 {
 	const char *p = strstr(msg, "\r\nSubject: ");
@@ -348,7 +348,6 @@ static void test_smtp_unreachable(void)
 	CHECK_INT(rc, MAIL_TEMPFAIL);
 	CHECK(err[0] != '\0');
 	CHECK(strstr(err, "s3cret-pw") == NULL);
-	printf("  closed port: %s\n", err);
 	rc = mail_send_smtp("http://127.0.0.1/", NULL, NULL, FROM, "ada@example.com", &b, err,
 			    sizeof err);
 	CHECK_INT(rc, MAIL_TEMPFAIL);

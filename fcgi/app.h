@@ -67,8 +67,9 @@ int page_redirect(struct ctx *c, int status, const char *location);
 void page_security_headers(struct ctx *c);
 /* A same-site path from a "next" field or NULL: starts with one '/', no "//" or backslash. */
 const char *safe_next(const char *next);
-/* Absolute URL on the portal's own domain for links in emails: the request's Host when it is
- * one of the portal's domains (with its port), else the portal's primary domain. */
+/* Absolute URL on the portal's own domain for links in emails: the request's host when it is
+ * one of the portal's domains, else the portal's primary domain; scheme and port from the
+ * configuration (links), never from request headers. */
 const char *portal_base_url(struct ctx *c);
 void set_cookie(struct ctx *c, const char *name, const char *value, long max_age);
 void audit(struct ctx *c, const char *actor_kind, long actor_id, const char *action, const char *detail_json);
@@ -97,14 +98,29 @@ int reset_page(struct ctx *c);
 int reset_submit(struct ctx *c);
 int access_denied_page(struct ctx *c);
 int tickets_page(struct ctx *c);
+int ticket_detail(struct ctx *c);
+int ticket_reply(struct ctx *c);
+int file_download(struct ctx *c);
+int ticket_new_page(struct ctx *c);
+int ticket_new_submit(struct ctx *c);
 
 extern const struct db_stmt healthz_stmts[], login_stmts[], register_stmts[], reset_stmts[],
-	outbox_stmts[], layout_stmts[], member_token_stmts[];
+	outbox_stmts[], layout_stmts[], member_token_stmts[], tickets_stmts[], reply_stmts[],
+	ticket_new_stmts[];
+
+/* Tickets (fcgi/tickets.c). The one visibility rule is SQL's portal_visible_tickets(); these
+ * ask it. ticket_visible: 1 when the logged-in contact may see ticket id, 0 if not (answer 404
+ * exactly as for a missing ticket), -1 on a database error. */
+int ticket_visible(struct ctx *c, const char *ticket_id);
+/* Render the detail page of a visible ticket; f (may be NULL) carries a reply form's input
+ * and errors back. */
+int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struct form *f);
 
 /* Member tokens (fcgi/member_token.c): single-use links by email. */
 int member_token_issue(long member_id, const char *purpose, const char *ttl, char *token_out, size_t cap);
-/* Consume (or just check, when consume is 0) a token of one of the purposes ("reset,invite").
- * Returns the member id, 0 when invalid, used or expired, -1 on a database error. */
-long member_token_take(const char *token, const char *purposes, int consume);
+/* Consume (or just check, when consume is 0) a token of one of the purposes ("reset,invite")
+ * issued for a member of this portal. Returns the member id, 0 when invalid, used, expired or
+ * another portal's, -1 on a database error. */
+long member_token_take(long portal_id, const char *token, const char *purposes, int consume);
 
 #endif

@@ -81,6 +81,9 @@ struct json_object *page_new(struct ctx *c, const char *title_key)
 	json_object_object_add(portal, "nav", json_object_get(c->portal->nav));
 	json_object_object_add(portal, "slug", json_object_new_string(c->portal->ticket_slug));
 	json_object_object_add(page, "portal", portal);
+	if (c->sess.found && c->portal->support_form_id)
+		json_object_object_add(portal, "form_url", json_object_new_string(
+			arena_printf(c->arena, "/%s/new", c->portal->ticket_slug)));
 	if (c->sess.found) {
 		struct json_object *user = json_object_new_object();
 		json_object_object_add(user, "email", json_object_new_string(c->sess.email));
@@ -143,12 +146,15 @@ const char *safe_next(const char *next)
 
 const char *portal_base_url(struct ctx *c)
 {
-	const char *scheme = c->req->https ? "https" : "http";
-	const char *raw = request_param(c->req, "HTTP_HOST");
-	if (c->req->host && settings_host_matches(c->portal, c->req->host) && raw)
-		return arena_printf(c->arena, "%s://%s", scheme, raw); /* validated by the parser */
-	const char *primary = settings_primary_host(c->portal);
-	return arena_printf(c->arena, "%s://%s", scheme, primary[0] ? primary : "localhost");
+	/* Never from what the client sent, beyond choosing among the portal's own domains. */
+	const char *host = c->req->host && settings_host_matches(c->portal, c->req->host)
+				   ? c->req->host
+				   : settings_primary_host(c->portal);
+	if (!host[0])
+		host = "localhost";
+	if (cfg.link_port)
+		return arena_printf(c->arena, "%s://%s:%d", cfg.link_scheme, host, cfg.link_port);
+	return arena_printf(c->arena, "%s://%s", cfg.link_scheme, host);
 }
 
 void audit(struct ctx *c, const char *actor_kind, long actor_id, const char *action, const char *detail_json)

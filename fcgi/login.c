@@ -296,7 +296,7 @@ int login_link_submit(struct ctx *c)
 /* GET shows a button only: mail scanners that open links must not use up the login. */
 int login_link_open(struct ctx *c)
 {
-	long mid = member_token_take(c->caps.v[0], "login", 0);
+	long mid = member_token_take(c->portal->id, c->caps.v[0], "login", 0);
 	if (mid < 0)
 		return 500;
 	struct json_object *page = page_new(c, "login_link_title");
@@ -305,30 +305,42 @@ int login_link_open(struct ctx *c)
 	return page_render(c, mid > 0 ? 200 : 400, "portal/login_link_use", page);
 }
 
+/* Take the token, mark the address verified and open the session in one transaction: a
+ * failure anywhere leaves the link usable; the 303 goes out after COMMIT. */
 int login_link_use(struct ctx *c)
 {
 	if (db_begin() < 0)
 		return 500;
-	long mid = member_token_take(c->caps.v[0], "login", 1);
-	char ids[24];
-	snprintf(ids, sizeof ids, "%ld", mid);
-	const char *p[1] = {ids};
-	if (mid > 0)
-		PQclear(db_exec("login_verified", 1, p));
-	if (mid < 0 || db_commit() < 0)
-		return 500;
-	if (mid == 0) {
+	long mid = member_token_take(c->portal->id, c->caps.v[0], "login", 1);
+	if (mid <= 0) {
+		db_rollback();
+		if (mid < 0)
+			return 500;
 		struct json_object *page = page_new(c, "login_link_title");
 		json_object_object_add(page, "valid", json_object_new_boolean(0));
 		return page_render(c, 400, "portal/login_link_use", page);
 	}
-	char email[256];
-	if (db_exec_value("login_member_email", 1, p, email, sizeof email) != 1)
-		return 500;
+	char ids[24], email[256];
+	snprintf(ids, sizeof ids, "%ld", mid);
+	const char *p[1] = {ids};
 	struct member_row m = {0};
-	if (find_member(c, email, &m) != 1)
+	PGresult *r = db_exec("login_verified", 1, p);
+	int ok = r && db_exec_value("login_member_email", 1, p, email, sizeof email) == 1 &&
+		 find_member(c, email, &m) == 1;
+	PQclear(r);
+	if (!ok) {
+		db_rollback();
 		return 500;
-	if (!m.allowed)
+	}
+	if (!m.allowed) {
+		db_rollback();
 		return page_redirect(c, 303, "/access-denied");
-	return start_session(c, mid, "link");
+	}
+	int status = start_session(c, mid, "link");
+	if (status != 303 || db_commit() < 0) {
+		db_rollback();
+		response_reset(c->res);
+		return 500;
+	}
+	return status;
 }

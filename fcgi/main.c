@@ -153,31 +153,37 @@ static int csrf_ok(struct ctx *c)
 	return pre && token_well_formed(pre) && csrf_check(cfg.secret_key, pre, sent);
 }
 
+/* Not logged in (or idle too long): to the login page, keeping where the customer was going.
+ * A POST keeps no state without a session, so this may come before the CSRF check. */
+static int to_login(struct ctx *c)
+{
+	struct buf to = BUF_INIT;
+	buf_puts(&to, c->sess.idle_expired ? "/login?idle=1&next=" : "/login?next=");
+	const char *path = c->req->method == HTTP_GET || c->req->method == HTTP_HEAD ? c->req->path
+										     : "/";
+	buf_urlenc(&to, path, strlen(path));
+	if (path == c->req->path && c->req->query_string[0]) {
+		buf_urlenc(&to, "?", 1);
+		buf_urlenc(&to, c->req->query_string, strlen(c->req->query_string));
+	}
+	page_redirect(c, 303, to.data ? to.data : "/login");
+	buf_free(&to);
+	return 303;
+}
+
 /* The one place that decides who may enter a route, before any handler runs. */
 static int gate(struct ctx *c, const struct route *rt)
 {
 	if (rt->auth != AUTH_ALWAYS && !c->portal->enabled)
 		return access_denied_page(c);
+	if (rt->auth == AUTH_MEMBER && !c->sess.found)
+		return to_login(c);
 	if (c->req->method == HTTP_POST && !(rt->flags & ROUTE_NO_CSRF) && !csrf_ok(c)) {
 		log_msg(LOG_WARN, "refused POST %s: missing or wrong CSRF token", c->req->path);
 		return 403;
 	}
-	if (rt->auth == AUTH_MEMBER) {
-		if (!c->sess.found) {
-			struct buf to = BUF_INIT;
-			buf_puts(&to, c->sess.idle_expired ? "/login?idle=1&next=" : "/login?next=");
-			buf_urlenc(&to, c->req->path, strlen(c->req->path));
-			if (c->req->query_string[0]) {
-				buf_urlenc(&to, "?", 1);
-				buf_urlenc(&to, c->req->query_string, strlen(c->req->query_string));
-			}
-			page_redirect(c, 303, to.data ? to.data : "/login");
-			buf_free(&to);
-			return 303;
-		}
-		if (!c->sess.allowed)
-			return access_denied_page(c);
-	}
+	if (rt->auth == AUTH_MEMBER && !c->sess.allowed)
+		return access_denied_page(c);
 	return 0;
 }
 

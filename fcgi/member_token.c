@@ -14,13 +14,15 @@ const struct db_stmt member_token_stmts[] = {
 	{"member_token_take",
 	 "UPDATE member_tokens SET used_at = now()"
 	 " WHERE token_sha256 = $1 AND purpose = ANY (string_to_array($2, ','))"
-	 " AND used_at IS NULL AND expires_at > now() RETURNING member_id",
-	 2},
+	 " AND used_at IS NULL AND expires_at > now()"
+	 " AND member_id IN (SELECT id FROM members WHERE portal_id = $3) RETURNING member_id",
+	 3},
 	{"member_token_check",
 	 "SELECT member_id FROM member_tokens"
 	 " WHERE token_sha256 = $1 AND purpose = ANY (string_to_array($2, ','))"
-	 " AND used_at IS NULL AND expires_at > now()",
-	 2},
+	 " AND used_at IS NULL AND expires_at > now()"
+	 " AND member_id IN (SELECT id FROM members WHERE portal_id = $3)",
+	 3},
 	{NULL, NULL, 0},
 };
 
@@ -39,14 +41,15 @@ int member_token_issue(long member_id, const char *purpose, const char *ttl, cha
 	return 0;
 }
 
-long member_token_take(const char *token, const char *purposes, int consume)
+long member_token_take(long portal_id, const char *token, const char *purposes, int consume)
 {
-	char hash[65], out[24];
+	char hash[65], out[24], pid[24];
 	if (!token || !token_well_formed(token))
 		return 0;
 	token_sha256_hex(token, hash);
-	const char *p[2] = {hash, purposes};
-	int got = db_exec_value(consume ? "member_token_take" : "member_token_check", 2, p, out, sizeof out);
+	snprintf(pid, sizeof pid, "%ld", portal_id);
+	const char *p[3] = {hash, purposes, pid};
+	int got = db_exec_value(consume ? "member_token_take" : "member_token_check", 3, p, out, sizeof out);
 	if (got < 0)
 		return -1;
 	return got ? atol(out) : 0;

@@ -20,10 +20,7 @@ const struct db_stmt register_stmts[] = {
 	{"register_member",
 	 "INSERT INTO members (portal_id, contact_id, password_hash, consent_text, consent_at)"
 	 " VALUES ($1, $2, $3, $4, now())"
-	 " ON CONFLICT (portal_id, contact_id) DO UPDATE SET password_hash = EXCLUDED.password_hash,"
-	 "   consent_text = EXCLUDED.consent_text, consent_at = EXCLUDED.consent_at"
-	 "   WHERE members.password_hash IS NULL"
-	 " RETURNING id",
+	 " ON CONFLICT (portal_id, contact_id) DO NOTHING RETURNING id",
 	 4},
 	{"register_verify", "UPDATE members SET verified_at = coalesce(verified_at, now()) WHERE id = $1", 1},
 	{NULL, NULL, 0},
@@ -89,11 +86,12 @@ static void split_name(struct ctx *c, const char *name, const char **first, cons
 	*last = sp ? sp : "";
 }
 
-static int queue_mail(struct ctx *c, const char *email, const char *name, const char *kind, const char *link)
+/* No name in these mails: what a registrant typed must not travel to an address that has not
+ * been confirmed (the form would otherwise send anyone's text to anyone). */
+static int queue_mail(struct ctx *c, const char *email, const char *kind, const char *link)
 {
 	struct json_object *data = json_object_new_object();
 	json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
-	json_object_object_add(data, "name", json_object_new_string(name));
 	json_object_object_add(data, "link", json_object_new_string(link));
 	int rc = outbox_queue(c->lang, email, kind, data);
 	json_object_put(data);
@@ -101,8 +99,9 @@ static int queue_mail(struct ctx *c, const char *email, const char *name, const 
 }
 
 /* One transaction: contact (found by email or created), login, consent, token, email. An
- * address that already has a password gets an "account exists" email instead, and the page
- * says the same either way. */
+ * address that already has a login here (with a password or not: an invitee, a link-only
+ * member) is never touched: it gets an "account exists" email instead, whose link is the
+ * password reset, and the page says the same either way. */
 static int create_account(struct ctx *c, const char *name, const char *email, const char *hash,
 			  const char *consent)
 {
@@ -122,11 +121,11 @@ static int create_account(struct ctx *c, const char *name, const char *email, co
 		return -1;
 	const char *base = portal_base_url(c);
 	if (got == 0) {
-		if (queue_mail(c, email, name, "account_exists", arena_printf(c->arena, "%s/password-reset", base)) < 0)
+		if (queue_mail(c, email, "account_exists", arena_printf(c->arena, "%s/password-reset", base)) < 0)
 			return -1;
 	} else {
 		if (member_token_issue(atol(member), "verify", "7 days", token, sizeof token) < 0 ||
-		    queue_mail(c, email, name, "verify", arena_printf(c->arena, "%s/verify?token=%s", base, token)) < 0)
+		    queue_mail(c, email, "verify", arena_printf(c->arena, "%s/verify?token=%s", base, token)) < 0)
 			return -1;
 	}
 	if (db_commit() < 0)
@@ -173,7 +172,7 @@ int verify_page(struct ctx *c)
 {
 	if (db_begin() < 0)
 		return 500;
-	long mid = member_token_take(request_query(c->req, "token"), "verify", 1);
+	long mid = member_token_take(c->portal->id, request_query(c->req, "token"), "verify", 1);
 	char ids[24];
 	snprintf(ids, sizeof ids, "%ld", mid);
 	const char *p[1] = {ids};

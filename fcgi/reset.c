@@ -22,7 +22,7 @@ const struct db_stmt reset_stmts[] = {
 	 2},
 	{"reset_spend_others",
 	 "UPDATE member_tokens SET used_at = now() WHERE member_id = $1"
-	 " AND purpose IN ('reset', 'invite') AND used_at IS NULL",
+	 " AND purpose IN ('reset', 'invite', 'login') AND used_at IS NULL",
 	 1},
 	{NULL, NULL, 0},
 };
@@ -104,7 +104,7 @@ static int render_invalid(struct ctx *c)
 
 int reset_page(struct ctx *c)
 {
-	long mid = member_token_take(c->caps.v[0], "reset,invite", 0);
+	long mid = member_token_take(c->portal->id, c->caps.v[0], "reset,invite", 0);
 	if (mid < 0)
 		return 500;
 	return mid ? render_reset(c, 200, NULL) : render_invalid(c);
@@ -112,7 +112,7 @@ int reset_page(struct ctx *c)
 
 int reset_submit(struct ctx *c)
 {
-	long mid = member_token_take(c->caps.v[0], "reset,invite", 0);
+	long mid = member_token_take(c->portal->id, c->caps.v[0], "reset,invite", 0);
 	if (mid <= 0)
 		return mid < 0 ? 500 : render_invalid(c);
 	char ids[24], email[256], hash[256];
@@ -136,7 +136,7 @@ int reset_submit(struct ctx *c)
 			  sizeof hash) < 0 || db_begin() < 0)
 		return 500;
 	/* take the token for real inside the transaction: a second use finds it spent */
-	long taken = member_token_take(c->caps.v[0], "reset,invite", 1);
+	long taken = member_token_take(c->portal->id, c->caps.v[0], "reset,invite", 1);
 	const char *ps[2] = {ids, hash};
 	PGresult *r = taken == mid ? db_exec("reset_set_password", 2, ps) : NULL;
 	int ok = r != NULL;

@@ -22,10 +22,16 @@ const struct route routes[] = {
 	{HTTP_GET, "/password-reset/<token>", reset_page, AUTH_PUBLIC, 0},
 	{HTTP_POST, "/password-reset/<token>", reset_submit, AUTH_PUBLIC, 0},
 	{HTTP_GET, "/<slug>", tickets_page, AUTH_MEMBER, 0},
+	{HTTP_GET, "/<slug>/new", ticket_new_page, AUTH_MEMBER, 0},
+	{HTTP_POST, "/<slug>/new", ticket_new_submit, AUTH_MEMBER, 0},
+	{HTTP_GET, "/<slug>/<id>", ticket_detail, AUTH_MEMBER, 0},
+	{HTTP_POST, "/<slug>/<id>/reply", ticket_reply, AUTH_MEMBER, 0},
+	{HTTP_GET, "/files/<id>/<name>", file_download, AUTH_MEMBER, 0},
 };
 const unsigned nroutes = sizeof routes / sizeof routes[0];
 
 const struct db_stmt *const stmt_tables[] = {
 	settings_stmts, session_stmts, layout_stmts, healthz_stmts, login_stmts, register_stmts,
-	reset_stmts, outbox_stmts, member_token_stmts, NULL,
+	reset_stmts, outbox_stmts, member_token_stmts, tickets_stmts, reply_stmts, ticket_new_stmts,
+	NULL,
 };

@@ -513,10 +513,16 @@ int mail_send_smtp(const char *url, const char *user, const char *password, cons
 		snprintf(err, errlen, "invalid recipient address");
 		return MAIL_PERMFAIL;
 	}
+	/* Credentials never travel in clear: with a user, STARTTLS is required unless the URL
+	 * says ?starttls=optional (e.g. a relay on loopback). */
+	if (user && *user)
+		use_ssl = CURLUSESSL_ALL;
 	char *q = strchr(u, '?');
 	if (q) {
 		if (strstr(q, "starttls=required"))
 			use_ssl = CURLUSESSL_ALL;
+		else if (strstr(q, "starttls=optional"))
+			use_ssl = CURLUSESSL_TRY;
 		*q = '\0';
 	}
 	CURL *h = curl_easy_init();

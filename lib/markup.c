@@ -5,7 +5,7 @@
 
 static int url_ok(const char *u, size_t n)
 {
-	if (!((n > 8 && strncmp(u, "https://", 8) == 0) || (n > 7 && strncmp(u, "http://", 7) == 0)))
+	if (!(n > 8 && strncmp(u, "https://", 8) == 0))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)u[i];

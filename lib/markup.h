@@ -4,7 +4,7 @@
 
 #include "buf.h"
 
-/* Appends text as HTML. Only [label](http://… or https://…) is turned into
+/* Appends text as HTML. Only [label](https://…) is turned into
  * <a href="…" rel="noopener noreferrer">label</a>; a URL with spaces, quotes or angle brackets
  * stays plain text. Line breaks become <br>. */
 void markup_links_html(struct buf *out, const char *text);

@@ -1,8 +1,10 @@
-/* request.c - parse FastCGI params, query string, urlencoded form and cookies; refuse bad input. */
+/* request.c - parse FastCGI params, query string, form bodies and cookies; refuse bad input. */
 #include "request.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "multipart.h"
 
 #define REQ_MAX_METHOD 16
 #define REQ_MAX_REQUEST_ID 64
@@ -567,6 +569,16 @@ int request_parse(struct request *r, struct arena *a, char **envp, const char *b
 		rc = parse_fields(a, r->body, r->body_len, &r->form, &r->nform, "form", &e);
 		if (rc)
 			return rc;
+	}
+	if (r->method == HTTP_POST && multipart_is_form_data(r->content_type)) {
+		struct multipart mp;
+		rc = multipart_parse(a, r->content_type, r->body, r->body_len, &mp, err, errlen);
+		if (rc)
+			return rc;
+		r->form = mp.fields;
+		r->nform = mp.nfields;
+		r->files = mp.files;
+		r->nfiles = mp.nfiles;
 	}
 	return 0;
 }

@@ -13,7 +13,7 @@
 #define REQ_MAX_FIELD_NAME 128    /* bytes after decoding */
 #define REQ_MAX_FIELD_VALUE 65536 /* bytes after decoding */
 #define REQ_MAX_COOKIES 64
-#define REQ_MAX_FORM_BODY (1024 * 1024) /* urlencoded bodies; multipart has its own limit */
+#define REQ_MAX_FORM_BODY (1024 * 1024) /* urlencoded bodies; multipart: lib/multipart.h */
 
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OTHER, HTTP_METHOD__MAX };
 
@@ -21,6 +21,16 @@ struct kv {
 	const char *name;  /* NUL-terminated, decoded */
 	const char *value; /* NUL-terminated, decoded; may hold \t \r \n (form values only) */
 	size_t value_len;
+};
+
+/* A file from a multipart/form-data POST (lib/multipart.h). data points into the request's body
+ * (not NUL-terminated, may hold any bytes); the strings are NUL-terminated arena copies. */
+struct upload {
+	const char *field;        /* the form field's name */
+	const char *filename;     /* sanitised: no path, no control bytes or quotes, <= 255 bytes */
+	const char *content_type; /* lowercased media type, application/octet-stream by default */
+	const char *data;
+	size_t len;
 };
 
 struct request {
@@ -38,8 +48,10 @@ struct request {
 	size_t content_length;
 	struct kv *query;
 	size_t nquery;
-	struct kv *form; /* application/x-www-form-urlencoded POST bodies */
+	struct kv *form; /* POST bodies: urlencoded fields, or the text parts of multipart/form-data */
 	size_t nform;
+	struct upload *files; /* the file parts of a multipart/form-data POST (empty inputs skipped) */
+	size_t nfiles;
 	struct kv *cookies;
 	size_t ncookies;
 	char **env; /* FastCGI params as given; read with request_param() */
@@ -60,6 +72,8 @@ struct request {
  * UTF-8 in path, names or values, more than REQ_MAX_FIELDS fields, a name/value over its
  * limit, a CONTENT_LENGTH that is not a plain decimal or differs from body_len.
  * '+' decodes to space in query and form fields, not in the path.
+ * A POST of multipart/form-data is parsed by multipart_parse() (its refusals: 400 or 413);
+ * its text parts land in form, its files in files.
  */
 int request_parse(struct request *r, struct arena *a, char **envp, const char *body,
 		  size_t body_len, char *err, size_t errlen);

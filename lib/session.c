@@ -13,7 +13,8 @@ const struct db_stmt session_stmts[] = {
 	 " btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')),"
 	 " s.last_seen_at < now() - make_interval(mins => p.session_timeout_minutes),"
 	 " s.last_seen_at < now() - interval '1 minute',"
-	 " portal_contact_allowed(s.portal_id, m.contact_id)"
+	 " portal_contact_allowed(s.portal_id, m.contact_id),"
+	 " portal_contact_company(s.portal_id, m.contact_id) IS NOT NULL"
 	 " FROM sessions s JOIN members m ON m.id = s.member_id"
 	 " JOIN contacts c ON c.id = m.contact_id JOIN portals p ON p.id = s.portal_id"
 	 " WHERE s.token_sha256 = $1 AND s.kind = 'member' AND s.expires_at > now()",
@@ -53,6 +54,7 @@ int session_load(const char *token, struct session *s)
 		int idle = PQgetvalue(r, 0, 6)[0] == 't';
 		int stale = PQgetvalue(r, 0, 7)[0] == 't';
 		s->allowed = PQgetvalue(r, 0, 8)[0] == 't';
+		s->org_visible = PQgetvalue(r, 0, 9)[0] == 't';
 		if (idle) {
 			s->idle_expired = 1;
 			PQclear(db_exec("session_delete", 1, p));

@@ -11,6 +11,7 @@ struct session {
 	int found;        /* a live session matched the cookie */
 	int idle_expired; /* it matched but sat idle past the portal's timeout; now deleted */
 	int allowed;      /* portal_contact_allowed(): portal on and the contact may enter */
+	int org_visible;  /* the portal shows this contact a company's tickets too */
 	long member_id;
 	long contact_id;
 	long portal_id;

@@ -5,7 +5,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="gcc make pkg-config nginx spawn-fcgi multiwatch postgresql-15 postgresql-client-15 libfcgi-dev
 libpq-dev libjson-c-dev libssl-dev libxml2-dev libxmlsec1-dev libxmlsec1-openssl libargon2-dev
 libcurl4-openssl-dev openssl ca-certificates curl"
-TEST_PKGS="nodejs npm chromium python3 python3-aiosmtpd clang libclang-rt-14-dev wrk xmlsec1"
+TEST_PKGS="nodejs npm chromium python3 python3-aiosmtpd clang libclang-rt-14-dev wrk xmlsec1 procps"
 want=$PKGS
 [ "${1:-}" = test ] && want="$PKGS $TEST_PKGS"
 missing=""

@@ -28,15 +28,26 @@ as_pg() { if [ $AS_ROOT = 1 ]; then runuser -u postgres -- "$@"; else "$@"; fi; 
 alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 psql_portal() { psql -X -q -h "$PGSOCK" -U portal -d portal -v ON_ERROR_STOP=1 "$@"; }
 
+APP=$ROOT # where the workers find build/ and templates/
+
 check_paths() {
 	[ $AS_ROOT = 1 ] || return 0
 	# postgres and the web user must reach their files: every parent folder needs o+x.
 	for u in postgres www-data; do
 		runuser -u $u -- test -x "$VAR" ||
-			die "user $u cannot reach $VAR; put PORTAL_VAR (and the checkout) under a world-traversable folder such as /srv or /tmp"
+			die "user $u cannot reach $VAR; put PORTAL_VAR under a world-traversable folder such as /srv or /tmp"
 	done
-	runuser -u www-data -- test -r "$ROOT/templates/layout.mustache" ||
-		die "user www-data cannot read $ROOT/templates; clone the project under a world-readable folder"
+	# A checkout the web user cannot read (e.g. under /root): run a staged copy from PORTAL_VAR.
+	if ! runuser -u www-data -- test -r "$ROOT/templates/layout.mustache" ||
+		! runuser -u www-data -- test -x "$ROOT/build/portal"; then
+		APP=$VAR/app
+		rm -rf "$APP"
+		mkdir -p "$APP/build"
+		cp -a "$ROOT/templates" "$APP/"
+		cp "$ROOT/build/portal" "$ROOT/build/mailer" "$APP/build/"
+		chmod -R a+rX "$APP"
+		say "the checkout is not readable by www-data: running a copy staged in $APP"
+	fi
 }
 
 write_config() {
@@ -47,7 +58,7 @@ write_config() {
 	cat >"$CONFIG" <<JSON
 {
   "database": "host=$PGSOCK dbname=portal user=portal",
-  "templates_dir": "$ROOT/templates",
+  "templates_dir": "$APP/templates",
   "log_file": "$VAR/log/portal.log",
   "log_level": "info",
   "files_dir": "$VAR/files",
@@ -116,7 +127,7 @@ start_workers() {
 	local own=()
 	[ $AS_ROOT = 1 ] && own=(-U www-data -G www-data -u www-data -g www-data)
 	spawn-fcgi -s "$VAR/run/portal.sock" -M 0660 "${own[@]}" -P "$VAR/run/workers.pid" -- \
-		/usr/bin/multiwatch -f "$WORKERS" -- "$ROOT/build/portal" >>"$VAR/log/spawn.log" 2>&1 ||
+		/usr/bin/multiwatch -f "$WORKERS" -- "$APP/build/portal" >>"$VAR/log/spawn.log" 2>&1 ||
 		die "spawn-fcgi failed, see $VAR/log/spawn.log"
 }
 
@@ -124,7 +135,7 @@ start_mailer() {
 	alive "$VAR/run/mailer.pid" && return 0
 	local drop=()
 	[ $AS_ROOT = 1 ] && drop=(setpriv --reuid=www-data --regid=www-data --init-groups --)
-	"${drop[@]}" "$ROOT/build/mailer" >>"$VAR/log/mailer.out" 2>&1 </dev/null &
+	"${drop[@]}" "$APP/build/mailer" >>"$VAR/log/mailer.out" 2>&1 </dev/null &
 	echo $! >"$VAR/run/mailer.pid"
 	sleep 0.2
 	alive "$VAR/run/mailer.pid" || die "the mailer did not start, see $VAR/log/mailer.out"
@@ -136,7 +147,7 @@ start_nginx() {
 	local user_line="" max_mb
 	[ $AS_ROOT = 1 ] && user_line="user www-data www-data;"
 	max_mb=$(sed -n 's/.*"max_body_mb": *\([0-9]*\).*/\1/p' "$CONFIG" | head -n1)
-	sed -e "s|@VAR@|$VAR|g" -e "s|@PORT@|$PORT|g" -e "s|@TEMPLATES@|$ROOT/templates|g" \
+	sed -e "s|@VAR@|$VAR|g" -e "s|@PORT@|$PORT|g" -e "s|@TEMPLATES@|$APP/templates|g" \
 		-e "s|@USER_LINE@|$user_line|" -e "s|@MAX_BODY_MB@|${max_mb:-25}|" \
 		"$ROOT/nginx/portal.conf.in" >"$VAR/nginx/nginx.conf"
 	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -t -q ||
@@ -176,8 +187,8 @@ up() {
 	cat <<TXT
 
 Customer portal is up.
-  Portal:  http://127.0.0.1:$PORT/login
-  Admin:   http://127.0.0.1:$PORT/admin/login
+  Portal:  http://localhost:$PORT/login
+  Admin:   http://localhost:$PORT/admin/login (comes with the admin console issue)
   Logins (password demo-Portal-2026):
     customers  ada@example.com, grace@example.com (Northwind), linus@example.org (Initech)
     staff      admin@example.com (admin), agent@example.com (agent)

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { psql, sleep } from '../lib/stack.mjs';
+import { psql, sleep, PORT } from '../lib/stack.mjs';
 import { Client, csrfOf, loggedIn, DEMO_PASSWORD } from '../lib/client.mjs';
 import { waitForMail, mailTo, linkPath } from '../lib/mail.mjs';
 
@@ -110,6 +110,9 @@ test('registration: consent required, verification mail, verify, log in, log out
 
   const mail = await waitForMail(email, (m) => /Confirm your email/.test(m.subject));
   assert.match(mail.html, /<a href="http/);
+  assert.match(mail.text, new RegExp(`http://localhost:${PORT}/verify\\?token=[A-Za-z0-9_-]{43}`),
+    'links use the portal domain and the configured scheme and port, not request headers');
+  assert.doesNotMatch(mail.text, /Rita Register/, 'what a registrant typed does not travel to an unconfirmed address');
   const verify = await c.get(linkPath(mail));
   assert.equal(verify.status, 303);
   assert.equal(verify.headers.get('location'), '/login?verified=1');
@@ -121,6 +124,17 @@ test('registration: consent required, verification mail, verify, log in, log out
   const out = await u.post('/logout', { csrf: csrfOf(list.html) });
   assert.equal(out.status, 303);
   assert.equal((await u.get('/tickets')).status, 303);
+});
+
+test('registration never sets the password of an existing login without one', async () => {
+  const email = `nopass-${uniq()}@example.net`;
+  const cid = psql(`INSERT INTO contacts (email, first_name) VALUES ('${email}', 'Nopass') RETURNING id`);
+  psql(`INSERT INTO members (portal_id, contact_id, verified_at) VALUES (1, ${cid}, now())`);
+  const r = await new Client().submit('/register', { name: 'Attacker', email, password: 'Attacker-Chosen-91', consent: 'yes' });
+  assert.equal(r.status, 200);
+  assert.equal(psql(`SELECT password_hash IS NULL FROM members WHERE contact_id = ${cid}`), 't');
+  assert.equal((await new Client().submit('/login', { email, password: 'Attacker-Chosen-91' })).status, 401);
+  await waitForMail(email, (m) => /already have an account/.test(m.subject));
 });
 
 test('registering an address that has an account reveals nothing and mails the owner', async () => {

@@ -123,6 +123,7 @@ static void test_markup(void)
 		      "<a href=\"https://x.example/\" rel=\"noopener noreferrer\">&lt;img&gt;</a>");
 	expect_markup("line one\nline two", "line one<br>line two");
 	expect_markup("[unclosed](https://x.example", "[unclosed](https://x.example");
+	expect_markup("[plain](http://x.example/)", "[plain](http://x.example/)");
 	expect_markup("", "");
 }
 

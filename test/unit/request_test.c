@@ -352,21 +352,27 @@ static void test_post_form(void)
 static void test_non_form_bodies(void)
 {
 	static const char mp[] =
-	    "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\0b\r\n--x--";
+	    "--x\r\nContent-Disposition: form-data; name=\"a\"; filename=\"f\"\r\n\r\n\0b\r\n--x--";
 	struct t t;
 
-	/* multipart: no form fields, body kept byte for byte (NULs included) */
+	/* multipart (lib/multipart.c, tested in multipart_test.c): a file part may hold NULs, the
+	 * body is kept byte for byte; a NUL in a text part is refused */
 	CHECK_INT(parse(&t,
 			ENV("REQUEST_METHOD=POST", "REQUEST_URI=/upload",
-			    "CONTENT_TYPE=multipart/form-data; boundary=x", "CONTENT_LENGTH=58"),
+			    "CONTENT_TYPE=multipart/form-data; boundary=x", "CONTENT_LENGTH=72"),
 			mp, sizeof mp - 1),
 		  0);
-	CHECK_INT(sizeof mp - 1, 58);
+	CHECK_INT(sizeof mp - 1, 72);
 	CHECK_INT(t.r.nform, 0);
-	CHECK_INT(t.r.body_len, 58);
-	CHECK(memcmp(t.r.body, mp, 58) == 0);
+	CHECK_INT(t.r.nfiles, 1);
+	CHECK(t.r.nfiles == 1 && t.r.files[0].len == 2);
+	CHECK_INT(t.r.body_len, 72);
+	CHECK(memcmp(t.r.body, mp, 72) == 0);
 	CHECK_STR(t.r.content_type, "multipart/form-data; boundary=x");
 	done(&t);
+	CHECK_INT(post_status("multipart/form-data; boundary=x",
+			      "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\0b\r\n--x--", 58),
+		  400);
 
 	/* a urlencoded body on a GET is not a form */
 	CHECK_INT(parse(&t,
@@ -667,8 +673,10 @@ static void test_form_body_limit(void)
 	CHECK_INT(post_status("application/x-www-form-urlencoded", q, REQ_MAX_FORM_BODY), 0);
 	q = rep(&s, "&", REQ_MAX_FORM_BODY + 1);
 	CHECK_INT(post_status("application/x-www-form-urlencoded", q, REQ_MAX_FORM_BODY + 1), 413);
-	/* the form limit is for urlencoded bodies only */
-	CHECK_INT(post_status("multipart/form-data; boundary=x", q, REQ_MAX_FORM_BODY + 1), 0);
+	/* the form limit is for urlencoded bodies only: a multipart body may be larger */
+	q = cat(&s, cat(&s, "--x\r\nContent-Disposition: form-data; name=f; filename=a\r\n\r\n", q),
+		"\r\n--x--");
+	CHECK_INT(post_status("multipart/form-data; boundary=x", q, strlen(q)), 0);
 	/* "=&=&..." fills a whole body with skipped pieces; still fine */
 	q = rep(&s, "=&", REQ_MAX_FORM_BODY / 2);
 	CHECK_INT(post_status("application/x-www-form-urlencoded", q, REQ_MAX_FORM_BODY), 0);

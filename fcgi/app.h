@@ -106,7 +106,12 @@ int ticket_new_submit(struct ctx *c);
 
 extern const struct db_stmt healthz_stmts[], login_stmts[], register_stmts[], reset_stmts[],
 	outbox_stmts[], layout_stmts[], member_token_stmts[], tickets_stmts[], reply_stmts[],
-	ticket_new_stmts[];
+	ticket_new_stmts[], limits_stmts[];
+
+/* Requests that send mail (fcgi/limits.c): records this one inside the caller's transaction and
+ * says 1 (Retry-After set; answer 429) when the client address sent too many in the window
+ * (the login limits of PORTAL_CONFIG), 0 when fine, -1 on a database error. */
+int mail_request_limited(struct ctx *c, const char *purpose);
 
 /* Tickets (fcgi/tickets.c). The one visibility rule is SQL's portal_visible_tickets(); these
  * ask it. ticket_visible: 1 when the logged-in contact may see ticket id, 0 if not (answer 404

@@ -259,6 +259,7 @@ int login_link_page(struct ctx *c)
 	return render_link_form(c, 200, NULL, 0);
 }
 
+/* Like the reset request: one transaction and the same work up to the lookup either way. */
 int login_link_submit(struct ctx *c)
 {
 	struct form f;
@@ -266,28 +267,34 @@ int login_link_submit(struct ctx *c)
 	const char *email = form_email(&f, c->req, "email");
 	if (!email)
 		return render_link_form(c, 422, &f, 0);
-	struct member_row m = {0};
-	int found = find_member(c, email, &m);
-	if (found < 0) {
+	if (db_begin() < 0) {
 		form_free(&f);
 		return 500;
 	}
-	if (found && m.allowed) {
+	int limited = mail_request_limited(c, "login_link");
+	struct member_row m = {0};
+	int found = limited ? 0 : find_member(c, email, &m);
+	int rc = limited < 0 || found < 0 ? -1 : 0;
+	if (rc == 0 && !limited && found && m.allowed) {
 		char token[64];
-		if (db_begin() < 0 || member_token_issue(m.id, "login", "15 minutes", token, sizeof token) < 0) {
-			form_free(&f);
-			return 500;
+		rc = -1;
+		if (member_token_issue(m.id, "login", "15 minutes", token, sizeof token) == 0) {
+			struct json_object *data = json_object_new_object();
+			json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
+			json_object_object_add(data, "link", json_object_new_string(
+				arena_printf(c->arena, "%s/login/link/%s", portal_base_url(c), token)));
+			rc = outbox_queue(c->lang, email, "login_link", data);
+			json_object_put(data);
 		}
-		struct json_object *data = json_object_new_object();
-		json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
-		json_object_object_add(data, "link", json_object_new_string(
-			arena_printf(c->arena, "%s/login/link/%s", portal_base_url(c), token)));
-		int rc = outbox_queue(c->lang, email, "login_link", data);
-		json_object_put(data);
-		if (rc < 0 || db_commit() < 0) {
-			form_free(&f);
-			return 500;
+	}
+	if (rc < 0 || limited || db_commit() < 0) {
+		db_rollback();
+		if (limited > 0) {
+			form_error(&f, "email", "error_429_text");
+			return render_link_form(c, 429, &f, 0);
 		}
+		form_free(&f);
+		return 500;
 	}
 	/* the same answer whether or not the address has an account */
 	return render_link_form(c, 200, &f, 1);

@@ -111,6 +111,11 @@ static int create_account(struct ctx *c, const char *name, const char *email, co
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
 	if (db_begin() < 0)
 		return -1;
+	int limited = mail_request_limited(c, "register");
+	if (limited) {
+		db_rollback();
+		return limited < 0 ? -1 : 1;
+	}
 	const char *pc[3] = {email, first, last};
 	if (db_exec_value("register_contact", 3, pc, contact, sizeof contact) != 1)
 		return -1;
@@ -128,11 +133,9 @@ static int create_account(struct ctx *c, const char *name, const char *email, co
 		    queue_mail(c, email, "verify", arena_printf(c->arena, "%s/verify?token=%s", base, token)) < 0)
 			return -1;
 	}
-	if (db_commit() < 0)
-		return -1;
 	if (got)
 		audit(c, "member", atol(member), "register", NULL);
-	return 0;
+	return db_commit() < 0 ? -1 : 0;
 }
 
 int register_submit(struct ctx *c)
@@ -159,11 +162,19 @@ int register_submit(struct ctx *c)
 	struct json_object *tmp = json_object_new_object();
 	int rc = add_consent(c, tmp, consent, sizeof consent);
 	json_object_put(tmp);
-	if (rc < 0 || password_hash(password, cfg.argon2_t_cost, cfg.argon2_m_cost_kib,
-				    cfg.argon2_parallelism, hash, sizeof hash) < 0 ||
-	    create_account(c, name, email, hash, consent) < 0) {
+	if (rc == 0 && password_hash(password, cfg.argon2_t_cost, cfg.argon2_m_cost_kib,
+				     cfg.argon2_parallelism, hash, sizeof hash) == 0)
+		rc = create_account(c, name, email, hash, consent);
+	else
+		rc = -1;
+	if (rc < 0) {
+		db_rollback();
 		form_free(&f);
 		return 500;
+	}
+	if (rc) {
+		form_error(&f, "email", "error_429_text");
+		return render_register(c, 429, &f, 0);
 	}
 	return render_register(c, 200, &f, 1);
 }

@@ -41,17 +41,29 @@ int reset_request_page(struct ctx *c)
 	return render_request(c, 200, NULL, 0);
 }
 
+/* One transaction either way (the same work up to the lookup, so known and unknown addresses
+ * answer alike): the per-address limit, the lookup, and for a login the token, the mail and
+ * the audit row. Returns 0, 1 when the address is over its limit, -1 on an error. */
 static int send_reset(struct ctx *c, const char *email)
 {
 	char pid[24], token[64];
+	if (db_begin() < 0)
+		return -1;
+	int limited = mail_request_limited(c, "reset");
+	if (limited) {
+		db_rollback();
+		return limited;
+	}
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
 	const char *p[2] = {pid, email};
 	PGresult *r = db_exec("reset_find", 2, p);
-	if (!r)
+	if (!r) {
+		db_rollback();
 		return -1;
+	}
 	if (PQntuples(r) != 1) {
 		PQclear(r);
-		return 0; /* no account: the page says the same */
+		return db_commit(); /* no account: the page says the same */
 	}
 	long mid = atol(PQgetvalue(r, 0, 0));
 	struct json_object *data = json_object_new_object();
@@ -59,15 +71,17 @@ static int send_reset(struct ctx *c, const char *email)
 	json_object_object_add(data, "name", json_object_new_string(PQgetvalue(r, 0, 1)));
 	PQclear(r);
 	int rc = -1;
-	if (db_begin() == 0 && member_token_issue(mid, "reset", "24 hours", token, sizeof token) == 0) {
+	if (member_token_issue(mid, "reset", "24 hours", token, sizeof token) == 0) {
 		json_object_object_add(data, "link", json_object_new_string(
 			arena_printf(c->arena, "%s/password-reset/%s", portal_base_url(c), token)));
-		if (outbox_queue(c->lang, email, "password_reset", data) == 0 && db_commit() == 0)
-			rc = 0;
+		if (outbox_queue(c->lang, email, "password_reset", data) == 0) {
+			audit(c, "member", mid, "password_reset_requested", NULL);
+			rc = db_commit();
+		}
 	}
 	json_object_put(data);
-	if (rc == 0)
-		audit(c, "member", mid, "password_reset_requested", NULL);
+	if (rc < 0)
+		db_rollback();
 	return rc;
 }
 
@@ -78,9 +92,14 @@ int reset_request_submit(struct ctx *c)
 	const char *email = form_email(&f, c->req, "email");
 	if (!email)
 		return render_request(c, 422, &f, 0);
-	if (send_reset(c, email) < 0) {
+	int rc = send_reset(c, email);
+	if (rc < 0) {
 		form_free(&f);
 		return 500;
+	}
+	if (rc) {
+		form_error(&f, "email", "error_429_text");
+		return render_request(c, 429, &f, 0);
 	}
 	return render_request(c, 200, &f, 1);
 }

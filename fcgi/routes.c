@@ -33,5 +33,5 @@ const unsigned nroutes = sizeof routes / sizeof routes[0];
 const struct db_stmt *const stmt_tables[] = {
 	settings_stmts, session_stmts, layout_stmts, healthz_stmts, login_stmts, register_stmts,
 	reset_stmts, outbox_stmts, member_token_stmts, tickets_stmts, reply_stmts, ticket_new_stmts,
-	NULL,
+	limits_stmts, NULL,
 };

@@ -251,6 +251,25 @@ test('one client address gets at most 30 failed logins in 10 minutes, then 429 w
   await loggedIn('ada@example.com');
 });
 
+test('requests that send mail are limited per client address, and answer alike for unknown addresses', async () => {
+  psql('DELETE FROM mail_requests');
+  psql("INSERT INTO mail_requests (ip, purpose) SELECT '127.0.0.1', 'reset' FROM generate_series(1, 30)");
+  try {
+    const r = await new Client().submit('/password-reset', { email: 'ada@example.com' });
+    assert.equal(r.status, 429);
+    assert.equal(r.headers.get('retry-after'), '600');
+    assert.match(r.html, /wait a little/);
+    const link = await new Client().submit('/login/link', { email: 'ada@example.com' });
+    assert.equal(link.status, 200, 'each kind of request has its own count');
+  } finally {
+    psql('DELETE FROM mail_requests');
+  }
+  const before = psql("SELECT count(*) FROM mail_requests WHERE purpose = 'reset'");
+  await new Client().submit('/password-reset', { email: 'no-such-person@example.org' });
+  assert.equal(psql("SELECT count(*) FROM mail_requests WHERE purpose = 'reset'"), String(Number(before) + 1),
+    'an unknown address costs the same write as a known one');
+});
+
 test('an idle session past the portal timeout is logged out; so is one past its absolute lifetime', async () => {
   const c = await loggedIn('ada@example.com');
   const hash = createHash('sha256').update(c.jar.get('portal_session')).digest('hex');

@@ -83,6 +83,25 @@ JSON
 	say "wrote $CONFIG (with a new secret key)"
 }
 
+# Unix socket only, and peer authentication: the kernel says which OS user connects, and only
+# these may use the cluster: the web user (workers, mailer) as role portal, root and the
+# cluster's owner as portal or postgres. No passwords to keep, and no other local user gets in.
+write_pg_auth() {
+	local owner me
+	owner=$PGUSER_OS me=$(id -un)
+	as_pg sh -c "cat >'$PGDATA/pg_hba.conf'" <<HBA
+# written by nginx/stack.sh: unix socket, peer authentication through the map in pg_ident.conf
+local all all peer map=portal
+HBA
+	as_pg sh -c "cat >'$PGDATA/pg_ident.conf'" <<IDENT
+portal $owner postgres
+portal $owner portal
+portal $me postgres
+portal $me portal
+portal $WEBUSER portal
+IDENT
+}
+
 pg_start() {
 	as_pg $PGBIN/pg_ctl -D "$PGDATA" status >/dev/null 2>&1 && return 0
 	as_pg $PGBIN/pg_ctl -D "$PGDATA" -w -t 60 -l "$VAR/pg/postgresql.log" \
@@ -100,8 +119,9 @@ start_pg() {
 	[ $AS_ROOT = 1 ] && chown postgres "$VAR/pg"
 	local fresh=0
 	if [ ! -f "$PGDATA/PG_VERSION" ]; then
-		as_pg $PGBIN/initdb -D "$PGDATA" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$VAR/log/initdb.log" 2>&1 ||
+		as_pg $PGBIN/initdb -D "$PGDATA" -A peer -U postgres -E UTF8 --locale=C.UTF-8 >"$VAR/log/initdb.log" 2>&1 ||
 			die "initdb failed, see $VAR/log/initdb.log"
+		write_pg_auth
 		fresh=1
 	fi
 	pg_start

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "token.h"
 
@@ -103,24 +104,10 @@ static void sha256_hex(const char *data, size_t len, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* <files_dir>/<2 hex>/<sha256>, unless a complete copy is there already. 0 or -1 (logged). */
 static int store_file(const char *sha, const char *data, size_t len)
 {
-	char dir[1024], path[1100], tmp[1100];
+	char dir[1024], path[1100];
 	struct stat st;
 
 	snprintf(dir, sizeof dir, "%s/%.2s", cfg.files_dir, sha);
@@ -131,25 +118,11 @@ static int store_file(const char *sha, const char *data, size_t len)
 		log_msg(LOG_ERROR, "reply: mkdir %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", dir);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		log_msg(LOG_ERROR, "reply: create in %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	int ok = fchmod(fd, 0640) == 0 && write_all(fd, data, len) == 0 && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp, path) < 0) {
+	if (file_write_atomic(dir, sha, data, len, 0640) < 0) {
 		log_msg(LOG_ERROR, "reply: store %s: %s", path, strerror(errno));
-		unlink(tmp);
 		return -1;
 	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (dfd >= 0) {
-		fsync(dfd); /* the rename is durable before COMMIT */
-		close(dfd);
-	}
-	return 0;
+	return 0; /* data and rename are durable before COMMIT */
 }
 
 /* The first n code points of s on one line (a line break or tab is one space). */

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
+
 #define HDR_MAX 78   /* folded header lines stay within this where words allow */
 #define QP_TEXT 75   /* characters of quoted-printable before the soft break '=' */
 #define B64_LINE 57  /* input bytes per 76-character base64 line */
@@ -534,46 +536,15 @@ int mail_send_smtp(const char *url, const char *user, const char *password, cons
 	return perform(h, from, to, msg, err, errlen);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int mail_write_eml(const char *dir, long outbox_id, const struct buf *msg, char *path_out,
 		   size_t cap)
 {
-	char tmp[4096];
-	int n = snprintf(path_out, cap, "%s/%ld.eml", dir, outbox_id);
-	int t = snprintf(tmp, sizeof tmp, "%s/.%ld.eml.%ld.tmp", dir, outbox_id, (long)getpid());
-	if (n < 0 || (size_t)n >= cap || t < 0 || (size_t)t >= sizeof tmp) {
+	char name[64];
+	snprintf(name, sizeof name, "%ld.eml", outbox_id);
+	int n = snprintf(path_out, cap, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= cap) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0)
-		return -1;
-	if (fchmod(fd, 0640) < 0 || write_all(fd, msg->data ? msg->data : "", msg->len) < 0 ||
-	    fsync(fd) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	if (close(fd) < 0 || rename(tmp, path_out) < 0) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	return 0;
+	return file_write_atomic(dir, name, msg->data, msg->len, 0640);
 }

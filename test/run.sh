@@ -58,7 +58,7 @@ if nginx/stack.sh up >"$VARDIR/stack-up.log" 2>&1; then
 	f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$out" | tail -n1)
 	if [ -z "$p" ]; then echo "node test runner produced no summary:"; tail -n 40 "$out"; f=1; fi
 	passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1}))
-	grep -E ' (error|ERROR) ' "$VARDIR/log/portal.log" | grep -v 'expected-by-test' | tail -n 5
+	echo "error lines in the portal log: $(grep -c " error " "$VARDIR/log/portal.log") (the fault tests stop PostgreSQL on purpose)"
 else
 	echo "stack did not come up:"; cat "$VARDIR/stack-up.log"; tail -n 20 "$VARDIR"/log/*.log 2>/dev/null
 	failed=$((failed + 1))

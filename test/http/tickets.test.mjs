@@ -2,8 +2,11 @@
 // sort, keyset pages, empty states, what a conversation shows and hides.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { psql, sleep } from '../lib/stack.mjs';
-import { Client, loggedIn } from '../lib/client.mjs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import { psql, sleep, VAR, BASE } from '../lib/stack.mjs';
+import { Client, loggedIn, csrfOf } from '../lib/client.mjs';
 
 const one = (sql) => psql(sql).split('\n')[0];
 const ids = (html) => [...html.matchAll(/<td data-label="ID">#(\d+)<\/td>/g)].map((m) => m[1]);
@@ -21,6 +24,33 @@ const T = {
 async function setMode(mode) {
   psql(`UPDATE portals SET permission_mode = '${mode}' WHERE id = 1`);
   await sleep(150);
+}
+
+/* Put a file on a public message of the ticket's latest thread (a new chat thread if it has none). */
+function attachFile(id) {
+  const content = `matrix file of ticket ${id}\n`;
+  const sha = createHash('sha256').update(content).digest('hex');
+  let th = one(`SELECT coalesce(ticket_latest_thread(${id}), 0)`);
+  if (th === '0') th = one(`INSERT INTO threads (ticket_id, inbox_id, channel) VALUES (${id}, 1, 'chat') RETURNING id`);
+  const msg = one(`INSERT INTO messages (thread_id, direction, kind, body) VALUES (${th}, 'outgoing', 'message', 'file for you') RETURNING id`);
+  psql(`UPDATE threads SET last_message_at = now() WHERE id = ${th}`);
+  const att = one(`INSERT INTO attachments (message_id, file_name, content_type, size_bytes, sha256) VALUES (${msg}, 'matrix.txt', 'text/plain', ${content.length}, '${sha}') RETURNING id`);
+  const dir = path.join(VAR, 'files', sha.slice(0, 2));
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o755);
+  writeFileSync(path.join(dir, sha), content, { mode: 0o644 });
+  return { url: `/files/${att}/matrix.txt`, content };
+}
+
+/* A reply POST the way the browser sends it (multipart) with the client's cookies and a page's CSRF token. */
+async function reply(client, id, csrf) {
+  const fd = new FormData();
+  fd.append('csrf', csrf);
+  fd.append('nonce', 'm' + createHash('sha256').update(String(Math.random())).digest('base64url').slice(0, 42));
+  fd.append('body', 'matrix reply');
+  const r = await fetch(`${BASE}/tickets/${id}/reply`, { method: 'POST', body: fd, redirect: 'manual', headers: { cookie: client.cookieHeader() } });
+  await r.arrayBuffer();
+  return r.status;
 }
 
 async function sees(client, id) {
@@ -41,15 +71,30 @@ test('permission matrix: own, colleague, company-only, other company, filtered-o
   };
   const ada = await loggedIn('ada@example.com');
   const grace = await loggedIn('grace@example.com');
+  const files = Object.fromEntries(Object.entries(t).map(([k, id]) => [k, attachFile(id)]));
+  const csrf = csrfOf((await ada.get('/tickets')).html);
   try {
     for (const mode of ['own', 'own_company', 'company_rules']) {
       await setMode(mode);
       for (const [kind, id] of Object.entries(t)) {
         const s = await sees(ada, id);
         const expected = want[mode][kind];
-        assert.equal(s.detail, expected ? 200 : 404, `Ada, mode ${mode}, ${kind} ticket #${id}: detail`);
-        assert.equal(s.list, expected, `Ada, mode ${mode}, ${kind} ticket #${id}: list`);
+        const where = `Ada, mode ${mode}, ${kind} ticket #${id}`;
+        assert.equal(s.detail, expected ? 200 : 404, `${where}: detail`);
+        assert.equal(s.list, expected, `${where}: list`);
         if (!expected) assert.match(s.detailHtml, /Page not found/, 'answered exactly like a missing ticket');
+        const dl = await ada.get(files[kind].url);
+        assert.equal(dl.status, expected ? 200 : 404, `${where}: download`);
+        if (expected) assert.equal(dl.html, files[kind].content);
+        const before = one(`SELECT count(*) FROM messages m JOIN threads th ON th.id = m.thread_id WHERE th.ticket_id = ${id}`);
+        const rs = await reply(ada, id, csrf);
+        const after = one(`SELECT count(*) FROM messages m JOIN threads th ON th.id = m.thread_id WHERE th.ticket_id = ${id}`);
+        if (expected) {
+          assert.ok([303, 409].includes(rs), `${where}: reply answered ${rs}`);
+        } else {
+          assert.equal(rs, 404, `${where}: reply`);
+          assert.equal(after, before, `${where}: nothing stored`);
+        }
       }
     }
     // company_rules: Grace (portal_role member) does not match the rule group, so only her own

@@ -54,8 +54,19 @@ test:
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@test/run.sh
 
+# make bench: wrk through nginx against a stack holding the large data set, each route as a ratio
+# to /healthz, then EXPLAIN of the list/detail queries (test/bench/run.sh: DUR, CONN, SESSIONS, Q).
+# Starts, seeds (~3 min) and removes a private stack; BENCH_VAR=dir reuses one (e.g. BENCH_VAR=var
+# after make seed-large: used as it is when up, else started and stopped again).
 bench: deps all
 	@test/bench/run.sh
+
+# make seed-large: 1,000,000 tickets, 100,000 contacts, 10,000 companies, their threads and messages
+# and 20,000 members of portal 1 (sql/seed_large.sql, deterministic, ~3 min) into the RUNNING stack
+# of PORTAL_VAR (default var/; start it first with make run, same PORTAL_VAR). Needs the demo data.
+.PHONY: seed-large
+seed-large:
+	@test/bench/seed.sh
 
 FUZZ_SECONDS ?= 60
 fuzz:

@@ -19,13 +19,14 @@
  */
 const struct db_stmt tickets_stmts[] = {
 	{"tickets_list",
-	 "WITH v AS ("
-	 " SELECT t.id, t.subject, t.created_at, t.last_activity_at, s.is_closed, s.name AS stage,"
+	 /* visible and status first (materialized), then the costlier search on what is left */
+	 "WITH vis AS MATERIALIZED ("
+	 " SELECT t AS row, t.id, t.subject, t.created_at, t.last_activity_at, s.is_closed, s.name AS stage,"
 	 "  (extract(epoch FROM CASE WHEN $6 = 'created' THEN t.created_at ELSE t.last_activity_at END)"
 	 "   * 1000000)::bigint AS k"
 	 " FROM portal_visible_tickets($1, $2, $3) t JOIN pipeline_stages s ON s.id = t.stage_id"
-	 " WHERE ($4 = 'all' OR s.is_closed = ($4 = 'closed'))"
-	 "  AND ($5 = '' OR portal_ticket_matches_search(t, $5)))"
+	 " WHERE ($4 = 'all' OR s.is_closed = ($4 = 'closed'))),"
+	 " v AS (SELECT * FROM vis WHERE $5 = '' OR portal_ticket_matches_search(row, $5))"
 	 " SELECT id, subject, to_char(created_at AT TIME ZONE $11, 'YYYY-MM-DD HH24:MI'),"
 	 "  to_char(last_activity_at AT TIME ZONE $11, 'YYYY-MM-DD HH24:MI'), is_closed, stage, k"
 	 " FROM v"

@@ -18,8 +18,8 @@
  * change. All state lives in the URL.
  */
 const struct db_stmt tickets_stmts[] = {
+	/* visible and status first (materialized), then the costlier search on what is left */
 	{"tickets_list",
-	 /* visible and status first (materialized), then the costlier search on what is left */
 	 "WITH vis AS MATERIALIZED ("
 	 " SELECT t AS row, t.id, t.subject, t.created_at, t.last_activity_at, s.is_closed, s.name AS stage,"
 	 "  (extract(epoch FROM CASE WHEN $6 = 'created' THEN t.created_at ELSE t.last_activity_at END)"

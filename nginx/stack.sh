@@ -188,7 +188,7 @@ up() {
 	[ -x "$ROOT/build/portal" ] && [ -x "$ROOT/build/mailer" ] || die "build/portal or build/mailer is missing; run make first"
 	if alive "$VAR/run/nginx.pid" && alive "$VAR/run/workers.pid" && alive "$VAR/run/mailer.pid" &&
 		as_pg $PGBIN/pg_ctl -D "$PGDATA" status >/dev/null 2>&1; then
-		say "the stack in $VAR is already up: http://127.0.0.1:$PORT/"
+		say "the stack in $VAR is already up: http://localhost:$PORT/login"
 		return 0
 	fi
 	mkdir -p "$VAR/run" "$VAR/log" "$VAR/files" "$VAR/mail"

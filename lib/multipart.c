@@ -63,16 +63,6 @@ static int word_eq(const char *s, size_t n, const char *w)
 	return 1;
 }
 
-/* A byte below 0x20 or 0x7F in s[0..n); \t \r \n pass when allow_ws. */
-static int has_ctl(const char *s, size_t n, int allow_ws)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == 0x7f || (c < 0x20 && !(allow_ws && (c == '\t' || c == '\r' || c == '\n'))))
-			return 1;
-	}
-	return 0;
-}
 
 /*
  * Header parameters: "; name=value" with value a token-ish run or a quoted-string. Inside
@@ -319,7 +309,7 @@ static int parse_headers(struct arena *a, const char *s, size_t n, struct part_h
 		return fail(e, 400, "part without a name");
 	if (h->nlen > REQ_MAX_FIELD_NAME)
 		return fail(e, 400, "field name too long");
-	if (has_ctl(h->name, h->nlen, 0) || !utf8_valid(h->name, h->nlen))
+	if (has_ctl_bytes(h->name, h->nlen, 0) || !utf8_valid(h->name, h->nlen))
 		return fail(e, 400, "bad bytes in a field name");
 	if (h->filename && !utf8_valid(h->filename, h->flen))
 		return fail(e, 400, "invalid UTF-8 in a file name");
@@ -493,7 +483,7 @@ int multipart_parse(struct arena *a, const char *content_type, const char *body,
 			if (!u->field)
 				return fail(&e, 500, "out of memory");
 		} else {
-			if (has_ctl(body + ds, dn, 1))
+			if (has_ctl_bytes(body + ds, dn, 1))
 				return fail(&e, 400, "control byte in a field value");
 			if (!utf8_valid(body + ds, dn))
 				return fail(&e, 400, "invalid UTF-8 in a field value");

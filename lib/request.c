@@ -57,7 +57,7 @@ static int hexval(unsigned char c)
 }
 
 /* 1 when s[0..n) holds a byte below 0x20 or 0x7F; \t \r \n pass when allow_ws. */
-static int has_ctl(const char *s, size_t n, int allow_ws)
+int has_ctl_bytes(const char *s, size_t n, int allow_ws)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -355,9 +355,9 @@ static int parse_fields(struct arena *a, const char *s, size_t n, struct kv **ou
 			return fail(e, 400, "field name too long", where);
 		if (vlen > REQ_MAX_FIELD_VALUE)
 			return fail(e, 400, "field value too long", where);
-		if (has_ctl(name, nlen, 0))
+		if (has_ctl_bytes(name, nlen, 0))
 			return fail(e, 400, "control byte in field name", where);
-		if (has_ctl(value, vlen, 1))
+		if (has_ctl_bytes(value, vlen, 1))
 			return fail(e, 400, "control byte in field value", where);
 		if (!utf8_valid(name, nlen) || !utf8_valid(value, vlen))
 			return fail(e, 400, "invalid UTF-8", where);
@@ -429,7 +429,7 @@ static int parse_cookies(struct arena *a, const char *s, struct kv **out, size_t
 		}
 		if ((size_t)(ve - vb) > REQ_MAX_HEADER)
 			return fail(e, 400, "cookie too long", NULL);
-		if (has_ctl(nb, (size_t)(ne - nb), 0) || has_ctl(vb, (size_t)(ve - vb), 0))
+		if (has_ctl_bytes(nb, (size_t)(ne - nb), 0) || has_ctl_bytes(vb, (size_t)(ve - vb), 0))
 			return fail(e, 400, "control byte in cookie", NULL);
 		/* another site on the same domain may set such a cookie: ignore it, do not refuse */
 		if (!utf8_valid(nb, (size_t)(ne - nb)) || !utf8_valid(vb, (size_t)(ve - vb)))
@@ -462,7 +462,7 @@ static int parse_path(struct request *r, const char *uri, size_t n, struct perr 
 		return fail(e, 500, "out of memory", NULL);
 	if (decode_into(path, uri, n, 0, &len) < 0)
 		return fail(e, 400, "bad percent-encoding", "path");
-	if (has_ctl(path, len, 0))
+	if (has_ctl_bytes(path, len, 0))
 		return fail(e, 400, "control byte", "path");
 	if (!utf8_valid(path, len))
 		return fail(e, 400, "invalid UTF-8", "path");
@@ -514,7 +514,7 @@ int request_parse(struct request *r, struct arena *a, char **envp, const char *b
 	ulen = strlen(uri);
 	if (ulen > REQ_MAX_URI)
 		return fail(&e, 414, "URI too long", NULL);
-	if (has_ctl(uri, ulen, 0))
+	if (has_ctl_bytes(uri, ulen, 0))
 		return fail(&e, 400, "control byte in URI", NULL);
 	r->uri = uri;
 	if (parse_method(r, env_get(envp, "REQUEST_METHOD")) < 0)

@@ -86,6 +86,8 @@ const char *request_param(const struct request *r, const char *name); /* FastCGI
 
 /* Percent-decode src[0..n) into arena memory; plus_space turns '+' into ' '. NULL when malformed. */
 char *url_decode(struct arena *a, const char *src, size_t n, int plus_space, size_t *out_len);
+/* 1 when s[0..n) holds a control byte (below 0x20, or 0x7F); \t \r \n pass when allow_ws. */
+int has_ctl_bytes(const char *s, size_t n, int allow_ws);
 /* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t n);
 

@@ -51,35 +51,21 @@ LANGUAGE sql STABLE AS $$
     FROM portals p WHERE p.id = p_portal
 $$;
 
--- Queue an invitation for every lists-mode portal the contact just gained access to, unless
--- the contact already has a login with a password there.
-CREATE FUNCTION queue_list_invitations() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO member_invitations (portal_id, contact_id)
-    SELECT pl.portal_id, NEW.contact_id
-      FROM portal_lists pl JOIN portals p ON p.id = pl.portal_id
-     WHERE pl.list_id = NEW.list_id AND p.access_mode = 'lists'
-       AND NOT EXISTS (SELECT 1 FROM members m WHERE m.portal_id = pl.portal_id
-                          AND m.contact_id = NEW.contact_id AND m.password_hash IS NOT NULL)
-       AND NOT EXISTS (SELECT 1 FROM member_invitations i WHERE i.portal_id = pl.portal_id
-                          AND i.contact_id = NEW.contact_id AND i.sent_at IS NULL);
-    IF FOUND THEN
-        PERFORM pg_notify('mail_outbox', 'invitation');
-    END IF;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER list_members_invite AFTER INSERT ON list_members
-    FOR EACH ROW EXECUTE FUNCTION queue_list_invitations();
-
--- The same when a list is attached to a portal, or a portal switches to lists mode.
-CREATE FUNCTION queue_portal_list_invitations() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Queue an invitation for every contact who gained access to a portal in 'lists' mode: a
+-- contact added to a list, a list attached to a portal, or a portal switched to lists mode
+-- (NULL arguments mean "any"). Contacts with a password there, or with an invitation still
+-- pending, get none.
+CREATE FUNCTION queue_invitations(p_portal bigint, p_list bigint, p_contact bigint) RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO member_invitations (portal_id, contact_id)
     SELECT DISTINCT p.id, lm.contact_id
       FROM portals p JOIN portal_lists pl ON pl.portal_id = p.id
       JOIN list_members lm ON lm.list_id = pl.list_id
-     WHERE p.id = NEW.portal_id AND p.access_mode = 'lists'
-       AND (TG_TABLE_NAME <> 'portal_lists' OR pl.list_id = NEW.list_id)
+     WHERE p.access_mode = 'lists'
+       AND (p_portal IS NULL OR p.id = p_portal)
+       AND (p_list IS NULL OR pl.list_id = p_list)
+       AND (p_contact IS NULL OR lm.contact_id = p_contact)
        AND NOT EXISTS (SELECT 1 FROM members m WHERE m.portal_id = p.id
                           AND m.contact_id = lm.contact_id AND m.password_hash IS NOT NULL)
        AND NOT EXISTS (SELECT 1 FROM member_invitations i WHERE i.portal_id = p.id
@@ -87,29 +73,26 @@ BEGIN
     IF FOUND THEN
         PERFORM pg_notify('mail_outbox', 'invitation');
     END IF;
-    RETURN NULL;
 END $$;
-CREATE TRIGGER portal_lists_invite AFTER INSERT ON portal_lists
-    FOR EACH ROW EXECUTE FUNCTION queue_portal_list_invitations();
 
-CREATE FUNCTION queue_portal_mode_invitations() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION invitations_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO member_invitations (portal_id, contact_id)
-    SELECT DISTINCT NEW.id, lm.contact_id
-      FROM portal_lists pl JOIN list_members lm ON lm.list_id = pl.list_id
-     WHERE pl.portal_id = NEW.id
-       AND NOT EXISTS (SELECT 1 FROM members m WHERE m.portal_id = NEW.id
-                          AND m.contact_id = lm.contact_id AND m.password_hash IS NOT NULL)
-       AND NOT EXISTS (SELECT 1 FROM member_invitations i WHERE i.portal_id = NEW.id
-                          AND i.contact_id = lm.contact_id AND i.sent_at IS NULL);
-    IF FOUND THEN
-        PERFORM pg_notify('mail_outbox', 'invitation');
+    IF TG_TABLE_NAME = 'list_members' THEN
+        PERFORM queue_invitations(NULL, NEW.list_id, NEW.contact_id);
+    ELSIF TG_TABLE_NAME = 'portal_lists' THEN
+        PERFORM queue_invitations(NEW.portal_id, NEW.list_id, NULL);
+    ELSE
+        PERFORM queue_invitations(NEW.id, NULL, NULL);
     END IF;
     RETURN NULL;
 END $$;
+CREATE TRIGGER list_members_invite AFTER INSERT ON list_members
+    FOR EACH ROW EXECUTE FUNCTION invitations_trigger();
+CREATE TRIGGER portal_lists_invite AFTER INSERT ON portal_lists
+    FOR EACH ROW EXECUTE FUNCTION invitations_trigger();
 CREATE TRIGGER portals_mode_invite AFTER UPDATE OF access_mode ON portals
     FOR EACH ROW WHEN (NEW.access_mode = 'lists' AND OLD.access_mode IS DISTINCT FROM 'lists')
-    EXECUTE FUNCTION queue_portal_mode_invitations();
+    EXECUTE FUNCTION invitations_trigger();
 
 -- Settings changes reach every worker's cache.
 CREATE FUNCTION notify_portal_settings() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -19,6 +19,11 @@ enum auth_level {
 	AUTH_MEMBER,  /* a logged-in customer allowed into this portal (the default: value 0) */
 	AUTH_PUBLIC,  /* anyone, while the portal is switched on */
 	AUTH_ALWAYS,  /* anyone, even with the portal switched off (health, access denied) */
+	/* Admin console (paths under /admin): the staff cookie, never the customer's; served
+	 * whether or not the portal is switched on. */
+	AUTH_STAFF_PUBLIC, /* anyone (the staff login page) */
+	AUTH_STAFF,        /* a logged-in admin or agent */
+	AUTH_ADMIN,        /* a logged-in admin */
 	AUTH_LEVEL__MAX
 };
 
@@ -34,7 +39,9 @@ struct ctx {
 	const struct portal *portal; /* never NULL inside a handler */
 	const char *lang;
 	struct route_caps caps;
-	struct session sess;   /* sess.found when a customer is logged in */
+	struct session sess;   /* sess.found when a customer is logged in (never on staff routes) */
+	struct staff_session staff; /* staff.found when an admin or agent is logged in (staff routes) */
+	long preview_contact;  /* admin preview: the contact whose portal view is shown, else 0 */
 	const char *csrf;      /* the token forms of this page carry */
 };
 
@@ -50,8 +57,9 @@ struct route {
 	unsigned flags;
 };
 
-extern const struct route routes[];
-extern const unsigned nroutes;
+/* The route tables, each ending with {0}; the list ends with NULL (fcgi/routes.c). Page groups
+ * keep their routes beside their handlers. */
+extern const struct route *const route_tables[];
 extern const struct db_stmt *const stmt_tables[]; /* each ends with {NULL}; the list ends with NULL */
 
 /* Process-wide state built at start-up (fcgi/main.c). */
@@ -72,6 +80,9 @@ const char *safe_next(const char *next);
  * configuration (links), never from request headers. */
 const char *portal_base_url(struct ctx *c);
 void set_cookie(struct ctx *c, const char *name, const char *value, long max_age);
+void set_cookie_path(struct ctx *c, const char *name, const char *value, long max_age, const char *path);
+/* The CSRF token this page's forms carry (staff session, customer session or pre-session). */
+const char *page_csrf(struct ctx *c);
 void audit(struct ctx *c, const char *actor_kind, long actor_id, const char *action, const char *detail_json);
 
 /* Outbox (fcgi/outbox.c): render email/<name> in lang with data and queue it, inside the
@@ -117,6 +128,8 @@ int mail_request_limited(struct ctx *c, const char *purpose);
  * ask it. ticket_visible: 1 when the logged-in contact may see ticket id, 0 if not (answer 404
  * exactly as for a missing ticket), -1 on a database error. */
 int ticket_visible(struct ctx *c, const char *ticket_id);
+/* Where the ticket pages live: "/<slug>", or the admin preview's "/admin/preview/<contact>/tickets". */
+const char *tickets_base(struct ctx *c);
 /* Render the detail page of a visible ticket; f (may be NULL) carries a reply form's input
  * and errors back. */
 int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struct form *f);

@@ -30,24 +30,31 @@ void page_security_headers(struct ctx *c)
 	response_header(c->res, "Cache-Control", "no-store");
 }
 
-void set_cookie(struct ctx *c, const char *name, const char *value, long max_age)
+void set_cookie_path(struct ctx *c, const char *name, const char *value, long max_age, const char *path)
 {
 	struct buf b = BUF_INIT;
-	if (cookie_set(&b, name, value, max_age, "/", c->req->https, 1, "Lax") == 0 && b.data)
+	if (cookie_set(&b, name, value, max_age, path, c->req->https, 1, "Lax") == 0 && b.data)
 		response_header(c->res, "Set-Cookie", b.data);
 	buf_free(&b);
 }
 
+void set_cookie(struct ctx *c, const char *name, const char *value, long max_age)
+{
+	set_cookie_path(c, name, value, max_age, "/");
+}
+
 /* The CSRF token forms on this page carry: bound to the session, or before login to a
  * pre-session cookie set here when missing. */
-static const char *page_csrf(struct ctx *c)
+const char *page_csrf(struct ctx *c)
 {
 	if (c->csrf)
 		return c->csrf;
 	char *tok = arena_alloc(c->arena, 65);
 	if (!tok)
 		return "";
-	if (c->sess.found) {
+	if (c->staff.found) {
+		csrf_token(cfg.secret_key, c->staff.csrf_secret, tok);
+	} else if (c->sess.found) {
 		csrf_token(cfg.secret_key, c->sess.csrf_secret, tok);
 	} else {
 		const char *pre = request_cookie(c->req, PRE_COOKIE);
@@ -84,6 +91,13 @@ struct json_object *page_new(struct ctx *c, const char *title_key)
 	if (c->sess.found && c->portal->support_form_id)
 		json_object_object_add(portal, "form_url", json_object_new_string(
 			arena_printf(c->arena, "/%s/new", c->portal->ticket_slug)));
+	if (c->preview_contact) {
+		struct json_object *pv = json_object_new_object();
+		json_object_object_add(pv, "email", json_object_new_string(c->sess.email));
+		json_object_object_add(pv, "back_url", json_object_new_string(
+			arena_printf(c->arena, "/admin/contacts/%ld", c->preview_contact)));
+		json_object_object_add(page, "preview", pv);
+	}
 	if (c->sess.found) {
 		struct json_object *user = json_object_new_object();
 		json_object_object_add(user, "email", json_object_new_string(c->sess.email));

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "admin.h"
 #include "i18n.h"
 #include "log.h"
 #include "tmpl.h"
@@ -32,24 +33,27 @@ static long usec_since(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000000L + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
-/* First 16 hex digits of the stylesheet's SHA-256: the versioned URL of the theme assets. */
+/* First 16 hex digits of the stylesheets' SHA-256: the versioned URL of the theme assets. */
 static void compute_asset_version(void)
 {
-	char path[1024];
-	snprintf(path, sizeof path, "%s/static/portal.css", cfg.templates_dir);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return;
+	static const char *const files[] = {"portal.css", "admin.css"};
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char chunk[8192], digest[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
 	size_t n;
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		EVP_DigestUpdate(md, chunk, n);
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/static/%s", cfg.templates_dir, files[i]);
+		FILE *f = fopen(path, "rb");
+		if (!f)
+			continue;
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			EVP_DigestUpdate(md, chunk, n);
+		fclose(f);
+	}
 	EVP_DigestFinal_ex(md, digest, &dlen);
 	EVP_MD_CTX_free(md);
-	fclose(f);
 	for (int i = 0; i < 8; i++)
 		snprintf(asset_version + 2 * i, 3, "%02x", digest[i]);
 }
@@ -87,7 +91,11 @@ static int startup(void)
 		log_msg(LOG_WARN, "database not reachable at start-up; will retry per request");
 	else
 		settings_load();
-	log_msg(LOG_INFO, "worker ready (%u routes)", nroutes);
+	unsigned n = 0;
+	for (unsigned t = 0; route_tables[t]; t++)
+		for (const struct route *r = route_tables[t]; r->pattern; r++)
+			n++;
+	log_msg(LOG_INFO, "worker ready (%u routes)", n);
 	return 0;
 }
 
@@ -130,15 +138,17 @@ static const struct route *find_route(struct ctx *c, char *allow, size_t cap)
 {
 	const struct request *rq = c->req;
 	allow[0] = '\0';
-	for (unsigned i = 0; i < nroutes; i++) {
-		if (!route_match(routes[i].pattern, rq->path, c->portal->ticket_slug, &c->caps))
-			continue;
-		enum http_method m = rq->method == HTTP_HEAD ? HTTP_GET : rq->method;
-		if (routes[i].method == m)
-			return &routes[i];
-		size_t l = strlen(allow);
-		snprintf(allow + l, cap - l, "%s%s", l ? ", " : "",
-			 routes[i].method == HTTP_GET ? "GET, HEAD" : "POST");
+	for (unsigned t = 0; route_tables[t]; t++) {
+		for (const struct route *r = route_tables[t]; r->pattern; r++) {
+			if (!route_match(r->pattern, rq->path, c->portal->ticket_slug, &c->caps))
+				continue;
+			enum http_method m = rq->method == HTTP_HEAD ? HTTP_GET : rq->method;
+			if (r->method == m)
+				return r;
+			size_t l = strlen(allow);
+			snprintf(allow + l, cap - l, "%s%s", l ? ", " : "",
+				 r->method == HTTP_GET ? "GET, HEAD" : "POST");
+		}
 	}
 	return NULL;
 }
@@ -147,6 +157,8 @@ static const struct route *find_route(struct ctx *c, char *allow, size_t cap)
 static int csrf_ok(struct ctx *c)
 {
 	const char *sent = request_form(c->req, "csrf");
+	if (c->staff.found)
+		return csrf_check(cfg.secret_key, c->staff.csrf_secret, sent);
 	if (c->sess.found)
 		return csrf_check(cfg.secret_key, c->sess.csrf_secret, sent);
 	const char *pre = request_cookie(c->req, PRE_COOKIE);
@@ -171,9 +183,44 @@ static int to_login(struct ctx *c)
 	return 303;
 }
 
+static int is_staff_route(const struct route *rt)
+{
+	return rt->auth == AUTH_STAFF_PUBLIC || rt->auth == AUTH_STAFF || rt->auth == AUTH_ADMIN;
+}
+
+/* Staff not logged in: to the console's login page, keeping a GET's destination. */
+static int to_staff_login(struct ctx *c)
+{
+	struct buf to = BUF_INIT;
+	buf_puts(&to, c->staff.idle_expired ? "/admin/login?idle=1&next=" : "/admin/login?next=");
+	const char *path = c->req->method == HTTP_GET || c->req->method == HTTP_HEAD ? c->req->path
+										     : "/admin";
+	buf_urlenc(&to, path, strlen(path));
+	if (path == c->req->path && c->req->query_string[0]) {
+		buf_urlenc(&to, "?", 1);
+		buf_urlenc(&to, c->req->query_string, strlen(c->req->query_string));
+	}
+	page_redirect(c, 303, to.data ? to.data : "/admin/login");
+	buf_free(&to);
+	return 303;
+}
+
 /* The one place that decides who may enter a route, before any handler runs. */
 static int gate(struct ctx *c, const struct route *rt)
 {
+	if (is_staff_route(rt)) {
+		if (rt->auth != AUTH_STAFF_PUBLIC && !c->staff.found)
+			return to_staff_login(c);
+		if (c->req->method == HTTP_POST && !(rt->flags & ROUTE_NO_CSRF) && !csrf_ok(c)) {
+			log_msg(LOG_WARN, "refused POST %s: missing or wrong CSRF token", c->req->path);
+			return 403;
+		}
+		if (rt->auth == AUTH_ADMIN && !c->staff.is_admin) {
+			log_msg(LOG_WARN, "refused %s: admin role needed", c->req->path);
+			return 403;
+		}
+		return 0;
+	}
 	if (rt->auth != AUTH_ALWAYS && !c->portal->enabled)
 		return access_denied_page(c);
 	if (rt->auth == AUTH_MEMBER && !c->sess.found)
@@ -187,15 +234,43 @@ static int gate(struct ctx *c, const struct route *rt)
 	return 0;
 }
 
+/* A path under the portal's previous ticket slug: where it lives now (301), else NULL. */
+static const char *old_slug_location(struct ctx *c)
+{
+	const char *old = c->portal->previous_slug, *path = c->req->path;
+	size_t n = strlen(old);
+	if (!n || path[0] != '/' || strncmp(path + 1, old, n) != 0 || (path[n + 1] && path[n + 1] != '/'))
+		return NULL;
+	return arena_printf(c->arena, "/%s%s%s%s", c->portal->ticket_slug, path + n + 1,
+			    c->req->query_string[0] ? "?" : "", c->req->query_string);
+}
+
 static int dispatch(struct ctx *c)
 {
 	char allow[64];
 	const struct route *rt = find_route(c, allow, sizeof allow);
 	if (!rt) {
-		if (!allow[0])
-			return page_error(c, 404);
-		response_header(c->res, "Allow", allow);
-		return page_error(c, 405);
+		const char *moved = allow[0] ? NULL : old_slug_location(c);
+		if (moved)
+			return page_redirect(c, 301, moved);
+		int in_admin = strncmp(c->req->path, "/admin/", 7) == 0;
+		if (allow[0])
+			response_header(c->res, "Allow", allow);
+		int status = allow[0] ? 405 : 404;
+		return in_admin ? admin_error(c, status) : page_error(c, status);
+	}
+	if (is_staff_route(rt)) {
+		const char *st = request_cookie(c->req, STAFF_COOKIE);
+		if (st && staff_session_load(st, &c->staff) < 0)
+			return page_error(c, 503);
+		if (st && !c->staff.found)
+			set_cookie_path(c, STAFF_COOKIE, "", 0, STAFF_COOKIE_PATH);
+		int status = gate(c, rt);
+		if (status == 0)
+			status = rt->handler(c);
+		if (status >= 400 && c->res->body.len == 0)
+			status = admin_error(c, status);
+		return status;
 	}
 	const char *token = request_cookie(c->req, SESSION_COOKIE);
 	if (token && rt->auth != AUTH_ALWAYS) {
@@ -250,9 +325,27 @@ static void handle(FCGX_Request *rq, struct arena *a, struct response *res)
 	log_set_request(NULL, NULL);
 }
 
-int main(void)
+/* Commands besides serving: `portal admin-create EMAIL [NAME] < password`. */
+static int command(int argc, char **argv)
+{
+	const char *path = getenv("PORTAL_CONFIG");
+	char err[512];
+	if (config_load(&cfg, path && *path ? path : "var/portal.json", err, sizeof err) < 0) {
+		fprintf(stderr, "portal: %s\n", err);
+		return 1;
+	}
+	log_open("-", LOG_WARN);
+	if (strcmp(argv[1], "admin-create") == 0)
+		return admin_create_main(argc, argv);
+	fprintf(stderr, "portal: unknown command %s (known: admin-create)\n", argv[1]);
+	return 2;
+}
+
+int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1)
+		return command(argc, argv);
 	if (startup() < 0)
 		return 1;
 	if (FCGX_Init() != 0)

@@ -1,8 +1,9 @@
 /* routes.c - the one route table and the statements every page prepares at worker start. */
 #include "app.h"
+#include "admin.h"
 
 /* Closed unless opened: a route without an auth level needs a logged-in customer. */
-const struct route routes[] = {
+static const struct route portal_routes[] = {
 	{HTTP_GET, "/", home, AUTH_PUBLIC, 0},
 	{HTTP_GET, "/healthz", healthz, AUTH_ALWAYS, 0},
 	{HTTP_GET, "/access-denied", access_denied_page, AUTH_ALWAYS, 0},
@@ -27,11 +28,18 @@ const struct route routes[] = {
 	{HTTP_GET, "/<slug>/<id>", ticket_detail, AUTH_MEMBER, 0},
 	{HTTP_POST, "/<slug>/<id>/reply", ticket_reply, AUTH_MEMBER, 0},
 	{HTTP_GET, "/files/<id>/<name>", file_download, AUTH_MEMBER, 0},
+	{0},
 };
-const unsigned nroutes = sizeof routes / sizeof routes[0];
+
+const struct route *const route_tables[] = {
+	portal_routes, admin_routes, admin_settings_routes, admin_rules_routes, admin_templates_routes,
+	admin_crm_routes, admin_records_routes, admin_inbox_routes, NULL,
+};
 
 const struct db_stmt *const stmt_tables[] = {
 	settings_stmts, session_stmts, layout_stmts, healthz_stmts, login_stmts, register_stmts,
 	reset_stmts, outbox_stmts, member_token_stmts, tickets_stmts, reply_stmts, ticket_new_stmts,
-	limits_stmts, NULL,
+	limits_stmts, admin_stmts, admin_login_stmts, admin_preview_stmts, admin_settings_stmts,
+	admin_rules_stmts, admin_templates_stmts, admin_crm_stmts, admin_records_stmts, admin_inbox_stmts,
+	NULL,
 };

@@ -93,6 +93,13 @@ static int parse_cursor(struct ctx *c, const char *s, const char **k, const char
 	return 1;
 }
 
+const char *tickets_base(struct ctx *c)
+{
+	if (c->preview_contact)
+		return arena_printf(c->arena, "/admin/preview/%ld/tickets", c->preview_contact);
+	return arena_printf(c->arena, "/%s", c->portal->ticket_slug);
+}
+
 static void read_state(struct ctx *c, struct list_state *st)
 {
 	static const char *const views[] = {"mine", "org"}, *const statuses[] = {"open", "closed", "all"},
@@ -122,7 +129,7 @@ static const char *list_url(struct ctx *c, const struct list_state *st, const ch
 	const char *keys[] = {"view", "status", "q", "sort", "dir"};
 	const char *vals[] = {st->view, st->status, st->q, st->sort, st->dir};
 	const char *defaults[] = {"mine", "open", "", "activity", "desc"};
-	buf_printf(&b, "/%s", c->portal->ticket_slug);
+	buf_puts(&b, tickets_base(c));
 	char sep = '?';
 	for (int i = 0; i < 5; i++) {
 		const char *v = key && strcmp(key, keys[i]) == 0 ? val : vals[i];
@@ -161,7 +168,7 @@ static struct json_object *row_json(struct ctx *c, PGresult *r, int i)
 	const char *id = PQgetvalue(r, i, 0);
 	int closed = PQgetvalue(r, i, 4)[0] == 't';
 	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "url", json_object_new_string(arena_printf(c->arena, "/%s/%s", c->portal->ticket_slug, id)));
+	json_object_object_add(o, "url", json_object_new_string(arena_printf(c->arena, "%s/%s", tickets_base(c), id)));
 	json_object_object_add(o, "subject", json_object_new_string(PQgetvalue(r, i, 1)));
 	json_object_object_add(o, "created", json_object_new_string(when(c, PQgetvalue(r, i, 2))));
 	json_object_object_add(o, "activity", json_object_new_string(when(c, PQgetvalue(r, i, 3))));
@@ -251,8 +258,9 @@ int tickets_page(struct ctx *c)
 	int filtered = st.q[0] || strcmp(st.status, "open") != 0 || st.cursor_k;
 	json_object_object_add(page, "empty", json_object_new_boolean(shown == 0 && !filtered));
 	json_object_object_add(page, "no_match", json_object_new_boolean(shown == 0 && filtered));
-	json_object_object_add(page, "clear_url", json_object_new_string(arena_printf(c->arena, "/%s", c->portal->ticket_slug)));
-	if (c->portal->support_form_id)
+	json_object_object_add(page, "clear_url", json_object_new_string(tickets_base(c)));
+	json_object_object_add(page, "list_base", json_object_new_string(tickets_base(c)));
+	if (c->portal->support_form_id && !c->preview_contact)
 		json_object_object_add(page, "new_url", json_object_new_string(arena_printf(c->arena, "/%s/new", c->portal->ticket_slug)));
 	add_controls(c, page, &st);
 	return page_render(c, 200, "portal/tickets", page);
@@ -309,6 +317,8 @@ static int add_messages(struct ctx *c, struct json_object *page, const char *thr
 				if (json_object_object_get_ex(f, "id", &fid) && json_object_object_get_ex(f, "name", &fname)) {
 					struct buf u = BUF_INIT;
 					const char *nm = json_object_get_string(fname);
+					if (c->preview_contact)
+						buf_printf(&u, "/admin/preview/%ld", c->preview_contact);
 					buf_printf(&u, "/files/%s/", json_object_get_string(fid));
 					buf_urlenc(&u, nm, strlen(nm));
 					json_object_object_add(f, "url", json_object_new_string(u.data));
@@ -360,7 +370,7 @@ int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struc
 	json_object_object_add(page, "ticket", t);
 	json_object_object_add(page, "title", json_object_new_string(
 		arena_printf(c->arena, "#%s %s", ticket_id, PQgetvalue(r, 0, 1))));
-	json_object_object_add(page, "list_url", json_object_new_string(arena_printf(c->arena, "/%s", c->portal->ticket_slug)));
+	json_object_object_add(page, "list_url", json_object_new_string(tickets_base(c)));
 	const char *thread = arena_strdup(c->arena, PQgetvalue(r, 0, 10));
 	PQclear(r);
 	if (strcmp(thread, "0") != 0 && add_messages(c, page, thread) < 0) {
@@ -369,7 +379,7 @@ int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struc
 			form_free(f);
 		return 500;
 	}
-	if (!closed) {
+	if (!closed && !c->preview_contact) {
 		char nonce[64];
 		if (token_new(nonce, sizeof nonce) == 0)
 			json_object_object_add(page, "nonce", json_object_new_string(nonce));

@@ -29,13 +29,18 @@ void form_to_page(struct form *f, struct json_object *page)
 	f->values = f->errors = NULL;
 }
 
-void form_error(struct form *f, const char *field, const char *key)
+void form_message(struct form *f, const char *field, const char *message)
 {
 	struct json_object *old;
 	if (json_object_object_get_ex(f->errors, field, &old))
 		return; /* the first problem of a field is the one shown */
-	json_object_object_add(f->errors, field, json_object_new_string(i18n_get(f->lang, key)));
+	json_object_object_add(f->errors, field, json_object_new_string(message));
 	f->nerrors++;
+}
+
+void form_error(struct form *f, const char *field, const char *key)
+{
+	form_message(f, field, i18n_get(f->lang, key));
 }
 
 size_t utf8_length(const char *s)

@@ -26,6 +26,8 @@ void form_free(struct form *f); /* drops what was not handed to a page */
 void form_to_page(struct form *f, struct json_object *page);
 /* Record an error (message key from the catalog) against a field. */
 void form_error(struct form *f, const char *field, const char *key);
+/* Record an error given as the message itself (the admin console speaks English only). */
+void form_message(struct form *f, const char *field, const char *message);
 
 /* Trimmed text of 'min'..'max' code points; NULL (with an error) when missing or out of bounds,
  * or when it holds a line break and multiline is 0. keep=0 for secrets. */

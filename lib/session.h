@@ -35,4 +35,24 @@ int session_create(long member_id, long portal_id, int absolute_hours, char *tok
 int session_destroy(const char *token_hash);
 int session_destroy_member(long member_id); /* every session of the member, e.g. after a reset */
 
+/* Staff sessions (admin console, inbox): their own cookie, scoped to /admin, never valid on the
+ * customer side; the same token, CSRF and idle rules as members. */
+#define STAFF_COOKIE "portal_admin"
+#define STAFF_COOKIE_PATH "/admin"
+#define STAFF_IDLE_MINUTES 120
+
+struct staff_session {
+	int found;
+	int idle_expired;
+	int is_admin; /* role admin (else agent) */
+	long user_id;
+	char token_hash[65];
+	char csrf_secret[64];
+	char email[256];
+	char name[256];
+};
+
+int staff_session_load(const char *token, struct staff_session *s);
+int staff_session_create(long staff_user_id, int absolute_hours, char *token_out, size_t cap);
+
 #endif

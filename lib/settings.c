@@ -14,7 +14,8 @@ const struct db_stmt settings_stmts[] = {
 	 " p.permission_mode, p.time_zone, p.session_timeout_minutes, p.show_custom_stages,"
 	 " p.kb_link_enabled, coalesce(p.support_form_id, 0), p.theme::text,"
 	 " coalesce((SELECT json_agg(json_build_object('label', n.label, 'url', n.url)"
-	 "   ORDER BY n.position, n.id) FROM portal_nav_items n WHERE n.portal_id = p.id), '[]')::text"
+	 "   ORDER BY n.position, n.id) FROM portal_nav_items n WHERE n.portal_id = p.id), '[]')::text,"
+	 " coalesce(p.previous_slug, '')"
 	 " FROM portals p ORDER BY p.id",
 	 0},
 	{"settings_domains",
@@ -79,6 +80,7 @@ static void fill_portal(struct portal *p, PGresult *r, int i)
 	p->support_form_id = atol(PQgetvalue(r, i, 12));
 	p->theme = parse_or(PQgetvalue(r, i, 13), json_type_object);
 	p->nav = parse_or(PQgetvalue(r, i, 14), json_type_array);
+	copy(p->previous_slug, sizeof p->previous_slug, PQgetvalue(r, i, 15));
 }
 
 static const struct portal *find_portal(struct portal *ps, int n, long id)

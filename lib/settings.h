@@ -15,6 +15,7 @@ struct portal {
 	char name[128];
 	char page_title[256];
 	char ticket_slug[64];
+	char previous_slug[64]; /* "" when none; answers 301 to ticket_slug */
 	char access_mode[16];
 	char permission_mode[16];
 	char time_zone[64];

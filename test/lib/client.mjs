@@ -57,3 +57,11 @@ export async function loggedIn(email, password = DEMO_PASSWORD) {
   if (r.status !== 303) throw new Error(`login of ${email} answered ${r.status}`);
   return c;
 }
+
+/* A client logged in to the admin console (staff cookie, path /admin). */
+export async function staffLoggedIn(email = 'admin@example.com', password = DEMO_PASSWORD) {
+  const c = new Client();
+  const r = await c.submit('/admin/login', { email, password });
+  if (r.status !== 303) throw new Error(`staff login of ${email} answered ${r.status}`);
+  return c;
+}

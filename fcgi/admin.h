@@ -1,0 +1,54 @@
+/* admin.h - the admin console's shared pieces: chrome, change audit, and the route tables and
+ * statements of its page groups (each group keeps its routes beside its handlers). */
+#ifndef PORTAL_ADMIN_H
+#define PORTAL_ADMIN_H
+
+#include "app.h"
+
+/*
+ * Base context of a console page: title, csrf, asset_version, staff {email, name, is_admin},
+ * portal {id, name, enabled, slug}, section (marks the current nav entry: "dashboard",
+ * "settings", "contacts", "companies", "lists", "pipelines", "inboxes", "forms", "tickets",
+ * "inbox", "audit"), and notice when the URL carries ?saved=1 ("Saved.") or ?notice=<word> from
+ * the fixed list in admin_core.c.
+ */
+struct json_object *admin_page_new(struct ctx *c, const char *title, const char *section);
+/* Render an admin/... template (which extends admin/layout); consumes page. */
+int admin_render(struct ctx *c, int status, const char *tmpl, struct json_object *page);
+/* The console's own error page (404, 403, 500, ...). */
+int admin_error(struct ctx *c, int status);
+/*
+ * One audit_log row by the logged-in staff member, inside the caller's transaction if one is
+ * open: action (e.g. "settings_change", "contact_create"), detail
+ * {"setting": setting, "before": before, "after": after} (setting, before, after may be NULL;
+ * before/after are consumed). Returns 0 or -1.
+ */
+int admin_audit(struct ctx *c, const char *action, const char *setting, struct json_object *before,
+		struct json_object *after);
+/* The portal the console configures: the one of the request's host (the default portal on
+ * any other host). */
+long admin_portal_id(const struct ctx *c);
+/* A positive id from a route capture or form field, else 0. */
+long admin_id(const char *s);
+
+/* Page groups: route tables (ending with {0}) and statements (ending with {NULL}). */
+extern const struct route admin_routes[], admin_settings_routes[], admin_rules_routes[],
+	admin_templates_routes[], admin_crm_routes[], admin_records_routes[], admin_inbox_routes[];
+extern const struct db_stmt admin_stmts[], admin_settings_stmts[], admin_rules_stmts[],
+	admin_templates_stmts[], admin_crm_stmts[], admin_records_stmts[], admin_inbox_stmts[];
+
+/* Handlers of the console's core (admin_core.c, admin_login.c, admin_preview.c). */
+int admin_dashboard(struct ctx *c);
+int admin_audit_page(struct ctx *c);
+int admin_login_page(struct ctx *c);
+int admin_login_submit(struct ctx *c);
+int admin_logout_submit(struct ctx *c);
+int admin_preview_tickets(struct ctx *c);
+int admin_preview_ticket(struct ctx *c);
+int admin_preview_file(struct ctx *c);
+extern const struct db_stmt admin_login_stmts[], admin_preview_stmts[];
+
+/* `portal admin-create EMAIL`: create an admin, password from stdin (fcgi/admin_create.c). */
+int admin_create_main(int argc, char **argv);
+
+#endif

@@ -208,7 +208,7 @@ up() {
 
 Customer portal is up.
   Portal:  http://localhost:$PORT/login
-  Admin:   http://localhost:$PORT/admin/login (comes with the admin console issue)
+  Admin:   http://localhost:$PORT/admin/login (console and agent inbox)
   Logins (password demo-Portal-2026):
     customers  ada@example.com, grace@example.com (Northwind), linus@example.org (Initech)
     staff      admin@example.com (admin), agent@example.com (agent)

@@ -1,0 +1,269 @@
+/* admin_inbox_thread.c - one conversation as agents see it: every message including internal
+ * notes, the ticket's properties, the reply / note / stage forms; its attachments. */
+#include "admin_inbox.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "token.h"
+
+static struct json_object *str(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+/* Attachments' links under this thread's own download route. */
+static struct json_object *files_json(const char *thread, const char *json_text)
+{
+	struct json_object *files = json_tokener_parse(json_text);
+	if (!files || !json_object_is_type(files, json_type_array)) {
+		json_object_put(files);
+		return json_object_new_array();
+	}
+	for (size_t k = 0; k < json_object_array_length(files); k++) {
+		struct json_object *f = json_object_array_get_idx(files, k), *fid, *fname;
+		if (!json_object_object_get_ex(f, "id", &fid) || !json_object_object_get_ex(f, "name", &fname))
+			continue;
+		struct buf u = BUF_INIT;
+		const char *nm = json_object_get_string(fname);
+		buf_printf(&u, "/admin/inbox/%s/files/%s/", thread, json_object_get_string(fid));
+		buf_urlenc(&u, nm, strlen(nm));
+		json_object_object_add(f, "url", str(u.data ? u.data : ""));
+		buf_free(&u);
+	}
+	return files;
+}
+
+static int add_messages(struct ctx *c, struct json_object *page, const char *thread, int tied)
+{
+	const char *p[2] = {thread, c->portal->time_zone};
+	PGresult *r = db_exec("admin_inbox_messages", 2, p);
+	if (!r)
+		return -1;
+	struct json_object *msgs = json_object_new_array();
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		int note = strcmp(PQgetvalue(r, i, 2), "note") == 0;
+		int incoming = strcmp(PQgetvalue(r, i, 1), "incoming") == 0;
+		json_object_object_add(o, "id", str(PQgetvalue(r, i, 0)));
+		json_object_object_add(o, "note", json_object_new_boolean(note));
+		json_object_object_add(o, "incoming", json_object_new_boolean(incoming));
+		json_object_object_add(o, "when", str(PQgetvalue(r, i, 3)));
+		json_object_object_add(o, "body", str(PQgetvalue(r, i, 4)));
+		json_object_object_add(o, "author", str(PQgetvalue(r, i, 5)));
+		json_object_object_add(o, "staff", json_object_new_boolean(strcmp(PQgetvalue(r, i, 6), "staff") == 0));
+		json_object_object_add(o, "from", str(PQgetvalue(r, i, 7)));
+		json_object_object_add(o, "to", str(PQgetvalue(r, i, 8)));
+		/* a public message the portal leaves out (mail to or from an unconnected address) */
+		json_object_object_add(o, "hidden", json_object_new_boolean(
+			!note && tied && PQgetvalue(r, i, 9)[0] != 't'));
+		struct json_object *files = files_json(thread, PQgetvalue(r, i, 10));
+		json_object_object_add(o, "has_files", json_object_new_boolean(json_object_array_length(files) > 0));
+		json_object_object_add(o, "files", files);
+		json_object_object_add(o, "latest", json_object_new_boolean(i == n - 1));
+		json_object_array_add(msgs, o);
+	}
+	PQclear(r);
+	json_object_object_add(page, "messages", msgs);
+	json_object_object_add(page, "has_messages", json_object_new_boolean(n > 0));
+	return 0;
+}
+
+/* The ticket's contacts with their preview links, and its pipeline's stages. */
+static int add_ticket_lists(struct ctx *c, struct json_object *t, const char *ticket,
+			    const char *pipeline, const char *stage)
+{
+	const char *p1[1] = {ticket};
+	PGresult *r = db_exec("admin_inbox_ticket_contacts", 1, p1);
+	if (!r)
+		return -1;
+	struct json_object *contacts = json_object_new_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct json_object *o = json_object_new_object();
+		const char *name = PQgetvalue(r, i, 2);
+		json_object_object_add(o, "name", str(name[0] ? name : PQgetvalue(r, i, 1)));
+		json_object_object_add(o, "email", str(PQgetvalue(r, i, 1)));
+		json_object_object_add(o, "preview_url", str(arena_printf(c->arena,
+			"/admin/preview/%s/tickets/%s", PQgetvalue(r, i, 0), ticket)));
+		json_object_array_add(contacts, o);
+	}
+	json_object_object_add(t, "has_contacts", json_object_new_boolean(PQntuples(r) > 0));
+	json_object_object_add(t, "contacts", contacts);
+	PQclear(r);
+	const char *p2[1] = {pipeline};
+	r = db_exec("admin_inbox_stages", 1, p2);
+	if (!r)
+		return -1;
+	struct json_object *stages = json_object_new_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", str(PQgetvalue(r, i, 0)));
+		json_object_object_add(o, "name", str(PQgetvalue(r, i, 1)));
+		json_object_object_add(o, "closed", json_object_new_boolean(PQgetvalue(r, i, 2)[0] == 't'));
+		json_object_object_add(o, "selected", json_object_new_boolean(strcmp(PQgetvalue(r, i, 0), stage) == 0));
+		json_object_array_add(stages, o);
+	}
+	json_object_object_add(t, "stages", stages);
+	PQclear(r);
+	return 0;
+}
+
+static struct json_object *ticket_json(struct ctx *c, PGresult *r, const char *ticket)
+{
+	struct json_object *t = json_object_new_object();
+	json_object_object_add(t, "id", str(ticket));
+	json_object_object_add(t, "subject", str(PQgetvalue(r, 0, 5)));
+	const char *prio = PQgetvalue(r, 0, 6);
+	if (prio[0])
+		json_object_object_add(t, "priority", str(prio));
+	json_object_object_add(t, "stage", str(PQgetvalue(r, 0, 7)));
+	json_object_object_add(t, "closed", json_object_new_boolean(PQgetvalue(r, 0, 8)[0] == 't'));
+	json_object_object_add(t, "closed_at", str(PQgetvalue(r, 0, 14)));
+	json_object_object_add(t, "pipeline", str(PQgetvalue(r, 0, 10)));
+	json_object_object_add(t, "url", str(arena_printf(c->arena, "/admin/tickets/%s", ticket)));
+	json_object_object_add(t, "latest_thread", json_object_new_boolean(PQgetvalue(r, 0, 12)[0] == 't'));
+	return t;
+}
+
+/* A form's context: a fresh one-time nonce, and the input and errors when it came back. */
+static struct json_object *form_ctx(const char *name, const char *which, struct form *f)
+{
+	struct json_object *o = json_object_new_object();
+	char nonce[TOKEN_LEN + 1];
+	if (token_new(nonce, sizeof nonce) == 0)
+		json_object_object_add(o, "nonce", str(nonce));
+	if (f && which && strcmp(name, which) == 0)
+		form_to_page(f, o);
+	return o;
+}
+
+int admin_inbox_thread_render(struct ctx *c, const char *thread, int status, const char *which,
+			      struct form *f)
+{
+	const char *p[2] = {thread, c->portal->time_zone};
+	PGresult *r = db_exec("admin_inbox_thread", 2, p);
+	if (!r || PQntuples(r) != 1) {
+		PQclear(r);
+		if (f)
+			form_free(f);
+		return r ? 404 : 500;
+	}
+	const char *ticket = arena_strdup(c->arena, PQgetvalue(r, 0, 1));
+	int tied = strcmp(ticket, "0") != 0;
+	struct json_object *page = admin_page_new(c, NULL, "inbox");
+	const char *title = tied ? arena_printf(c->arena, "#%s %s", ticket, PQgetvalue(r, 0, 5))
+				 : arena_printf(c->arena, "Conversation %s", thread);
+	json_object_object_add(page, "title", str(title));
+	struct json_object *th = json_object_new_object();
+	json_object_object_add(th, "id", str(thread));
+	json_object_object_add(th, "channel", str(PQgetvalue(r, 0, 2)));
+	json_object_object_add(th, "inbox", str(PQgetvalue(r, 0, 3)));
+	json_object_object_add(th, "created", str(PQgetvalue(r, 0, 4)));
+	json_object_object_add(th, "from_address", str(PQgetvalue(r, 0, 13)));
+	json_object_object_add(page, "thread", th);
+	json_object_object_add(page, "time_zone", str(c->portal->time_zone));
+	const char *pipeline = arena_strdup(c->arena, PQgetvalue(r, 0, 11));
+	const char *stage = arena_strdup(c->arena, PQgetvalue(r, 0, 9));
+	struct json_object *t = tied ? ticket_json(c, r, ticket) : NULL;
+	PQclear(r);
+	if (t) {
+		json_object_object_add(page, "ticket", t);
+		if (add_ticket_lists(c, t, ticket, pipeline, stage) < 0)
+			goto fail;
+	}
+	if (add_messages(c, page, thread, tied) < 0)
+		goto fail;
+	json_object_object_add(page, "reply", form_ctx("reply", which, f));
+	json_object_object_add(page, "note", form_ctx("note", which, f));
+	json_object_object_add(page, "stage_form", form_ctx("stage", which, f));
+	if (f) {
+		json_object_object_add(page, "has_errors", json_object_new_boolean(1));
+		json_object_object_add(page, "error_form", str(which));
+		form_free(f);
+	}
+	return admin_render(c, status, "admin/inbox_thread", page);
+fail:
+	json_object_put(page);
+	if (f)
+		form_free(f);
+	return 500;
+}
+
+int admin_inbox_thread(struct ctx *c)
+{
+	if (!admin_id(c->caps.v[0]))
+		return 404;
+	return admin_inbox_thread_render(c, c->caps.v[0], 200, NULL, NULL);
+}
+
+/* Only types a browser shows without running anything are named; the rest are bytes. */
+static const char *served_type(const char *stored, int *inline_ok)
+{
+	static const char *const images[] = {"image/png", "image/jpeg", "image/gif", "image/webp"};
+	static const char *const plain[] = {"text/plain", "application/pdf", "application/zip",
+					    "text/csv", "application/json"};
+	size_t n = strcspn(stored, "; \t");
+	*inline_ok = 0;
+	for (size_t i = 0; i < sizeof images / sizeof images[0]; i++)
+		if (strlen(images[i]) == n && strncasecmp(stored, images[i], n) == 0) {
+			*inline_ok = 1;
+			return images[i];
+		}
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		if (strlen(plain[i]) == n && strncasecmp(stored, plain[i], n) == 0)
+			return plain[i];
+	return "application/octet-stream";
+}
+
+/* Content-Disposition with an ASCII fallback name and the exact name (RFC 6266 / 5987). */
+static const char *disposition(struct ctx *c, const char *kind, const char *name)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s; filename=\"", kind);
+	for (const unsigned char *q = (const unsigned char *)name; *q; q++)
+		buf_putc(&b, *q < 0x20 || *q >= 0x7f || *q == '"' || *q == '\\' || *q == '%' ? '_' : (char)*q);
+	buf_puts(&b, "\"; filename*=UTF-8''");
+	for (const unsigned char *q = (const unsigned char *)name; *q; q++) {
+		if (isalnum(*q) || strchr("!#$&+-.^_`|~", *q))
+			buf_putc(&b, (char)*q);
+		else
+			buf_printf(&b, "%%%02X", *q);
+	}
+	const char *out = b.oom ? NULL : arena_strdup(c->arena, b.data);
+	buf_free(&b);
+	return out;
+}
+
+/* An attachment of a message of this thread (notes included), handed to nginx to send. */
+int admin_inbox_file(struct ctx *c)
+{
+	if (!admin_id(c->caps.v[0]) || !admin_id(c->caps.v[1]))
+		return 404;
+	const char *p[3] = {c->caps.v[1], c->caps.v[0], c->caps.v[2]};
+	PGresult *r = db_exec("admin_inbox_file", 3, p);
+	if (!r)
+		return 500;
+	const char *sha = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
+	size_t len = strspn(sha, "0123456789abcdef");
+	if (len != 64 || sha[len]) {
+		PQclear(r);
+		return 404;
+	}
+	int inline_ok;
+	const char *type = served_type(PQgetvalue(r, 0, 1), &inline_ok);
+	const char *cd = disposition(c, inline_ok ? "inline" : "attachment", PQgetvalue(r, 0, 2));
+	const char *accel = arena_printf(c->arena, "/_files/%.2s/%s", sha, sha);
+	PQclear(r);
+	if (!cd || !accel)
+		return 500;
+	/* nginx serves the bytes from its internal location /_files/ (nginx/portal.conf.in) */
+	response_header(c->res, "Content-Type", type);
+	response_header(c->res, "Content-Disposition", cd);
+	response_header(c->res, "X-Content-Type-Options", "nosniff");
+	response_header(c->res, "Cache-Control", "private, no-store");
+	response_header(c->res, "X-Accel-Redirect", accel);
+	c->res->status = 200;
+	return 200;
+}

@@ -15,7 +15,8 @@
  * handled in its own transaction: claimed with SKIP LOCKED, a members row made if missing, an
  * invite token stored hashed, the email rendered in the language of the portal's primary
  * domain and put in mail_outbox, the row marked sent. Contacts who have a password by then,
- * or who lost access, are marked without an email.
+ * or who lost access, are marked without an email. When the portal's admin edited the
+ * invitation for that language (portal_email_templates), the edited subject and text are used.
  */
 static const char SQL_CLAIM[] =
 	"SELECT i.id, i.portal_id, i.contact_id, c.email,"
@@ -23,11 +24,14 @@ static const char SQL_CLAIM[] =
 	" coalesce(d.host, 'localhost'), coalesce(d.language, 'en'),"
 	" EXISTS (SELECT 1 FROM members m WHERE m.portal_id = i.portal_id"
 	"   AND m.contact_id = i.contact_id AND m.password_hash IS NOT NULL),"
-	" portal_contact_allowed(i.portal_id, i.contact_id) OR NOT p.enabled"
+	" portal_contact_allowed(i.portal_id, i.contact_id) OR NOT p.enabled,"
+	" e.subject, e.body_text"
 	" FROM member_invitations i JOIN contacts c ON c.id = i.contact_id"
 	" JOIN portals p ON p.id = i.portal_id"
 	" LEFT JOIN LATERAL (SELECT host, language FROM portal_domains WHERE portal_id = p.id"
 	"   ORDER BY is_primary DESC, id LIMIT 1) d ON true"
+	" LEFT JOIN portal_email_templates e ON e.portal_id = i.portal_id AND e.email = 'invite'"
+	"   AND e.language = coalesce(d.language, 'en')"
 	" WHERE i.sent_at IS NULL ORDER BY i.requested_at, i.id LIMIT 1 FOR UPDATE OF i SKIP LOCKED";
 static const char SQL_MEMBER[] =
 	"INSERT INTO members (portal_id, contact_id) VALUES ($1, $2)"
@@ -69,7 +73,19 @@ static int queue_mail(PGconn *pg, const struct invite_ctx *ic, PGresult *row, co
 	json_object_object_add(data, "portal_name", json_object_new_string(PQgetvalue(row, 0, 5)));
 	json_object_object_add(data, "link", json_object_new_string(link));
 	struct buf subject = BUF_INIT, text = BUF_INIT, html = BUF_INIT;
-	int rc = mail_render(ic->templates, lang, "invite", data, &subject, &text, &html, err, sizeof err);
+	int rc = -1;
+	if (!PQgetisnull(row, 0, 10)) {
+		rc = mail_render_custom(lang, PQgetvalue(row, 0, 10), PQgetvalue(row, 0, 11), data, &subject, &text,
+					&html, err, sizeof err);
+		if (rc < 0) { /* it compiled when saved; should it not now, the shipped email goes out */
+			log_msg(LOG_ERROR, "mailer: edited invitation of portal %s: %s", PQgetvalue(row, 0, 1), err);
+			buf_reset(&subject);
+			buf_reset(&text);
+			buf_reset(&html);
+		}
+	}
+	if (rc < 0)
+		rc = mail_render(ic->templates, lang, "invite", data, &subject, &text, &html, err, sizeof err);
 	if (rc < 0) {
 		log_msg(LOG_ERROR, "mailer: invitation: %s", err);
 	} else {

@@ -107,14 +107,70 @@ struct json_object *page_new(struct ctx *c, const char *title_key)
 	return page;
 }
 
+/*
+ * System pages (login, register, ...) render the template the portal chose for them. Admins'
+ * custom sources are compiled into the global set as "custom/<portal>/<page>" once per load of
+ * the settings cache (at the first render after it), never per request; a custom page that
+ * fails to render is logged and the standard one is rendered instead.
+ */
+static void compile_custom_pages(void)
+{
+	static unsigned long compiled;
+	unsigned long gen = settings_generation();
+	if (gen == compiled)
+		return;
+	compiled = gen;
+	const struct portal *p;
+	for (int i = 0; (p = settings_portal_at(i)) != NULL; i++) {
+		for (int k = 0; k < SYSTEM_PAGE__MAX; k++) {
+			if (p->page_choice[k] != CHOICE_CUSTOM)
+				continue;
+			char name[96], err[256];
+			snprintf(name, sizeof name, "custom/%ld/%s", p->id, system_pages[k].name);
+			if (tmpl_set_add(templates, name, p->page_source[k], strlen(p->page_source[k]), err, sizeof err) < 0)
+				log_msg(LOG_ERROR, "template %s: %s", name, err);
+		}
+	}
+}
+
+static const char *system_page_template(struct ctx *c, const char *tmpl, const char **fallback)
+{
+	int page = strncmp(tmpl, "portal/", 7) == 0 ? system_page_by_tmpl(tmpl) : -1;
+	*fallback = NULL;
+	if (page < 0)
+		return tmpl;
+	switch (c->portal->page_choice[page]) {
+	case CHOICE_ALTERNATIVE:
+		return system_pages[page].shipped[1];
+	case CHOICE_CUSTOM: {
+		compile_custom_pages();
+		const char *name = arena_printf(c->arena, "custom/%ld/%s", c->portal->id, system_pages[page].name);
+		*fallback = system_pages[page].shipped[0];
+		if (name && tmpl_set_has(templates, name))
+			return name;
+		return *fallback;
+	}
+	default:
+		return system_pages[page].shipped[0];
+	}
+}
+
 int page_render(struct ctx *c, int status, const char *tmpl, struct json_object *page)
 {
 	char err[256];
+	const char *fallback;
+	const char *name = system_page_template(c, tmpl, &fallback);
 	buf_reset(&c->res->body);
-	int rc = tmpl_render(templates, tmpl, page, &c->res->body, err, sizeof err);
+	int rc = tmpl_render(templates, name, page, &c->res->body, err, sizeof err);
+	if (rc < 0 && fallback && fallback != name) {
+		log_msg(LOG_ERROR, "render %s: %s; the standard template is used", name, err);
+		name = fallback;
+		buf_reset(&c->res->body);
+		rc = tmpl_render(templates, name, page, &c->res->body, err, sizeof err);
+	}
 	json_object_put(page);
 	if (rc < 0 || c->res->body.oom) {
-		log_msg(LOG_ERROR, "render %s: %s", tmpl, rc < 0 ? err : "out of memory");
+		log_msg(LOG_ERROR, "render %s: %s", name, rc < 0 ? err : "out of memory");
 		buf_reset(&c->res->body);
 		c->res->status = 500;
 		response_header(c->res, "Content-Type", "text/plain; charset=utf-8");

@@ -1,5 +1,5 @@
 /* login.c - customer login with password, logout, and passwordless login links. */
-#include "app.h"
+#include "outbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,7 +158,7 @@ static int resend_verification(struct ctx *c, long member_id, const char *email)
 	json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
 	json_object_object_add(data, "link", json_object_new_string(
 		arena_printf(c->arena, "%s/verify?token=%s", portal_base_url(c), token)));
-	int rc = outbox_queue(c->lang, email, "verify", data);
+	int rc = outbox_queue_portal(c->portal->id, c->lang, email, "verify", data);
 	json_object_put(data);
 	return rc < 0 ? -1 : db_commit();
 }

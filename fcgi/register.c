@@ -1,5 +1,5 @@
 /* register.c - self-registration with consent, and email verification. */
-#include "app.h"
+#include "outbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +93,7 @@ static int queue_mail(struct ctx *c, const char *email, const char *kind, const 
 	struct json_object *data = json_object_new_object();
 	json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
 	json_object_object_add(data, "link", json_object_new_string(link));
-	int rc = outbox_queue(c->lang, email, kind, data);
+	int rc = outbox_queue_portal(c->portal->id, c->lang, email, kind, data);
 	json_object_put(data);
 	return rc;
 }

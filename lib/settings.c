@@ -7,6 +7,37 @@
 #include <strings.h>
 
 #include "log.h"
+#include "tmpl.h"
+
+const struct system_page_info system_pages[SYSTEM_PAGE__MAX] = {
+	[PAGE_REGISTER] = {"register", "portal/register",
+			   {"portal/system/register_standard", "portal/system/register_split"}},
+	[PAGE_LOGIN] = {"login", "portal/login", {"portal/system/login_standard", "portal/system/login_split"}},
+	[PAGE_LOGOUT] = {"logout", "portal/logout", {"portal/system/logout_standard", "portal/system/logout_split"}},
+	[PAGE_ACCESS_DENIED] = {"access_denied", "portal/access_denied",
+				{"portal/system/access_denied_standard", "portal/system/access_denied_split"}},
+	[PAGE_RESET_REQUEST] = {"password_reset_request", "portal/password_reset_request",
+				{"portal/system/password_reset_request_standard",
+				 "portal/system/password_reset_request_split"}},
+	[PAGE_RESET] = {"password_reset", "portal/password_reset",
+			{"portal/system/password_reset_standard", "portal/system/password_reset_split"}},
+};
+
+int system_page_by_name(const char *name)
+{
+	for (int i = 0; name && i < SYSTEM_PAGE__MAX; i++)
+		if (strcmp(system_pages[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int system_page_by_tmpl(const char *tmpl)
+{
+	for (int i = 0; tmpl && i < SYSTEM_PAGE__MAX; i++)
+		if (strcmp(system_pages[i].tmpl, tmpl) == 0)
+			return i;
+	return -1;
+}
 
 const struct db_stmt settings_stmts[] = {
 	{"settings_portals",
@@ -22,6 +53,10 @@ const struct db_stmt settings_stmts[] = {
 	 "SELECT lower(host), language, is_primary, portal_id FROM portal_domains"
 	 " ORDER BY portal_id, is_primary DESC, id",
 	 0},
+	{"settings_page_templates",
+	 "SELECT portal_id, page, choice, coalesce(custom_source, '') FROM portal_page_templates"
+	 " WHERE choice <> 'standard' ORDER BY portal_id, page",
+	 0},
 	{NULL, NULL, 0},
 };
 
@@ -29,12 +64,15 @@ static struct portal *portals;
 static int nportals;
 static struct portal_domain *domains;
 static int ndomains;
+static unsigned long generation;
 
 static void free_portals(struct portal *p, int n)
 {
 	for (int i = 0; i < n; i++) {
 		json_object_put(p[i].theme);
 		json_object_put(p[i].nav);
+		for (int k = 0; k < SYSTEM_PAGE__MAX; k++)
+			free(p[i].page_source[k]);
 	}
 	free(p);
 }
@@ -91,6 +129,47 @@ static const struct portal *find_portal(struct portal *ps, int n, long id)
 	return NULL;
 }
 
+/* The portals' template choices. A custom source that does not compile (it was checked before
+ * it was saved, so this means something went wrong since) is logged and left at standard. */
+static int load_page_templates(struct portal *ps, int np)
+{
+	PGresult *r = db_exec("settings_page_templates", 0, NULL);
+	if (!r)
+		return -1;
+	struct tmpl_set *scratch = NULL;
+	for (int i = 0; i < PQntuples(r); i++) {
+		long pid = atol(PQgetvalue(r, i, 0));
+		int page = system_page_by_name(PQgetvalue(r, i, 1));
+		const char *choice = PQgetvalue(r, i, 2), *src = PQgetvalue(r, i, 3);
+		struct portal *p = NULL;
+		for (int k = 0; k < np && !p; k++)
+			if (ps[k].id == pid)
+				p = &ps[k];
+		if (!p || page < 0)
+			continue;
+		if (strcmp(choice, "alternative") == 0) {
+			p->page_choice[page] = CHOICE_ALTERNATIVE;
+			continue;
+		}
+		if (strcmp(choice, "custom") != 0)
+			continue;
+		char err[256];
+		if (!scratch)
+			scratch = tmpl_set_new();
+		if (!scratch || tmpl_set_add(scratch, "check", src, strlen(src), err, sizeof err) < 0) {
+			log_msg(LOG_ERROR, "settings: portal %ld: custom template %s does not compile (%s);"
+				" the standard one is used", pid, system_pages[page].name, scratch ? err : "out of memory");
+			continue;
+		}
+		p->page_source[page] = strdup(src);
+		if (p->page_source[page])
+			p->page_choice[page] = CHOICE_CUSTOM;
+	}
+	tmpl_set_free(scratch);
+	PQclear(r);
+	return 0;
+}
+
 int settings_load(void)
 {
 	PGresult *rp = db_exec("settings_portals", 0, NULL);
@@ -113,6 +192,13 @@ int settings_load(void)
 	}
 	for (int i = 0; i < np; i++)
 		fill_portal(&ps[i], rp, i);
+	PQclear(rp);
+	if (load_page_templates(ps, np) < 0) {
+		free_portals(ps, np);
+		free(ds);
+		PQclear(rd);
+		return -1;
+	}
 	int k = 0;
 	for (int i = 0; i < nd; i++) {
 		const struct portal *p = find_portal(ps, np, atol(PQgetvalue(rd, i, 3)));
@@ -124,13 +210,13 @@ int settings_load(void)
 		ds[k].portal = p;
 		k++;
 	}
-	PQclear(rp);
 	PQclear(rd);
 	settings_free();
 	portals = ps;
 	nportals = np;
 	domains = ds;
 	ndomains = k;
+	generation++;
 	log_msg(LOG_DEBUG, "settings: %d portals, %d domains loaded", np, k);
 	return 0;
 }
@@ -190,4 +276,14 @@ int settings_host_matches(const struct portal *p, const char *host)
 		if (domains[i].portal == p && strcasecmp(domains[i].host, host) == 0)
 			return 1;
 	return 0;
+}
+
+unsigned long settings_generation(void)
+{
+	return generation;
+}
+
+const struct portal *settings_portal_at(int i)
+{
+	return i >= 0 && i < nportals ? &portals[i] : NULL;
 }

@@ -8,6 +8,30 @@
 
 #define SETTINGS_NOTIFY_CHANNEL "portal_settings"
 
+/* The system pages whose template a portal picks (portal_page_templates.page). */
+enum system_page {
+	PAGE_REGISTER,
+	PAGE_LOGIN,
+	PAGE_LOGOUT,
+	PAGE_ACCESS_DENIED,
+	PAGE_RESET_REQUEST,
+	PAGE_RESET,
+	SYSTEM_PAGE__MAX
+};
+
+struct system_page_info {
+	const char *name;       /* "login": the key in portal_page_templates and admin URLs */
+	const char *tmpl;       /* "portal/login": the name handlers render */
+	const char *shipped[2]; /* standard and alternative: "portal/system/login_standard", "..._split" */
+};
+extern const struct system_page_info system_pages[SYSTEM_PAGE__MAX];
+/* The index of a page name or handler template name, or -1. */
+int system_page_by_name(const char *name);
+int system_page_by_tmpl(const char *tmpl);
+
+/* A portal's choice for one system page. */
+enum page_choice { CHOICE_STANDARD, CHOICE_ALTERNATIVE, CHOICE_CUSTOM };
+
 struct portal {
 	long id;
 	int is_default;
@@ -25,6 +49,10 @@ struct portal {
 	long support_form_id; /* 0 when none */
 	struct json_object *theme; /* object; owned by the cache */
 	struct json_object *nav;   /* array of {label, url}; owned by the cache */
+	/* Per system page: the template chosen, and for CHOICE_CUSTOM the admin's source (it
+	 * compiled when the cache loaded; one that did not is logged and left at standard). */
+	enum page_choice page_choice[SYSTEM_PAGE__MAX];
+	char *page_source[SYSTEM_PAGE__MAX]; /* NULL unless custom; owned by the cache */
 };
 
 struct portal_domain {
@@ -48,5 +76,10 @@ const char *settings_primary_host(const struct portal *p);
 /* 1 when host (lowercase, no port) is one of the portal's own domains. */
 int settings_host_matches(const struct portal *p, const char *host);
 void settings_free(void);
+/* Counts successful loads (0 before the first), so a user of the cache can redo derived work
+ * (such as compiling custom templates) once per load. */
+unsigned long settings_generation(void);
+/* The i-th portal of the cache, or NULL past the end. */
+const struct portal *settings_portal_at(int i);
 
 #endif

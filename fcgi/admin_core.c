@@ -34,7 +34,7 @@ const struct db_stmt admin_stmts[] = {
 	 " LEFT JOIN LATERAL (SELECT c.email FROM members mm JOIN contacts c ON c.id = mm.contact_id"
 	 "   WHERE a.actor_kind = 'member' AND mm.id = a.actor_id) m ON true"
 	 " WHERE ($2 = '' OR a.action = $2)"
-	 "   AND ($3::timestamptz IS NULL OR (a.at, a.id) < ($3::timestamptz, $4::bigint))"
+	 "   AND (a.at, a.id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::bigint, 0))"
 	 "   AND ($1::bigint IS NULL OR a.portal_id = $1 OR a.portal_id IS NULL)"
 	 " ORDER BY a.at DESC, a.id DESC LIMIT 51",
 	 4},
@@ -181,7 +181,8 @@ int admin_audit_page(struct ctx *c)
 		action = "";
 	if (before) {
 		const char *us = strrchr(before, '_');
-		if (!us || (size_t)(us - before) >= sizeof at || !admin_id(us + 1))
+		if (!us || (size_t)(us - before) >= sizeof at || !admin_id(us + 1) ||
+		    strspn(before, "0123456789-:. +") != (size_t)(us - before) || us - before < 10)
 			return 400;
 		memcpy(at, before, (size_t)(us - before));
 		snprintf(id, sizeof id, "%s", us + 1);

@@ -16,7 +16,8 @@ test('Chromium renders the login page with its stylesheet and no CSP violations'
     assert.equal(resp.status(), 200);
     assert.equal(await page.title(), 'Log in · Acme Support');
     const headerBg = await page.$eval('header.top', (el) => getComputedStyle(el).backgroundColor);
-    assert.equal(headerBg, 'rgb(31, 95, 191)', 'the theme stylesheet is applied');
+    // the demo portal's theme (primary_color #1f4e79, served by /theme.css) over portal.css's default
+    assert.equal(headerBg, 'rgb(31, 78, 121)', 'the theme stylesheet is applied');
     const btn = await page.$eval('button[type=submit]', (el) => ({ h: el.getBoundingClientRect().height, text: el.textContent }));
     assert.ok(btn.h >= 44, 'the submit button is a comfortable touch target');
     assert.equal(btn.text, 'Log in');

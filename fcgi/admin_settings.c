@@ -183,17 +183,10 @@ int settings_audit_int(struct ctx *c, const char *setting, long before, long aft
  * the 303 still saw the old value). Holding the answer back briefly makes "every request after
  * the admin's save sees the new value" hold in practice; saves are rare, so the cost is small.
  */
-void settings_after_commit(void)
-{
-	struct timespec t = {0, 50 * 1000 * 1000};
-	nanosleep(&t, NULL);
-}
-
 int settings_commit_redirect(struct ctx *c, const char *path)
 {
 	if (db_commit() < 0)
 		return 500;
-	settings_after_commit();
 	return page_redirect(c, 303, arena_printf(c->arena, "%s?saved=1", path));
 }
 

@@ -26,8 +26,6 @@ int settings_audit_str(struct ctx *c, const char *setting, const char *before, c
 /* Same for a boolean or an integer. */
 int settings_audit_bool(struct ctx *c, const char *setting, int before, int after);
 int settings_audit_int(struct ctx *c, const char *setting, long before, long after);
-/* After a COMMIT that changed settings: gives the other workers time to get the NOTIFY. */
-void settings_after_commit(void);
 /* Commit and answer 303 to path?saved=1, or roll back and 500. */
 int settings_commit_redirect(struct ctx *c, const char *path);
 /* The reasons the portal cannot be switched on yet, as an array of strings (empty when it can).

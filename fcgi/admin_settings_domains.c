@@ -210,7 +210,6 @@ int admin_settings_domain_add(struct ctx *c)
 		return fail(NULL);
 	if (db_commit() < 0)
 		return 500;
-	settings_after_commit();
 	return page_redirect(c, 303, "/admin/settings/domains?notice=created");
 }
 
@@ -274,7 +273,6 @@ int admin_settings_domain_remove(struct ctx *c)
 		return fail(NULL);
 	if (db_commit() < 0)
 		return 500;
-	settings_after_commit();
 	return page_redirect(c, 303, "/admin/settings/domains?notice=deleted");
 }
 

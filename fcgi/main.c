@@ -87,6 +87,7 @@ static int startup(void)
 	for (unsigned i = 0; stmt_tables[i]; i++)
 		db_register(stmt_tables[i]);
 	db_listen(SETTINGS_NOTIFY_CHANNEL);
+	settings_stamp_open(cfg.database);
 	if (db_connect(cfg.database) < 0)
 		log_msg(LOG_WARN, "database not reachable at start-up; will retry per request");
 	else
@@ -270,6 +271,10 @@ static int dispatch(struct ctx *c)
 			status = rt->handler(c);
 		if (status >= 400 && c->res->body.len == 0)
 			status = admin_error(c, status);
+		/* a console change is committed before its 303: let this host's workers see new
+		 * settings from the very next request (reloading costs two small queries) */
+		if (c->req->method == HTTP_POST && status == 303)
+			settings_stamp_bump();
 		return status;
 	}
 	const char *token = request_cookie(c->req, SESSION_COOKIE);

@@ -1,10 +1,15 @@
 /* settings.c - load portals and domains into a per-worker cache; LISTEN/NOTIFY keeps it fresh. */
 #include "settings.h"
 
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "tmpl.h"
@@ -221,9 +226,50 @@ int settings_load(void)
 	return 0;
 }
 
+static uint64_t *stamp;    /* shared with the other workers of this host */
+static uint64_t stamp_seen;
+
+int settings_stamp_open(const char *key)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a: one stamp per database */
+	for (const unsigned char *k = (const unsigned char *)key; *k; k++)
+		h = (h ^ *k) * 1099511628211ULL;
+	char name[64];
+	snprintf(name, sizeof name, "/portal-settings-%016llx", (unsigned long long)h);
+	int fd = shm_open(name, O_RDWR | O_CREAT, 0600);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || (st.st_size < (off_t)sizeof *stamp && ftruncate(fd, sizeof *stamp) < 0)) {
+		log_msg(LOG_WARN, "settings stamp %s unavailable; NOTIFY only", name);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	void *m = mmap(NULL, sizeof *stamp, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		log_msg(LOG_WARN, "settings stamp %s: mmap failed; NOTIFY only", name);
+		return -1;
+	}
+	stamp = m;
+	stamp_seen = __atomic_load_n(stamp, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+void settings_stamp_bump(void)
+{
+	if (stamp) /* this worker too reloads at its next request: its own NOTIFY may come later */
+		__atomic_add_fetch(stamp, 1, __ATOMIC_ACQ_REL);
+}
+
 void settings_refresh(void)
 {
-	if (db_poll_notify() || !portals)
+	int moved = 0;
+	if (stamp) {
+		uint64_t now = __atomic_load_n(stamp, __ATOMIC_ACQUIRE);
+		moved = now != stamp_seen;
+		stamp_seen = now;
+	}
+	if (db_poll_notify() + moved || !portals)
 		settings_load();
 }
 

@@ -66,8 +66,19 @@ extern const struct db_stmt settings_stmts[];
 
 /* (Re)load everything. On failure the previous cache stays in use. Returns 0 or -1. */
 int settings_load(void);
-/* Reload when a NOTIFY (or a reconnect) happened since the last call. */
+/* Reload when a NOTIFY (or a reconnect) happened since the last call, or when the shared stamp
+ * moved. */
 void settings_refresh(void);
+/*
+ * The settings stamp: a counter in POSIX shared memory named after key (the database conninfo),
+ * shared by the workers of one host. NOTIFY reaches other workers a few milliseconds after
+ * COMMIT, so a request right after a save could still see old settings; a worker that changed
+ * settings bumps the stamp after its commit and before it answers, and every worker compares it
+ * at the start of each request (one memory read). Workers on other hosts still rely on NOTIFY.
+ * open: 0, or -1 (then only NOTIFY is used; logged).
+ */
+int settings_stamp_open(const char *key);
+void settings_stamp_bump(void);
 /* The portal and language for a request's Host: an exact domain match, else the default
  * portal with its primary domain's language. NULL only when no portal exists at all. */
 const struct portal *settings_portal_for_host(const char *host, const char **lang);

@@ -131,6 +131,13 @@ test('page title: saved, audited, and shown by both workers on the very next req
     assert.deepEqual(lastAudit('page_title'), { setting: 'page_title', before: { page_title: 'Acme Support' }, after: { page_title: title } });
     const audit = await admin.get('/admin/audit?action=settings_change');
     assert.ok(audit.html.includes(html(`{"page_title": "Help centre ${u}`)), 'the audit page shows it');
+    // and again, several saves in a row, each followed at once by requests on both workers
+    for (let round = 0; round < 5; round++) {
+      const t = `${title} ${round}`;
+      assert.equal((await admin.submit('/admin/settings/general', { name: 'Acme Support', page_title: t, enabled: 'on' })).status, 303);
+      for (let i = 0; i < 8; i++) assert.ok((await fresh('/login')).body.includes(`${html(t)}</title>`), `round ${round}, request ${i + 1}`);
+    }
+    assert.equal((await admin.submit('/admin/settings/general', { name: 'Acme Support', page_title: title, enabled: 'on' })).status, 303);
   } finally {
     const r = await admin.submit('/admin/settings/general', { name: 'Acme Support', page_title: 'Acme Support', enabled: 'on' });
     assert.equal(r.status, 303);

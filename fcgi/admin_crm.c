@@ -176,6 +176,7 @@ const struct db_stmt admin_crm_stmts[] = {
 	 "SELECT EXISTS (SELECT 1 FROM member_invitations WHERE contact_id = $1 AND requested_at = now()"
 	 " AND sent_at IS NULL)",
 	 1},
+	{"crm_member_exists", "SELECT 1 FROM list_members WHERE list_id = $1 AND contact_id = $2", 2},
 	{"crm_member_remove",
 	 "DELETE FROM list_members lm USING contacts c WHERE lm.list_id = $1 AND lm.contact_id = $2"
 	 " AND c.id = lm.contact_id RETURNING c.email",

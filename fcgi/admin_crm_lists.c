@@ -350,6 +350,13 @@ int crm_list_member_resend(struct ctx *c)
 	if (st)
 		return st;
 	json_object_put(list);
+	char one[4];
+	const char *mp[2] = {crm_idstr(c, id), crm_idstr(c, contact)};
+	int member = db_exec_value("crm_member_exists", 2, mp, one, sizeof one);
+	if (member != 1) {
+		db_rollback();
+		return member == 0 ? 404 : 500;
+	}
 	char queued[8] = "";
 	const char *p[2] = {crm_idstr(c, admin_portal_id(c)), crm_idstr(c, contact)};
 	if (db_exec_value("crm_resend", 2, p, queued, sizeof queued) != 1) {

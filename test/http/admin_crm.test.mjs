@@ -251,6 +251,8 @@ test('adding a contact to a list that grants portal access queues its invitation
     await waitForMail(email, () => count(`SELECT count(*) FROM member_invitations WHERE contact_id = ${contact} AND sent_at IS NULL`) === 0);
     const lr = await admin.submit(`/admin/lists/${list}`, {}, `/admin/lists/${list}/members/${contact}/resend`);
     assert.equal(lr.headers.get('location'), `/admin/lists/${list}?notice=invited`);
+    // not a member of this list: 404
+    assert.equal((await admin.submit(`/admin/lists/${list}`, {}, `/admin/lists/${list}/members/3/resend`)).status, 404);
     // none for a registered member
     const gr = await admin.submit(`/admin/lists/${list}`, {}, `/admin/lists/${list}/members/2/resend`);
     assert.equal(gr.headers.get('location'), `/admin/lists/${list}?notice=not_invited`);

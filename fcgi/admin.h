@@ -30,6 +30,9 @@ int admin_audit(struct ctx *c, const char *action, const char *setting, struct j
 long admin_portal_id(const struct ctx *c);
 /* A positive id from a route capture or form field, else 0. */
 long admin_id(const char *s);
+/* An id as a statement parameter (arena text), and the configured portal's id as one. */
+const char *admin_idstr(struct ctx *c, long id);
+const char *admin_pid(struct ctx *c);
 
 /* Page groups: route tables (ending with {0}) and statements (ending with {NULL}). */
 extern const struct route admin_routes[], admin_settings_routes[], admin_rules_routes[],

@@ -58,6 +58,16 @@ long admin_id(const char *s)
 	return v > 0 ? v : 0;
 }
 
+const char *admin_idstr(struct ctx *c, long id)
+{
+	return arena_printf(c->arena, "%ld", id);
+}
+
+const char *admin_pid(struct ctx *c)
+{
+	return admin_idstr(c, admin_portal_id(c));
+}
+
 static const struct {
 	const char *word, *text;
 } notices[] = {

@@ -256,20 +256,6 @@ struct json_object *crm_page_new(struct ctx *c, const char *title, const char *s
 	return page;
 }
 
-void crm_form_to_page(struct form *f, struct json_object *page)
-{
-	struct json_object *list = json_object_new_array();
-	json_object_object_foreach(f->errors, field, msg)
-	{
-		struct json_object *e = json_object_new_object();
-		crm_put(e, "field", field);
-		json_object_object_add(e, "message", json_object_get(msg));
-		json_object_array_add(list, e);
-	}
-	json_object_object_add(page, "error_list", list);
-	form_to_page(f, page);
-}
-
 struct json_object *crm_json(const char *text)
 {
 	return text ? json_tokener_parse(text) : NULL;
@@ -283,11 +269,6 @@ void crm_put(struct json_object *o, const char *key, const char *val)
 void crm_put_bool(struct json_object *o, const char *key, int val)
 {
 	json_object_object_add(o, key, json_object_new_boolean(val));
-}
-
-const char *crm_idstr(struct ctx *c, long id)
-{
-	return arena_printf(c->arena, "%ld", id);
 }
 
 static int prop_key_ok(const char *k, size_t n)
@@ -366,20 +347,7 @@ const char *crm_domain(struct form *f, const char *field, const char *raw)
 	buf[n] = '\0';
 	if (n == 0)
 		return "";
-	int ok = n <= 253 && !*p;
-	size_t label = 0;
-	for (size_t i = 0; ok && i < n; i++) {
-		char ch = buf[i];
-		if (ch == '.') {
-			ok = label > 0 && buf[i - 1] != '-';
-			label = 0;
-		} else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-') {
-			ok = !(ch == '-' && label == 0) && ++label <= 63;
-		} else {
-			ok = 0;
-		}
-	}
-	if (!ok || label == 0 || buf[n - 1] == '-') {
+	if (*p || host_name_problem(buf)) {
 		form_message(f, field, "Enter a host name such as example.com (letters, digits, hyphens and dots), or leave it empty.");
 		return NULL;
 	}

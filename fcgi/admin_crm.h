@@ -39,13 +39,11 @@ int crm_import_report(struct ctx *c);
 /* The console page with the CRM's own notices (?notice=invited|not_invited|...) added. */
 struct json_object *crm_page_new(struct ctx *c, const char *title, const char *section);
 /* form_to_page plus "error_list" [{field, message}] for the error summary. */
-void crm_form_to_page(struct form *f, struct json_object *page);
 /* A JSON value from a text column (NULL when it does not parse). */
 struct json_object *crm_json(const char *text);
 void crm_put(struct json_object *o, const char *key, const char *val);
 void crm_put_bool(struct json_object *o, const char *key, int val);
 /* "%ld" into the arena. */
-const char *crm_idstr(struct ctx *c, long id);
 /*
  * Custom properties typed as "key: value" lines into a JSON object text (arena), or NULL with
  * a message on field: keys ^[a-z][a-z0-9_]{0,39}$, each once, values one line of at most 500

@@ -27,7 +27,7 @@ static int company_read(struct ctx *c, struct form *f, long self, struct company
 	in->props = crm_properties(c, f, "properties", props);
 	if (in->domain && *in->domain) {
 		char other[256];
-		const char *p[2] = {in->domain, self ? crm_idstr(c, self) : NULL};
+		const char *p[2] = {in->domain, self ? admin_idstr(c, self) : NULL};
 		if (db_exec_value("crm_company_domain_taken", 2, p, other, sizeof other) == 1)
 			form_message(f, "domain", arena_printf(c->arena, "The company %s already has this domain.", other));
 	}
@@ -67,7 +67,7 @@ static int render_new(struct ctx *c, int status, struct form *f)
 {
 	struct json_object *page = crm_page_new(c, "New company", "companies");
 	if (f)
-		crm_form_to_page(f, page);
+		form_to_page(f, page);
 	return admin_render(c, status, "admin/crm_company_new", page);
 }
 
@@ -112,7 +112,7 @@ int crm_company_create(struct ctx *c)
 
 static int company_render(struct ctx *c, long id, int status, struct form *f)
 {
-	const char *cid = crm_idstr(c, id);
+	const char *cid = admin_idstr(c, id);
 	const char *p[1] = {cid};
 	PGresult *r = db_exec("crm_company_get", 1, p);
 	if (!r)
@@ -131,7 +131,7 @@ static int company_render(struct ctx *c, long id, int status, struct form *f)
 	crm_put(co, "created", PQgetvalue(r, 0, 3));
 	json_object_object_add(page, "company", co);
 	if (f) {
-		crm_form_to_page(f, page);
+		form_to_page(f, page);
 	} else {
 		struct json_object *v = json_object_new_object();
 		crm_put(v, "name", PQgetvalue(r, 0, 0));
@@ -187,7 +187,7 @@ int crm_company_update(struct ctx *c)
 		form_free(&f);
 		return 500;
 	}
-	const char *cid = crm_idstr(c, id);
+	const char *cid = admin_idstr(c, id);
 	const char *lp[1] = {cid};
 	PGresult *r = db_exec("crm_company_lock", 1, lp);
 	if (!r || PQntuples(r) != 1) {

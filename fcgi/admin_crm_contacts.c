@@ -63,7 +63,7 @@ static int contact_read(struct ctx *c, struct form *f, long self, struct contact
 	in->props = crm_properties(c, f, "properties", props);
 	if (in->email) {
 		char other[24];
-		const char *p[2] = {in->email, self ? crm_idstr(c, self) : NULL};
+		const char *p[2] = {in->email, self ? admin_idstr(c, self) : NULL};
 		if (db_exec_value("crm_contact_email_taken", 2, p, other, sizeof other) == 1) {
 			form_message(f, "email", "Another contact already has this email address.");
 			crm_put(f->values, "email_taken_id", other);
@@ -113,7 +113,7 @@ static int render_new(struct ctx *c, int status, struct form *f)
 		struct json_object *v;
 		if (json_object_object_get_ex(f->values, "company_id", &v))
 			chosen = arena_strdup(c->arena, json_object_get_string(v));
-		crm_form_to_page(f, page);
+		form_to_page(f, page);
 	}
 	company_options(page, chosen, NULL);
 	return admin_render(c, status, "admin/crm_contact_new", page);
@@ -159,7 +159,7 @@ int crm_contact_create(struct ctx *c)
 /* The portal login of the contact on the configured portal, and whether a resend is offered. */
 static int add_access(struct ctx *c, struct json_object *page, const char *cid)
 {
-	const char *p[2] = {crm_idstr(c, admin_portal_id(c)), cid};
+	const char *p[2] = {admin_idstr(c, admin_portal_id(c)), cid};
 	PGresult *r = db_exec("crm_contact_access", 2, p);
 	if (!r)
 		return -1;
@@ -187,7 +187,7 @@ static int add_access(struct ctx *c, struct json_object *page, const char *cid)
 
 static int contact_render(struct ctx *c, long id, int status, struct form *f)
 {
-	const char *cid = crm_idstr(c, id);
+	const char *cid = admin_idstr(c, id);
 	const char *p[1] = {cid};
 	PGresult *r = db_exec("crm_contact_get", 1, p);
 	if (!r)
@@ -217,7 +217,7 @@ static int contact_render(struct ctx *c, long id, int status, struct form *f)
 		struct json_object *v;
 		if (json_object_object_get_ex(f->values, "company_id", &v))
 			chosen = arena_strdup(c->arena, json_object_get_string(v));
-		crm_form_to_page(f, page);
+		form_to_page(f, page);
 	} else {
 		struct json_object *v = json_object_new_object();
 		crm_put(v, "email", email);
@@ -230,7 +230,7 @@ static int contact_render(struct ctx *c, long id, int status, struct form *f)
 	PQclear(r);
 	company_options(page, chosen, chosen_name);
 
-	const char *lp[2] = {cid, crm_idstr(c, admin_portal_id(c))};
+	const char *lp[2] = {cid, admin_idstr(c, admin_portal_id(c))};
 	PGresult *rl = db_exec("crm_contact_lists", 2, lp);
 	PGresult *rt = db_exec("crm_contact_tickets", 1, p);
 	PGresult *re = db_exec("crm_contact_timeline", 1, p);
@@ -296,7 +296,7 @@ int crm_contact_update(struct ctx *c)
 		form_free(&f);
 		return 500;
 	}
-	const char *cid = crm_idstr(c, id);
+	const char *cid = admin_idstr(c, id);
 	const char *lp[1] = {cid};
 	PGresult *r = db_exec("crm_contact_lock", 1, lp);
 	if (!r || PQntuples(r) != 1) {
@@ -335,7 +335,7 @@ int crm_contact_resend(struct ctx *c)
 	long id = admin_id(c->caps.v[0]);
 	if (!id)
 		return 404;
-	const char *cid = crm_idstr(c, id);
+	const char *cid = admin_idstr(c, id);
 	const char *lp[1] = {cid};
 	if (db_begin() < 0)
 		return 500;
@@ -348,7 +348,7 @@ int crm_contact_resend(struct ctx *c)
 	struct json_object *who = crm_json(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	char queued[8] = "";
-	const char *p[2] = {crm_idstr(c, admin_portal_id(c)), cid};
+	const char *p[2] = {admin_idstr(c, admin_portal_id(c)), cid};
 	if (db_exec_value("crm_resend", 2, p, queued, sizeof queued) != 1) {
 		json_object_put(who);
 		db_rollback();

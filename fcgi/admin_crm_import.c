@@ -23,7 +23,7 @@ static int render_form(struct ctx *c, int status, struct form *f)
 	struct json_object *page = crm_page_new(c, "Import contacts", "contacts");
 	crm_put(page, "max_rows", "10,000");
 	if (f)
-		crm_form_to_page(f, page);
+		form_to_page(f, page);
 	return admin_render(c, status, "admin/crm_import", page);
 }
 
@@ -376,7 +376,7 @@ int crm_import_report(struct ctx *c)
 	long id = admin_id(c->caps.v[0]);
 	if (!id)
 		return 404;
-	const char *p[1] = {crm_idstr(c, id)};
+	const char *p[1] = {admin_idstr(c, id)};
 	PGresult *r = db_exec("crm_import_get", 1, p);
 	if (!r || PQntuples(r) != 1) {
 		PQclear(r);

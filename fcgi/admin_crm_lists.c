@@ -39,7 +39,7 @@ static int lists_render(struct ctx *c, int status, struct form *f)
 	crm_put_bool(page, "empty", shown == 0);
 	crm_put(page, "q", q);
 	if (f)
-		crm_form_to_page(f, page);
+		form_to_page(f, page);
 	return admin_render(c, status, "admin/crm_lists", page);
 }
 
@@ -54,7 +54,7 @@ static const char *list_name(struct ctx *c, struct form *f, long self)
 	const char *name = form_text(f, c->req, "name", 1, CRM_NAME_MAX, 0, 1);
 	if (name) {
 		char other[24];
-		const char *p[2] = {name, self ? crm_idstr(c, self) : NULL};
+		const char *p[2] = {name, self ? admin_idstr(c, self) : NULL};
 		if (db_exec_value("crm_list_name_taken", 2, p, other, sizeof other) == 1) {
 			form_message(f, "name", "Another list already has this name.");
 			return NULL;
@@ -97,7 +97,7 @@ int crm_list_create(struct ctx *c)
 /* The list page; template admin/crm_list, or admin/crm_list_delete for the confirmation. */
 static int list_render(struct ctx *c, long id, int status, struct form *f, const char *tmpl)
 {
-	const char *lid = crm_idstr(c, id), *pid = crm_idstr(c, admin_portal_id(c));
+	const char *lid = admin_idstr(c, id), *pid = admin_idstr(c, admin_portal_id(c));
 	const char *after = request_query(c->req, "after");
 	if (after && !admin_id(after))
 		after = NULL;
@@ -127,7 +127,7 @@ static int list_render(struct ctx *c, long id, int status, struct form *f, const
 	}
 	PQclear(r);
 	if (f)
-		crm_form_to_page(f, page);
+		form_to_page(f, page);
 	const char *mp[3] = {lid, pid, after};
 	PGresult *rm = db_exec("crm_list_members", 3, mp);
 	if (!rm) {
@@ -177,7 +177,7 @@ static int list_lock(struct ctx *c, long id, struct json_object **before)
 {
 	if (db_begin() < 0)
 		return 500;
-	const char *p[1] = {crm_idstr(c, id)};
+	const char *p[1] = {admin_idstr(c, id)};
 	PGresult *r = db_exec("crm_list_lock", 1, p);
 	if (!r || PQntuples(r) != 1) {
 		PQclear(r);
@@ -214,7 +214,7 @@ int crm_list_rename(struct ctx *c)
 	int st = list_lock(c, id, &before);
 	if (st)
 		return st;
-	const char *p[2] = {crm_idstr(c, id), name};
+	const char *p[2] = {admin_idstr(c, id), name};
 	PGresult *r = db_exec("crm_list_rename", 2, p);
 	PQclear(r);
 	if (!r) {
@@ -237,7 +237,7 @@ int crm_list_delete(struct ctx *c)
 	int st = list_lock(c, id, &before);
 	if (st)
 		return st;
-	const char *p[1] = {crm_idstr(c, id)};
+	const char *p[1] = {admin_idstr(c, id)};
 	PGresult *r = db_exec("crm_list_delete", 1, p);
 	PQclear(r);
 	if (!r) {
@@ -279,7 +279,7 @@ int crm_list_member_add(struct ctx *c)
 		form_free(&f);
 		return st;
 	}
-	const char *p[2] = {crm_idstr(c, id), contact};
+	const char *p[2] = {admin_idstr(c, id), contact};
 	PGresult *r = db_exec("crm_member_add", 2, p);
 	if (!r || PQntuples(r) != 1) {
 		PQclear(r);
@@ -321,7 +321,7 @@ int crm_list_member_remove(struct ctx *c)
 	int st = list_lock(c, id, &list);
 	if (st)
 		return st;
-	const char *p[2] = {crm_idstr(c, id), crm_idstr(c, contact)};
+	const char *p[2] = {admin_idstr(c, id), admin_idstr(c, contact)};
 	PGresult *r = db_exec("crm_member_remove", 2, p);
 	if (!r || PQntuples(r) != 1) {
 		PQclear(r);
@@ -351,14 +351,14 @@ int crm_list_member_resend(struct ctx *c)
 		return st;
 	json_object_put(list);
 	char one[4];
-	const char *mp[2] = {crm_idstr(c, id), crm_idstr(c, contact)};
+	const char *mp[2] = {admin_idstr(c, id), admin_idstr(c, contact)};
 	int member = db_exec_value("crm_member_exists", 2, mp, one, sizeof one);
 	if (member != 1) {
 		db_rollback();
 		return member == 0 ? 404 : 500;
 	}
 	char queued[8] = "";
-	const char *p[2] = {crm_idstr(c, admin_portal_id(c)), crm_idstr(c, contact)};
+	const char *p[2] = {admin_idstr(c, admin_portal_id(c)), admin_idstr(c, contact)};
 	if (db_exec_value("crm_resend", 2, p, queued, sizeof queued) != 1) {
 		db_rollback();
 		return 500;

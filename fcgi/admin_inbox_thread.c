@@ -198,44 +198,6 @@ int admin_inbox_thread(struct ctx *c)
 	return admin_inbox_thread_render(c, c->caps.v[0], 200, NULL, NULL);
 }
 
-/* Only types a browser shows without running anything are named; the rest are bytes. */
-static const char *served_type(const char *stored, int *inline_ok)
-{
-	static const char *const images[] = {"image/png", "image/jpeg", "image/gif", "image/webp"};
-	static const char *const plain[] = {"text/plain", "application/pdf", "application/zip",
-					    "text/csv", "application/json"};
-	size_t n = strcspn(stored, "; \t");
-	*inline_ok = 0;
-	for (size_t i = 0; i < sizeof images / sizeof images[0]; i++)
-		if (strlen(images[i]) == n && strncasecmp(stored, images[i], n) == 0) {
-			*inline_ok = 1;
-			return images[i];
-		}
-	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-		if (strlen(plain[i]) == n && strncasecmp(stored, plain[i], n) == 0)
-			return plain[i];
-	return "application/octet-stream";
-}
-
-/* Content-Disposition with an ASCII fallback name and the exact name (RFC 6266 / 5987). */
-static const char *disposition(struct ctx *c, const char *kind, const char *name)
-{
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s; filename=\"", kind);
-	for (const unsigned char *q = (const unsigned char *)name; *q; q++)
-		buf_putc(&b, *q < 0x20 || *q >= 0x7f || *q == '"' || *q == '\\' || *q == '%' ? '_' : (char)*q);
-	buf_puts(&b, "\"; filename*=UTF-8''");
-	for (const unsigned char *q = (const unsigned char *)name; *q; q++) {
-		if (isalnum(*q) || strchr("!#$&+-.^_`|~", *q))
-			buf_putc(&b, (char)*q);
-		else
-			buf_printf(&b, "%%%02X", *q);
-	}
-	const char *out = b.oom ? NULL : arena_strdup(c->arena, b.data);
-	buf_free(&b);
-	return out;
-}
-
 /* An attachment of a message of this thread (notes included), handed to nginx to send. */
 int admin_inbox_file(struct ctx *c)
 {
@@ -245,25 +207,7 @@ int admin_inbox_file(struct ctx *c)
 	PGresult *r = db_exec("admin_inbox_file", 3, p);
 	if (!r)
 		return 500;
-	const char *sha = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
-	size_t len = strspn(sha, "0123456789abcdef");
-	if (len != 64 || sha[len]) {
-		PQclear(r);
-		return 404;
-	}
-	int inline_ok;
-	const char *type = served_type(PQgetvalue(r, 0, 1), &inline_ok);
-	const char *cd = disposition(c, inline_ok ? "inline" : "attachment", PQgetvalue(r, 0, 2));
-	const char *accel = arena_printf(c->arena, "/_files/%.2s/%s", sha, sha);
+	int status = PQntuples(r) == 1 ? file_send(c, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2)) : 404;
 	PQclear(r);
-	if (!cd || !accel)
-		return 500;
-	/* nginx serves the bytes from its internal location /_files/ (nginx/portal.conf.in) */
-	response_header(c->res, "Content-Type", type);
-	response_header(c->res, "Content-Disposition", cd);
-	response_header(c->res, "X-Content-Type-Options", "nosniff");
-	response_header(c->res, "Cache-Control", "private, no-store");
-	response_header(c->res, "X-Accel-Redirect", accel);
-	c->res->status = 200;
-	return 200;
+	return status;
 }

@@ -55,23 +55,9 @@ int admin_login_page(struct ctx *c)
 	return render_login(c, 200, NULL, NULL);
 }
 
-static int ip_limited(struct ctx *c)
-{
-	char win[16], n[24];
-	snprintf(win, sizeof win, "%d", cfg.login_ip_window_minutes);
-	const char *p[2] = {c->req->remote_addr, win};
-	if (!c->req->remote_addr[0] || db_exec_value("login_ip_failures", 2, p, n, sizeof n) != 1)
-		return 0;
-	return atol(n) >= cfg.login_ip_max_failures;
-}
-
 static void record_failure(struct ctx *c, long staff_id)
 {
-	char win[16];
-	snprintf(win, sizeof win, "%d", cfg.login_ip_window_minutes);
-	const char *p[2] = {c->req->remote_addr, win};
-	if (c->req->remote_addr[0])
-		PQclear(db_exec("login_ip_fail", 2, p));
+	login_ip_failed(c);
 	if (staff_id) {
 		char sid[24], max[16], mins[16];
 		snprintf(sid, sizeof sid, "%ld", staff_id);
@@ -86,7 +72,7 @@ int admin_login_submit(struct ctx *c)
 {
 	struct form f;
 	form_init(&f, "en");
-	if (ip_limited(c)) {
+	if (login_ip_limited(c)) {
 		char ra[16];
 		snprintf(ra, sizeof ra, "%d", cfg.login_ip_window_minutes * 60);
 		response_header(c->res, "Retry-After", ra);

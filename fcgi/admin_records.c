@@ -434,11 +434,6 @@ struct json_object *rec_obj(const char *key, ...)
 	return o;
 }
 
-const char *rec_num(struct ctx *c, long v)
-{
-	return arena_printf(c->arena, "%ld", v);
-}
-
 int rec_commit_redirect(struct ctx *c, const char *location)
 {
 	if (db_commit() < 0)
@@ -450,20 +445,6 @@ int rec_abort(void)
 {
 	db_rollback();
 	return 500;
-}
-
-void rec_form_to_page(struct form *f, struct json_object *page)
-{
-	struct json_object *list = json_object_new_array();
-	json_object_object_foreach(f->errors, k, v)
-	{
-		struct json_object *e = json_object_new_object();
-		json_object_object_add(e, "field", json_object_new_string(k));
-		json_object_object_add(e, "message", json_object_get(v));
-		json_object_array_add(list, e);
-	}
-	json_object_object_add(page, "error_list", list);
-	form_to_page(f, page);
 }
 
 struct json_object *rec_stage_groups(const char *selected)

@@ -64,14 +64,12 @@ struct json_object *rec_json(const char *text);
 /* An object of string pairs: key, value, ..., NULL (a NULL value becomes json null). */
 struct json_object *rec_obj(const char *key, ...);
 /* A number as an arena string. */
-const char *rec_num(struct ctx *c, long v);
 /* COMMIT, then 303 to location; 500 when the commit failed. */
 int rec_commit_redirect(struct ctx *c, const char *location);
 /* ROLLBACK and 500. */
 int rec_abort(void);
 /* The form's values and errors into the page, with error_list [{field, message}] for the
  * summary at the top; consumes f. */
-void rec_form_to_page(struct form *f, struct json_object *page);
 /* Pipelines with their stages for a stage picker: [{name, stages: [{id, name, is_closed,
  * selected}]}]; NULL on a database error. */
 struct json_object *rec_stage_groups(const char *selected);

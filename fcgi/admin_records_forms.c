@@ -194,7 +194,7 @@ static int form_render(struct ctx *c, int status, const struct ff_state *st, str
 	if (note)
 		json_object_object_add(page, "unsaved", json_object_new_string(note));
 	if (f)
-		rec_form_to_page(f, page);
+		form_to_page(f, page);
 	return admin_render(c, status, "admin/records_form", page);
 }
 
@@ -455,7 +455,7 @@ static int forms_render(struct ctx *c, int status, struct form *f)
 	json_object_object_add(page, "inboxes", inboxes);
 	json_object_object_add(page, "stage_groups", stages);
 	if (f)
-		rec_form_to_page(f, page);
+		form_to_page(f, page);
 	return admin_render(c, status, "admin/records_forms", page);
 }
 

@@ -18,7 +18,7 @@ static int inboxes_render(struct ctx *c, int status, struct form *f)
 	json_object_object_add(page, "empty", json_object_new_boolean(PQntuples(r) == 0));
 	PQclear(r);
 	if (f)
-		rec_form_to_page(f, page);
+		form_to_page(f, page);
 	return admin_render(c, status, "admin/records_inboxes", page);
 }
 
@@ -93,7 +93,7 @@ static int inbox_render(struct ctx *c, int status, struct form *f, const char *w
 	PQclear(a);
 	if (f) {
 		json_object_object_add(page, which, json_object_new_boolean(1));
-		rec_form_to_page(f, page);
+		form_to_page(f, page);
 	}
 	return admin_render(c, status, "admin/records_inbox", page);
 }

@@ -34,7 +34,7 @@ static int pipelines_render(struct ctx *c, int status, struct form *f)
 	json_object_object_add(page, "rows", rows);
 	json_object_object_add(page, "empty", json_object_new_boolean(n == 0));
 	if (f)
-		rec_form_to_page(f, page);
+		form_to_page(f, page);
 	return admin_render(c, status, "admin/records_pipelines", page);
 }
 
@@ -154,7 +154,7 @@ static int pipeline_render(struct ctx *c, int status, struct form *f, const char
 	if (f) {
 		json_object_object_add(page, form_stage ? (*form_stage ? "row_form" : "add_form") : "rename_form",
 				       json_object_new_boolean(1));
-		rec_form_to_page(f, page);
+		form_to_page(f, page);
 		struct json_object *list;
 		if (form_stage && *form_stage && json_object_object_get_ex(page, "error_list", &list))
 			for (size_t i = 0; i < json_object_array_length(list); i++) { /* anchors of the row */
@@ -340,7 +340,7 @@ int rec_stage_move(struct ctx *c)
 	int st = lock_stage(c, name, sizeof name, &pos, &closed);
 	if (st)
 		return st;
-	const char *p = rec_num(c, pos);
+	const char *p = admin_idstr(c, pos);
 	PGresult *r = rec_q(dir < 0 ? "rec_stage_before" : "rec_stage_after", 2, c->caps.v[0], p);
 	if (!r)
 		return rec_abort();

@@ -113,7 +113,7 @@ static int ticket_render(struct ctx *c, int status, struct form *f, const char *
 		return 500;
 	}
 	json_object_object_add(page, "stage_groups", stages);
-	const char *pid = rec_num(c, admin_portal_id(c));
+	const char *pid = admin_idstr(c, admin_portal_id(c));
 	int bad = add_rows(page, "contacts", rec_q("rec_ticket_contacts", 2, id, pid), "id,email,name,is_member");
 	bad |= add_rows(page, "companies", rec_q("rec_ticket_companies", 1, id), "id,name,domain");
 	bad |= add_rows(page, "threads", rec_q("rec_ticket_threads", 1, id), "id,channel,inbox,messages,activity,snippet");
@@ -133,7 +133,7 @@ static int ticket_render(struct ctx *c, int status, struct form *f, const char *
 	if (f) {
 		if (which)
 			json_object_object_add(page, which, json_object_new_boolean(1));
-		rec_form_to_page(f, page);
+		form_to_page(f, page);
 	}
 	return admin_render(c, status, "admin/records_ticket", page);
 }

@@ -133,7 +133,7 @@ static int new_render(struct ctx *c, int status, struct form *f)
 	PQclear(co);
 	json_object_object_add(page, "priorities", priority_choices(request_form(c->req, "priority")));
 	if (f)
-		rec_form_to_page(f, page);
+		form_to_page(f, page);
 	return admin_render(c, status, "admin/records_ticket_new", page);
 }
 

@@ -132,11 +132,6 @@ const struct route admin_rules_routes[] = {
 	{0},
 };
 
-const char *rules_pid(struct ctx *c)
-{
-	return arena_printf(c->arena, "%ld", admin_portal_id(c));
-}
-
 int rules_done(struct ctx *c, const char *path, const char *notice)
 {
 	return page_redirect(c, 303, arena_printf(c->arena, "%s?%s%s", path, notice ? "notice=" : "saved=1",
@@ -146,7 +141,7 @@ int rules_done(struct ctx *c, const char *path, const char *notice)
 /* The snapshot text, or NULL on error. */
 static char *snapshot(struct ctx *c, const char *stmt)
 {
-	const char *p[1] = {rules_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *r = db_exec(stmt, 1, p);
 	if (!r)
 		return NULL;

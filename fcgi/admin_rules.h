@@ -30,7 +30,6 @@ int rules_form_page(struct ctx *c);
 int rules_form_save(struct ctx *c);
 
 /* The configured portal's id as text (arena). */
-const char *rules_pid(struct ctx *c);
 /*
  * One settings change in one transaction: the JSON snapshot statement snap ($1 = portal id,
  * one text value) before, the change statement stmt(n, p), the snapshot after, then

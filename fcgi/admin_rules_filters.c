@@ -29,7 +29,7 @@ static const struct rules_builtin contact_builtins[] = {
 
 static int filters_render(struct ctx *c, int status, struct form *f)
 {
-	const char *p[1] = {rules_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *r = db_exec("admin_rules_filters_list", 1, p);
 	if (!r) {
 		if (f)
@@ -69,7 +69,7 @@ int rules_filters_page(struct ctx *c)
 
 static int count_of(struct ctx *c, const char *stmt)
 {
-	const char *p[1] = {rules_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *r = db_exec(stmt, 1, p);
 	if (!r)
 		return -1;
@@ -100,7 +100,7 @@ int rules_filters_add(struct ctx *c)
 	if (rc)
 		return filters_render(c, 422, &f);
 	form_free(&f);
-	const char *p[4] = {rules_pid(c), rule.property, rule.operator, rule.values_json};
+	const char *p[4] = {admin_pid(c), rule.property, rule.operator, rule.values_json};
 	rc = rules_change(c, "ticket_filters", "admin_rules_filters_snap", "admin_rules_filters_add", 4, p, 1);
 	return rc ? rc : rules_done(c, "/admin/settings/filters", "created");
 }
@@ -110,7 +110,7 @@ int rules_filters_delete(struct ctx *c)
 	long id = admin_id(c->caps.v[0]);
 	if (!id)
 		return 404;
-	const char *p[2] = {rules_pid(c), arena_printf(c->arena, "%ld", id)};
+	const char *p[2] = {admin_pid(c), arena_printf(c->arena, "%ld", id)};
 	int rc = rules_change(c, "ticket_filters", "admin_rules_filters_snap", "admin_rules_filters_delete", 2, p, 1);
 	return rc ? rc : rules_done(c, "/admin/settings/filters", "deleted");
 }
@@ -130,7 +130,7 @@ static const struct {
 
 static int perm_render(struct ctx *c, int status, struct form *f, const char *mode_sent)
 {
-	const char *p[1] = {rules_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *r = db_exec("admin_rules_perm_list", 1, p);
 	if (!r) {
 		if (f)
@@ -226,7 +226,7 @@ int rules_perm_mode(struct ctx *c)
 		form_message(&f, "permission_mode", "Choose one of the three permission modes.");
 		return perm_render(c, 422, &f, "");
 	}
-	const char *p[2] = {rules_pid(c), mode};
+	const char *p[2] = {admin_pid(c), mode};
 	int rc = rules_change(c, "permission_mode", "admin_rules_mode_snap", "admin_rules_mode_set", 2, p, 1);
 	return rc ? rc : rules_done(c, "/admin/settings/permissions", NULL);
 }
@@ -244,7 +244,7 @@ int rules_perm_add(struct ctx *c)
 	/* the group: "new", or one of the portal's existing group numbers */
 	const char *group = request_form(c->req, "group");
 	const char *group_no = NULL;
-	const char *p1[1] = {rules_pid(c)};
+	const char *p1[1] = {admin_pid(c)};
 	PGresult *r = db_exec("admin_rules_perm_list", 1, p1);
 	if (!r) {
 		form_free(&f);
@@ -266,7 +266,7 @@ int rules_perm_add(struct ctx *c)
 	if (f.nerrors)
 		return perm_render(c, 422, &f, NULL);
 	form_free(&f);
-	const char *p[5] = {rules_pid(c), group_no, rule.property, rule.operator, rule.values_json};
+	const char *p[5] = {admin_pid(c), group_no, rule.property, rule.operator, rule.values_json};
 	rc = rules_change(c, "permission_rules", "admin_rules_perm_snap", "admin_rules_perm_add", 5, p, 1);
 	return rc ? rc : rules_done(c, "/admin/settings/permissions", "created");
 }
@@ -276,7 +276,7 @@ int rules_perm_delete(struct ctx *c)
 	long id = admin_id(c->caps.v[0]);
 	if (!id)
 		return 404;
-	const char *p[2] = {rules_pid(c), arena_printf(c->arena, "%ld", id)};
+	const char *p[2] = {admin_pid(c), arena_printf(c->arena, "%ld", id)};
 	int rc = rules_change(c, "permission_rules", "admin_rules_perm_snap", "admin_rules_perm_delete", 2, p, 1);
 	return rc ? rc : rules_done(c, "/admin/settings/permissions", "deleted");
 }

@@ -47,7 +47,7 @@ static const char *nav_url(struct ctx *c, struct form *f)
 
 static int nav_render(struct ctx *c, int status, struct form *f)
 {
-	const char *p[1] = {rules_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *r = db_exec("admin_rules_nav_list", 1, p);
 	if (!r) {
 		if (f)
@@ -87,7 +87,7 @@ int rules_nav_add(struct ctx *c)
 	form_init(&f, "en");
 	const char *label = form_text(&f, c->req, "label", 1, NAV_LABEL_MAX, 0, 1);
 	const char *url = nav_url(c, &f);
-	const char *pc[1] = {rules_pid(c)};
+	const char *pc[1] = {admin_pid(c)};
 	PGresult *r = db_exec("admin_rules_nav_list", 1, pc);
 	if (!r) {
 		form_free(&f);
@@ -100,7 +100,7 @@ int rules_nav_add(struct ctx *c)
 	if (f.nerrors)
 		return nav_render(c, 422, &f);
 	form_free(&f);
-	const char *p[3] = {rules_pid(c), label, url};
+	const char *p[3] = {admin_pid(c), label, url};
 	int rc = rules_change(c, "navigation", "admin_rules_nav_snap", "admin_rules_nav_add", 3, p, 1);
 	return rc ? rc : rules_done(c, "/admin/settings/navigation", "created");
 }
@@ -112,7 +112,7 @@ static int nav_edit_render(struct ctx *c, int status, const char *id, struct for
 	if (f) {
 		form_to_page(f, page);
 	} else {
-		const char *p[2] = {rules_pid(c), id};
+		const char *p[2] = {admin_pid(c), id};
 		PGresult *r = db_exec("admin_rules_nav_get", 2, p);
 		if (!r || PQntuples(r) != 1) {
 			json_object_put(page);
@@ -140,7 +140,7 @@ int rules_nav_edit(struct ctx *c)
 	if (!nid)
 		return 404;
 	const char *id = arena_printf(c->arena, "%ld", nid);
-	const char *p2[2] = {rules_pid(c), id};
+	const char *p2[2] = {admin_pid(c), id};
 	char one[8];
 	int k = db_exec_value("admin_rules_nav_get", 2, p2, one, sizeof one);
 	if (k <= 0)
@@ -152,7 +152,7 @@ int rules_nav_edit(struct ctx *c)
 	if (f.nerrors)
 		return nav_edit_render(c, 422, id, &f);
 	form_free(&f);
-	const char *p[4] = {rules_pid(c), id, label, url};
+	const char *p[4] = {admin_pid(c), id, label, url};
 	int rc = rules_change(c, "navigation", "admin_rules_nav_snap", "admin_rules_nav_update", 4, p, 1);
 	return rc ? rc : rules_done(c, "/admin/settings/navigation", NULL);
 }
@@ -162,7 +162,7 @@ int rules_nav_delete(struct ctx *c)
 	long id = admin_id(c->caps.v[0]);
 	if (!id)
 		return 404;
-	const char *p[2] = {rules_pid(c), arena_printf(c->arena, "%ld", id)};
+	const char *p[2] = {admin_pid(c), arena_printf(c->arena, "%ld", id)};
 	int rc = rules_change(c, "navigation", "admin_rules_nav_snap", "admin_rules_nav_delete", 2, p, 1);
 	return rc ? rc : rules_done(c, "/admin/settings/navigation", "deleted");
 }
@@ -175,7 +175,7 @@ int rules_nav_move(struct ctx *c)
 		return 404;
 	if (!dir || (strcmp(dir, "up") != 0 && strcmp(dir, "down") != 0))
 		return 400;
-	const char *p[3] = {rules_pid(c), arena_printf(c->arena, "%ld", id), strcmp(dir, "up") == 0 ? "-1" : "1"};
+	const char *p[3] = {admin_pid(c), arena_printf(c->arena, "%ld", id), strcmp(dir, "up") == 0 ? "-1" : "1"};
 	int rc = rules_change(c, "navigation", "admin_rules_nav_snap", "admin_rules_nav_move", 3, p, 1);
 	return rc ? rc : rules_done(c, "/admin/settings/navigation", NULL);
 }
@@ -191,7 +191,7 @@ static int form_render(struct ctx *c, int status, struct form *f)
 		return 500;
 	}
 	char saved[24]; /* the database's, not the cache's: this page follows a save at once */
-	const char *pp[1] = {rules_pid(c)};
+	const char *pp[1] = {admin_pid(c)};
 	if (db_exec_value("admin_rules_form_get", 1, pp, saved, sizeof saved) != 1) {
 		PQclear(r);
 		if (f)
@@ -259,7 +259,7 @@ int rules_form_save(struct ctx *c)
 	if (f.nerrors)
 		return form_render(c, 422, &f);
 	form_free(&f);
-	const char *p[2] = {rules_pid(c), id};
+	const char *p[2] = {admin_pid(c), id};
 	int rc = rules_change(c, "support_form", "admin_rules_form_snap", "admin_rules_form_set", 2, p, 1);
 	return rc ? rc : rules_done(c, "/admin/settings/support-form", NULL);
 }

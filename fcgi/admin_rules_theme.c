@@ -211,7 +211,7 @@ static int store(const char *name, const struct upload *up)
 
 static struct json_object *current_theme(struct ctx *c)
 {
-	const char *p[1] = {rules_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *r = db_exec("admin_rules_theme_snap", 1, p);
 	if (!r)
 		return NULL;
@@ -334,7 +334,7 @@ int rules_theme_save(struct ctx *c)
 		json_object_object_add(set, "favicon", json_object_new_string(fav));
 	else if (rm_fav)
 		json_object_array_add(drop, json_object_new_string("favicon"));
-	const char *p[3] = {rules_pid(c), arena_strdup(c->arena, json_object_to_json_string_ext(set, JSON_C_TO_STRING_PLAIN)),
+	const char *p[3] = {admin_pid(c), arena_strdup(c->arena, json_object_to_json_string_ext(set, JSON_C_TO_STRING_PLAIN)),
 			    arena_strdup(c->arena, json_object_to_json_string_ext(drop, JSON_C_TO_STRING_PLAIN))};
 	json_object_put(set);
 	json_object_put(drop);

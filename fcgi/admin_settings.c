@@ -118,14 +118,9 @@ const struct route admin_settings_routes[] = {
 
 /* ---- shared helpers ---------------------------------------------------------------------- */
 
-const char *settings_pid(struct ctx *c)
-{
-	return arena_printf(c->arena, "%ld", admin_portal_id(c));
-}
-
 PGresult *settings_row(struct ctx *c, int lock)
 {
-	const char *p[1] = {settings_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *r = db_exec(lock ? "settings_portal_lock" : "settings_portal_row", 1, p);
 	if (r && PQntuples(r) != 1) {
 		PQclear(r);
@@ -137,19 +132,6 @@ PGresult *settings_row(struct ctx *c, int lock)
 struct json_object *settings_page_new(struct ctx *c, const char *title)
 {
 	return admin_page_new(c, title, "settings");
-}
-
-void settings_form_to_page(struct form *f, struct json_object *page)
-{
-	struct json_object *list = json_object_new_array();
-	json_object_object_foreach(f->errors, field, msg) {
-		struct json_object *e = json_object_new_object();
-		json_object_object_add(e, "field", json_object_new_string(field));
-		json_object_object_add(e, "message", json_object_get(msg));
-		json_object_array_add(list, e);
-	}
-	json_object_object_add(page, "error_list", list);
-	form_to_page(f, page);
 }
 
 static int audit_pair(struct ctx *c, const char *setting, struct json_object *b, struct json_object *a)
@@ -192,7 +174,7 @@ int settings_commit_redirect(struct ctx *c, const char *path)
 
 struct json_object *settings_switch_on_blockers(struct ctx *c)
 {
-	const char *p[1] = {settings_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *r = db_exec("settings_switch_facts", 1, p);
 	if (!r || PQntuples(r) != 1) {
 		PQclear(r);
@@ -252,7 +234,7 @@ int admin_settings_index(struct ctx *c)
 	PGresult *r = settings_row(c, 0);
 	if (!r)
 		return 500;
-	const char *p[1] = {settings_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *f = db_exec("settings_index_facts", 1, p);
 	if (!f || PQntuples(f) != 1) {
 		PQclear(r);
@@ -337,7 +319,7 @@ static int render_general(struct ctx *c, int status, struct form *f, struct json
 		json_object_object_add(page, "values", v);
 		PQclear(r);
 	} else {
-		settings_form_to_page(f, page);
+		form_to_page(f, page);
 	}
 	if (!blockers)
 		blockers = settings_switch_on_blockers(c);
@@ -397,7 +379,7 @@ int admin_settings_general_save(struct ctx *c)
 		json_object_put(why);
 	}
 	form_free(&f);
-	const char *p[4] = {settings_pid(c), name, title, on ? "true" : "false"};
+	const char *p[4] = {admin_pid(c), name, title, on ? "true" : "false"};
 	PGresult *u = db_exec("settings_set_general", 4, p);
 	int ok = u != NULL;
 	PQclear(u);

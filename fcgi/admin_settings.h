@@ -16,11 +16,9 @@ enum settings_col {
  * database error or when the portal is gone; PQclear it. */
 PGresult *settings_row(struct ctx *c, int lock);
 /* The portal id as text, in the request's arena. */
-const char *settings_pid(struct ctx *c);
 /* A settings page's base context (section "settings", breadcrumb back to the index). */
 struct json_object *settings_page_new(struct ctx *c, const char *title);
 /* form_to_page plus error_list [{field, message}] for the summary at the top of the form. */
-void settings_form_to_page(struct form *f, struct json_object *page);
 /* One settings_change audit row {setting: before} -> {setting: after}, strings. */
 int settings_audit_str(struct ctx *c, const char *setting, const char *before, const char *after);
 /* Same for a boolean or an integer. */

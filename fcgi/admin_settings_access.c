@@ -19,7 +19,7 @@ static int fail(struct form *f)
 /* chosen: the list ids of a refused form (a JSON array of strings), NULL to show the saved ones. */
 static int render_access(struct ctx *c, int status, struct form *f, struct json_object *chosen)
 {
-	const char *p[1] = {settings_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *row = settings_row(c, 0);
 	PGresult *r = row ? db_exec("settings_lists", 1, p) : NULL;
 	if (!r) {
@@ -66,7 +66,7 @@ static int render_access(struct ctx *c, int status, struct form *f, struct json_
 	json_object_put(chosen);
 	PQclear(r);
 	PQclear(row);
-	settings_form_to_page(f, page);
+	form_to_page(f, page);
 	return admin_render(c, status, "admin/settings_access", page);
 }
 
@@ -77,7 +77,7 @@ int admin_settings_access(struct ctx *c)
 
 static int portal_lists_json(struct ctx *c, char *out, size_t cap)
 {
-	const char *p[1] = {settings_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	return db_exec_value("settings_portal_lists", 1, p, out, cap) == 1 ? 0 : -1;
 }
 
@@ -142,10 +142,10 @@ int admin_settings_access_save(struct ctx *c)
 	PQclear(row);
 	if (portal_lists_json(c, before, CAP) < 0)
 		return fail(NULL);
-	const char *p[2] = {settings_pid(c), ids};
+	const char *p[2] = {admin_pid(c), ids};
 	PGresult *d = db_exec("settings_portal_lists_drop", 2, p);
 	PGresult *a = d ? db_exec("settings_portal_lists_add", 2, p) : NULL; /* queues invitations */
-	const char *pm[2] = {settings_pid(c), mode};
+	const char *pm[2] = {admin_pid(c), mode};
 	PGresult *u = a ? db_exec("settings_set_access", 2, pm) : NULL; /* so does switching to lists */
 	int ok = d && a && u;
 	PQclear(d);
@@ -182,7 +182,7 @@ static int render_consent(struct ctx *c, int status, struct form *f)
 		json_object_object_add(page, "values", v);
 		PQclear(row);
 	} else {
-		settings_form_to_page(f, page);
+		form_to_page(f, page);
 	}
 	return admin_render(c, status, "admin/settings_consent", page);
 }
@@ -220,7 +220,7 @@ int admin_settings_consent_save(struct ctx *c)
 		db_rollback();
 		return page_redirect(c, 303, "/admin/settings/consent?saved=1");
 	}
-	const char *p[3] = {settings_pid(c), text, label};
+	const char *p[3] = {admin_pid(c), text, label};
 	PGresult *u = db_exec("settings_set_consent", 3, p);
 	if (!u) {
 		json_object_put(b);
@@ -266,7 +266,7 @@ static int render_inbox(struct ctx *c, int status, struct form *f)
 	PQclear(r);
 	PQclear(row);
 	if (f)
-		settings_form_to_page(f, page);
+		form_to_page(f, page);
 	return admin_render(c, status, "admin/settings_inbox", page);
 }
 
@@ -322,7 +322,7 @@ int admin_settings_inbox_save(struct ctx *c)
 		if (db_exec_value("settings_inbox_name", 1, po, old_name, sizeof old_name) < 0)
 			return fail(NULL);
 	}
-	const char *p[2] = {settings_pid(c), id};
+	const char *p[2] = {admin_pid(c), id};
 	PGresult *u = db_exec("settings_set_inbox", 2, p);
 	if (!u)
 		return fail(NULL);

@@ -45,7 +45,7 @@ static int save_bool(struct ctx *c, const char *stmt, int col, const char *setti
 		db_rollback();
 		return page_redirect(c, 303, arena_printf(c->arena, "%s?saved=1", path));
 	}
-	const char *p[2] = {settings_pid(c), on ? "true" : "false"};
+	const char *p[2] = {admin_pid(c), on ? "true" : "false"};
 	PGresult *u = db_exec(stmt, 2, p);
 	if (!u)
 		return fail();
@@ -69,7 +69,7 @@ static int render_status(struct ctx *c, int status, struct form *f, int custom)
 		custom = PQgetvalue(row, 0, SC_CUSTOM_STAGES)[0] == 't';
 		PQclear(row);
 	} else {
-		settings_form_to_page(f, page);
+		form_to_page(f, page);
 	}
 	json_object_object_add(page, "custom", json_object_new_boolean(custom == 1));
 	json_object_object_add(page, "open_closed", json_object_new_boolean(custom == 0));
@@ -130,7 +130,7 @@ static int render_kb_link(struct ctx *c, int status, struct form *f, int on)
 	buf_free(&snip);
 	PQclear(row);
 	if (f)
-		settings_form_to_page(f, page);
+		form_to_page(f, page);
 	return admin_render(c, status, "admin/settings_kb_link", page);
 }
 
@@ -197,7 +197,7 @@ static int render_session(struct ctx *c, int status, struct form *f)
 		json_object_object_add(page, "values", v);
 		PQclear(row);
 	} else {
-		settings_form_to_page(f, page);
+		form_to_page(f, page);
 	}
 	return admin_render(c, status, "admin/settings_session", page);
 }
@@ -239,7 +239,7 @@ int admin_settings_session_save(struct ctx *c)
 		db_rollback();
 		return page_redirect(c, 303, "/admin/settings/session?saved=1");
 	}
-	const char *p[2] = {settings_pid(c), arena_printf(c->arena, "%ld", minutes)};
+	const char *p[2] = {admin_pid(c), arena_printf(c->arena, "%ld", minutes)};
 	PGresult *u = db_exec("settings_set_timeout", 2, p);
 	if (!u)
 		return fail();

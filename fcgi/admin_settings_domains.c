@@ -22,43 +22,6 @@ static int lang_ok(const char *lang)
 	return lang && (strcmp(lang, "en") == 0 || strcmp(lang, "sv") == 0);
 }
 
-/* Why host is not a DNS host name (labels of 1-63 a-z 0-9 and inner hyphens, at most 253
- * characters, no scheme, port or path), or NULL when it is one. */
-static const char *host_problem(const char *host)
-{
-	size_t n = strlen(host);
-	if (n == 0)
-		return "Enter a host name, like help.example.com.";
-	if (strstr(host, "://"))
-		return "Enter the host name only, without http:// or https://.";
-	if (strchr(host, '/'))
-		return "Enter the host name only, without a path.";
-	if (strchr(host, ':'))
-		return "Enter the host name without a port.";
-	if (strpbrk(host, " \t"))
-		return "A host name has no spaces.";
-	if (n > 253)
-		return "A host name is at most 253 characters long.";
-	const char *label = host;
-	for (const char *p = host;; p++) {
-		if (*p == '.' || *p == '\0') {
-			size_t len = (size_t)(p - label);
-			if (len == 0)
-				return "A host name has no empty parts: no leading, trailing or double dots.";
-			if (len > 63)
-				return "Each part of a host name (between dots) is at most 63 characters long.";
-			if (label[0] == '-' || p[-1] == '-')
-				return "A part of a host name cannot start or end with a hyphen.";
-			if (*p == '\0')
-				break;
-			label = p + 1;
-		} else if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-')) {
-			return "A host name holds only letters a-z, digits, hyphens and dots.";
-		}
-	}
-	return NULL;
-}
-
 static const char *slug_problem(const char *slug)
 {
 	size_t n = strlen(slug);
@@ -87,7 +50,7 @@ static const char *slug_problem(const char *slug)
 static int render_domains(struct ctx *c, int status, struct form *f, const char *error)
 {
 	PGresult *row = settings_row(c, 0);
-	const char *p[1] = {settings_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *r = row ? db_exec("settings_domains_list", 1, p) : NULL;
 	if (!r) {
 		PQclear(row);
@@ -129,7 +92,7 @@ static int render_domains(struct ctx *c, int status, struct form *f, const char 
 	json_object_object_get_ex(f->values, "language", &v);
 	json_object_object_add(page, "add_sv", json_object_new_boolean(strcmp(json_object_get_string(v), "sv") == 0));
 	PQclear(row);
-	settings_form_to_page(f, page);
+	form_to_page(f, page);
 	if (error)
 		json_object_object_add(page, "error", json_object_new_string(error));
 	return admin_render(c, status, "admin/settings_domains", page);
@@ -169,7 +132,7 @@ int admin_settings_domain_add(struct ctx *c)
 	if (host) {
 		for (char *p = host; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
-		const char *why = host_problem(host);
+		const char *why = host_name_problem(host);
 		if (why) {
 			form_message(&f, "host", why);
 			host = NULL;
@@ -193,7 +156,7 @@ int admin_settings_domain_add(struct ctx *c)
 		return render_domains(c, 422, &f, NULL);
 	}
 	PQclear(o);
-	const char *p[3] = {settings_pid(c), host, lang};
+	const char *p[3] = {admin_pid(c), host, lang};
 	PGresult *r = db_exec("settings_domain_insert", 3, p);
 	if (!r) {
 		if (strcmp(db_last_sqlstate(), "23505") == 0) { /* added at the same moment elsewhere */
@@ -227,7 +190,7 @@ static int domain_locked(struct ctx *c, PGresult **out, int *enabled)
 		return fail(NULL);
 	*enabled = PQgetvalue(row, 0, SC_ENABLED)[0] == 't';
 	PQclear(row);
-	const char *p[2] = {c->caps.v[0], settings_pid(c)};
+	const char *p[2] = {c->caps.v[0], admin_pid(c)};
 	PGresult *r = db_exec("settings_domain_get", 2, p);
 	if (!r)
 		return fail(NULL);
@@ -251,7 +214,7 @@ int admin_settings_domain_remove(struct ctx *c)
 	snprintf(lang, sizeof lang, "%s", PQgetvalue(d, 0, 1));
 	int primary = PQgetvalue(d, 0, 2)[0] == 't';
 	PQclear(d);
-	const char *pc[1] = {settings_pid(c)};
+	const char *pc[1] = {admin_pid(c)};
 	char n[24];
 	if (db_exec_value("settings_domain_count", 1, pc, n, sizeof n) != 1)
 		return fail(NULL);
@@ -264,7 +227,7 @@ int admin_settings_domain_remove(struct ctx *c)
 		db_rollback();
 		return render_domains(c, 422, NULL, arena_printf(c->arena, "%s could not be removed: %s", host, refuse));
 	}
-	const char *p[2] = {c->caps.v[0], settings_pid(c)};
+	const char *p[2] = {c->caps.v[0], admin_pid(c)};
 	PGresult *r = db_exec("settings_domain_delete", 2, p);
 	if (!r)
 		return fail(NULL);
@@ -290,7 +253,7 @@ int admin_settings_domain_primary(struct ctx *c)
 		db_rollback();
 		return page_redirect(c, 303, "/admin/settings/domains?saved=1");
 	}
-	const char *pl[1] = {settings_pid(c)};
+	const char *pl[1] = {admin_pid(c)};
 	PGresult *all = db_exec("settings_domains_list", 1, pl);
 	if (!all)
 		return fail(NULL);
@@ -298,10 +261,10 @@ int admin_settings_domain_primary(struct ctx *c)
 	if (PQntuples(all) > 0 && PQgetvalue(all, 0, 3)[0] == 't')
 		old = arena_strdup(c->arena, PQgetvalue(all, 0, 1));
 	PQclear(all);
-	const char *p[2] = {settings_pid(c), c->caps.v[0]};
+	const char *p[2] = {admin_pid(c), c->caps.v[0]};
 	PGresult *u = db_exec("settings_domain_unprimary", 2, p);
 	PQclear(u);
-	const char *q[2] = {c->caps.v[0], settings_pid(c)};
+	const char *q[2] = {c->caps.v[0], admin_pid(c)};
 	PGresult *v = u ? db_exec("settings_domain_primary", 2, q) : NULL;
 	PQclear(v);
 	if (!u || !v || settings_audit_str(c, "primary_domain", old, host) < 0)
@@ -328,7 +291,7 @@ int admin_settings_domain_language(struct ctx *c)
 		db_rollback();
 		return page_redirect(c, 303, "/admin/settings/domains?saved=1");
 	}
-	const char *p[3] = {c->caps.v[0], settings_pid(c), lang};
+	const char *p[3] = {c->caps.v[0], admin_pid(c), lang};
 	PGresult *u = db_exec("settings_domain_language", 3, p);
 	if (!u)
 		return fail(NULL);
@@ -370,7 +333,7 @@ int admin_settings_slug_save(struct ctx *c)
 		db_rollback();
 		return page_redirect(c, 303, "/admin/settings/domains?saved=1");
 	}
-	const char *p[2] = {settings_pid(c), slug};
+	const char *p[2] = {admin_pid(c), slug};
 	PGresult *u = db_exec("settings_set_slug", 2, p);
 	if (!u)
 		return fail(NULL);

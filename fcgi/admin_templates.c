@@ -47,7 +47,6 @@ const struct db_stmt admin_templates_stmts[] = {
 	 "DELETE FROM portal_page_templates WHERE portal_id = $1 AND page = $2"
 	 " AND choice = 'standard' AND custom_source IS NULL",
 	 2},
-	{"templates_consent", "SELECT consent_text, consent_label FROM portals WHERE id = $1", 1},
 	{"templates_emails",
 	 "SELECT email, language, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
 	 " FROM portal_email_templates WHERE portal_id = $1",
@@ -110,11 +109,6 @@ static int choice_index(const char *w)
 	return -1;
 }
 
-const char *templates_pid(struct ctx *c)
-{
-	return arena_printf(c->arena, "%ld", admin_portal_id(c));
-}
-
 const char *templates_read_shipped(struct ctx *c, const char *name)
 {
 	const char *path = arena_printf(c->arena, "%s/%s.mustache", cfg.templates_dir, name);
@@ -156,7 +150,7 @@ char *templates_source(struct ctx *c, const char *raw)
 /* The list: each page with the template in use. */
 int admin_templates_list(struct ctx *c)
 {
-	const char *p[1] = {templates_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *r = db_exec("templates_pages", 1, p);
 	if (!r)
 		return 500;
@@ -244,7 +238,7 @@ static int render_page(struct ctx *c, int status, int pg, int saved_choice, cons
 /* The saved state of one page: choice (CHOICE_*) and the copy (arena, NULL when none). */
 static int load_page(struct ctx *c, int pg, int *choice, const char **copy)
 {
-	const char *p[2] = {templates_pid(c), system_pages[pg].name};
+	const char *p[2] = {admin_pid(c), system_pages[pg].name};
 	PGresult *r = db_exec("templates_page_get", 2, p);
 	if (!r)
 		return -1;
@@ -283,7 +277,7 @@ static struct json_object *page_state(PGresult *r)
 /* One transaction: lock the row (its before state), write, tidy, audit, commit. */
 static int write_page(struct ctx *c, int pg, const char *stmt, const char *value)
 {
-	const char *pid = templates_pid(c);
+	const char *pid = admin_pid(c);
 	const char *key[2] = {pid, system_pages[pg].name};
 	const char *p[3] = {pid, system_pages[pg].name, value};
 	if (db_begin() < 0)
@@ -372,18 +366,8 @@ static int sample_context(struct ctx *c, int pg, struct json_object *page)
 	json_object_object_add(page, "values", values);
 	switch (pg) {
 	case PAGE_REGISTER: {
-		const char *p[1] = {templates_pid(c)};
-		PGresult *r = db_exec("templates_consent", 1, p);
-		if (!r || PQntuples(r) != 1) {
-			PQclear(r);
+		if (register_add_consent(c, page, NULL, 0) < 0)
 			return -1;
-		}
-		struct buf html = BUF_INIT;
-		markup_links_html(&html, PQgetvalue(r, 0, 0));
-		json_object_object_add(page, "consent_html", json_object_new_string(html.data ? html.data : ""));
-		json_object_object_add(page, "consent_label", json_object_new_string(PQgetvalue(r, 0, 1)));
-		buf_free(&html);
-		PQclear(r);
 		json_object_object_add(page, "sent", json_object_new_boolean(0));
 		break;
 	}

@@ -27,6 +27,5 @@ const char *templates_read_shipped(struct ctx *c, const char *name);
 /* A textarea's text as a template source: CR LF and lone CR become LF. */
 char *templates_source(struct ctx *c, const char *raw);
 /* The portal id as text, for statement parameters. */
-const char *templates_pid(struct ctx *c);
 
 #endif

@@ -92,7 +92,7 @@ static int shipped(struct ctx *c, int ei, const char *lang, const char **subject
 /* The saved override: 1 (subject/body in the arena), 0 none, -1 error. */
 static int load_email(struct ctx *c, const char *stmt, int ei, int li, const char **subject, const char **body)
 {
-	const char *p[3] = {templates_pid(c), emails[ei].name, langs[li].code};
+	const char *p[3] = {admin_pid(c), emails[ei].name, langs[li].code};
 	PGresult *r = db_exec(stmt, 3, p);
 	if (!r)
 		return -1;
@@ -118,7 +118,7 @@ static struct json_object *sample_data(struct ctx *c, int ei)
 
 int admin_templates_emails(struct ctx *c)
 {
-	const char *p[1] = {templates_pid(c)};
+	const char *p[1] = {admin_pid(c)};
 	PGresult *r = db_exec("templates_emails", 1, p);
 	if (!r)
 		return 500;
@@ -232,7 +232,7 @@ static int write_email(struct ctx *c, int ei, int li, const char *subject, const
 	int had = load_email(c, "templates_email_lock", ei, li, &bs, &bb);
 	if (had < 0)
 		return -1;
-	const char *p[5] = {templates_pid(c), emails[ei].name, langs[li].code, subject, body};
+	const char *p[5] = {admin_pid(c), emails[ei].name, langs[li].code, subject, body};
 	PGresult *r = db_exec(subject ? "templates_email_save" : "templates_email_reset", subject ? 5 : 3, p);
 	if (!r)
 		return -1;
@@ -279,7 +279,7 @@ int admin_templates_email_save(struct ctx *c)
 	if (f.nerrors) {
 		char dummy[2];
 		int had = db_exec_value("templates_email_get", 3,
-					(const char *[3]){templates_pid(c), emails[ei].name, langs[li].code}, dummy,
+					(const char *[3]){admin_pid(c), emails[ei].name, langs[li].code}, dummy,
 					sizeof dummy);
 		return render_email(c, 422, ei, li, had == 1, NULL, body, &f);
 	}

@@ -101,6 +101,9 @@ int login_link_submit(struct ctx *c);
 int login_link_open(struct ctx *c);
 int login_link_use(struct ctx *c);
 int register_page(struct ctx *c);
+/* The consent notice of the registration page into page (consent_html, consent_label), and the
+ * exact text shown into text_out when not NULL (fcgi/register.c). 0, or -1 on a database error. */
+int register_add_consent(struct ctx *c, struct json_object *page, char *text_out, size_t cap);
 int register_submit(struct ctx *c);
 int verify_page(struct ctx *c);
 int reset_request_page(struct ctx *c);
@@ -112,12 +115,21 @@ int tickets_page(struct ctx *c);
 int ticket_detail(struct ctx *c);
 int ticket_reply(struct ctx *c);
 int file_download(struct ctx *c);
+/* Answer with a stored attachment (fcgi/reply.c): nginx sends the bytes by X-Accel-Redirect; a
+ * safe Content-Type, inline only for plain images, nosniff. 404 for a malformed digest. The
+ * caller has checked that the viewer may have it. */
+int file_send(struct ctx *c, const char *sha, const char *stored_type, const char *name);
 int ticket_new_page(struct ctx *c);
 int ticket_new_submit(struct ctx *c);
 
 extern const struct db_stmt healthz_stmts[], login_stmts[], register_stmts[], reset_stmts[],
 	outbox_stmts[], layout_stmts[], member_token_stmts[], tickets_stmts[], reply_stmts[],
 	ticket_new_stmts[], limits_stmts[];
+
+/* Failed logins per client address (fcgi/login.c), shared by customer and staff logins: 1 when the
+ * address had login_ip_max_failures failures in the window (answer 429), else 0; record one. */
+int login_ip_limited(struct ctx *c);
+void login_ip_failed(struct ctx *c);
 
 /* Requests that send mail (fcgi/limits.c): records this one inside the caller's transaction and
  * says 1 (Retry-After set; answer 429) when the client address sent too many in the window

@@ -104,8 +104,7 @@ int login_page(struct ctx *c)
 	return render_login(c, 200, NULL, NULL, notice);
 }
 
-/* Per client address: at most login_ip_max_failures failures in the window, then 429. */
-static int ip_limited(struct ctx *c)
+int login_ip_limited(struct ctx *c)
 {
 	char win[16], n[24];
 	snprintf(win, sizeof win, "%d", cfg.login_ip_window_minutes);
@@ -115,7 +114,7 @@ static int ip_limited(struct ctx *c)
 	return atol(n) >= cfg.login_ip_max_failures;
 }
 
-static void ip_failed(struct ctx *c)
+void login_ip_failed(struct ctx *c)
 {
 	char win[16];
 	snprintf(win, sizeof win, "%d", cfg.login_ip_window_minutes);
@@ -167,7 +166,7 @@ int login_submit(struct ctx *c)
 {
 	struct form f;
 	form_init(&f, c->lang);
-	if (ip_limited(c)) {
+	if (login_ip_limited(c)) {
 		char ra[16];
 		snprintf(ra, sizeof ra, "%d", cfg.login_ip_window_minutes * 60);
 		response_header(c->res, "Retry-After", ra);
@@ -195,7 +194,7 @@ int login_submit(struct ctx *c)
 		ok = 0;
 	}
 	if (!ok || m.locked) {
-		ip_failed(c);
+		login_ip_failed(c);
 		if (found && !m.locked)
 			member_failed(m.id);
 		audit(c, "anonymous", found ? m.id : 0, m.locked ? "login_locked" : "login_failed", NULL);

@@ -32,7 +32,7 @@ static int registration_open(struct ctx *c)
 }
 
 /* The portal's consent notice (with its links) and checkbox label, into the page. */
-static int add_consent(struct ctx *c, struct json_object *page, char *text_out, size_t cap)
+int register_add_consent(struct ctx *c, struct json_object *page, char *text_out, size_t cap)
 {
 	char pid[24];
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
@@ -56,7 +56,7 @@ static int add_consent(struct ctx *c, struct json_object *page, char *text_out, 
 static int render_register(struct ctx *c, int status, struct form *f, int sent)
 {
 	struct json_object *page = page_new(c, "register_title");
-	if (!sent && add_consent(c, page, NULL, 0) < 0) {
+	if (!sent && register_add_consent(c, page, NULL, 0) < 0) {
 		json_object_put(page);
 		if (f)
 			form_free(f);
@@ -160,7 +160,7 @@ int register_submit(struct ctx *c)
 
 	char hash[256], consent[8192];
 	struct json_object *tmp = json_object_new_object();
-	int rc = add_consent(c, tmp, consent, sizeof consent);
+	int rc = register_add_consent(c, tmp, consent, sizeof consent);
 	json_object_put(tmp);
 	if (rc == 0 && password_hash(password, cfg.argon2_t_cost, cfg.argon2_m_cost_kib,
 				     cfg.argon2_parallelism, hash, sizeof hash) == 0)

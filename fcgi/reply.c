@@ -402,6 +402,25 @@ static int is_sha256_hex(const char *s)
 	return n == 64;
 }
 
+int file_send(struct ctx *c, const char *sha, const char *stored_type, const char *name)
+{
+	if (!is_sha256_hex(sha))
+		return 404;
+	const char *type = safe_content_type(c, stored_type);
+	const char *cd = disposition(c, inline_image(type) ? "inline" : "attachment", name);
+	if (!cd)
+		return 500;
+	/* nginx serves the bytes from its internal location /_files/ (nginx/portal.conf.in) and
+	 * keeps Content-Type, Content-Disposition and Cache-Control of this response */
+	response_header(c->res, "Content-Type", type);
+	response_header(c->res, "Content-Disposition", cd);
+	response_header(c->res, "X-Content-Type-Options", "nosniff");
+	response_header(c->res, "Cache-Control", "private, no-store");
+	response_header(c->res, "X-Accel-Redirect", arena_printf(c->arena, "/_files/%.2s/%s", sha, sha));
+	c->res->status = 200;
+	return 200;
+}
+
 int file_download(struct ctx *c)
 {
 	char pid[24], cid[24];
@@ -411,25 +430,7 @@ int file_download(struct ctx *c)
 	PGresult *r = db_exec("reply_download", 4, p);
 	if (!r)
 		return 500;
-	if (PQntuples(r) != 1 || !is_sha256_hex(PQgetvalue(r, 0, 0))) {
-		PQclear(r);
-		return 404;
-	}
-	const char *sha = arena_strdup(c->arena, PQgetvalue(r, 0, 0));
-	const char *type = safe_content_type(c, PQgetvalue(r, 0, 1));
-	const char *kind = inline_image(type) ? "inline" : "attachment";
-	const char *cd = disposition(c, kind, PQgetvalue(r, 0, 2));
+	int status = PQntuples(r) == 1 ? file_send(c, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2)) : 404;
 	PQclear(r);
-	if (!sha || !cd)
-		return 500;
-	/* nginx serves the bytes from its internal location /_files/ (nginx/portal.conf.in) and
-	 * keeps Content-Type, Content-Disposition and Cache-Control of this response */
-	response_header(c->res, "Content-Type", type);
-	response_header(c->res, "Content-Disposition", cd);
-	response_header(c->res, "X-Content-Type-Options", "nosniff");
-	response_header(c->res, "Cache-Control", "private, no-store");
-	response_header(c->res, "X-Accel-Redirect",
-			arena_printf(c->arena, "/_files/%.2s/%s", sha, sha));
-	c->res->status = 200;
-	return 200;
+	return status;
 }

@@ -23,6 +23,15 @@ void form_free(struct form *f)
 
 void form_to_page(struct form *f, struct json_object *page)
 {
+	struct json_object *list = json_object_new_array(); /* for an error summary: [{field, message}] */
+	json_object_object_foreach(f->errors, field, msg)
+	{
+		struct json_object *e = json_object_new_object();
+		json_object_object_add(e, "field", json_object_new_string(field));
+		json_object_object_add(e, "message", json_object_get(msg));
+		json_object_array_add(list, e);
+	}
+	json_object_object_add(page, "error_list", list);
 	json_object_object_add(page, "values", f->values);
 	json_object_object_add(page, "errors", f->errors);
 	json_object_object_add(page, "has_errors", json_object_new_boolean(f->nerrors > 0));
@@ -131,4 +140,41 @@ int form_checkbox(struct form *f, const struct request *r, const char *name, int
 	if (!on && required)
 		form_error(f, name, "err_checkbox_required");
 	return on;
+}
+
+/* Why host is not a DNS host name (labels of 1-63 a-z 0-9 and inner hyphens, at most 253
+ * characters, no scheme, port or path), or NULL when it is one. */
+const char *host_name_problem(const char *host)
+{
+	size_t n = strlen(host);
+	if (n == 0)
+		return "Enter a host name, like help.example.com.";
+	if (strstr(host, "://"))
+		return "Enter the host name only, without http:// or https://.";
+	if (strchr(host, '/'))
+		return "Enter the host name only, without a path.";
+	if (strchr(host, ':'))
+		return "Enter the host name without a port.";
+	if (strpbrk(host, " \t"))
+		return "A host name has no spaces.";
+	if (n > 253)
+		return "A host name is at most 253 characters long.";
+	const char *label = host;
+	for (const char *p = host;; p++) {
+		if (*p == '.' || *p == '\0') {
+			size_t len = (size_t)(p - label);
+			if (len == 0)
+				return "A host name has no empty parts: no leading, trailing or double dots.";
+			if (len > 63)
+				return "Each part of a host name (between dots) is at most 63 characters long.";
+			if (label[0] == '-' || p[-1] == '-')
+				return "A part of a host name cannot start or end with a hyphen.";
+			if (*p == '\0')
+				break;
+			label = p + 1;
+		} else if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-')) {
+			return "A host name holds only letters a-z, digits, hyphens and dots.";
+		}
+	}
+	return NULL;
 }

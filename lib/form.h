@@ -22,7 +22,8 @@ struct form {
 
 void form_init(struct form *f, const char *lang);
 void form_free(struct form *f); /* drops what was not handed to a page */
-/* Attach values and errors (and has_errors) to a page context; the form no longer owns them. */
+/* Attach values, errors, has_errors and error_list ([{field, message}] for an error summary) to a
+ * page context; the form no longer owns them. */
 void form_to_page(struct form *f, struct json_object *page);
 /* Record an error (message key from the catalog) against a field. */
 void form_error(struct form *f, const char *field, const char *key);
@@ -39,6 +40,9 @@ const char *form_email(struct form *f, const struct request *r, const char *name
 int form_checkbox(struct form *f, const struct request *r, const char *name, int required);
 
 size_t utf8_length(const char *s);
+/* Why host is not a lower-case DNS host name (labels of 1-63 a-z 0-9 and inner hyphens, at most
+ * 253 characters, no scheme, port or path), as a message for the form; NULL when it is one. */
+const char *host_name_problem(const char *host);
 int email_well_formed(const char *s);
 
 #endif

@@ -6,7 +6,11 @@ BUILD   := build
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Ilib -I/usr/include/postgresql -I/usr/include/json-c -MMD -MP
-LDLIBS  := -lfcgi -lpq -ljson-c -lcrypto -largon2 -lcurl
+# libxml2 + xmlsec1 (openssl): asked of pkg-config when a recipe runs, after deps.sh has installed them.
+XML_CFLAGS = $(shell pkg-config --cflags xmlsec1-openssl)
+XML_LIBS   = $(shell pkg-config --libs xmlsec1-openssl)
+CFLAGS  += $(XML_CFLAGS)
+LDLIBS  = -lfcgi -lpq -ljson-c -lcrypto -largon2 -lcurl $(XML_LIBS) -lz
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC  := $(wildcard lib/*.c)
@@ -37,7 +41,7 @@ $(BUILD)/mailer: $(MAILER_SRC:%.c=$(BUILD)/%.o) $(LIB_OBJ)
 # Unit tests: lib/ sources compiled with ASan + UBSan into each test binary.
 $(BUILD)/unit/%: test/unit/%.c $(LIB_SRC) $(wildcard lib/*.h) test/unit/check.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Ilib -I/usr/include/postgresql -I/usr/include/json-c \
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Ilib -I/usr/include/postgresql -I/usr/include/json-c $(XML_CFLAGS) \
 		-o $@ $< $(LIB_SRC) $(LDLIBS)
 
 unit: $(UNIT_BIN)
@@ -73,7 +77,7 @@ fuzz:
 	@nginx/deps.sh test
 	@mkdir -p $(BUILD)/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -I/usr/include/json-c \
+		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -I/usr/include/json-c $(XML_CFLAGS) \
 			-o $(BUILD)/fuzz/$$n $$f $(LIB_SRC:%=%) -I/usr/include/postgresql $(LDLIBS) || exit 1; \
 		mkdir -p $(BUILD)/fuzz/$$n.corpus; \
 		$(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 $(BUILD)/fuzz/$$n.corpus || exit 1; \

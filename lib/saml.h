@@ -1,0 +1,72 @@
+/* saml.h - SAML 2.0 service provider: verify a Response (libxml2 + xmlsec1, openssl), build the
+ * AuthnRequest redirect, the SP metadata, and read IdP metadata. */
+#ifndef PORTAL_SAML_H
+#define PORTAL_SAML_H
+
+#include <stddef.h>
+
+#define SAML_SKEW_SECONDS 120
+#define SAML_MAX_RESPONSE (256 * 1024) /* decoded XML; larger is refused */
+
+/* Once per process before any other call (xmlsec and libxml2 set-up, no network, no entities).
+ * 0 or -1. */
+int saml_init(void);
+void saml_shutdown(void);
+
+struct saml_config {
+	const char *idp_entity_id;   /* the Issuer expected */
+	const char *idp_cert_pem;    /* the only key a signature may verify with */
+	const char *sp_entity_id;    /* the Audience expected */
+	const char *acs_url;         /* the Destination (when present) and the Recipient expected */
+	const char *email_attribute; /* NULL or "": the email is the NameID (emailAddress format) */
+	int allow_sha1;              /* rsa-sha1 / sha1 digests accepted only when set */
+	long now;                    /* seconds since the epoch */
+};
+
+struct saml_identity {
+	char email[256];
+	char name[256];            /* a displayName / cn / givenName+sn attribute when present, else "" */
+	char assertion_id[256];    /* for the replay store */
+	char in_response_to[256];  /* the SubjectConfirmationData's (else the Response's) InResponseTo; "" if none */
+	long expires;              /* the latest NotOnOrAfter that applied: keep the ID until then */
+};
+
+/*
+ * Verify a decoded Response (the XML of the SAMLResponse form field) against cfg. 0 on success
+ * with *id filled; -1 with a short English reason for the log and audit row (e.g.
+ * "not signed", "signature does not verify with the configured certificate",
+ * "two assertions", "audience is not this portal", "expired", "DOCTYPE not allowed").
+ * The caller checks in_response_to against its stored request IDs and the assertion ID
+ * against its replay store.
+ */
+int saml_verify_response(const char *xml, size_t len, const struct saml_config *cfg, struct saml_identity *id,
+			 char *reason, size_t cap);
+
+/* Decode the SAMLResponse form field (base64, whitespace ignored). malloc'd, NUL-terminated,
+ * *len set; NULL when not base64 or the result is larger than SAML_MAX_RESPONSE. */
+char *saml_decode_post(const char *b64, size_t *len);
+
+/*
+ * The HTTP-Redirect URL of a new AuthnRequest: idp_sso_url + ('?' or '&') + SAMLRequest=<raw
+ * deflate, base64, URL-encoded>&RelayState=<relay_state URL-encoded>. The request's fresh ID
+ * ("_" and 40 hex characters) goes to request_id (cap >= 42). malloc'd, or NULL.
+ */
+char *saml_authn_redirect(const char *idp_sso_url, const char *sp_entity_id, const char *acs_url,
+			  const char *relay_state, long now, char *request_id, size_t cap);
+
+/* The SP metadata document (EntityDescriptor with an SPSSODescriptor, the ACS by HTTP-POST,
+ * NameIDFormat emailAddress, AuthnRequestsSigned false, WantAssertionsSigned true). malloc'd. */
+char *saml_sp_metadata(const char *sp_entity_id, const char *acs_url);
+
+/*
+ * Read pasted IdP metadata: its entityID, the SingleSignOnService Location of the HTTP-Redirect
+ * binding, and the signing certificate as PEM (malloc'd into *cert_pem). 0, or -1 with a reason
+ * for the settings form. Parsed with the same no-network, no-entity rules.
+ */
+int saml_idp_metadata(const char *xml, size_t len, char *entity_id, size_t ecap, char *sso_url, size_t ucap,
+		      char **cert_pem, char *reason, size_t rcap);
+
+/* 0 when pem is one X.509 certificate with an RSA key, else -1 with a reason for the form. */
+int saml_cert_check(const char *pem, char *reason, size_t cap);
+
+#endif

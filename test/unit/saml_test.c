@@ -821,7 +821,7 @@ static void test_wrong_destination_refused(void)
 	struct resp r = base();
 	struct saml_config cfg = config();
 	struct saml_identity id;
-	char reason[160], *doc, *w;
+	char reason[160], *doc;
 
 	r.destination = "https://other.example.test/acs";
 	doc = signed_doc(&r);
@@ -831,9 +831,15 @@ static void test_wrong_destination_refused(void)
 	doc = signed_doc(&r);
 	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
 	free(doc);
+}
 
-	/* wrong issuer, on the assertion (signed) or the Response */
-	r = base();
+static void test_wrong_issuer_refused(void)
+{
+	struct resp r = base();
+	struct saml_config cfg = config();
+	char *doc, *w;
+
+	/* on the assertion (signed), or on the Response (not signed, still checked) */
 	r.issuer = "https://evil.example.test/saml";
 	doc = signed_doc(&r);
 	expect_refused(doc, &cfg, "issuer is not the configured identity provider");
@@ -1351,6 +1357,7 @@ int main(void)
 	test_wrong_audience_refused();
 	test_wrong_recipient_refused();
 	test_wrong_destination_refused();
+	test_wrong_issuer_refused();
 	test_in_response_to_mismatch_refused();
 	test_expired_refused();
 	test_not_yet_valid_refused();

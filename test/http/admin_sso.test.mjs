@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { psql, sleep, BASE } from '../lib/stack.mjs';
+import { psql, sleep, BASE, VAR, logText } from '../lib/stack.mjs';
 import { Client, staffLoggedIn, loggedIn } from '../lib/client.mjs';
 
 const admin = await staffLoggedIn();
@@ -181,6 +181,24 @@ test('JWT sign-on sends a visitor to the app with redirect_url on the portal', a
     assert.equal(to.origin + to.pathname, 'https://app.example.test/login');
     assert.equal(to.searchParams.get('x'), '1');
     assert.equal(to.searchParams.get('redirect_url'), new URL('/tickets', BASE.replace('127.0.0.1', 'localhost')).href);
+  } finally {
+    restore();
+    await sleep(300);
+  }
+});
+
+test('a sign-on token in the URL is not written to the access logs', async () => {
+  try {
+    psql(`INSERT INTO portal_sso (portal_id, jwt_login_url, jwt_alg, jwt_secret) VALUES (1, 'https://app.example.test/login', 'HS256', 's3cret')`);
+    psql(`UPDATE portals SET access_mode = 'sso', sso_method = 'jwt' WHERE id = 1`);
+    await sleep(300);
+    const marker = `eyJhbGciOiJIUzI1NiJ9.marker${Date.now()}.c2ln`;
+    const r = await new Client().get(`/sso/jwt?jwt=${marker}&redirect_url=%2Ftickets`);
+    assert.equal(r.status, 403, 'a malformed token is refused');
+    await sleep(100);
+    const nginxLog = readFileSync(path.join(VAR, 'log', 'nginx-access.log'), 'utf8');
+    assert.match(nginxLog, /"GET \/sso\/jwt HTTP/);
+    assert.ok(!nginxLog.includes(marker) && !logText().includes(marker), 'the token is in neither log');
   } finally {
     restore();
     await sleep(300);

@@ -37,7 +37,7 @@ const char *admin_pid(struct ctx *c);
 /* Page groups: route tables (ending with {0}) and statements (ending with {NULL}). */
 extern const struct route admin_routes[], admin_settings_routes[], admin_rules_routes[],
 	admin_templates_routes[], admin_crm_routes[], admin_records_routes[], admin_inbox_routes[];
-extern const struct db_stmt admin_stmts[], admin_settings_stmts[], admin_rules_stmts[],
+extern const struct db_stmt admin_stmts[], admin_settings_stmts[], admin_sso_stmts[], admin_rules_stmts[],
 	admin_templates_stmts[], admin_crm_stmts[], admin_records_stmts[], admin_inbox_stmts[];
 
 /* Handlers of the console's core (admin_core.c, admin_login.c, admin_preview.c). */

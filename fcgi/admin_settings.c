@@ -31,7 +31,8 @@ const struct db_stmt admin_settings_stmts[] = {
 	{"settings_switch_facts",
 	 "SELECT EXISTS (SELECT 1 FROM portal_domains WHERE portal_id = p.id), p.access_mode,"
 	 " (SELECT count(*) FROM portal_lists WHERE portal_id = p.id),"
-	 " btrim(p.consent_text) <> '', btrim(p.consent_label) <> '', p.default_inbox_id IS NOT NULL"
+	 " btrim(p.consent_text) <> '', btrim(p.consent_label) <> '', p.default_inbox_id IS NOT NULL,"
+	 " portal_sso_problem(p.id), p.sso_audience"
 	 " FROM portals p WHERE p.id = $1",
 	 1},
 	{"settings_set_general", "UPDATE portals SET name = $2, page_title = $3, enabled = $4 WHERE id = $1", 4},
@@ -77,7 +78,11 @@ const struct db_stmt admin_settings_stmts[] = {
 	 "INSERT INTO portal_lists (portal_id, list_id) SELECT $1, unnest($2::bigint[])"
 	 " ON CONFLICT DO NOTHING",
 	 2},
-	{"settings_set_access", "UPDATE portals SET access_mode = $2 WHERE id = $1 AND access_mode <> $2", 2},
+	{"settings_set_access",
+	 "UPDATE portals SET access_mode = $2, sso_audience = $3 WHERE id = $1"
+	 " AND (access_mode, sso_audience) IS DISTINCT FROM ($2, $3)",
+	 3},
+	{"settings_sso_problem", "SELECT portal_sso_problem($1), sso_audience FROM portals WHERE id = $1", 1},
 	{"settings_set_consent", "UPDATE portals SET consent_text = $2, consent_label = $3 WHERE id = $1", 3},
 	{"settings_inboxes", "SELECT id, name FROM inboxes ORDER BY lower(name), id LIMIT 500", 0},
 	{"settings_inbox_name", "SELECT name FROM inboxes WHERE id = $1", 1},
@@ -111,6 +116,9 @@ const struct route admin_settings_routes[] = {
 	{HTTP_POST, "/admin/settings/kb-link", admin_settings_kb_link_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/session", admin_settings_session, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/session", admin_settings_session_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/sso", admin_settings_sso, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/sso", admin_settings_sso_save, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/sso/secret", admin_settings_sso_secret, AUTH_ADMIN, 0},
 	/* public: the embeddable "Go to <portal name>" link for the knowledge base */
 	{HTTP_GET, "/kb-link", kb_link_page, AUTH_ALWAYS, 0},
 	{0},
@@ -185,10 +193,13 @@ struct json_object *settings_switch_on_blockers(struct ctx *c)
 #define WHY(s) json_object_array_add(why, json_object_new_string(s))
 	if (PQgetvalue(r, 0, 0)[0] != 't')
 		WHY("Add a domain the portal runs on (Domains and URL).");
-	if (strcmp(mode, "lists") == 0 && atol(PQgetvalue(r, 0, 2)) == 0)
+	int sso = strcmp(mode, "sso") == 0, on_lists = sso && strcmp(PQgetvalue(r, 0, 7), "lists") == 0;
+	if ((strcmp(mode, "lists") == 0 || on_lists) && atol(PQgetvalue(r, 0, 2)) == 0)
 		WHY("Access is by specific lists, but no list is chosen (Access).");
-	else if (strcmp(mode, "registration") != 0 && strcmp(mode, "lists") != 0)
-		WHY("Choose an access mode: member registration or specific lists (Access).");
+	else if (strcmp(mode, "registration") != 0 && strcmp(mode, "lists") != 0 && !sso)
+		WHY("Choose an access mode: member registration, specific lists or single sign-on (Access).");
+	if (sso && PQgetvalue(r, 0, 6)[0])
+		json_object_array_add(why, json_object_new_string(PQgetvalue(r, 0, 6)));
 	if (PQgetvalue(r, 0, 3)[0] != 't')
 		WHY("Write the consent-to-process notice (Consent).");
 	if (PQgetvalue(r, 0, 4)[0] != 't')
@@ -290,7 +301,11 @@ int admin_settings_index(struct ctx *c)
 	entry(list, "System pages", "/admin/settings/templates",
 	      "Templates of registration, login, logout, access denied and password reset pages");
 	entry(list, "Emails", "/admin/settings/emails", "Registration and invitation emails per language");
-	entry(list, "Single sign-on", NULL, "Not available yet (issue 6)");
+	const char *sm = c->portal->sso_method;
+	entry(list, "Single sign-on", "/admin/settings/sso",
+	      !sm[0] ? "Not set up"
+	      : arena_printf(c->arena, "%s%s", strcmp(sm, "saml") == 0 ? "SAML 2.0" : "JWT",
+			     strcmp(V(SC_ACCESS_MODE), "sso") == 0 ? ", on" : ", set up but not on (Access)"));
 #undef V
 #undef F
 	PQclear(r);

@@ -57,5 +57,9 @@ int admin_settings_kb_link_save(struct ctx *c);
 int kb_link_page(struct ctx *c);
 int admin_settings_session(struct ctx *c);
 int admin_settings_session_save(struct ctx *c);
+/* admin_settings_sso.c: single sign-on (SAML and JWT settings, the JWT secret). */
+int admin_settings_sso(struct ctx *c);
+int admin_settings_sso_save(struct ctx *c);
+int admin_settings_sso_secret(struct ctx *c);
 
 #endif

@@ -1,5 +1,6 @@
-/* admin_settings_access.c - who may enter the portal (member registration or specific lists; SSO
- * comes with issue 6), the consent-to-process notice and label, and the default inbox. */
+/* admin_settings_access.c - who may enter the portal (member registration, specific lists, or
+ * single sign-on for everyone or for lists), the consent-to-process notice and label, and the
+ * default inbox. */
 #include "admin_settings.h"
 
 #include <stdio.h>
@@ -22,7 +23,10 @@ static int render_access(struct ctx *c, int status, struct form *f, struct json_
 	const char *p[1] = {admin_pid(c)};
 	PGresult *row = settings_row(c, 0);
 	PGresult *r = row ? db_exec("settings_lists", 1, p) : NULL;
-	if (!r) {
+	PGresult *sso = r ? db_exec("settings_sso_problem", 1, p) : NULL;
+	if (!sso || PQntuples(sso) != 1) {
+		PQclear(sso);
+		PQclear(r);
 		PQclear(row);
 		json_object_put(chosen);
 		if (f)
@@ -35,7 +39,17 @@ static int render_access(struct ctx *c, int status, struct form *f, struct json_
 		form_init(&blank, "en");
 		f = &blank;
 		json_object_object_add(f->values, "access_mode", json_object_new_string(PQgetvalue(row, 0, SC_ACCESS_MODE)));
+		json_object_object_add(f->values, "sso_audience", json_object_new_string(PQgetvalue(sso, 0, 1)));
 	}
+	struct json_object *aud;
+	json_object_object_get_ex(f->values, "sso_audience", &aud);
+	int aud_lists = aud && strcmp(json_object_get_string(aud), "lists") == 0;
+	json_object_object_add(page, "audience_all", json_object_new_boolean(!aud_lists));
+	json_object_object_add(page, "audience_lists", json_object_new_boolean(aud_lists));
+	json_object_object_add(page, "sso_problem", json_object_new_string(PQgetvalue(sso, 0, 0)));
+	json_object_object_add(page, "sso_method", json_object_new_string(
+		strcmp(c->portal->sso_method, "saml") == 0 ? "SAML 2.0" : strcmp(c->portal->sso_method, "jwt") == 0 ? "JWT" : ""));
+	PQclear(sso);
 	struct json_object *mode;
 	json_object_object_get_ex(f->values, "access_mode", &mode);
 	const char *m = mode ? json_object_get_string(mode) : "";
@@ -87,6 +101,10 @@ int admin_settings_access_save(struct ctx *c)
 	form_init(&f, "en");
 	const char *mode = request_form(c->req, "access_mode");
 	json_object_object_add(f.values, "access_mode", json_object_new_string(mode ? mode : ""));
+	const char *audience = request_form(c->req, "sso_audience");
+	if (!audience || strcmp(audience, "lists") != 0)
+		audience = "all";
+	json_object_object_add(f.values, "sso_audience", json_object_new_string(audience));
 	struct json_object *chosen = json_object_new_array();
 	struct buf arr = BUF_INIT; /* the ids as a PostgreSQL array literal */
 	buf_puts(&arr, "{");
@@ -108,10 +126,20 @@ int admin_settings_access_save(struct ctx *c)
 	size_t nchosen = json_object_array_length(chosen);
 	if (!mode || (strcmp(mode, "registration") != 0 && strcmp(mode, "lists") != 0 && strcmp(mode, "sso") != 0))
 		form_message(&f, "access_mode", "Choose who may enter the portal.");
-	else if (strcmp(mode, "sso") == 0)
-		form_message(&f, "access_mode", "Single sign-on is not available yet (issue 6). Choose member registration or specific lists.");
 	else if (strcmp(mode, "lists") == 0 && nchosen == 0)
 		form_message(&f, "lists", "Choose at least one list: with none, nobody could enter the portal.");
+	else if (strcmp(mode, "sso") == 0 && strcmp(audience, "lists") == 0 && nchosen == 0)
+		form_message(&f, "lists", "Choose at least one list: single sign-on is for the contacts on the chosen lists.");
+	if (mode && strcmp(mode, "sso") == 0) {
+		const char *p[1] = {admin_pid(c)};
+		char problem[512];
+		if (db_exec_value("settings_sso_problem", 1, p, problem, sizeof problem) != 1) {
+			json_object_put(chosen);
+			return fail(&f);
+		}
+		if (problem[0])
+			form_message(&f, "access_mode", arena_printf(c->arena, "Single sign-on is not ready: %s", problem));
+	}
 	if (bad_id)
 		form_message(&f, "lists", "One of the chosen lists does not exist any more. Reload the page and choose again.");
 	if (!f.nerrors && nchosen) {
@@ -135,18 +163,24 @@ int admin_settings_access_save(struct ctx *c)
 	if (!row)
 		return fail(NULL);
 	enum { CAP = 65536 };
-	char old_mode[16], *before = arena_alloc(c->arena, CAP), *after = arena_alloc(c->arena, CAP);
+	char old_mode[16], old_audience[8], *before = arena_alloc(c->arena, CAP), *after = arena_alloc(c->arena, CAP);
 	if (!before || !after)
 		return fail(NULL);
 	snprintf(old_mode, sizeof old_mode, "%s", PQgetvalue(row, 0, SC_ACCESS_MODE));
 	PQclear(row);
+	const char *pp[1] = {admin_pid(c)};
+	PGresult *sa = db_exec("settings_sso_problem", 1, pp);
+	if (!sa)
+		return fail(NULL);
+	snprintf(old_audience, sizeof old_audience, "%s", PQgetvalue(sa, 0, 1));
+	PQclear(sa);
 	if (portal_lists_json(c, before, CAP) < 0)
 		return fail(NULL);
 	const char *p[2] = {admin_pid(c), ids};
 	PGresult *d = db_exec("settings_portal_lists_drop", 2, p);
 	PGresult *a = d ? db_exec("settings_portal_lists_add", 2, p) : NULL; /* queues invitations */
-	const char *pm[2] = {admin_pid(c), mode};
-	PGresult *u = a ? db_exec("settings_set_access", 2, pm) : NULL; /* so does switching to lists */
+	const char *pm[3] = {admin_pid(c), mode, audience};
+	PGresult *u = a ? db_exec("settings_set_access", 3, pm) : NULL; /* so does switching to lists */
 	int ok = d && a && u;
 	PQclear(d);
 	PQclear(a);
@@ -161,6 +195,8 @@ int admin_settings_access_save(struct ctx *c)
 			return fail(NULL);
 	}
 	if (strcmp(old_mode, mode) != 0 && settings_audit_str(c, "access_mode", old_mode, mode) < 0)
+		return fail(NULL);
+	if (strcmp(old_audience, audience) != 0 && settings_audit_str(c, "sso_audience", old_audience, audience) < 0)
 		return fail(NULL);
 	return settings_commit_redirect(c, "/admin/settings/access");
 }

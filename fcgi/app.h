@@ -29,6 +29,9 @@ enum auth_level {
 
 /* Route flags. Every POST is checked for a CSRF token unless marked. */
 #define ROUTE_NO_CSRF 0x1
+/* A password page (login, registration, reset): not offered while single sign-on is on; the
+ * visitor goes to the sign-on start instead. */
+#define ROUTE_PASSWORD 0x2
 
 #define PRE_COOKIE "portal_pre" /* pre-session cookie that CSRF tokens of login forms bind to */
 
@@ -120,11 +123,23 @@ int file_download(struct ctx *c);
  * caller has checked that the viewer may have it. */
 int file_send(struct ctx *c, const char *sha, const char *stored_type, const char *name);
 int ticket_new_page(struct ctx *c);
+/* Single sign-on (fcgi/sso.c). */
+int sso_saml_metadata(struct ctx *c);
+int sso_saml_login(struct ctx *c);
+int sso_saml_acs(struct ctx *c);
+int sso_jwt(struct ctx *c);
+int sso_on(const struct portal *p); /* access mode sso with a method chosen */
+/* 303 to where this portal's sign-on starts (/sso/saml/login, or the JWT login URL with
+ * redirect_url), returning to the same-site path next (NULL: the ticket list). */
+int sso_start(struct ctx *c, const char *next);
+/* The SP values an IdP needs: on the portal's primary domain. */
+const char *sso_saml_entity_id(struct ctx *c);
+const char *sso_saml_acs_url(struct ctx *c);
 int ticket_new_submit(struct ctx *c);
 
 extern const struct db_stmt healthz_stmts[], login_stmts[], register_stmts[], reset_stmts[],
 	outbox_stmts[], layout_stmts[], member_token_stmts[], tickets_stmts[], reply_stmts[],
-	ticket_new_stmts[], limits_stmts[];
+	ticket_new_stmts[], limits_stmts[], sso_stmts[];
 
 /* Failed logins per client address (fcgi/login.c), shared by customer and staff logins: 1 when the
  * address had login_ip_max_failures failures in the window (answer 429), else 0; record one. */

@@ -12,6 +12,7 @@
 #include "admin.h"
 #include "i18n.h"
 #include "log.h"
+#include "saml.h"
 #include "tmpl.h"
 #include "token.h"
 
@@ -84,6 +85,10 @@ static int startup(void)
 		return -1;
 	}
 	compute_asset_version();
+	if (saml_init() < 0) {
+		log_msg(LOG_ERROR, "xmlsec could not be initialised (SAML sign-on)");
+		return -1;
+	}
 	for (unsigned i = 0; stmt_tables[i]; i++)
 		db_register(stmt_tables[i]);
 	db_listen(SETTINGS_NOTIFY_CHANNEL);
@@ -170,6 +175,13 @@ static int csrf_ok(struct ctx *c)
  * A POST keeps no state without a session, so this may come before the CSRF check. */
 static int to_login(struct ctx *c)
 {
+	if (sso_on(c->portal)) {
+		int get = c->req->method == HTTP_GET || c->req->method == HTTP_HEAD;
+		return sso_start(c, get && !c->req->query_string[0] ? safe_next(c->req->path)
+				 : get ? safe_next(arena_printf(c->arena, "%s?%s", c->req->path,
+								c->req->query_string))
+				       : NULL);
+	}
 	struct buf to = BUF_INIT;
 	buf_puts(&to, c->sess.idle_expired ? "/login?idle=1&next=" : "/login?next=");
 	const char *path = c->req->method == HTTP_GET || c->req->method == HTTP_HEAD ? c->req->path
@@ -226,6 +238,11 @@ static int gate(struct ctx *c, const struct route *rt)
 		return access_denied_page(c);
 	if (rt->auth == AUTH_MEMBER && !c->sess.found)
 		return to_login(c);
+	if ((rt->flags & ROUTE_PASSWORD) && sso_on(c->portal)) {
+		if (c->sess.found)
+			return page_redirect(c, 303, arena_printf(c->arena, "/%s", c->portal->ticket_slug));
+		return sso_start(c, safe_next(request_query(c->req, "next")));
+	}
 	if (c->req->method == HTTP_POST && !(rt->flags & ROUTE_NO_CSRF) && !csrf_ok(c)) {
 		log_msg(LOG_WARN, "refused POST %s: missing or wrong CSRF token", c->req->path);
 		return 403;
@@ -373,5 +390,6 @@ int main(int argc, char **argv)
 	settings_free();
 	i18n_free();
 	tmpl_set_free(templates);
+	saml_shutdown();
 	return 0;
 }

@@ -28,10 +28,18 @@ struct jwt_claims {
 
 /*
  * Verify token (compact JWS: header.payload.signature, base64url without padding) and read
- * its claims. 0 on success with *out filled; -1 with a short English reason for the log and
- * the audit row (e.g. "algorithm none is not RS256", "expired", "iat in the future",
- * "wrong issuer", "email missing", "bad signature") in reason. Never reads the key from the
- * token; "none" and any algorithm other than cfg->alg fail; exp, iat and email are required.
+ * its claims. 0 on success with *out filled; -1 with *out zeroed and a short English reason for
+ * the log and the audit row in reason (ASCII, no token bytes beyond a short alphanumeric alg
+ * name): "token missing", "token too long", "malformed token" (segments, base64url),
+ * "malformed header" / "malformed payload" (not a JSON object, bad UTF-8, a duplicated key),
+ * "algorithm none is not HS256", "algorithm missing", "typ is not JWT", "crit header not
+ * supported", "HS256 secret not set", "RS256 public key unusable: ...", "bad signature",
+ * "exp missing", "expired", "iat missing", "iat in the future", "not yet valid" (nbf),
+ * "issuer missing", "wrong issuer", "audience missing", "wrong audience", "email missing",
+ * "email not an address", "jti not a short string". Never reads a key or an algorithm from the
+ * token ("jku", "jwk", "x5u", "x5c", "kid" are ignored); "none" and any algorithm other than
+ * cfg->alg fail; the signature is checked before the payload is parsed; exp, iat and email are
+ * required. The RS256 PEM is parsed on each call (cheap; no state kept between calls).
  */
 int jwt_verify(const char *token, size_t len, const struct jwt_config *cfg, struct jwt_claims *out,
 	       char *reason, size_t cap);

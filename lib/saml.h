@@ -8,8 +8,8 @@
 #define SAML_SKEW_SECONDS 120
 #define SAML_MAX_RESPONSE (256 * 1024) /* decoded XML; larger is refused */
 
-/* Once per process before any other call (xmlsec and libxml2 set-up, no network, no entities).
- * 0 or -1. */
+/* Once per process before any other call (xmlsec and libxml2 set-up, no network, no entities;
+ * libxml2 and xmlsec error output silenced process-wide). 0 or -1. saml_shutdown() undoes it. */
 int saml_init(void);
 void saml_shutdown(void);
 
@@ -28,28 +28,34 @@ struct saml_identity {
 	char name[256];            /* a displayName / cn / givenName+sn attribute when present, else "" */
 	char assertion_id[256];    /* for the replay store */
 	char in_response_to[256];  /* the SubjectConfirmationData's (else the Response's) InResponseTo; "" if none */
-	long expires;              /* the latest NotOnOrAfter that applied: keep the ID until then */
+	long expires;              /* the latest NotOnOrAfter that applied + SAML_SKEW_SECONDS (at least
+				      now + 5 min): the assertion is acceptable until then, so keep its ID */
 };
 
 /*
  * Verify a decoded Response (the XML of the SAMLResponse form field) against cfg. 0 on success
- * with *id filled; -1 with a short English reason for the log and audit row (e.g.
+ * with *id filled; -1 with *id zeroed and a short English reason for the log and audit row (e.g.
  * "not signed", "signature does not verify with the configured certificate",
  * "two assertions", "audience is not this portal", "expired", "DOCTYPE not allowed").
- * The caller checks in_response_to against its stored request IDs and the assertion ID
- * against its replay store.
+ * Accepted: a Response with exactly one Assertion, where the Assertion or the Response (or both)
+ * carries a valid signature by cfg->idp_cert_pem's key over exactly that element; the values are
+ * read only from that Assertion. The caller checks in_response_to against its stored request IDs
+ * ("" for an IdP-initiated Response: the caller decides) and the assertion ID against its replay
+ * store. The email is returned as sent (not lowercased).
  */
 int saml_verify_response(const char *xml, size_t len, const struct saml_config *cfg, struct saml_identity *id,
 			 char *reason, size_t cap);
 
 /* Decode the SAMLResponse form field (base64, whitespace ignored). malloc'd, NUL-terminated,
- * *len set; NULL when not base64 or the result is larger than SAML_MAX_RESPONSE. */
+ * *len set; NULL when not base64, empty, or the result is larger than SAML_MAX_RESPONSE. */
 char *saml_decode_post(const char *b64, size_t *len);
 
 /*
  * The HTTP-Redirect URL of a new AuthnRequest: idp_sso_url + ('?' or '&') + SAMLRequest=<raw
- * deflate, base64, URL-encoded>&RelayState=<relay_state URL-encoded>. The request's fresh ID
- * ("_" and 40 hex characters) goes to request_id (cap >= 42). malloc'd, or NULL.
+ * deflate, base64, URL-encoded>&RelayState=<relay_state URL-encoded> (left out when relay_state
+ * is NULL or ""; the binding allows 80 bytes, the caller keeps it short). The request's fresh ID
+ * ("_" and 40 hex characters) goes to request_id (cap >= 42). malloc'd, or NULL (idp_sso_url not
+ * an http(s) URL or with a fragment, a value with control bytes or invalid UTF-8, no randomness).
  */
 char *saml_authn_redirect(const char *idp_sso_url, const char *sp_entity_id, const char *acs_url,
 			  const char *relay_state, long now, char *request_id, size_t cap);
@@ -59,14 +65,17 @@ char *saml_authn_redirect(const char *idp_sso_url, const char *sp_entity_id, con
 char *saml_sp_metadata(const char *sp_entity_id, const char *acs_url);
 
 /*
- * Read pasted IdP metadata: its entityID, the SingleSignOnService Location of the HTTP-Redirect
- * binding, and the signing certificate as PEM (malloc'd into *cert_pem). 0, or -1 with a reason
- * for the settings form. Parsed with the same no-network, no-entity rules.
+ * Read pasted IdP metadata (an EntityDescriptor, or an EntitiesDescriptor holding exactly one with
+ * an IDPSSODescriptor): its entityID, the SingleSignOnService Location of the HTTP-Redirect
+ * binding, and the first signing certificate (KeyDescriptor use="signing" or without use) as PEM
+ * (malloc'd into *cert_pem, passing saml_cert_check). 0, or -1 with a reason for the settings form
+ * and *cert_pem NULL. Parsed with the same no-network, no-DOCTYPE rules.
  */
 int saml_idp_metadata(const char *xml, size_t len, char *entity_id, size_t ecap, char *sso_url, size_t ucap,
 		      char **cert_pem, char *reason, size_t rcap);
 
-/* 0 when pem is one X.509 certificate with an RSA key, else -1 with a reason for the form. */
+/* 0 when pem is one X.509 certificate (and nothing else) with an RSA key of at least 2048 bits,
+ * else -1 with a reason for the form. */
 int saml_cert_check(const char *pem, char *reason, size_t cap);
 
 #endif

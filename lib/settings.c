@@ -51,8 +51,9 @@ const struct db_stmt settings_stmts[] = {
 	 " p.kb_link_enabled, coalesce(p.support_form_id, 0), p.theme::text,"
 	 " coalesce((SELECT json_agg(json_build_object('label', n.label, 'url', n.url)"
 	 "   ORDER BY n.position, n.id) FROM portal_nav_items n WHERE n.portal_id = p.id), '[]')::text,"
-	 " coalesce(p.previous_slug, '')"
-	 " FROM portals p ORDER BY p.id",
+	 " coalesce(p.previous_slug, ''), coalesce(p.sso_method, ''), p.sso_audience,"
+	 " coalesce(s.jwt_login_url, '')"
+	 " FROM portals p LEFT JOIN portal_sso s ON s.portal_id = p.id ORDER BY p.id",
 	 0},
 	{"settings_domains",
 	 "SELECT lower(host), language, is_primary, portal_id FROM portal_domains"
@@ -124,6 +125,9 @@ static void fill_portal(struct portal *p, PGresult *r, int i)
 	p->theme = parse_or(PQgetvalue(r, i, 13), json_type_object);
 	p->nav = parse_or(PQgetvalue(r, i, 14), json_type_array);
 	copy(p->previous_slug, sizeof p->previous_slug, PQgetvalue(r, i, 15));
+	copy(p->sso_method, sizeof p->sso_method, PQgetvalue(r, i, 16));
+	copy(p->sso_audience, sizeof p->sso_audience, PQgetvalue(r, i, 17));
+	copy(p->jwt_login_url, sizeof p->jwt_login_url, PQgetvalue(r, i, 18));
 }
 
 static const struct portal *find_portal(struct portal *ps, int n, long id)

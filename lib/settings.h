@@ -40,7 +40,10 @@ struct portal {
 	char page_title[256];
 	char ticket_slug[64];
 	char previous_slug[64]; /* "" when none; answers 301 to ticket_slug */
-	char access_mode[16];
+	char access_mode[16];  /* registration, lists or sso */
+	char sso_method[8];    /* saml, jwt or "" */
+	char sso_audience[8];  /* all or lists */
+	char jwt_login_url[2049]; /* portal_sso.jwt_login_url, "" when none */
 	char permission_mode[16];
 	char time_zone[64];
 	int session_timeout_minutes;

@@ -103,8 +103,8 @@ test('the settings index links every settings page with a summary of its value',
     'permissions', 'theme', 'navigation', 'support-form', 'templates', 'emails']) {
     assert.match(r.html, new RegExp(`href="/admin/settings/${p}"`), `links /admin/settings/${p}`);
   }
-  assert.match(r.html, /Single sign-on<\/th>\s*<td><span class="muted">Not available yet \(issue 6\)/);
-  assert.doesNotMatch(r.html, /href="\/admin\/settings\/sso/);
+  assert.match(r.html, /href="\/admin\/settings\/sso"/);
+  assert.match(r.html, /Not set up/, 'single sign-on is not set up in the demo');
   assert.match(r.html, /Acme Support · page title: Acme Support · portal on/);
   assert.match(r.html, /1 domain, primary localhost \(English\) · ticket pages at \/tickets/);
   assert.match(r.html, /Member registration/);
@@ -273,7 +273,7 @@ test('ticket slug: bad and reserved slugs are refused; a new one serves the list
 });
 
 test('access: SSO and lists without a list are refused; lists mode invites the list\'s contacts by email', async () => {
-  await refused('/admin/settings/access', { access_mode: 'sso' }, /not available yet \(issue 6\)/);
+  await refused('/admin/settings/access', { access_mode: 'sso' }, /Single sign-on is not ready: Choose a single sign-on method/);
   await refused('/admin/settings/access', { access_mode: 'lists' }, /Choose at least one list/);
   await refused('/admin/settings/access', { access_mode: 'lists', list: '999999999' }, /does not exist any more/);
   await refused('/admin/settings/access', { access_mode: 'everyone' }, /Choose who may enter/);
@@ -284,8 +284,8 @@ test('access: SSO and lists without a list are refused; lists mode invites the l
   try {
     const page = await admin.get('/admin/settings/access');
     assert.match(page.html, new RegExp(`value="${list}"`));
-    assert.match(page.html, /value="sso" disabled/);
-    const kept = await refused('/admin/settings/access', { access_mode: 'sso', list }, /not available yet/);
+    assert.match(page.html, /Before choosing single sign-on: Choose a single sign-on method/);
+    const kept = await refused('/admin/settings/access', { access_mode: 'sso', list }, /Single sign-on is not ready/);
     assert.match(kept.html, new RegExp(`id="list-${list}" name="list" type="checkbox" value="${list}" checked`), 'the chosen list stays ticked');
 
     const r = await admin.submit('/admin/settings/access', { access_mode: 'lists', list });

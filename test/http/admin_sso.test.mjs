@@ -1,0 +1,188 @@
+// admin_sso.test.mjs - the single sign-on settings page of the admin console and the Access
+// page's SSO choice: SP values shown, bad input refused with the form kept, IdP metadata filling
+// the SAML fields, the HS256 secret shown exactly once, SSO switched on only when ready, and the
+// password pages then replaced by the sign-on start. The demo portal is left as it was.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { psql, sleep, BASE } from '../lib/stack.mjs';
+import { Client, staffLoggedIn, loggedIn } from '../lib/client.mjs';
+
+const admin = await staffLoggedIn();
+const agent = await staffLoggedIn('agent@example.com');
+const dir = mkdtempSync(path.join(tmpdir(), 'admin-sso-'));
+execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=idp.example.test',
+  '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+execFileSync('openssl', ['pkey', '-in', path.join(dir, 'key.pem'), '-pubout', '-out', path.join(dir, 'pub.pem')], { stdio: 'ignore' });
+const CERT = readFileSync(path.join(dir, 'cert.pem'), 'utf8').trim();
+const PUB = readFileSync(path.join(dir, 'pub.pem'), 'utf8').trim();
+const certBody = CERT.replace(/-----[A-Z ]+-----|\s/g, '');
+
+const lastAudit = (setting) => JSON.parse(psql(`SELECT detail::text FROM audit_log WHERE action = 'settings_change'
+  AND detail->>'setting' = '${setting}' ORDER BY id DESC LIMIT 1`) || 'null');
+const ssoRow = () => psql(`SELECT coalesce(row_to_json(s)::text, '') FROM portal_sso s WHERE portal_id = 1`);
+
+function restore() {
+  psql(`UPDATE portals SET access_mode = 'registration', sso_method = NULL, sso_audience = 'all' WHERE id = 1;
+        DELETE FROM portal_sso WHERE portal_id = 1`);
+}
+after(async () => {
+  restore();
+  rmSync(dir, { recursive: true, force: true });
+  await sleep(300);
+});
+
+const SAML = {
+  sso_method: 'saml', saml_idp_entity_id: 'https://idp.example.test/metadata',
+  saml_idp_sso_url: 'https://idp.example.test/sso', saml_idp_cert: CERT, jwt_alg: 'HS256',
+};
+
+test('the SSO page shows the values to copy into the identity provider; agents are refused', async () => {
+  const r = await admin.get('/admin/settings/sso');
+  assert.equal(r.status, 200);
+  const md = await new Client().get('/sso/saml/metadata');
+  assert.equal(md.status, 200);
+  assert.match(md.headers.get('content-type'), /samlmetadata\+xml/);
+  const entity = /entityID="([^"]+)"/.exec(md.html)[1];
+  const acs = /AssertionConsumerService[^>]*Location="([^"]+)"/.exec(md.html)[1];
+  assert.match(entity, /^http:\/\/localhost(:\d+)?\/sso\/saml\/metadata$/);
+  assert.match(acs, /^http:\/\/localhost(:\d+)?\/sso\/saml\/acs$/);
+  assert.ok(r.html.includes(`id="sp-entity-id">${entity}<`), 'the entity ID is shown');
+  assert.ok(r.html.includes(`id="sp-acs-url">${acs}<`), 'the ACS URL is shown');
+  assert.equal((await agent.get('/admin/settings/sso')).status, 403);
+});
+
+test('bad SSO settings are refused with the form kept and nothing saved', async () => {
+  const bad = async (fields, message) => {
+    const r = await admin.submit('/admin/settings/sso', fields);
+    assert.equal(r.status, 422, JSON.stringify(fields));
+    assert.match(r.html, message);
+    assert.equal(ssoRow(), '', 'nothing saved');
+    return r;
+  };
+  await bad({}, /Choose SAML 2.0 or JWT/);
+  const kept = await bad({ ...SAML, saml_idp_cert: 'not a certificate' }, /signing certificate/);
+  assert.ok(kept.html.includes('value="https://idp.example.test/metadata"'), 'the entity ID is kept');
+  assert.ok(kept.html.includes('not a certificate'), 'the bad certificate is kept for correcting');
+  await bad({ ...SAML, saml_idp_sso_url: 'javascript:alert(1)' }, /SSO URL, starting with https/);
+  await bad({ ...SAML, saml_idp_entity_id: '' }, /entity ID/);
+  await bad({ ...SAML, saml_metadata: '<!DOCTYPE x [<!ENTITY e "x">]><x>&e;</x>' }, /This metadata cannot be used/);
+  await bad({ sso_method: 'jwt', jwt_login_url: 'ftp://app.example.test', jwt_alg: 'HS256' }, /login URL of your app/);
+  await bad({ sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'RS256', jwt_public_key: CERT.replace(/A/g, 'B') },
+    /public key/);
+  await bad({ sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'none' }, /HS256 or RS256/);
+});
+
+test('pasted IdP metadata fills entity ID, SSO URL and certificate; the save is audited', async () => {
+  const md = `<?xml version="1.0"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.test/md">
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>
+      <ds:X509Certificate>${certBody}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example.test/post"/>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/redirect"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>`;
+  try {
+    const r = await admin.submit('/admin/settings/sso', { sso_method: 'saml', saml_metadata: md, jwt_alg: 'HS256' });
+    assert.equal(r.status, 303);
+    const row = JSON.parse(ssoRow());
+    assert.equal(row.saml_idp_entity_id, 'https://idp.example.test/md');
+    assert.equal(row.saml_idp_sso_url, 'https://idp.example.test/redirect', 'the HTTP-Redirect binding is used');
+    assert.equal(row.saml_idp_cert.replace(/-----[A-Z ]+-----|\s/g, ''), certBody);
+    assert.equal(psql('SELECT sso_method FROM portals WHERE id = 1'), 'saml');
+    const a = lastAudit('sso');
+    assert.equal(a.after.saml_idp_entity_id, 'https://idp.example.test/md');
+    assert.match(a.after.saml_idp_cert_sha256, /^[0-9a-f]{64}$/, 'the certificate is audited by its hash');
+    const page = await admin.get('/admin/settings/sso');
+    assert.match(page.html, /value="https:\/\/idp.example.test\/redirect"/);
+  } finally {
+    restore();
+  }
+});
+
+test('choosing HS256 makes a secret and shows it once; a new one replaces it', async () => {
+  try {
+    const r = await admin.submit('/admin/settings/sso', { sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'HS256' });
+    assert.equal(r.status, 200);
+    const secret = /id="new-secret">([A-Za-z0-9_-]{43})</.exec(r.html)?.[1];
+    assert.ok(secret, 'the new secret is on the page');
+    assert.equal(psql('SELECT jwt_secret FROM portal_sso WHERE portal_id = 1'), secret);
+    assert.equal(r.headers.get('cache-control'), 'no-store');
+    const again = await admin.get('/admin/settings/sso');
+    assert.ok(!again.html.includes(secret), 'never shown again');
+    assert.match(again.html, /secret generated \d{4}-\d\d-\d\d/);
+    const fresh = await admin.submit('/admin/settings/sso', {}, '/admin/settings/sso/secret');
+    const second = /id="new-secret">([A-Za-z0-9_-]{43})</.exec(fresh.html)?.[1];
+    assert.ok(second && second !== secret);
+    assert.equal(psql('SELECT jwt_secret FROM portal_sso WHERE portal_id = 1'), second);
+    assert.ok(!psql(`SELECT detail::text FROM audit_log WHERE detail->>'setting' = 'sso_jwt_secret' ORDER BY id DESC LIMIT 1`).includes(second),
+      'the audit row does not hold the secret');
+    // RS256 with a real public key is accepted
+    const rs = await admin.submit('/admin/settings/sso', { sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'RS256', jwt_public_key: PUB });
+    assert.equal(rs.status, 303);
+    assert.equal(psql('SELECT jwt_alg FROM portal_sso WHERE portal_id = 1'), 'RS256');
+  } finally {
+    restore();
+  }
+});
+
+test('SSO is switched on only when set up; then the password pages lead to the sign-on start', async () => {
+  try {
+    const notReady = await admin.submit('/admin/settings/access', { access_mode: 'sso', sso_audience: 'all' });
+    assert.equal(notReady.status, 422);
+    assert.match(notReady.html, /Single sign-on is not ready/);
+    assert.equal((await admin.submit('/admin/settings/sso', SAML)).status, 303);
+    const noList = await admin.submit('/admin/settings/access', { access_mode: 'sso', sso_audience: 'lists' });
+    assert.equal(noList.status, 422);
+    assert.match(noList.html, /Choose at least one list/);
+    const on = await admin.submit('/admin/settings/access', { access_mode: 'sso', sso_audience: 'all' });
+    assert.equal(on.status, 303);
+    assert.equal(psql('SELECT access_mode || sso_method || sso_audience FROM portals WHERE id = 1'), 'ssosamlall');
+    assert.deepEqual(lastAudit('access_mode').after, { access_mode: 'sso' });
+    await sleep(100);
+    const visitor = new Client();
+    for (const p of ['/login', '/register', '/password-reset', '/login/link']) {
+      const r = await visitor.get(p);
+      assert.equal(r.status, 303, p);
+      assert.match(r.headers.get('location'), /^\/sso\/saml\/login\?next=%2Ftickets$/, p);
+    }
+    const list = await visitor.get('/tickets/12?x=1');
+    assert.equal(list.status, 303);
+    assert.equal(list.headers.get('location'), '/sso/saml/login?next=%2Ftickets%2F12%3Fx%3D1');
+    const start = await visitor.get('/sso/saml/login?next=%2Ftickets');
+    assert.equal(start.status, 303);
+    assert.match(start.headers.get('location'), /^https:\/\/idp\.example\.test\/sso\?SAMLRequest=[^&]+&RelayState=/);
+    const post = await visitor.post('/login', { email: 'ada@example.com', password: 'demo-Portal-2026' });
+    assert.equal(post.status, 303, 'a password login attempt goes to the identity provider');
+    assert.match(post.headers.get('location'), /^\/sso\/saml\/login/);
+    assert.ok(!visitor.jar.has('portal_session'));
+    // the settings index says so
+    assert.match((await admin.get('/admin/settings')).html, /SAML 2\.0, on/);
+  } finally {
+    restore();
+    await sleep(300);
+  }
+  assert.equal((await new Client().get('/login')).status, 200, 'the login page is back');
+  await loggedIn('ada@example.com');
+});
+
+test('JWT sign-on sends a visitor to the app with redirect_url on the portal', async () => {
+  try {
+    psql(`INSERT INTO portal_sso (portal_id, jwt_login_url, jwt_alg, jwt_secret) VALUES (1, 'https://app.example.test/login?x=1', 'HS256', 's3cret')`);
+    psql(`UPDATE portals SET access_mode = 'sso', sso_method = 'jwt' WHERE id = 1`);
+    await sleep(300);
+    const r = await new Client().get('/tickets');
+    assert.equal(r.status, 303);
+    const to = new URL(r.headers.get('location'));
+    assert.equal(to.origin + to.pathname, 'https://app.example.test/login');
+    assert.equal(to.searchParams.get('x'), '1');
+    assert.equal(to.searchParams.get('redirect_url'), new URL('/tickets', BASE.replace('127.0.0.1', 'localhost')).href);
+  } finally {
+    restore();
+    await sleep(300);
+  }
+});

@@ -246,6 +246,14 @@ export function wrappingVariants(signedXml) {
     const copyWithObject = appendInto(goodSig, `<ds:Object>${good}</ds:Object>`);
     out.push({ name: 'evil assertion carrying a copy of the signature with the whole signed assertion in ds:Object',
       xml: before + insertInto(evil, copyWithObject, 'saml:Issuer') + after });
+    // the signature moved to the evil assertion, still verifying: its reference finds the signed
+    // content elsewhere, so only an SP that uses what the reference points at notices
+    const evilWithSig = insertInto(evil, goodSig, 'saml:Issuer');
+    out.push({ name: 'signature moved to the evil assertion, signed assertion in the Response\'s Extensions',
+      xml: xml.slice(0, respIssuer[1]) + `<samlp:Extensions>${goodNoSig}</samlp:Extensions>` +
+        xml.slice(respIssuer[1], asrt[0]) + evilWithSig + after });
+    out.push({ name: 'signature moved to the evil assertion, signed assertion in its Advice',
+      xml: before + insertInto(evilWithSig, `<saml:Advice>${goodNoSig}</saml:Advice>`, 'saml:Conditions') + after });
     const evilSameId = evilFrom(good, goodId);
     out.push({ name: 'evil assertion with the signed one\'s ID, before it', xml: before + evilSameId + good + after });
     out.push({ name: 'evil assertion with the signed one\'s ID, after it', xml: before + good + evilSameId + after });
@@ -278,6 +286,9 @@ export function wrappingVariants(signedXml) {
   const attrs = /^<samlp:Response([^>]*)>/.exec(signedResp)[1].replace(/\sID="[^"]*"/, ` ID="_r${evilId}"`);
   const issuer = /<saml:Issuer>[^<]*<\/saml:Issuer>/.exec(signedResp)[0];
   const status = signedResp.slice(...findElement(signedResp, 'samlp:Status'));
+  out.push({ name: 'response signature moved to an evil response, signed response in its Extensions',
+    xml: `<samlp:Response${attrs}>${issuer}${sig}<samlp:Extensions>${respNoSig}</samlp:Extensions>${status}` +
+      `${evil}</samlp:Response>` });
   out.push({ name: 'response signature moved to an evil response, signed response in its ds:Object',
     xml: `<samlp:Response${attrs}>${issuer}${appendInto(sig, `<ds:Object>${respNoSig}</ds:Object>`)}${status}` +
       `${evil}</samlp:Response>` });

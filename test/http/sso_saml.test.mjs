@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BASE, psql, sleep, logText } from '../lib/stack.mjs';
 import { Client } from '../lib/client.mjs';
 import {
-  makeIdp, responseXml, sign, wrappingVariants, postResponse, startLogin, findElement, newId, isoAt,
+  makeIdp, responseXml, sign, xmlsecVerifies, wrappingVariants, postResponse, startLogin, findElement, newId, isoAt,
   IDP_ENTITY_ID, IDP_SSO_URL,
 } from '../lib/saml_idp.mjs';
 
@@ -160,6 +160,7 @@ test('a valid signed assertion logs in and creates the unknown contact (audience
   assert.equal(contactCount(email), '0');
   const { c, login } = await begin();
   const xml = sign(responseXml(good(login, { nameId: email, attributes: { displayName: 'Samuel Assertion' } })));
+  assert.ok(xmlsecVerifies(xml, idp.certFile), 'xmlsec1 itself verifies the harness\'s signature');
   await expectLogin(c, login, xml, email, new RegExp(`Samuel Assertion|${reEsc(email).source}`));
   assert.equal(contactCount(email), '1', 'a contact is created');
   assert.equal(psql(`SELECT count(*) FROM members m JOIN contacts ct ON ct.id = m.contact_id
@@ -197,7 +198,9 @@ test('an unsigned assertion is refused', async () => {
 
 test('an assertion signed by another key is refused', async () => {
   const { c, login } = await begin();
-  await expectRefused(c, login, sign(responseXml(good(login, { nameId: fresh('other') })), { key: 'other' }), /sign|verif|certificate|key/i);
+  const xml = sign(responseXml(good(login, { nameId: fresh('other') })), { key: 'other' });
+  assert.equal(xmlsecVerifies(xml, idp.certFile), false, 'xmlsec1 does not verify it with the IdP certificate either');
+  await expectRefused(c, login, xml, /sign|verif|certificate|key/i);
 });
 
 test('another key carried in KeyInfo as KeyValue is not trusted', async () => {

@@ -300,6 +300,13 @@ test('an InResponseTo this portal never sent is refused', async () => {
   await expectRefused(c, login, xml, /InResponseTo|request/i);
 });
 
+test('an unsolicited response (IdP-initiated, no InResponseTo) is refused', async () => {
+  const { c, login } = await begin();
+  const xml = sign(responseXml(good(login, { inResponseTo: null, nameId: fresh('unsolicited') })));
+  await expectRefused(c, login, xml, /InResponseTo/i);
+  assert.equal(contactCount(fresh('unsolicited')), '0');
+});
+
 test('an InResponseTo answered once is refused the second time', async () => {
   const email = fresh('irt');
   const { c, login } = await begin();

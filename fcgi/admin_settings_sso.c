@@ -35,6 +35,11 @@ const struct db_stmt admin_sso_stmts[] = {
 	 "INSERT INTO portal_sso (portal_id, jwt_secret, jwt_secret_at) VALUES ($1, $2, now())"
 	 " ON CONFLICT (portal_id) DO UPDATE SET jwt_secret = $2, jwt_secret_at = now()",
 	 2},
+	{"sso_admin_refusals",
+	 "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), coalesce(detail->>'method', ''),"
+	 " coalesce(detail->>'reason', ''), coalesce(host(ip), '')"
+	 " FROM audit_log WHERE portal_id = $1 AND action = 'sso_refused' ORDER BY at DESC LIMIT 10",
+	 1},
 	{NULL, NULL, 0},
 };
 
@@ -101,6 +106,21 @@ static int render_sso(struct ctx *c, int status, struct form *f, const char *new
 	json_object_object_add(page, "jwt_endpoint", json_object_new_string(
 		arena_printf(c->arena, "%s/sso/jwt", portal_base_url(c))));
 	PQclear(row);
+	/* the last refusals with their exact reasons: what an admin setting up an IdP needs to see */
+	const char *pr[1] = {admin_pid(c)};
+	PGresult *rr = db_exec("sso_admin_refusals", 1, pr);
+	struct json_object *refusals = json_object_new_array();
+	for (int i = 0; rr && i < PQntuples(rr); i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "at", json_object_new_string(PQgetvalue(rr, i, 0)));
+		json_object_object_add(o, "method", json_object_new_string(PQgetvalue(rr, i, 1)));
+		json_object_object_add(o, "reason", json_object_new_string(PQgetvalue(rr, i, 2)));
+		json_object_object_add(o, "ip", json_object_new_string(PQgetvalue(rr, i, 3)));
+		json_object_array_add(refusals, o);
+	}
+	json_object_object_add(page, "has_refusals", json_object_new_boolean(json_object_array_length(refusals) > 0));
+	json_object_object_add(page, "refusals", refusals);
+	PQclear(rr);
 	form_to_page(f, page);
 	return admin_render(c, status, "admin/settings_sso", page);
 }

@@ -13,17 +13,22 @@
 #include "log.h"
 #include "saml.h"
 
+#define SSO_OPEN_PER_IP 500 /* AuthnRequests one client address may have open (10 minutes each) */
+
 const struct db_stmt sso_stmts[] = {
 	{"sso_config",
 	 "SELECT saml_idp_entity_id, saml_idp_sso_url, saml_idp_cert, saml_email_attribute,"
 	 " saml_allow_sha1, jwt_alg, jwt_secret, jwt_public_key, jwt_issuer, jwt_audience"
 	 " FROM portal_sso WHERE portal_id = $1",
 	 1},
+	/* a new request, unless this address already has SSO_OPEN_PER_IP open ones */
 	{"sso_request_new",
 	 "WITH old AS (DELETE FROM sso_requests WHERE expires_at < now())"
-	 " INSERT INTO sso_requests (id, portal_id, relay_state, expires_at)"
-	 " VALUES ($1, $2, $3, now() + interval '10 minutes')",
-	 3},
+	 " INSERT INTO sso_requests (id, portal_id, relay_state, ip, expires_at)"
+	 " SELECT $1, $2, $3, $4::inet, now() + interval '10 minutes'"
+	 " WHERE (SELECT count(*) FROM sso_requests WHERE ip = $4::inet AND expires_at > now()) < $5::int"
+	 " RETURNING 1",
+	 5},
 	{"sso_request_take",
 	 "DELETE FROM sso_requests WHERE id = $1 AND portal_id = $2 AND expires_at > now()"
 	 " RETURNING relay_state",
@@ -280,13 +285,22 @@ int sso_saml_login(struct ctx *c)
 	PQclear(s.r);
 	if (!url)
 		return 500;
-	const char *p[3] = {id, arena_printf(c->arena, "%ld", c->portal->id), next};
-	PGresult *r = db_exec("sso_request_new", 3, p);
+	const char *ip = c->req->remote_addr && c->req->remote_addr[0] ? c->req->remote_addr : NULL;
+	const char *p[5] = {id, arena_printf(c->arena, "%ld", c->portal->id), next, ip,
+			    arena_printf(c->arena, "%d", SSO_OPEN_PER_IP)};
+	PGresult *r = db_exec("sso_request_new", 5, p);
 	if (!r) {
 		free(url);
 		return 503;
 	}
+	int made = PQntuples(r) == 1;
 	PQclear(r);
+	if (!made) {
+		free(url);
+		log_msg(LOG_WARN, "sso: too many open SAML requests from this address");
+		response_header(c->res, "Retry-After", "600");
+		return 429;
+	}
 	page_redirect(c, 303, url);
 	free(url);
 	return 303;

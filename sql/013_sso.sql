@@ -20,14 +20,17 @@ CREATE TABLE portal_sso (
 CREATE TRIGGER portal_sso_updated_at BEFORE UPDATE ON portal_sso
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
--- AuthnRequests sent: a Response must answer one of them, once, within ten minutes.
+-- AuthnRequests sent: a Response must answer one of them, once, within ten minutes. ip bounds
+-- how many open requests one client address may have (the table cannot be flooded).
 CREATE TABLE sso_requests (
     id           text PRIMARY KEY CHECK (length(id) <= 64),
     portal_id    bigint NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
     relay_state  text NOT NULL DEFAULT '' CHECK (length(relay_state) <= 2048),
+    ip           inet,
     expires_at   timestamptz NOT NULL
 );
 CREATE INDEX sso_requests_expires_idx ON sso_requests (expires_at);
+CREATE INDEX sso_requests_ip_idx ON sso_requests (ip, expires_at);
 
 -- Identities already used: SAML assertion IDs and JWT replay keys (jti, or the signature's hash).
 CREATE TABLE sso_seen (
@@ -63,3 +66,6 @@ CREATE FUNCTION portal_sso_problem(p_portal bigint) RETURNS text LANGUAGE sql ST
       FROM portals p LEFT JOIN portal_sso s ON s.portal_id = p.id
      WHERE p.id = p_portal
 $$;
+
+-- The SSO settings page lists a portal's latest refused sign-ons.
+CREATE INDEX audit_log_sso_refused_idx ON audit_log (portal_id, at DESC) WHERE action = 'sso_refused';

@@ -199,7 +199,37 @@ test('a sign-on token in the URL is not written to the access logs', async () =>
     const nginxLog = readFileSync(path.join(VAR, 'log', 'nginx-access.log'), 'utf8');
     assert.match(nginxLog, /"GET \/sso\/jwt HTTP/);
     assert.ok(!nginxLog.includes(marker) && !logText().includes(marker), 'the token is in neither log');
+    const page = await admin.get('/admin/settings/sso');
+    const reason = psql(`SELECT detail->>'reason' FROM audit_log WHERE action = 'sso_refused' ORDER BY id DESC LIMIT 1`);
+    assert.ok(reason.length > 0);
+    assert.match(page.html, /Recent refused sign-ons/);
+    assert.ok(page.html.includes(`<td>jwt</td><td>${reason.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')}</td>`),
+      'the admin sees the exact reason');
   } finally {
+    restore();
+    await sleep(300);
+  }
+});
+
+test('one address cannot flood the table of open SAML requests', async () => {
+  try {
+    assert.equal((await admin.submit('/admin/settings/sso', SAML)).status, 303);
+    psql(`UPDATE portals SET access_mode = 'sso' WHERE id = 1`);
+    await sleep(300);
+    const visitor = new Client();
+    assert.equal((await visitor.get('/sso/saml/login')).status, 303);
+    const ip = psql(`SELECT host(ip) FROM sso_requests ORDER BY expires_at DESC LIMIT 1`);
+    assert.match(ip, /^(127\.0\.0\.1|::1)$/, 'the request is stored with the client address');
+    psql(`INSERT INTO sso_requests (id, portal_id, ip, expires_at)
+          SELECT '_flood' || g, 1, '${ip}', now() + interval '10 minutes' FROM generate_series(1, 500) g`);
+    const r = await visitor.get('/sso/saml/login');
+    assert.equal(r.status, 429);
+    assert.equal(r.headers.get('retry-after'), '600');
+    psql(`UPDATE sso_requests SET expires_at = now() - interval '1 second' WHERE id LIKE '\\_flood%'`);
+    assert.equal((await visitor.get('/sso/saml/login')).status, 303, 'expired requests do not count');
+    assert.equal(psql(`SELECT count(*) FROM sso_requests WHERE id LIKE '\\_flood%'`), '0', 'and are cleared away');
+  } finally {
+    psql(`DELETE FROM sso_requests`);
     restore();
     await sleep(300);
   }

@@ -93,8 +93,11 @@ static int render_sso(struct ctx *c, int status, struct form *f, const char *new
 	json_object_object_add(page, "method_jwt", json_object_new_boolean(strcmp(method, "jwt") == 0));
 	json_object_object_add(page, "alg_rs256", json_object_new_boolean(strcmp(alg, "RS256") == 0));
 	json_object_object_add(page, "alg_hs256", json_object_new_boolean(strcmp(alg, "RS256") != 0));
-	json_object_object_add(page, "sha1", json_object_new_boolean(
-		json_object_object_get_ex(f->values, "saml_allow_sha1", &v) && json_object_get_string(v)[0]));
+	/* the saved row gives "1", a refused form the checkbox's boolean */
+	int sha1 = json_object_object_get_ex(f->values, "saml_allow_sha1", &v) &&
+		   (json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v)
+							      : strcmp(json_object_get_string(v), "1") == 0);
+	json_object_object_add(page, "sha1", json_object_new_boolean(sha1));
 	json_object_object_add(page, "has_secret", json_object_new_boolean(PQgetvalue(row, 0, SSO_HAS_SECRET)[0] == 't'));
 	json_object_object_add(page, "secret_at", json_object_new_string(PQgetvalue(row, 0, SSO_SECRET_AT)));
 	json_object_object_add(page, "sso_on", json_object_new_boolean(PQgetvalue(row, 0, SSO_ON)[0] == 't'));
@@ -141,7 +144,7 @@ static int http_url(const char *u)
 	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
 		return 0;
 	const char *host = strstr(u, "://") + 3;
-	return host[0] && host[0] != '/' && !strpbrk(u, " \t\"<>\\`{}|^");
+	return host[0] && host[0] != '/' && !strpbrk(u, " \t\"<>\\`{}|^#");
 }
 
 /* The settings as an audit object: the certificate and key by their SHA-256, never a secret. */

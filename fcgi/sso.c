@@ -43,7 +43,7 @@ const struct db_stmt sso_stmts[] = {
 	 "WITH found AS (SELECT id FROM contacts WHERE lower(email) = lower($1)),"
 	 " made AS (INSERT INTO contacts (email, first_name, last_name)"
 	 "   SELECT $1, $2, $3 WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM found)"
-	 "   ON CONFLICT DO NOTHING RETURNING id)"
+	 "   ON CONFLICT ((lower(email))) DO UPDATE SET email = contacts.email RETURNING id)"
 	 " SELECT id FROM found UNION ALL SELECT id FROM made",
 	 4},
 	{"sso_allowed", "SELECT coalesce(portal_contact_allowed($1, $2), false)", 2},
@@ -280,7 +280,8 @@ int sso_saml_login(struct ctx *c)
 	char id[64];
 	/* RelayState carries where to return, for the IdP's logs; the ACS trusts only the copy
 	 * stored with the request ID */
-	char *url = saml_authn_redirect(s.idp_sso_url, sso_saml_entity_id(c), sso_saml_acs_url(c), next,
+	char *url = saml_authn_redirect(s.idp_sso_url, sso_saml_entity_id(c), sso_saml_acs_url(c),
+					strlen(next) <= 80 ? next : "", /* the binding's limit */
 					(long)time(NULL), id, sizeof id);
 	PQclear(s.r);
 	if (!url)

@@ -456,6 +456,10 @@ static int claims_read(struct json_object *p, const struct jwt_config *cfg,
 		return fail(reason, cap, "expired");
 	if (iat > now + skew)
 		return fail(reason, cap, "iat in the future");
+	/* a sign-on token is for the next minutes: one valid for days (or exp in milliseconds)
+	 * would sit in the replay store for as long */
+	if (exp > now + JWT_MAX_LIFETIME)
+		return fail(reason, cap, "exp too far in the future");
 	if (r && nbf > now + skew)
 		return fail(reason, cap, "not yet valid");
 

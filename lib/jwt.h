@@ -6,6 +6,7 @@
 
 #define JWT_MAX_LEN 8192   /* longer tokens are refused before any parsing */
 #define JWT_SKEW_SECONDS 60
+#define JWT_MAX_LIFETIME 86400 /* exp at most this far ahead of now */
 
 enum jwt_alg { JWT_HS256, JWT_RS256 };
 

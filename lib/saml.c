@@ -924,6 +924,7 @@ struct check {
 	char *reason;
 	size_t cap;
 	long latest; /* the latest NotOnOrAfter seen, 0 if none */
+	int response_signed; /* the Response's own signature verified: its attributes count */
 };
 
 /* The text of an element that must equal want (Issuer, Audience). */
@@ -968,6 +969,10 @@ static int check_response(struct check *k, xmlNodePtr resp)
 	    child_count(status, NS_SAMLP, "StatusCode", &code) != 1 ||
 	    !attr_is(code, "Value", STATUS_SUCCESS))
 		return fail(k->reason, k->cap, "status is not Success");
+	/* the Response's InResponseTo only when its own signature covers it: on an unsigned
+	 * Response around a signed assertion anyone could add one to an unsolicited assertion */
+	if (!k->response_signed)
+		return 0;
 	rc = attr_copy(resp, "InResponseTo", k->id->in_response_to, sizeof k->id->in_response_to);
 	if (rc < 0)
 		return fail(k->reason, k->cap, "InResponseTo too long");
@@ -1270,7 +1275,7 @@ static int direct_signature(xmlNodePtr el, xmlNodePtr *sig, char *reason, size_t
 static int verify_doc(xmlDocPtr doc, const struct saml_config *cfg, struct saml_identity *id,
 		      char *reason, size_t cap)
 {
-	struct check k = {cfg, id, reason, cap, 0};
+	struct check k = {cfg, id, reason, cap, 0, 0};
 	xmlNodePtr resp = xmlDocGetRootElement(doc), as, rsig, asig;
 	int rc, rs, ss;
 
@@ -1305,6 +1310,7 @@ static int verify_doc(xmlDocPtr doc, const struct saml_config *cfg, struct saml_
 	if (ss && verify_signature(doc, asig, as, cfg, reason, cap) < 0)
 		return -1;
 
+	k.response_signed = rs;
 	if (check_response(&k, resp) < 0 || check_assertion(&k, as) < 0)
 		return -1;
 	/* keep the ID as long as the assertion could still be accepted (the skew included) */

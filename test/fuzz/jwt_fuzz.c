@@ -84,7 +84,8 @@ static void check(int rc, const struct jwt_config *cfg, const struct jwt_claims 
 			abort();
 		if (strlen(c->replay_key) <= 4 || strlen(c->name) >= sizeof c->name)
 			abort();
-		if (c->exp + cfg->skew < cfg->now || c->iat > cfg->now + cfg->skew)
+		if (c->exp + cfg->skew < cfg->now || c->iat > cfg->now + cfg->skew ||
+		    c->exp > cfg->now + JWT_MAX_LIFETIME)
 			abort();
 		for (const char *p = c->name; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)

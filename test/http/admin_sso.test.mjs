@@ -67,6 +67,10 @@ test('bad SSO settings are refused with the form kept and nothing saved', async 
   const kept = await bad({ ...SAML, saml_idp_cert: 'not a certificate' }, /signing certificate/);
   assert.ok(kept.html.includes('value="https://idp.example.test/metadata"'), 'the entity ID is kept');
   assert.ok(kept.html.includes('not a certificate'), 'the bad certificate is kept for correcting');
+  assert.match(kept.html, /id="saml_allow_sha1" name="saml_allow_sha1" type="checkbox" value="1">/, 'SHA-1 stays unticked');
+  const ticked = await bad({ ...SAML, saml_idp_entity_id: '', saml_allow_sha1: '1' }, /entity ID/);
+  assert.match(ticked.html, /id="saml_allow_sha1" name="saml_allow_sha1" type="checkbox" value="1" checked>/, 'and a ticked one stays ticked');
+  await bad({ ...SAML, saml_idp_sso_url: 'https://idp.example.test/sso#frag' }, /SSO URL/);
   await bad({ ...SAML, saml_idp_sso_url: 'javascript:alert(1)' }, /SSO URL, starting with https/);
   await bad({ ...SAML, saml_idp_entity_id: '' }, /entity ID/);
   await bad({ ...SAML, saml_metadata: '<!DOCTYPE x [<!ENTITY e "x">]><x>&e;</x>' }, /This metadata cannot be used/);
@@ -230,6 +234,32 @@ test('one address cannot flood the table of open SAML requests', async () => {
     assert.equal(psql(`SELECT count(*) FROM sso_requests WHERE id LIKE '\\_flood%'`), '0', 'and are cleared away');
   } finally {
     psql(`DELETE FROM sso_requests`);
+    restore();
+    await sleep(300);
+  }
+});
+
+test('first sign-ons of one new email at the same moment all succeed, with one contact', async () => {
+  const { createHmac } = await import('node:crypto');
+  const stamp = Date.now();
+  const emails = [0, 1, 2].map((r) => `sso-race-${r}-${stamp}@example.net`);
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const token = (email, i) => {
+    const t = Math.floor(Date.now() / 1000);
+    const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ email, iat: t, exp: t + 120, jti: `race-${i}-${email}` })}`;
+    return `${body}.${createHmac('sha256', 'race-secret').update(body).digest('base64url')}`;
+  };
+  try {
+    psql(`INSERT INTO portal_sso (portal_id, jwt_login_url, jwt_alg, jwt_secret) VALUES (1, 'https://app.example.test/login', 'HS256', 'race-secret')`);
+    psql(`UPDATE portals SET access_mode = 'sso', sso_method = 'jwt', sso_audience = 'all' WHERE id = 1`);
+    await sleep(300);
+    for (const email of emails) {
+      const rs = await Promise.all([0, 1, 2, 3].map((i) => new Client().get(`/sso/jwt?jwt=${token(email, i)}`)));
+      assert.deepEqual(rs.map((r) => r.status), [303, 303, 303, 303], email);
+      assert.equal(psql(`SELECT count(*) FROM contacts WHERE email = '${email}'`), '1');
+    }
+  } finally {
+    psql(`DELETE FROM contacts WHERE email LIKE 'sso-race-%-${stamp}@example.net'`);
     restore();
     await sleep(300);
   }

@@ -307,6 +307,15 @@ test('an unsolicited response (IdP-initiated, no InResponseTo) is refused', asyn
   assert.equal(contactCount(fresh('unsolicited')), '0');
 });
 
+test('an unsolicited assertion with InResponseTo forged onto the unsigned Response is refused', async () => {
+  const { c, login } = await begin();
+  const signed = sign(responseXml(good(login, { inResponseTo: null, nameId: fresh('forged-irt') })));
+  const forged = signed.replace('<samlp:Response ', `<samlp:Response InResponseTo="${login.requestId}" `);
+  assert.notEqual(forged, signed);
+  await expectRefused(c, login, forged, /InResponseTo/i);
+  assert.equal(contactCount(fresh('forged-irt')), '0');
+});
+
 test('an InResponseTo answered once is refused the second time', async () => {
   const email = fresh('irt');
   const { c, login } = await begin();

@@ -316,6 +316,22 @@ static void test_expired_refused(void)
 	CHECK_STR(cl.email, "");
 }
 
+static void test_exp_far_ahead_refused(void)
+{
+	char p[512];
+	struct jwt_config c = cfg_hs();
+
+	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}",
+		 NOW + JWT_MAX_LIFETIME, NOW);
+	CHECK_INT(verify_hs_payload(p, &c), 0);
+	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}",
+		 NOW + JWT_MAX_LIFETIME + 1, NOW);
+	CHECK_INT(verify_hs_payload(p, &c), -1);
+	CHECK_STR(reason, "exp too far in the future");
+	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld000,\"iat\":%ld}", NOW + 60, NOW);
+	CHECK_INT(verify_hs_payload(p, &c), -1); /* exp in milliseconds */
+}
+
 static void test_exp_within_skew_accepted(void)
 {
 	char p[512];
@@ -409,8 +425,12 @@ static void test_numeric_dates_as_fractions_and_extremes(void)
 	/* huge and tiny values neither overflow nor pass */
 	snprintf(p, sizeof p,
 		 "{\"email\":\"a@b.example\",\"exp\":1e308,\"iat\":-99999999999999999999}");
+	CHECK_INT(verify_hs_payload(p, &c), -1);
+	CHECK_STR(reason, "exp too far in the future");
+	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":-99999999999999999999}",
+		 NOW + 60);
 	CHECK_INT(verify_hs_payload(p, &c), 0);
-	CHECK(cl.exp > NOW && cl.iat < 0);
+	CHECK(cl.exp == NOW + 60 && cl.iat < 0);
 	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":-1e308,\"iat\":0}");
 	CHECK_INT(verify_hs_payload(p, &c), -1);
 	CHECK_STR(reason, "expired");
@@ -958,6 +978,7 @@ int main(void)
 	test_crit_refused();
 	test_header_keys_ignored();
 	test_expired_refused();
+	test_exp_far_ahead_refused();
 	test_exp_within_skew_accepted();
 	test_future_iat_refused();
 	test_nbf_checked();

@@ -861,14 +861,27 @@ static void test_in_response_to_mismatch_refused(void)
 	char reason[160], *doc;
 
 	r.resp_irt = "_other";
+	r.sign_response = 1; /* a signed Response's InResponseTo counts, and must agree */
 	doc = signed_doc(&r);
 	expect_refused(doc, &cfg, "InResponseTo of the assertion and the Response differ");
 	free(doc);
+	r.sign_response = 0; /* an unsigned one is ignored: the assertion's is used */
+	doc = signed_doc(&r);
+	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
+	CHECK_STR(id.in_response_to, base().scd_irt);
+	free(doc);
 	r.resp_irt = "_req9";
-	r.scd_irt = NULL; /* only the Response's: copied out */
+	r.sign_response = 1; /* only a signed Response's: copied out */
+	r.scd_irt = NULL;
 	doc = signed_doc(&r);
 	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
 	CHECK_STR(id.in_response_to, "_req9");
+	free(doc);
+	r.sign_response = 0;
+	r.scd_irt = NULL; /* only the unsigned Response's: not trusted, the answer is unsolicited */
+	doc = signed_doc(&r);
+	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
+	CHECK_STR(id.in_response_to, "");
 	free(doc);
 }
 

@@ -80,7 +80,8 @@ fuzz:
 		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -I/usr/include/json-c $(XML_CFLAGS) \
 			-o $(BUILD)/fuzz/$$n $$f $(LIB_SRC:%=%) -I/usr/include/postgresql $(LDLIBS) || exit 1; \
 		mkdir -p $(BUILD)/fuzz/$$n.corpus; \
-		$(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 $(BUILD)/fuzz/$$n.corpus || exit 1; \
+		seeds=$$(test -d test/fuzz/seeds/$$n && echo test/fuzz/seeds/$$n); \
+		$(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 $(BUILD)/fuzz/$$n.corpus $$seeds || exit 1; \
 	done
 
 clean:

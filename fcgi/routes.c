@@ -44,7 +44,8 @@ const struct route *const route_tables[] = {
 const struct db_stmt *const stmt_tables[] = {
 	settings_stmts, session_stmts, layout_stmts, healthz_stmts, login_stmts, register_stmts,
 	reset_stmts, outbox_stmts, member_token_stmts, tickets_stmts, reply_stmts, ticket_new_stmts,
-	limits_stmts, sso_stmts, admin_stmts, admin_login_stmts, admin_preview_stmts, admin_settings_stmts, admin_sso_stmts,
+	limits_stmts, sso_stmts, admin_stmts, admin_login_stmts, admin_preview_stmts, admin_settings_stmts,
+	admin_sso_stmts,
 	admin_rules_stmts, admin_templates_stmts, admin_crm_stmts, admin_records_stmts, admin_inbox_stmts,
 	NULL,
 };

@@ -139,14 +139,6 @@ static int fail(void)
 	return 500;
 }
 
-static int http_url(const char *u)
-{
-	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
-		return 0;
-	const char *host = strstr(u, "://") + 3;
-	return host[0] && host[0] != '/' && !strpbrk(u, " \t\"<>\\`{}|^#");
-}
-
 /* The settings as an audit object: the certificate and key by their SHA-256, never a secret. */
 static struct json_object *audit_object(const char *const vals[SSO__MAX])
 {
@@ -219,14 +211,14 @@ int admin_settings_sso_save(struct ctx *c)
 	int saml = method && strcmp(method, "saml") == 0, jwt = method && strcmp(method, "jwt") == 0;
 	if (entity && saml && !entity[0])
 		form_message(&f, "saml_idp_entity_id", "Enter the identity provider's entity ID (or paste its metadata).");
-	if (url && (url[0] || saml) && !http_url(url))
+	if (url && (url[0] || saml) && !http_url_ok(url))
 		form_message(&f, "saml_idp_sso_url", "Enter the identity provider's SSO URL, starting with https://.");
 	if (cert && (cert[0] || saml) && saml_cert_check(cert, reason, sizeof reason) < 0)
 		form_message(&f, "saml_idp_cert", arena_printf(c->arena, "Paste the identity provider's signing certificate"
 				     " (PEM, -----BEGIN CERTIFICATE-----): %s.", reason));
 	if (attr && attr[0] && strpbrk(attr, "<>\"'"))
 		form_message(&f, "saml_email_attribute", "An attribute name cannot hold < > or quotes.");
-	if (jwt_url && (jwt_url[0] || jwt) && !http_url(jwt_url))
+	if (jwt_url && (jwt_url[0] || jwt) && !http_url_ok(jwt_url))
 		form_message(&f, "jwt_login_url", "Enter the login URL of your app, starting with https://.");
 	if (alg && strcmp(alg, "HS256") != 0 && strcmp(alg, "RS256") != 0)
 		form_message(&f, "jwt_alg", "Choose HS256 or RS256.");

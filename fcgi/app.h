@@ -82,6 +82,8 @@ const char *safe_next(const char *next);
  * one of the portal's domains, else the portal's primary domain; scheme and port from the
  * configuration (links), never from request headers. */
 const char *portal_base_url(struct ctx *c);
+/* The same for a given host name of the portal ("" is localhost). */
+const char *host_base_url(struct ctx *c, const char *host);
 void set_cookie(struct ctx *c, const char *name, const char *value, long max_age);
 void set_cookie_path(struct ctx *c, const char *name, const char *value, long max_age, const char *path);
 /* The CSRF token this page's forms carry (staff session, customer session or pre-session). */
@@ -144,6 +146,9 @@ extern const struct db_stmt healthz_stmts[], login_stmts[], register_stmts[], re
 /* Failed logins per client address (fcgi/login.c), shared by customer and staff logins: 1 when the
  * address had login_ip_max_failures failures in the window (answer 429), else 0; record one. */
 int login_ip_limited(struct ctx *c);
+/* A member is in (fcgi/login.c): new session (replacing the old one), cookie, audit row "login"
+ * with {method: how}, then 303 to next (a checked same-site path; NULL: the ticket list). */
+int member_login(struct ctx *c, long member_id, const char *how, const char *next);
 void login_ip_failed(struct ctx *c);
 
 /* Requests that send mail (fcgi/limits.c): records this one inside the caller's transaction and

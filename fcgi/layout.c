@@ -220,6 +220,11 @@ const char *portal_base_url(struct ctx *c)
 	const char *host = c->req->host && settings_host_matches(c->portal, c->req->host)
 				   ? c->req->host
 				   : settings_primary_host(c->portal);
+	return host_base_url(c, host);
+}
+
+const char *host_base_url(struct ctx *c, const char *host)
+{
 	if (!host[0])
 		host = "localhost";
 	if (cfg.link_port)

@@ -136,6 +136,11 @@ static void member_failed(long member_id)
 /* New session, cookie, audit row; then 303 to where the customer was going. */
 static int start_session(struct ctx *c, long member_id, const char *how)
 {
+	return member_login(c, member_id, how, safe_next(request_form(c->req, "next")));
+}
+
+int member_login(struct ctx *c, long member_id, const char *how, const char *next)
+{
 	char token[64];
 	if (session_create(member_id, c->portal->id, cfg.session_absolute_hours, token, sizeof token) < 0)
 		return 500;
@@ -144,7 +149,6 @@ static int start_session(struct ctx *c, long member_id, const char *how)
 		session_destroy(c->sess.token_hash); /* a login always replaces the old session */
 	set_cookie(c, SESSION_COOKIE, token, -1);
 	audit(c, "member", member_id, "login", arena_printf(c->arena, "{\"method\": \"%s\"}", how));
-	const char *next = safe_next(request_form(c->req, "next"));
 	return page_redirect(c, 303, next ? next : arena_printf(c->arena, "/%s", c->portal->ticket_slug));
 }
 

@@ -100,12 +100,7 @@ static int method_on(const struct portal *p, const char *method)
  * the identity provider knows one entity ID and one ACS URL. */
 static const char *sp_base(struct ctx *c)
 {
-	const char *host = settings_primary_host(c->portal);
-	if (!host[0])
-		host = "localhost";
-	if (cfg.link_port)
-		return arena_printf(c->arena, "%s://%s:%d", cfg.link_scheme, host, cfg.link_port);
-	return arena_printf(c->arena, "%s://%s", cfg.link_scheme, host);
+	return host_base_url(c, settings_primary_host(c->portal));
 }
 
 const char *sso_saml_entity_id(struct ctx *c)
@@ -152,15 +147,10 @@ int sso_start(struct ctx *c, const char *next)
 static void log_refusal(struct ctx *c, const char *method, const char *reason)
 {
 	db_rollback();
-	char clean[300];
-	size_t n = 0;
-	for (const char *s = reason; *s && n + 1 < sizeof clean; s++)
-		clean[n++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
-	clean[n] = '\0';
-	log_msg(LOG_WARN, "sso refused (%s): %s", method, clean);
+	log_msg(LOG_WARN, "sso refused (%s): %s", method, reason); /* log.c escapes control bytes */
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "method", json_object_new_string(method));
-	json_object_object_add(d, "reason", json_object_new_string(clean));
+	json_object_object_add(d, "reason", json_object_new_string(reason));
 	audit(c, "anonymous", 0, "sso_refused", json_object_to_json_string(d));
 	json_object_put(d);
 }
@@ -191,8 +181,8 @@ static void split_name(struct ctx *c, const char *name, const char **first, cons
 
 /*
  * The verified email signs in: inside the open transaction, find the contact (or create it when
- * the audience is everyone), check the portal lets them in, make sure they are a member, start a
- * session, commit; then the cookie and 303 to next.
+ * the audience is everyone), check the portal lets them in, make sure they are a member, commit;
+ * then the member's session, cookie and 303 to next (member_login).
  */
 static int finish_login(struct ctx *c, const char *method, const char *email, const char *name,
 			const char *next)
@@ -220,15 +210,9 @@ static int finish_login(struct ctx *c, const char *method, const char *email, co
 	char member[24];
 	if (db_exec_value("sso_member", 2, pa, member, sizeof member) < 0)
 		return refuse(c, method, "database error creating the member", 503);
-	char token[64];
-	if (session_create(atol(member), c->portal->id, cfg.session_absolute_hours, token, sizeof token) < 0 ||
-	    db_commit() < 0)
-		return refuse(c, method, "database error creating the session", 503);
-	if (c->sess.found)
-		session_destroy(c->sess.token_hash); /* a login always replaces the old session */
-	set_cookie(c, SESSION_COOKIE, token, -1);
-	audit(c, "member", atol(member), "login", arena_printf(c->arena, "{\"method\": \"%s\"}", method));
-	return page_redirect(c, 303, next && next[0] ? next : tickets_path(c));
+	if (db_commit() < 0)
+		return refuse(c, method, "database error", 503);
+	return member_login(c, atol(member), method, next && next[0] ? next : NULL);
 }
 
 /* Record a used identity (assertion ID, jti); 1 new, 0 already used, -1 database error. */

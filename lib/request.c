@@ -114,6 +114,18 @@ char *url_decode(struct arena *a, const char *src, size_t n, int plus_space, siz
 	return dst;
 }
 
+int http_url_ok(const char *u)
+{
+	const char *host = strncmp(u, "https://", 8) == 0 ? u + 8 : strncmp(u, "http://", 7) == 0 ? u + 7 : NULL;
+	if (!host || !host[0] || host[0] == '/')
+		return 0;
+	size_t n = strlen(u);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= 0x20 || u[i] == 0x7f || strchr("#\"<>\\^`{|}", u[i]))
+			return 0;
+	return utf8_valid(u, n);
+}
+
 int utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

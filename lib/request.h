@@ -90,5 +90,8 @@ char *url_decode(struct arena *a, const char *src, size_t n, int plus_space, siz
 int has_ctl_bytes(const char *s, size_t n, int allow_ws);
 /* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t n);
+/* 1 when u is an absolute http(s) URL with a host that can go into a Location header or an XML
+ * attribute as it is: no spaces, controls, fragment or characters RFC 3986 never allows; UTF-8. */
+int http_url_ok(const char *u);
 
 #endif

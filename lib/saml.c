@@ -356,18 +356,6 @@ bad:
 }
 
 /* An absolute http(s) URL without white space or control bytes. */
-static int http_url_ok(const char *u)
-{
-	size_t n = strlen(u);
-
-	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= 0x20 || u[i] == 0x7f)
-			return 0;
-	return utf8_valid(u, n);
-}
-
 /* XML text/attribute escaping; -1 on a control byte or invalid UTF-8 (not representable in XML). */
 static int xml_esc(struct buf *b, const char *s)
 {
@@ -1437,7 +1425,7 @@ char *saml_authn_redirect(const char *idp_sso_url, const char *sp_entity_id, con
 	if (!request_id || cap < sizeof rid || empty(idp_sso_url) || empty(sp_entity_id) ||
 	    empty(acs_url))
 		return NULL;
-	if (!http_url_ok(idp_sso_url) || strchr(idp_sso_url, '#'))
+	if (!http_url_ok(idp_sso_url))
 		return NULL;
 	if (RAND_bytes(rnd, sizeof rnd) != 1)
 		return NULL;

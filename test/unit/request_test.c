@@ -263,6 +263,20 @@ static void test_url_decode(void)
 	arena_free(&a);
 }
 
+static void test_http_url_ok(void)
+{
+	CHECK(http_url_ok("https://idp.example.test/sso"));
+	CHECK(http_url_ok("http://127.0.0.1:8080/login?x=1"));
+	CHECK(!http_url_ok("https://idp.example.test/sso#frag"));
+	CHECK(!http_url_ok("javascript:alert(1)"));
+	CHECK(!http_url_ok("ftp://app.example.test"));
+	CHECK(!http_url_ok("https://"));
+	CHECK(!http_url_ok("https:///path"));
+	CHECK(!http_url_ok("https://a b.example"));
+	CHECK(!http_url_ok("https://a.example/\"x\""));
+	CHECK(!http_url_ok("https://a.example/\xff"));
+}
+
 static void test_utf8_valid(void)
 {
 	CHECK(utf8_valid("", 0));
@@ -852,6 +866,7 @@ static void test_err_and_env(void)
 
 int main(void)
 {
+	test_http_url_ok();
 	test_plain_get();
 	test_minimal_get();
 	test_decoding();

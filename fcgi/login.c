@@ -216,13 +216,19 @@ int login_submit(struct ctx *c)
 	return start_session(c, m.id, "password");
 }
 
+/* Logged in: "Do you want to log out?" with the button. Not logged in: "You are logged out"
+ * with a plain link to /login, never a form and never a redirect: with single sign-on on,
+ * /login goes on into the identity provider, which must happen only when the person asks. */
 int logout_page(struct ctx *c)
 {
-	struct json_object *page = page_new(c, "logout_title");
+	struct json_object *page = page_new(c, c->sess.found ? "logout_title" : "logout_done_title");
 	json_object_object_add(page, "logged_in", json_object_new_boolean(c->sess.found));
 	return page_render(c, 200, "portal/logout", page);
 }
 
+/* The session ends here, then the browser goes to the logged-out page on this origin, or with
+ * single sign-on on and a logout URL set to that URL (the IdP's or the app's own logout; the
+ * pages' CSP form-action lists its origin so that the browser follows the 303). */
 int logout_submit(struct ctx *c)
 {
 	if (c->sess.found) {
@@ -230,7 +236,9 @@ int logout_submit(struct ctx *c)
 		audit(c, "member", c->sess.member_id, "logout", NULL);
 	}
 	set_cookie(c, SESSION_COOKIE, "", 0);
-	return page_redirect(c, 303, "/login?logged_out=1");
+	if (sso_on(c->portal) && c->portal->logout_origin[0])
+		return page_redirect(c, 303, c->portal->logout_url);
+	return page_redirect(c, 303, "/logout");
 }
 
 /* --- passwordless login: "email me a login link" --- */

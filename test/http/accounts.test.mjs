@@ -78,13 +78,22 @@ test('a POST without a valid CSRF token is refused with 403', async () => {
   assert.equal((await ada.get('/tickets')).status, 200, 'still logged in');
 });
 
-test('logout deletes the session server-side: the old cookie no longer works', async () => {
+test('logout deletes the session server-side and lands on the logged-out page with a plain sign-in link', async () => {
   const c = await loggedIn('ada@example.com');
   const token = c.jar.get('portal_session');
   const page = await c.get('/tickets');
   const r = await c.post('/logout', { csrf: csrfOf(page.html) });
   assert.equal(r.status, 303);
-  assert.equal(r.headers.get('location'), '/login?logged_out=1');
+  assert.equal(r.headers.get('location'), '/logout');
+  assert.equal(c.jar.has('portal_session'), false, 'the cookie is cleared');
+  const done = await c.get('/logout');
+  assert.equal(done.status, 200);
+  assert.match(done.html, /<h1[^>]*>You are logged out<\/h1>/);
+  assert.match(done.html, /<a class="btn" href="\/login">Sign in again<\/a>/, 'a link, not a form');
+  assert.doesNotMatch(done.html, /<form[^>]*action="\/login"/);
+  assert.doesNotMatch(done.html, /<meta http-equiv="refresh"/i, 'no automatic redirect');
+  assert.doesNotMatch(done.html, /action="\/logout"/, 'no logout button once logged out');
+  assert.equal((await c.get('/tickets')).status, 303, 'no session');
   const replay = new Client();
   replay.jar.set('portal_session', token);
   const after = await replay.get('/tickets');
@@ -490,4 +499,61 @@ test('a switched-off portal serves customers the access-denied page', async () =
     await sleep(200);
   }
   assert.equal((await c.get('/tickets')).status, 200);
+});
+
+test('logout with single sign-on on: 303 to the logout URL, whose origin the CSP form-action lists; a bad URL is not used', async () => {
+  const CSP_DEFAULT = "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  const LOGOUT_URL = 'https://IdP.Example.test:8443/slo?wa=wsignout1.0&x=1';
+  const ada = await loggedIn('ada@example.com');
+  const grace = await loggedIn('grace@example.com');
+  const setUrl = async (u) => {
+    psql(`INSERT INTO portal_sso (portal_id, saml_idp_entity_id, saml_idp_sso_url, logout_url)
+          VALUES (1, 'https://idp.example.test/metadata', 'https://idp.example.test/sso', '${u.replace(/'/g, "''")}')
+          ON CONFLICT (portal_id) DO UPDATE SET logout_url = EXCLUDED.logout_url`);
+    await sleep(300);
+  };
+  try {
+    // SSO off: a logout URL changes nothing
+    await setUrl(LOGOUT_URL);
+    assert.equal((await ada.get('/tickets')).headers.get('content-security-policy'), CSP_DEFAULT);
+
+    psql("UPDATE portals SET access_mode = 'sso', sso_method = 'saml', sso_audience = 'all' WHERE id = 1");
+    await sleep(300);
+    for (const bad of ['javascript:alert(1)', 'ftp://idp.example.test/slo', 'https://user@evil.example/slo',
+      'https://evil.example:99999/', 'https://evil.example;script-src *', "https://evil.example'/", 'https://a..b/',
+      'https://[::1]/slo', 'https:///slo', 'https://evil.example#x']) {
+      await setUrl(bad);
+      const page = await grace.get('/tickets');
+      assert.equal(page.status, 200, bad);
+      assert.equal(page.headers.get('content-security-policy'), CSP_DEFAULT, bad);
+    }
+    const out = await grace.post('/logout', { csrf: csrfOf((await grace.get('/tickets')).html) });
+    assert.equal(out.status, 303);
+    assert.equal(out.headers.get('location'), '/logout', 'a bad URL is never a redirect');
+
+    await setUrl(LOGOUT_URL);
+    const page = await ada.get('/tickets');
+    assert.equal(page.headers.get('content-security-policy'),
+      CSP_DEFAULT.replace("form-action 'self'", "form-action 'self' https://idp.example.test:8443"));
+    const r = await ada.post('/logout', { csrf: csrfOf(page.html) });
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.get('location'), LOGOUT_URL);
+    assert.equal(ada.jar.has('portal_session'), false);
+    const after = await ada.get('/tickets');
+    assert.equal(after.status, 303);
+    assert.match(after.headers.get('location'), /^\/sso\/saml\/login/, 'no session: signing in again starts SSO');
+    // the logged-out page stays on the portal: a link to /login, no redirect into the IdP
+    const done = await ada.get('/logout');
+    assert.equal(done.status, 200);
+    assert.match(done.html, /<a class="btn" href="\/login">Sign in again<\/a>/);
+
+    // SSO on without a logout URL: the portal's own logged-out page
+    await setUrl('');
+    const g = await new Client().get('/logout');
+    assert.equal(g.headers.get('content-security-policy'), CSP_DEFAULT);
+  } finally {
+    psql("UPDATE portals SET access_mode = 'registration', sso_method = NULL, sso_audience = 'all' WHERE id = 1; DELETE FROM portal_sso WHERE portal_id = 1");
+    await sleep(300);
+  }
+  assert.equal((await new Client().get('/login')).status, 200);
 });

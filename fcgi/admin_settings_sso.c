@@ -189,13 +189,13 @@ int admin_settings_sso_save(struct ctx *c)
 	const char *key = form_text(&f, c->req, "jwt_public_key", 0, 16000, 1, 1);
 	const char *iss = form_text(&f, c->req, "jwt_issuer", 0, 1024, 0, 1);
 	const char *aud = form_text(&f, c->req, "jwt_audience", 0, 1024, 0, 1);
-	char reason[256], md_entity[1025] = "", md_url[2049] = "";
+	char reason[256], md_entity[1025] = "", md_url[2049] = "", md_slo[2049] = "";
 	char *md_cert = NULL;
 	if (!method || (strcmp(method, "saml") != 0 && strcmp(method, "jwt") != 0))
 		form_message(&f, "sso_method", "Choose SAML 2.0 or JWT.");
 	if (metadata && metadata[0]) {
 		if (saml_idp_metadata(metadata, strlen(metadata), md_entity, sizeof md_entity, md_url, sizeof md_url,
-				      &md_cert, reason, sizeof reason) < 0) {
+				      md_slo, sizeof md_slo, &md_cert, reason, sizeof reason) < 0) {
 			form_message(&f, "saml_metadata", arena_printf(c->arena, "This metadata cannot be used: %s.", reason));
 		} else {
 			entity = arena_strdup(c->arena, md_entity);

@@ -715,8 +715,8 @@ static const char *bundle_shape_problem(const char *pem, struct pem_span *sp, in
 		return "the certificates are too long";
 	*n = bundle_split(pem, sp, SAML_MAX_CERTS);
 	if (*n < 0)
-		return "only PEM certificates (-----BEGIN CERTIFICATE-----) can be pasted, no keys or "
-		       "other blocks";
+		return "only PEM certificates (-----BEGIN CERTIFICATE-----) can be pasted, "
+		       "no keys or other blocks";
 	if (*n == 0)
 		return "no PEM certificate (-----BEGIN CERTIFICATE-----)";
 	if (*n > SAML_MAX_CERTS)
@@ -1088,8 +1088,8 @@ done:
  * metadata lists the new certificate first while the old key still signs): the context of the
  * first key the signature verifies with, or NULL with a reason.
  */
-static xmlSecDSigCtxPtr verify_any_key(xmlNodePtr sig, const struct saml_config *cfg,
-				       char *reason, size_t cap)
+static xmlSecDSigCtxPtr verify_any_key(xmlNodePtr sig, const struct saml_config *cfg, char *reason,
+				       size_t cap)
 {
 	X509 *x[SAML_MAX_CERTS];
 	struct pem_span sp[SAML_MAX_CERTS];
@@ -1111,8 +1111,9 @@ static xmlSecDSigCtxPtr verify_any_key(xmlNodePtr sig, const struct saml_config 
 		processed |= rc >= 0;
 		xmlSecDSigCtxDestroy(ctx);
 	}
-	fail(reason, cap, processed ? "signature does not verify with any configured certificate"
-				    : "signature could not be processed");
+	fail(reason, cap,
+	     processed ? "signature does not verify with any configured certificate"
+		       : "signature could not be processed");
 	return NULL;
 }
 
@@ -1167,7 +1168,7 @@ struct check {
 	struct saml_identity *id;
 	char *reason;
 	size_t cap;
-	long latest; /* the latest NotOnOrAfter seen, 0 if none */
+	long latest;	     /* the latest NotOnOrAfter seen, 0 if none */
 	int response_signed; /* the Response's own signature verified: its attributes count */
 };
 
@@ -1779,11 +1780,12 @@ char *saml_sp_metadata(const char *sp_entity_id, const char *acs_url)
 		     "<md:EntityDescriptor xmlns:md=\"" NS_MD "\" entityID=\"");
 	bad |= xml_esc(&b, sp_entity_id);
 	buf_puts(
-	    &b, "\">\n"
-		"  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"false\" "
-		"protocolSupportEnumeration=\"" NS_SAMLP "\">\n"
-		"    <md:NameIDFormat>" NAMEID_EMAIL "</md:NameIDFormat>\n"
-		"    <md:AssertionConsumerService Binding=\"" BINDING_POST "\" Location=\"");
+	    &b,
+	    "\">\n"
+	    "  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"false\" "
+	    "protocolSupportEnumeration=\"" NS_SAMLP "\">\n"
+	    "    <md:NameIDFormat>" NAMEID_EMAIL "</md:NameIDFormat>\n"
+	    "    <md:AssertionConsumerService Binding=\"" BINDING_POST "\" Location=\"");
 	bad |= xml_esc(&b, acs_url);
 	buf_puts(&b, "\" index=\"0\" isDefault=\"true\"/>\n"
 		     "  </md:SPSSODescriptor>\n"
@@ -1865,7 +1867,8 @@ static char *signing_certs_pem(xmlNodePtr role, char *reason, size_t cap)
 		if (!is_el(kd, NS_MD, "KeyDescriptor"))
 			continue;
 		rc = attr_copy(kd, "use", use, sizeof use);
-		if (rc < 0 || (rc == 1 && strcmp(use, "signing") != 0) || !(xc = key_descriptor_cert(kd)))
+		if (rc < 0 || (rc == 1 && strcmp(use, "signing") != 0) ||
+		    !(xc = key_descriptor_cert(kd)))
 			continue;
 		X509 *c = metadata_x509(xc, reason, cap);
 		int dup = 0;
@@ -1878,7 +1881,8 @@ static char *signing_certs_pem(xmlNodePtr role, char *reason, size_t cap)
 		}
 		if (n == SAML_MAX_CERTS) {
 			X509_free(c);
-			bad = fail(reason, cap, "the metadata lists more than 4 signing certificates");
+			bad = fail(reason, cap,
+				   "the metadata lists more than 4 signing certificates");
 			continue;
 		}
 		x[n++] = c;
@@ -1917,7 +1921,8 @@ static xmlNodePtr idp_entity(xmlDocPtr doc, char *reason, size_t cap)
 			    !child_count(c, NS_MD, "IDPSSODescriptor", NULL))
 				continue;
 			if (ed) {
-				fail(reason, cap, "the metadata describes more than one identity provider");
+				fail(reason, cap,
+				     "the metadata describes more than one identity provider");
 				return NULL;
 			}
 			ed = c;
@@ -1949,14 +1954,16 @@ static int read_idp_entity(xmlNodePtr ed, struct md_out *o, char **pem)
 			    erc < 0 ? "entityID too long" : "the metadata has no entityID");
 	sso = redirect_service(idp, "SingleSignOnService");
 	if (!sso)
-		return fail(o->reason, o->rcap, "the metadata has no HTTP-Redirect SingleSignOnService");
+		return fail(o->reason, o->rcap,
+			    "the metadata has no HTTP-Redirect SingleSignOnService");
 	int urc = attr_copy(sso, "Location", o->sso_url, o->ucap);
 	if (urc != 1 || !http_url_ok(o->sso_url))
 		return fail(o->reason, o->rcap,
 			    urc < 0 ? "SSO URL too long" : "the SSO URL is not an http(s) URL");
 	/* the logout URL is optional: one that is not usable is left out rather than refused */
 	slo = redirect_service(idp, "SingleLogoutService");
-	if (!slo || attr_copy(slo, "Location", o->slo_url, o->scap) != 1 || !http_url_ok(o->slo_url))
+	if (!slo || attr_copy(slo, "Location", o->slo_url, o->scap) != 1 ||
+	    !http_url_ok(o->slo_url))
 		o->slo_url[0] = '\0';
 	*pem = signing_certs_pem(idp, o->reason, o->rcap);
 	if (!*pem)

@@ -1236,8 +1236,8 @@ static void test_idp_metadata(void)
 	    "Location=\"https://idp.example.test/sso/redirect\"/>"
 	    "</md:IDPSSODescriptor></md:EntityDescriptor>",
 	    other_b64, idp_b64, idp_b64 + 50);
-	CHECK_INT(saml_idp_metadata(b.data, b.len, eid, sizeof eid, url, sizeof url, slo, sizeof slo, &pem, reason,
-				    sizeof reason),
+	CHECK_INT(saml_idp_metadata(b.data, b.len, eid, sizeof eid, url, sizeof url, slo,
+				    sizeof slo, &pem, reason, sizeof reason),
 		  0);
 	CHECK_STR(reason, "");
 	CHECK_STR(eid, IDP);
@@ -1260,8 +1260,8 @@ static void test_idp_metadata(void)
 		    "<md:EntitiesDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\">%s"
 		    "</md:EntitiesDescriptor>",
 		    inner);
-		CHECK_INT(saml_idp_metadata(e.data, e.len, eid, sizeof eid, url, sizeof url, slo, sizeof slo, &pem,
-					    reason, sizeof reason),
+		CHECK_INT(saml_idp_metadata(e.data, e.len, eid, sizeof eid, url, sizeof url, slo,
+					    sizeof slo, &pem, reason, sizeof reason),
 			  0);
 		CHECK_STR(eid, IDP);
 		free(pem);
@@ -1274,33 +1274,32 @@ static void test_idp_metadata(void)
 		struct buf d = BUF_INIT;
 		buf_printf(&d, "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>%s",
 			   strstr(b.data, "<md:"));
-		CHECK_INT(saml_idp_metadata(d.data, d.len, eid, sizeof eid, url, sizeof url, slo, sizeof slo, &pem,
-					    reason, sizeof reason),
+		CHECK_INT(saml_idp_metadata(d.data, d.len, eid, sizeof eid, url, sizeof url, slo,
+					    sizeof slo, &pem, reason, sizeof reason),
 			  -1);
 		CHECK_STR(reason, "DOCTYPE not allowed");
 		CHECK(pem == NULL);
 		buf_free(&d);
 	}
 	char *w = replace(b.data, "bindings:HTTP-Redirect", "bindings:SOAP");
-	CHECK_INT(saml_idp_metadata(w, strlen(w), eid, sizeof eid, url, sizeof url, slo, sizeof slo, &pem, reason,
-				    sizeof reason),
+	CHECK_INT(saml_idp_metadata(w, strlen(w), eid, sizeof eid, url, sizeof url, slo, sizeof slo,
+				    &pem, reason, sizeof reason),
 		  -1);
 	CHECK_STR(reason, "the metadata has no HTTP-Redirect SingleSignOnService");
 	CHECK_STR(eid, "");
 	free(w);
 	w = replace(b.data, "use=\"signing\"", "use=\"encryption\"");
-	CHECK_INT(saml_idp_metadata(w, strlen(w), eid, sizeof eid, url, sizeof url, slo, sizeof slo, &pem, reason,
-				    sizeof reason),
+	CHECK_INT(saml_idp_metadata(w, strlen(w), eid, sizeof eid, url, sizeof url, slo, sizeof slo,
+				    &pem, reason, sizeof reason),
 		  -1);
 	CHECK_STR(reason, "no signing certificate in the metadata");
 	free(w);
-	CHECK_INT(
-	    saml_idp_metadata(b.data, b.len, eid, 8, url, sizeof url, slo, sizeof slo, &pem, reason,
-			      sizeof reason),
-	    -1);
+	CHECK_INT(saml_idp_metadata(b.data, b.len, eid, 8, url, sizeof url, slo, sizeof slo, &pem,
+				    reason, sizeof reason),
+		  -1);
 	CHECK_STR(reason, "entityID too long");
-	CHECK_INT(saml_idp_metadata("<x/>", 4, eid, sizeof eid, url, sizeof url, slo, sizeof slo, &pem, reason,
-				    sizeof reason),
+	CHECK_INT(saml_idp_metadata("<x/>", 4, eid, sizeof eid, url, sizeof url, slo, sizeof slo,
+				    &pem, reason, sizeof reason),
 		  -1);
 	CHECK_STR(reason, "not SAML metadata of an identity provider");
 	CHECK(pem == NULL);
@@ -1330,8 +1329,9 @@ static void test_cert_check(void)
 	snprintf(path, sizeof path, "%s/idp.key", dir);
 	s = slurp(path);
 	CHECK_INT(saml_cert_check(s, reason, sizeof reason), -1);
-	CHECK_STR(reason, "only PEM certificates (-----BEGIN CERTIFICATE-----) can be pasted, no keys or "
-			  "other blocks");
+	CHECK_STR(reason,
+		  "only PEM certificates (-----BEGIN CERTIFICATE-----) can be pasted, no keys or "
+		  "other blocks");
 	free(s);
 	if (sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
 	       "-subj /CN=ec "
@@ -1446,14 +1446,16 @@ static void test_cert_bundle_limits(void)
 	char *shrt = slurp(path);
 	buf_printf(&b, "%s%s", c[1], shrt ? shrt : "");
 	CHECK_INT(saml_cert_check(b.data, reason, sizeof reason), -1);
-	CHECK_STR(reason, "certificate 2 of 2: the certificate's RSA key is shorter than 2048 bits");
+	CHECK_STR(reason,
+		  "certificate 2 of 2: the certificate's RSA key is shorter than 2048 bits");
 	buf_free(&b);
 	free(shrt);
 	/* a block left open, one broken inside, one BEGIN inside another */
 	buf_printf(&b, "%s-----BEGIN CERTIFICATE-----\nMIIB\n", c[0]);
 	CHECK_INT(saml_cert_check(b.data, reason, sizeof reason), -1);
-	CHECK_STR(reason, "only PEM certificates (-----BEGIN CERTIFICATE-----) can be pasted, no keys or "
-			  "other blocks");
+	CHECK_STR(reason,
+		  "only PEM certificates (-----BEGIN CERTIFICATE-----) can be pasted, no keys or "
+		  "other blocks");
 	buf_free(&b);
 	buf_printf(&b, "%s-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", c[0]);
 	CHECK_INT(saml_cert_check(b.data, reason, sizeof reason), -1);
@@ -1502,7 +1504,8 @@ static void metadata_doc(struct buf *b, const char *keys, const char *slo)
 static void test_idp_metadata_rollover(void)
 {
 	char *old_pem = idp_cert, *new_pem = cert_of("newidp"), *enc_pem = other_cert;
-	char *old_b64 = pem_body(old_pem), *new_b64 = pem_body(new_pem), *enc_b64 = pem_body(enc_pem);
+	char *old_b64 = pem_body(old_pem), *new_b64 = pem_body(new_pem),
+	     *enc_b64 = pem_body(enc_pem);
 	char eid[256], url[256], slo[256], reason[160], *pem = NULL;
 	struct buf keys = BUF_INIT, doc = BUF_INIT, want = BUF_INIT;
 
@@ -1602,7 +1605,7 @@ static int verify_attrs(const char *attrs, const char *nameid, const char *forma
 #define PERSISTENT "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 #define TRANSIENT "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 #define ATTR(name, friendly, value)                                                                \
-	"<saml:Attribute Name=\"" name "\"" friendly "><saml:AttributeValue>" value                 \
+	"<saml:Attribute Name=\"" name "\"" friendly "><saml:AttributeValue>" value                \
 	"</saml:AttributeValue></saml:Attribute>"
 #define STMT(x) "<saml:AttributeStatement>" x "</saml:AttributeStatement>"
 
@@ -1611,8 +1614,8 @@ static void test_email_by_friendly_name(void)
 	struct saml_identity id;
 	char reason[160];
 	/* pysaml2 */
-	const char *pysaml2 = STMT(ATTR("urn:mace:dir:attribute-def:email", " FriendlyName=\"email\"",
-					"py@example.com"));
+	const char *pysaml2 = STMT(
+	    ATTR("urn:mace:dir:attribute-def:email", " FriendlyName=\"email\"", "py@example.com"));
 
 	CHECK_INT(verify_attrs(pysaml2, "a7f3", PERSISTENT, "email", &id, reason), 0);
 	CHECK_STR(id.email, "py@example.com");
@@ -1623,8 +1626,8 @@ static void test_email_by_friendly_name(void)
 		  0);
 	CHECK_STR(id.email, "py@example.com");
 	/* a Name match wins over a FriendlyName match listed before it */
-	const char *both = STMT(ATTR("urn:x:other", " FriendlyName=\"mail\"", "friendly@example.com")
-				    ATTR("mail", "", "named@example.com"));
+	const char *both = STMT(ATTR("urn:x:other", " FriendlyName=\"mail\"",
+				     "friendly@example.com") ATTR("mail", "", "named@example.com"));
 	CHECK_INT(verify_attrs(both, "a7f3", PERSISTENT, "mail", &id, reason), 0);
 	CHECK_STR(id.email, "named@example.com");
 	/* a comment inside the configured attribute's value refuses */
@@ -1643,9 +1646,10 @@ static void test_email_fallback_attributes(void)
 
 	CHECK_INT(verify_attrs(ssp, "_2a6b9c", PERSISTENT, "", &id, reason), 0);
 	CHECK_STR(id.email, "mail@example.com");
-	CHECK_INT(verify_attrs(STMT(ATTR("urn:oid:0.9.2342.19200300.100.1.3", "", "oid@example.com")),
-			       "_t1", TRANSIENT, "", &id, reason),
-		  0);
+	CHECK_INT(
+	    verify_attrs(STMT(ATTR("urn:oid:0.9.2342.19200300.100.1.3", "", "oid@example.com")),
+			 "_t1", TRANSIENT, "", &id, reason),
+	    0);
 	CHECK_STR(id.email, "oid@example.com");
 	CHECK_INT(verify_attrs(STMT(ATTR("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 					 "emailaddress",
@@ -1661,8 +1665,8 @@ static void test_email_fallback_attributes(void)
 	CHECK_INT(verify_attrs(ssp, "not-an-email", EMAIL_FMT, "", &id, reason), -1);
 	CHECK_STR(reason, "email address is not valid");
 	/* a fallback attribute that is not an email refuses */
-	CHECK_INT(verify_attrs(STMT(ATTR("email", "", "nobody")), "_p", PERSISTENT, "", &id, reason),
-		  -1);
+	CHECK_INT(
+	    verify_attrs(STMT(ATTR("email", "", "nobody")), "_p", PERSISTENT, "", &id, reason), -1);
 	CHECK_STR(reason, "email address is not valid");
 }
 
@@ -1696,11 +1700,14 @@ static void test_cert_list(void)
 	CHECK_STR(info[0].subject, "CN=idp rollover,O=Example Org,C=SE");
 	CHECK_STR(info[1].subject, "CN=idp");
 	/* made with -days 10 and -days 3650 a moment ago */
-	CHECK(info[0].not_after > now + 10 * 86400 - 600 && info[0].not_after <= now + 10 * 86400 + 5);
-	CHECK(info[1].not_after > now + 3650L * 86400 - 600 && info[1].not_after <= now + 3650L * 86400 + 5);
+	CHECK(info[0].not_after > now + 10 * 86400 - 600 &&
+	      info[0].not_after <= now + 10 * 86400 + 5);
+	CHECK(info[1].not_after > now + 3650L * 86400 - 600 &&
+	      info[1].not_after <= now + 3650L * 86400 + 5);
 	/* the fingerprint as openssl prints it */
 	snprintf(path, sizeof path, "%s/named.fp", dir);
-	CHECK_INT(sh("openssl x509 -in %s/named.crt -noout -fingerprint -sha256 | sed 's/.*=//' | tr -d '\\n' > %s",
+	CHECK_INT(sh("openssl x509 -in %s/named.crt -noout -fingerprint -sha256 | sed 's/.*=//' | "
+		     "tr -d '\\n' > %s",
 		     dir, path),
 		  0);
 	fp = slurp(path);

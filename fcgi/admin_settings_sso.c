@@ -297,8 +297,10 @@ static void take_value(struct ctx *c, struct form *f, struct sso_input *in, int 
 	json_object_object_add(f->values, field_names[col], json_object_new_string(in->v[col]));
 }
 
-/* Pasted IdP metadata fills the entity ID, SSO URL, every signing certificate and, when it names
- * one, the logout URL; refused metadata leaves the fields as typed. */
+/* Pasted IdP metadata fills the entity ID, SSO URL and every signing certificate; refused
+ * metadata leaves the fields as typed. Its SingleLogoutService is not taken as the logout URL: that
+ * endpoint expects a LogoutRequest, which the portal does not send, and a bare visit there ends
+ * on the IdP's error page (SimpleSAMLphp: "Unable to find the SAML 2 binding"). */
 static void apply_metadata(struct ctx *c, struct form *f, struct sso_input *in)
 {
 	char reason[256], entity[1025], url[2049], slo[2049], *certs = NULL;
@@ -310,8 +312,6 @@ static void apply_metadata(struct ctx *c, struct form *f, struct sso_input *in)
 	take_value(c, f, in, SSO_ENTITY, entity);
 	take_value(c, f, in, SSO_URL, url);
 	take_value(c, f, in, SSO_CERT, certs);
-	if (slo[0])
-		take_value(c, f, in, SSO_LOGOUT, slo);
 	json_object_object_add(f->values, "saml_metadata", json_object_new_string(""));
 	free(certs);
 }

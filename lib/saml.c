@@ -1589,11 +1589,15 @@ static int verify_doc(xmlDocPtr doc, const struct saml_config *cfg, struct saml_
 		return -1;
 	if (!rs && !ss)
 		return fail(reason, cap, "not signed");
-	/* every signature that counts must verify; either one covers the single assertion */
+	/* every signature present must verify */
 	if (rs && verify_signature(doc, rsig, resp, cfg, reason, cap) < 0)
 		return -1;
 	if (ss && verify_signature(doc, asig, as, cfg, reason, cap) < 0)
 		return -1;
+	/* the SP metadata says WantAssertionsSigned="true", and means it: a signature over the
+	 * Response alone is not enough (an IdP set up from that metadata signs the assertion) */
+	if (!ss)
+		return fail(reason, cap, "assertion not signed (only the Response is)");
 
 	k.response_signed = rs;
 	if (check_response(&k, resp) < 0 || check_assertion(&k, as) < 0)
@@ -1782,7 +1786,7 @@ char *saml_sp_metadata(const char *sp_entity_id, const char *acs_url)
 	buf_puts(
 	    &b,
 	    "\">\n"
-	    "  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"false\" "
+	    "  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\" "
 	    "protocolSupportEnumeration=\"" NS_SAMLP "\">\n"
 	    "    <md:NameIDFormat>" NAMEID_EMAIL "</md:NameIDFormat>\n"
 	    "    <md:AssertionConsumerService Binding=\"" BINDING_POST "\" Location=\"");

@@ -41,8 +41,8 @@ struct saml_identity {
  * with *id filled; -1 with *id zeroed and a short English reason for the log and audit row (e.g.
  * "not signed", "signature does not verify with any configured certificate",
  * "two assertions", "audience is not this portal", "expired", "DOCTYPE not allowed").
- * Accepted: a Response with exactly one Assertion, where the Assertion or the Response (or both)
- * carries a valid signature by the key of ANY certificate of cfg->idp_cert_pem over exactly that
+ * Accepted: a Response with exactly one Assertion, where the Assertion carries a valid signature
+ * (and the Response, when signed too, another) by the key of ANY certificate of cfg->idp_cert_pem over exactly that
  * element; the values are read only from that Assertion. A signed Response must carry a
  * Destination equal to cfg->acs_url (SAML bindings 3.5.5.2). EncryptedAssertion is refused.
  * The email: with cfg->email_attribute set, that attribute (matched by Name, else FriendlyName);
@@ -71,9 +71,8 @@ char *saml_authn_redirect(const char *idp_sso_url, const char *sp_entity_id, con
 			  const char *relay_state, long now, char *request_id, size_t cap);
 
 /* The SP metadata document (EntityDescriptor with an SPSSODescriptor, the ACS by HTTP-POST,
- * NameIDFormat emailAddress, AuthnRequestsSigned false, WantAssertionsSigned false: a Response
- * signed only at the top, over its one Assertion, is accepted, so the SP does not require the
- * Assertion itself to be signed). malloc'd. */
+ * NameIDFormat emailAddress, AuthnRequestsSigned false, WantAssertionsSigned true: the Assertion
+ * itself must carry a valid signature; a Response signed only at the top is refused). malloc'd. */
 char *saml_sp_metadata(const char *sp_entity_id, const char *acs_url);
 
 /*

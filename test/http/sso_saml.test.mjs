@@ -147,8 +147,8 @@ test('the SP metadata names the entity ID and the ACS by HTTP-POST, and says wha
   assert.match(spEntityId, /^https?:\/\/[^/]+/, 'the entity ID is absolute');
   assert.match(acsUrl, /^https?:\/\/[^/]+\/sso\/saml\/acs$/, 'the ACS URL is absolute, on the portal');
   assert.match(r.html, /urn:oasis:names:tc:SAML:2\.0:bindings:HTTP-POST/);
-  // a Response signed only at the top is accepted, so the SP must not claim to want signed assertions
-  assert.match(r.html, /WantAssertionsSigned="false"/);
+  // the assertion must be signed (a Response signed only at the top is refused), and it says so
+  assert.match(r.html, /WantAssertionsSigned="true"/);
   assert.match(r.html, /urn:oasis:names:tc:SAML:1\.1:nameid-format:emailAddress/);
   assert.doesNotMatch(r.html, /BEGIN CERTIFICATE|PRIVATE KEY/);
 });
@@ -192,10 +192,13 @@ test('an existing contact logs in with a signed assertion and is not duplicated'
   assert.equal(contactCount('grace@example.com'), '1');
 });
 
-test('a signed response with one unsigned assertion logs in', async () => {
+test('a signed response with one unsigned assertion is refused: the SP wants the assertion signed', async () => {
   const email = fresh('resp');
   const { c, login } = await begin();
   const xml = sign(responseXml(good(login, { nameId: email })), { target: 'response' });
+  await expectRefused(c, login, xml, /^assertion not signed \(only the Response is\)$/);
+  assert.equal(contactCount(email), '0');
+});
   await expectLogin(c, login, xml, email, reEsc(email));
 });
 
@@ -293,7 +296,7 @@ test('an assertion for another recipient is refused', async () => {
 
 test('a response for another destination is refused', async () => {
   const { c, login } = await begin();
-  const xml = sign(responseXml(good(login, { destination: 'https://other-sp.example.test/sso/saml/acs' })), { target: 'response' });
+  const xml = sign(sign(responseXml(good(login, { destination: 'https://other-sp.example.test/sso/saml/acs' }))), { target: 'response' });
   await expectRefused(c, login, xml, /destination/i);
 });
 

@@ -115,10 +115,10 @@ test('during a key rollover (bundle: new certificate first, then the old) the ol
   await expectAccepted(c, login, sign(responseXml(good(login, { nameId: email }))), email);
 });
 
-test('the new key of the bundle signs in too, the Response signed instead of the assertion', async () => {
+test('the new key of the bundle signs in too, the Response signed as well as the assertion', async () => {
   const { c, login } = await begin();
   const email = fresh('rollover-new');
-  await expectAccepted(c, login, sign(responseXml(good(login, { nameId: email })), { target: 'response', key: 'new' }), email);
+  await expectAccepted(c, login, sign(sign(responseXml(good(login, { nameId: email })), { key: 'new' }), { target: 'response', key: 'new' }), email);
 });
 
 test('a key that is in no certificate of the bundle is refused, with the reason audited', async () => {
@@ -179,11 +179,11 @@ test('no email in the NameID or any attribute is refused with a reason that says
 test('a signed Response without Destination is refused (SAML bindings 3.5.5.2)', async () => {
   const { c, login } = await begin();
   const email = fresh('no-destination');
-  const xml = sign(responseXml(good(login, { nameId: email, destination: null })), { target: 'response' });
+  const xml = sign(sign(responseXml(good(login, { nameId: email, destination: null }))), { target: 'response' });
   assert.doesNotMatch(xml.slice(0, xml.indexOf('>')), /Destination=/);
   await expectRefused(c, login, xml, /^signed Response without Destination$/);
   // the same Response with its Destination is accepted (a new login: request IDs are used once)
   const again = await begin();
   await expectAccepted(again.c, again.login,
-    sign(responseXml(good(again.login, { nameId: email })), { target: 'response' }), email);
+    sign(sign(responseXml(good(again.login, { nameId: email }))), { target: 'response' }), email);
 });

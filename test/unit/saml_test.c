@@ -377,12 +377,12 @@ static void test_signed_response_with_one_assertion_accepted(void)
 	struct saml_identity id;
 	char reason[160], *doc;
 
+	/* the SP wants signed assertions (its metadata says so): a Response signed only at the top
+	 * is refused */
 	r.sign_assertion = 0;
 	r.sign_response = 1;
 	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(id.email, "ada@example.com");
-	CHECK_STR(id.assertion_id, "_as1");
+	expect_refused(doc, &cfg, "assertion not signed (only the Response is)");
 	free(doc);
 
 	/* both signed */
@@ -837,10 +837,6 @@ static void test_wrong_destination_refused(void)
 	doc = signed_doc(&r);
 	expect_refused(doc, &cfg, "signed Response without Destination");
 	free(doc);
-	r.sign_assertion = 0;
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signed Response without Destination");
-	free(doc);
 	r.destination = ACS;
 	doc = signed_doc(&r);
 	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
@@ -1185,9 +1181,9 @@ static void test_sp_metadata(void)
 	CHECK(m && strstr(m, "<md:AssertionConsumerService "
 			     "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
 			     "Location=\"" ACS "\""));
-	/* a Response signed only at the top is accepted: the metadata must not claim otherwise */
-	CHECK(m && strstr(m, "WantAssertionsSigned=\"false\""));
-	CHECK(m && !strstr(m, "WantAssertionsSigned=\"true\""));
+	/* the assertion must be signed, and the metadata says so (an IdP set up from it signs) */
+	CHECK(m && strstr(m, "WantAssertionsSigned=\"true\""));
+	CHECK(m && !strstr(m, "WantAssertionsSigned=\"false\""));
 	CHECK(m && strstr(m, "<md:NameIDFormat>" EMAIL_FMT "</md:NameIDFormat>"));
 	free(m);
 	m = saml_sp_metadata("a\"<b", ACS);
@@ -1377,8 +1373,7 @@ static void test_rollover_bundle(void)
 	CHECK_STR(reason, "");
 	CHECK_STR(id.email, "ada@example.com");
 	free(doc);
-	/* the Response signed instead, by the old key; then by the new one */
-	r.sign_assertion = 0;
+	/* the Response signed too, by the old key; then both by the new one */
 	r.sign_response = 1;
 	doc = signed_doc(&r);
 	CHECK_INT(verify(doc, &cfg, &id, reason), 0);

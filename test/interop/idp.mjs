@@ -135,3 +135,50 @@ export function refusalsAfter(mark) {
   const out = psql(`SELECT detail::text FROM audit_log WHERE action = 'sso_refused' AND id > ${Number(mark)} ORDER BY id`);
   return out ? out.split('\n') : [];
 }
+
+/*
+ * A sign-on in a new browser context: open startPath on the portal, get sent to the IdP, type the
+ * user's name and password into the IdP's own form, come back. Returns {context, page, responses}:
+ * responses collects every SAML Response the browser POSTs to the ACS (decoded XML).
+ */
+export async function signOn(browser, user, startPath = '/tickets', contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  const responses = watchResponses(context);
+  await page.goto(BASE + startPath);
+  if (new URL(page.url()).origin !== IDP_ORIGIN) {
+    throw new Error(`a visitor without a session should be at the IdP, is at ${page.url()}`);
+  }
+  await idpLogin(page, user);
+  await backOnPortal(page);
+  return { context, page, responses };
+}
+
+/* The SAML Responses (XML) this context POSTs to the portal's ACS, as they go. */
+export function watchResponses(context) {
+  const seen = [];
+  context.on('request', (req) => {
+    if (req.method() !== 'POST' || !req.url().startsWith(SP_ACS_URL)) return;
+    const form = new URLSearchParams(req.postData() || '');
+    const b64 = form.get('SAMLResponse');
+    if (b64) seen.push(Buffer.from(b64, 'base64').toString('utf8'));
+  });
+  return seen;
+}
+
+/* The certificate (base64) in the KeyInfo of a Response's first signature: which key signed it. */
+export function signerCert(xml) {
+  const m = /<ds:Signature[\s\S]*?<ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/.exec(xml);
+  return m ? m[1].replace(/\s+/g, '') : null;
+}
+
+/* The member's sessions end (as an idle or absolute expiry would end them). */
+export function expireSessions(email) {
+  psql(`DELETE FROM sessions WHERE member_id IN (SELECT m.id FROM members m JOIN contacts c ON c.id = m.contact_id
+        WHERE lower(c.email) = lower('${q(email)}'))`);
+}
+
+/* The portal's cookie of this name in a context, or undefined. */
+export async function portalCookie(context, name) {
+  return (await context.cookies(PORTAL_ORIGIN)).find((c) => c.name === name);
+}

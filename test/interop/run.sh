@@ -64,6 +64,7 @@ cat >"$INTEROP_IDP_DIR/state.json" <<JSON
   "adminpassword": "$(openssl rand -hex 16)",
   "idp": { "privatekey": "idp-1.key", "certificate": "idp-1.crt" },
   "sp": { "simplesaml.nameidattribute": "email" },
+  "trusted": ["localhost:$PORTAL_HTTP_PORT"],
   "users": {}
 }
 JSON

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { BASE, psql } from '../lib/stack.mjs';
 import { launch } from '../lib/browser.mjs';
 import {
-  IDP_ORIGIN, PORTAL_ORIGIN, addUser, configurePortal, restorePortal, idpLogin, backOnPortal, uniq,
+  PORTAL_ORIGIN, addUser, configurePortal, restorePortal, signOn, uniq,
   nameIdFromEmail, nameIdOpaque, NAMEID_PERSISTENT, NAMEID_TRANSIENT, sessionCount,
 } from './idp.mjs';
 
@@ -17,24 +17,12 @@ after(async () => {
   await browser?.close();
 });
 
-/* /tickets in a fresh browser context → the IdP's login form → typed in → back on the portal. */
-async function signOn(user, startPath = '/tickets') {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(BASE + startPath);
-  assert.equal(new URL(page.url()).origin, IDP_ORIGIN, 'a visitor without a session is sent to the IdP');
-  assert.match(await page.textContent('body'), /password/i, 'the IdP shows its login form');
-  await idpLogin(page, user);
-  await backOnPortal(page);
-  return { context, page };
-}
-
 test('(1) SAML sign-on from /tickets through SimpleSAMLphp\'s login form and back: the ticket list shows the email', async () => {
   const t = uniq();
   const user = addUser(`ada-${t}`, `interop-ada-${t}@example.net`);
   nameIdFromEmail();
   await configurePortal();
-  const { context, page } = await signOn(user, '/tickets?filter=closed');
+  const { context, page } = await signOn(browser, user, '/tickets?filter=closed');
   try {
     const at = new URL(page.url());
     assert.equal(at.origin, PORTAL_ORIGIN);
@@ -67,7 +55,7 @@ for (const [label, format, emailAttribute] of [
     await configurePortal({ emailAttribute });
     let ctx;
     try {
-      const { context, page } = await signOn(user);
+      const { context, page } = await signOn(browser, user);
       ctx = context;
       assert.equal(new URL(page.url()).pathname, '/tickets', 'signed in and on the ticket list');
       assert.match(await page.textContent('header'), new RegExp(`Grace ${t}`), 'the header shows the name sent by the IdP');

@@ -30,7 +30,8 @@ $config = [
     'admin.protectindexpage' => true,
     'admin.protectmetadata' => false,
     'admin.checkforupdates' => false,
-    'trusted.url.domains' => [],
+    // where the IdP may send the browser after its logout (initSLO.php?RelayState=): the portal
+    'trusted.url.domains' => $state['trusted'] ?? [],
     'enable.http_post' => false,
     'assertion.allowed_clock_skew' => 180,
 

@@ -55,8 +55,14 @@ for (const [label, format, emailAttribute] of [
     await configurePortal({ emailAttribute });
     let ctx;
     try {
-      const { context, page } = await signOn(browser, user);
+      const { context, page, responses } = await signOn(browser, user);
       ctx = context;
+      const nameId = /<saml:NameID[^>]*Format="([^"]+)"[^>]*>([^<]*)</.exec(responses[0] || '');
+      assert.ok(nameId, 'the Response has a NameID');
+      assert.equal(nameId[1], format, 'the IdP sent the NameID format asked for');
+      assert.ok(!nameId[2].includes('@'), `the NameID is not the email (${nameId[2]})`);
+      assert.match(responses[0], /<saml:Attribute Name="email"[^>]*>\s*<saml:AttributeValue[^>]*>interop-grace-/,
+        'the email travels as the attribute "email"');
       assert.equal(new URL(page.url()).pathname, '/tickets', 'signed in and on the ticket list');
       assert.match(await page.textContent('header'), new RegExp(`Grace ${t}`), 'the header shows the name sent by the IdP');
       assert.equal(psql(`SELECT count(*) FROM contacts WHERE email = '${user.email}'`), '1',

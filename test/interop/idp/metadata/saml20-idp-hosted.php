@@ -11,6 +11,8 @@ $idp = [
     'privatekey' => $state['idp']['privatekey'],
     'certificate' => $state['idp']['certificate'],
     'auth' => 'interop-userpass',
+    // a persistent NameID is a hash of this attribute (when the SP's options ask for one)
+    'userid.attribute' => 'uid',
     'signature.algorithm' => 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
     'saml20.sign.assertion' => true,
     'saml20.sign.response' => $state['idp']['sign_response'] ?? false,

@@ -33,6 +33,10 @@ enum auth_level {
  * visitor goes to the sign-on start instead. */
 #define ROUTE_PASSWORD 0x2
 
+/* A POST of this route that arrives without a session keeps its text for the browser (a reply, a
+ * new ticket): see fcgi/drafts.c. */
+#define ROUTE_DRAFT 0x4
+
 #define PRE_COOKIE "portal_pre" /* pre-session cookie that CSRF tokens of login forms bind to */
 
 struct ctx {
@@ -46,6 +50,8 @@ struct ctx {
 	struct staff_session staff; /* staff.found when an admin or agent is logged in (staff routes) */
 	long preview_contact;  /* admin preview: the contact whose portal view is shown, else 0 */
 	const char *csrf;      /* the token forms of this page carry */
+	const char *pre;       /* this browser's pre-session token once pre_session() ran */
+	int draft_restored;    /* a form on this page holds text kept from before a sign-in */
 };
 
 /* A handler fills ctx->res (status, headers, body) and returns the status. A status >= 400
@@ -88,6 +94,13 @@ void set_cookie(struct ctx *c, const char *name, const char *value, long max_age
 void set_cookie_path(struct ctx *c, const char *name, const char *value, long max_age, const char *path);
 /* The CSRF token this page's forms carry (staff session, customer session or pre-session). */
 const char *page_csrf(struct ctx *c);
+/* This browser's pre-session token (the PRE_COOKIE cookie, HttpOnly, SameSite=Lax), set here
+ * when missing or malformed; NULL only when no randomness could be had. hash_out (65 bytes, may
+ * be NULL) gets its SHA-256 in hex, which is what the database stores to bind a sign-on or a
+ * draft to the browser. */
+const char *pre_session(struct ctx *c, char *hash_out);
+/* The SHA-256 hex of the pre-session cookie the request carries, or 0 when it carries none. */
+int pre_session_sent(struct ctx *c, char hash_out[65]);
 void audit(struct ctx *c, const char *actor_kind, long actor_id, const char *action, const char *detail_json);
 
 /* Outbox (fcgi/outbox.c): render email/<name> in lang with data and queue it, inside the
@@ -116,6 +129,7 @@ int reset_request_submit(struct ctx *c);
 int reset_page(struct ctx *c);
 int reset_submit(struct ctx *c);
 int access_denied_page(struct ctx *c);
+int too_large_page(struct ctx *c);
 int tickets_page(struct ctx *c);
 int ticket_detail(struct ctx *c);
 int ticket_reply(struct ctx *c);
@@ -129,7 +143,9 @@ int ticket_new_page(struct ctx *c);
 int sso_saml_metadata(struct ctx *c);
 int sso_saml_login(struct ctx *c);
 int sso_saml_acs(struct ctx *c);
+int sso_saml_finish(struct ctx *c);
 int sso_jwt(struct ctx *c);
+int sso_jwt_confirm(struct ctx *c);
 int sso_on(const struct portal *p); /* access mode sso with a method chosen */
 /* 303 to where this portal's sign-on starts (/sso/saml/login, or the JWT login URL with
  * redirect_url), returning to the same-site path next (NULL: the ticket list). */
@@ -141,7 +157,16 @@ int ticket_new_submit(struct ctx *c);
 
 extern const struct db_stmt healthz_stmts[], login_stmts[], register_stmts[], reset_stmts[],
 	outbox_stmts[], layout_stmts[], member_token_stmts[], tickets_stmts[], reply_stmts[],
-	ticket_new_stmts[], limits_stmts[], sso_stmts[];
+	ticket_new_stmts[], limits_stmts[], sso_stmts[], drafts_stmts[];
+
+/* Drafts (fcgi/drafts.c). A POST to a member route without a session: keep its text when
+ * keep_text (ROUTE_DRAFT) and answer the "you were signed out" page (401) with a link to sign
+ * in again and come back; never a redirect (the page CSP's form-action would stop one that
+ * leads to an identity provider). */
+int signed_out_post(struct ctx *c, int keep_text);
+/* The text kept for this browser from a POST to form_path, into a fresh *f (values only) and
+ * c->draft_restored; 1 when there was one (spent), else 0 and *f untouched. */
+int draft_restore(struct ctx *c, const char *form_path, struct form *f);
 
 /* Failed logins per client address (fcgi/login.c), shared by customer and staff logins: 1 when the
  * address had login_ip_max_failures failures in the window (answer 429), else 0; record one. */

@@ -57,18 +57,40 @@ const char *page_csrf(struct ctx *c)
 	} else if (c->sess.found) {
 		csrf_token(cfg.secret_key, c->sess.csrf_secret, tok);
 	} else {
-		const char *pre = request_cookie(c->req, PRE_COOKIE);
-		char fresh[64];
-		if (!pre || !token_well_formed(pre)) {
-			if (token_new(fresh, sizeof fresh) < 0)
-				return "";
-			set_cookie(c, PRE_COOKIE, fresh, -1);
-			pre = fresh;
-		}
+		const char *pre = pre_session(c, NULL);
+		if (!pre)
+			return "";
 		csrf_token(cfg.secret_key, pre, tok);
 	}
 	c->csrf = tok;
 	return tok;
+}
+
+const char *pre_session(struct ctx *c, char *hash_out)
+{
+	if (!c->pre) {
+		const char *pre = request_cookie(c->req, PRE_COOKIE);
+		if (!pre || !token_well_formed(pre)) {
+			char fresh[64];
+			if (token_new(fresh, sizeof fresh) < 0)
+				return NULL;
+			set_cookie(c, PRE_COOKIE, fresh, -1);
+			pre = arena_printf(c->arena, "%s", fresh);
+		}
+		c->pre = pre;
+	}
+	if (hash_out && c->pre)
+		token_sha256_hex(c->pre, hash_out);
+	return c->pre;
+}
+
+int pre_session_sent(struct ctx *c, char hash_out[65])
+{
+	const char *pre = request_cookie(c->req, PRE_COOKIE);
+	if (!pre || !token_well_formed(pre))
+		return 0;
+	token_sha256_hex(pre, hash_out);
+	return 1;
 }
 
 struct json_object *page_new(struct ctx *c, const char *title_key)
@@ -98,6 +120,9 @@ struct json_object *page_new(struct ctx *c, const char *title_key)
 			arena_printf(c->arena, "/admin/contacts/%ld", c->preview_contact)));
 		json_object_object_add(page, "preview", pv);
 	}
+	json_object_object_add(page, "upload_mb", json_object_new_int64(cfg.max_body_bytes / (1024 * 1024)));
+	if (c->draft_restored)
+		json_object_object_add(page, "draft_restored", json_object_new_boolean(1));
 	if (c->sess.found) {
 		struct json_object *user = json_object_new_object();
 		json_object_object_add(user, "email", json_object_new_string(c->sess.email));
@@ -193,7 +218,14 @@ int page_error(struct ctx *c, int status)
 	snprintf(key, sizeof key, "error_%d_text", status);
 	if (!json_object_object_get_ex(cat, key, &v))
 		snprintf(key, sizeof key, "error_%d_text", status >= 500 ? 500 : 400);
-	json_object_object_add(page, "message", json_object_new_string(i18n_get(c->lang, key)));
+	const char *message = i18n_get(c->lang, key);
+	if (status == 413) { /* say the limit */
+		const char *limit = i18n_get(c->lang, "error_413_limit"), *at = strstr(limit, "{mb}");
+		if (at)
+			message = arena_printf(c->arena, "%s %.*s%ld%s", message, (int)(at - limit), limit,
+					       cfg.max_body_bytes / (1024 * 1024), at + 4);
+	}
+	json_object_object_add(page, "message", json_object_new_string(message));
 	json_object_object_add(page, "status", json_object_new_int(status));
 	return page_render(c, status, "portal/error", page);
 }

@@ -171,26 +171,18 @@ static int csrf_ok(struct ctx *c)
 	return pre && token_well_formed(pre) && csrf_check(cfg.secret_key, pre, sent);
 }
 
-/* Not logged in (or idle too long): to the login page, keeping where the customer was going.
- * A POST keeps no state without a session, so this may come before the CSRF check. */
+/* Not logged in (or idle too long) on a GET: to the login page (or the sign-on start), keeping
+ * where the customer was going. A POST gets signed_out_post instead. */
 static int to_login(struct ctx *c)
 {
-	if (sso_on(c->portal)) {
-		int get = c->req->method == HTTP_GET || c->req->method == HTTP_HEAD;
-		return sso_start(c, get && !c->req->query_string[0] ? safe_next(c->req->path)
-				 : get ? safe_next(arena_printf(c->arena, "%s?%s", c->req->path,
-								c->req->query_string))
-				       : NULL);
-	}
+	const char *path = c->req->query_string[0]
+				   ? arena_printf(c->arena, "%s?%s", c->req->path, c->req->query_string)
+				   : c->req->path;
+	if (sso_on(c->portal))
+		return sso_start(c, safe_next(path));
 	struct buf to = BUF_INIT;
 	buf_puts(&to, c->sess.idle_expired ? "/login?idle=1&next=" : "/login?next=");
-	const char *path = c->req->method == HTTP_GET || c->req->method == HTTP_HEAD ? c->req->path
-										     : "/";
 	buf_urlenc(&to, path, strlen(path));
-	if (path == c->req->path && c->req->query_string[0]) {
-		buf_urlenc(&to, "?", 1);
-		buf_urlenc(&to, c->req->query_string, strlen(c->req->query_string));
-	}
 	page_redirect(c, 303, to.data ? to.data : "/login");
 	buf_free(&to);
 	return 303;
@@ -237,7 +229,7 @@ static int gate(struct ctx *c, const struct route *rt)
 	if (rt->auth != AUTH_ALWAYS && !c->portal->enabled)
 		return access_denied_page(c);
 	if (rt->auth == AUTH_MEMBER && !c->sess.found)
-		return to_login(c);
+		return c->req->method == HTTP_POST ? signed_out_post(c, rt->flags & ROUTE_DRAFT) : to_login(c);
 	if ((rt->flags & ROUTE_PASSWORD) && sso_on(c->portal)) {
 		if (c->sess.found)
 			return page_redirect(c, 303, arena_printf(c->arena, "/%s", c->portal->ticket_slug));

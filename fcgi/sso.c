@@ -9,9 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "jwt.h"
 #include "log.h"
 #include "saml.h"
+#include "token.h"
 
 #define SSO_OPEN_PER_IP 500 /* AuthnRequests one client address may have open (10 minutes each) */
 
@@ -21,18 +24,34 @@ const struct db_stmt sso_stmts[] = {
 	 " saml_allow_sha1, jwt_alg, jwt_secret, jwt_public_key, jwt_issuer, jwt_audience"
 	 " FROM portal_sso WHERE portal_id = $1",
 	 1},
-	/* a new request, unless this address already has SSO_OPEN_PER_IP open ones */
+	/* a new sign-on started in the browser whose pre-session cookie hashes to $7, unless this
+	 * address already has SSO_OPEN_PER_IP open ones */
 	{"sso_request_new",
 	 "WITH old AS (DELETE FROM sso_requests WHERE expires_at < now())"
-	 " INSERT INTO sso_requests (id, portal_id, relay_state, ip, expires_at)"
-	 " SELECT $1, $2, $3, $4::inet, now() + interval '10 minutes'"
+	 " INSERT INTO sso_requests (id, portal_id, relay_state, ip, expires_at, kind, pre_hash)"
+	 " SELECT $1, $2, $3, $4::inet, now() + interval '10 minutes', $6, $7"
 	 " WHERE (SELECT count(*) FROM sso_requests WHERE ip = $4::inet AND expires_at > now()) < $5::int"
 	 " RETURNING 1",
-	 5},
+	 7},
 	{"sso_request_take",
-	 "DELETE FROM sso_requests WHERE id = $1 AND portal_id = $2 AND expires_at > now()"
+	 "DELETE FROM sso_requests WHERE id = $1 AND portal_id = $2 AND kind = 'saml' AND expires_at > now()"
+	 " RETURNING relay_state, coalesce(pre_hash, '')",
+	 2},
+	/* the newest JWT sign-on this browser started (the portal's own redirect to the app) */
+	{"sso_jwt_started",
+	 "DELETE FROM sso_requests WHERE id = (SELECT id FROM sso_requests WHERE portal_id = $1"
+	 "   AND kind = 'jwt' AND pre_hash = $2 AND expires_at > now() ORDER BY expires_at DESC LIMIT 1)"
 	 " RETURNING relay_state",
 	 2},
+	{"sso_handoff_add",
+	 "WITH old AS (DELETE FROM sso_handoffs WHERE expires_at < now())"
+	 " INSERT INTO sso_handoffs (handle_sha256, portal_id, method, email, name, next, pre_hash, expires_at)"
+	 " VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8::int))",
+	 8},
+	{"sso_handoff_take",
+	 "DELETE FROM sso_handoffs WHERE handle_sha256 = $1 AND portal_id = $2 AND method = $3"
+	 " AND expires_at > now() RETURNING email, name, next, coalesce(pre_hash, '')",
+	 3},
 	{"sso_seen_add",
 	 "WITH old AS (DELETE FROM sso_seen WHERE expires_at < now() - interval '1 day')"
 	 " INSERT INTO sso_seen (portal_id, kind, key, expires_at)"
@@ -49,8 +68,9 @@ const struct db_stmt sso_stmts[] = {
 	{"sso_allowed", "SELECT coalesce(portal_contact_allowed($1, $2), false)", 2},
 	{"sso_member",
 	 "INSERT INTO members (portal_id, contact_id, verified_at) VALUES ($1, $2, now())"
-	 " ON CONFLICT (portal_id, contact_id)"
-	 " DO UPDATE SET verified_at = coalesce(members.verified_at, now()) RETURNING id",
+	 " ON CONFLICT (portal_id, contact_id) DO UPDATE SET"
+	 " password_hash = CASE WHEN members.verified_at IS NULL THEN NULL ELSE members.password_hash END,"
+	 " verified_at = coalesce(members.verified_at, now()) RETURNING id",
 	 2},
 	{NULL, NULL, 0},
 };
@@ -118,6 +138,28 @@ static const char *tickets_path(struct ctx *c)
 	return arena_printf(c->arena, "/%s", c->portal->ticket_slug);
 }
 
+/* Record a sign-on started in this browser (bound to its pre-session cookie): 1 recorded,
+ * 0 this address has too many open (answer 429), -1 error. */
+static int request_record(struct ctx *c, const char *id, const char *kind, const char *next)
+{
+	char pre[65];
+	if (!pre_session(c, pre))
+		return -1;
+	const char *ip = c->req->remote_addr && c->req->remote_addr[0] ? c->req->remote_addr : NULL;
+	const char *p[7] = {id, arena_printf(c->arena, "%ld", c->portal->id), next, ip,
+			    arena_printf(c->arena, "%d", SSO_OPEN_PER_IP), kind, pre};
+	PGresult *r = db_exec("sso_request_new", 7, p);
+	if (!r)
+		return -1;
+	int made = PQntuples(r) == 1;
+	PQclear(r);
+	if (!made) {
+		log_msg(LOG_WARN, "sso: too many open sign-ons from this address");
+		response_header(c->res, "Retry-After", "600");
+	}
+	return made;
+}
+
 int sso_start(struct ctx *c, const char *next)
 {
 	if (!next)
@@ -132,6 +174,12 @@ int sso_start(struct ctx *c, const char *next)
 			log_msg(LOG_ERROR, "sso: JWT sign-on is on but portal %ld has no login URL", c->portal->id);
 			return page_error(c, 503);
 		}
+		char id[64];
+		if (token_new(id, sizeof id) < 0)
+			return page_error(c, 500);
+		int rec = request_record(c, id, "jwt", next);
+		if (rec <= 0)
+			return page_error(c, rec < 0 ? 503 : 429);
 		const char *back = arena_printf(c->arena, "%s%s", portal_base_url(c), next);
 		buf_puts(&to, login);
 		buf_puts(&to, strchr(login, '?') ? "&redirect_url=" : "?redirect_url=");
@@ -270,27 +318,74 @@ int sso_saml_login(struct ctx *c)
 	PQclear(s.r);
 	if (!url)
 		return 500;
-	const char *ip = c->req->remote_addr && c->req->remote_addr[0] ? c->req->remote_addr : NULL;
-	const char *p[5] = {id, arena_printf(c->arena, "%ld", c->portal->id), next, ip,
-			    arena_printf(c->arena, "%d", SSO_OPEN_PER_IP)};
-	PGresult *r = db_exec("sso_request_new", 5, p);
-	if (!r) {
+	int rec = request_record(c, id, "saml", next);
+	if (rec <= 0) {
 		free(url);
-		return 503;
-	}
-	int made = PQntuples(r) == 1;
-	PQclear(r);
-	if (!made) {
-		free(url);
-		log_msg(LOG_WARN, "sso: too many open SAML requests from this address");
-		response_header(c->res, "Retry-After", "600");
-		return 429;
+		return rec < 0 ? 503 : 429;
 	}
 	page_redirect(c, 303, url);
 	free(url);
 	return 303;
 }
 
+/* Keep a verified identity for the browser that started the sign-on (pre_hash) under a fresh
+ * one-time handle, inside the open transaction; the handle goes to handle_out. 0 or -1. */
+static int handoff_add(struct ctx *c, const char *method, const char *email, const char *name,
+		       const char *next, const char *pre_hash, int seconds, char *handle_out, size_t cap)
+{
+	char hash[65];
+	if (token_new(handle_out, cap) < 0)
+		return -1;
+	token_sha256_hex(handle_out, hash);
+	const char *p[8] = {hash, arena_printf(c->arena, "%ld", c->portal->id), method, email, name,
+			    next ? next : "", pre_hash && pre_hash[0] ? pre_hash : NULL,
+			    arena_printf(c->arena, "%d", seconds)};
+	PGresult *r = db_exec("sso_handoff_add", 8, p);
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
+/* Take a handoff (committed at once: a refused one is spent too). 1 found with the fields
+ * filled (arena copies), 0 unknown, used or expired, -1 database error. */
+struct handoff {
+	const char *email, *name, *next, *pre_hash;
+};
+
+static int handoff_take(struct ctx *c, const char *method, const char *handle, struct handoff *h)
+{
+	char hash[65];
+	if (!handle || !token_well_formed(handle))
+		return 0;
+	token_sha256_hex(handle, hash);
+	const char *p[3] = {hash, arena_printf(c->arena, "%ld", c->portal->id), method};
+	PGresult *r = db_exec("sso_handoff_take", 3, p);
+	if (!r)
+		return -1;
+	int found = PQntuples(r) == 1;
+	if (found) {
+		h->email = arena_printf(c->arena, "%s", PQgetvalue(r, 0, 0));
+		h->name = arena_printf(c->arena, "%s", PQgetvalue(r, 0, 1));
+		h->next = arena_printf(c->arena, "%s", PQgetvalue(r, 0, 2));
+		h->pre_hash = arena_printf(c->arena, "%s", PQgetvalue(r, 0, 3));
+	}
+	PQclear(r);
+	return found;
+}
+
+/* 1 when this request carries the pre-session cookie whose hash is want. */
+static int same_browser(struct ctx *c, const char *want)
+{
+	char sent[65];
+	return want && strlen(want) == 64 && pre_session_sent(c, sent) && CRYPTO_memcmp(sent, want, 64) == 0;
+}
+
+/*
+ * The IdP's cross-site POST carries no SameSite=Lax cookie, so the ACS cannot see which browser
+ * it is in: it verifies the Response, spends the assertion ID (a replay is reported as such
+ * before anything else is looked at), takes the AuthnRequest it answers, and keeps the identity
+ * for two minutes under a handle; the 303 to /sso/saml/finish?h= is a same-site GET that
+ * carries the pre-session cookie, and only there is the session made.
+ */
 int sso_saml_acs(struct ctx *c)
 {
 	if (!method_on(c->portal, "saml"))
@@ -325,6 +420,11 @@ int sso_saml_acs(struct ctx *c)
 	free(xml);
 	if (ok < 0)
 		return refuse(c, "saml", reason[0] ? reason : "response refused", 403);
+	/* spent at once, committed on its own: whatever is refused after this, it stays used */
+	int fresh = seen_add(c, "saml", id.assertion_id, id.expires);
+	if (fresh <= 0)
+		return refuse(c, "saml", fresh < 0 ? "database error" : "assertion already used (replay)",
+			      fresh < 0 ? 503 : 403);
 	if (!id.in_response_to[0])
 		return refuse(c, "saml", "no InResponseTo: only answers to our own requests are accepted", 403);
 	if (db_begin() < 0)
@@ -338,12 +438,29 @@ int sso_saml_acs(struct ctx *c)
 		return refuse(c, "saml", "InResponseTo matches no request sent in the last 10 minutes", 403);
 	}
 	const char *next = safe_next(arena_printf(c->arena, "%s", PQgetvalue(r, 0, 0)));
+	const char *pre_hash = arena_printf(c->arena, "%s", PQgetvalue(r, 0, 1));
 	PQclear(r);
-	int fresh = seen_add(c, "saml", id.assertion_id, id.expires);
-	if (fresh <= 0)
-		return refuse(c, "saml", fresh < 0 ? "database error" : "assertion already used (replay)",
-			      fresh < 0 ? 503 : 403);
-	return finish_login(c, "saml", id.email, id.name, next);
+	char handle[64];
+	if (handoff_add(c, "saml", id.email, id.name, next, pre_hash, 120, handle, sizeof handle) < 0 ||
+	    db_commit() < 0)
+		return refuse(c, "saml", "database error", 503);
+	return page_redirect(c, 303, arena_printf(c->arena, "/sso/saml/finish?h=%s", handle));
+}
+
+int sso_saml_finish(struct ctx *c)
+{
+	if (!method_on(c->portal, "saml"))
+		return 404;
+	struct handoff h;
+	int got = handoff_take(c, "saml", request_query(c->req, "h"), &h);
+	if (got <= 0)
+		return refuse(c, "saml", got < 0 ? "database error" : "sign-on handle unknown, used or expired",
+			      got < 0 ? 503 : 403);
+	if (!same_browser(c, h.pre_hash))
+		return refuse(c, "saml", "response arrived in a browser that did not start the sign-on", 403);
+	if (db_begin() < 0)
+		return 503;
+	return finish_login(c, "saml", h.email, h.name, safe_next(h.next));
 }
 
 /* ---- JWT ---- */
@@ -384,6 +501,22 @@ static const char *jwt_return_path(struct ctx *c, const char *url)
 	return safe_next(after);
 }
 
+/* "Continue as <email>": a token that arrived in a browser that did not start a sign-on. */
+static int render_confirm(struct ctx *c, const char *email, const char *handle)
+{
+	struct json_object *page = page_new(c, "sso_confirm_title");
+	json_object_object_add(page, "email", json_object_new_string(email));
+	json_object_object_add(page, "handle", json_object_new_string(handle));
+	return page_render(c, 200, "portal/sso_confirm", page);
+}
+
+/*
+ * A token from the customer's app. Verified with the settings' algorithm and key, its jti spent
+ * at once (a replay is reported before anything else), then: when this browser started a
+ * JWT sign-on (the portal's own redirect to the app, bound to its pre-session cookie), the
+ * person is signed in; otherwise (the app sent them here on its own, or a link was planted) the
+ * identity waits ten minutes under a handle and the person confirms it by POST.
+ */
 int sso_jwt(struct ctx *c)
 {
 	if (!method_on(c->portal, "jwt"))
@@ -418,11 +551,48 @@ int sso_jwt(struct ctx *c)
 		return refuse(c, "jwt", rs ? "no public key configured" : "no secret configured", 503);
 	if (ok < 0)
 		return refuse(c, "jwt", reason[0] ? reason : "token refused", 403);
-	if (db_begin() < 0)
-		return 503;
+	/* spent at once, committed on its own: whatever is refused after this, it stays used */
 	int fresh = seen_add(c, "jwt", cl.replay_key, cl.exp + JWT_SKEW_SECONDS);
 	if (fresh <= 0)
 		return refuse(c, "jwt", fresh < 0 ? "database error" : "token already used (jti)",
 			      fresh < 0 ? 503 : 403);
-	return finish_login(c, "jwt", cl.email, cl.name, jwt_return_path(c, back));
+	if (db_begin() < 0)
+		return 503;
+	const char *next = jwt_return_path(c, back);
+	char sent[65];
+	if (pre_session_sent(c, sent)) {
+		const char *ps[2] = {arena_printf(c->arena, "%ld", c->portal->id), sent};
+		PGresult *r = db_exec("sso_jwt_started", 2, ps);
+		if (!r)
+			return refuse(c, "jwt", "database error", 503);
+		int started = PQntuples(r) == 1;
+		if (started && !next)
+			next = safe_next(arena_printf(c->arena, "%s", PQgetvalue(r, 0, 0)));
+		PQclear(r);
+		if (started)
+			return finish_login(c, "jwt", cl.email, cl.name, next);
+	}
+	char pre[65], handle[64];
+	if (!pre_session(c, pre) ||
+	    handoff_add(c, "jwt", cl.email, cl.name, next, pre, 600, handle, sizeof handle) < 0 ||
+	    db_commit() < 0)
+		return refuse(c, "jwt", "database error", 503);
+	audit(c, "anonymous", 0, "sso_confirm_asked", arena_printf(c->arena, "{\"method\": \"jwt\"}"));
+	return render_confirm(c, cl.email, handle);
+}
+
+int sso_jwt_confirm(struct ctx *c)
+{
+	if (!method_on(c->portal, "jwt"))
+		return 404;
+	struct handoff h;
+	int got = handoff_take(c, "jwt", request_form(c->req, "handle"), &h);
+	if (got <= 0)
+		return refuse(c, "jwt", got < 0 ? "database error" : "confirmation unknown, used or expired",
+			      got < 0 ? 503 : 403);
+	if (!same_browser(c, h.pre_hash))
+		return refuse(c, "jwt", "confirmed in a browser that did not receive the token", 403);
+	if (db_begin() < 0)
+		return 503;
+	return finish_login(c, "jwt", h.email, h.name, safe_next(h.next));
 }

@@ -321,7 +321,9 @@ int ticket_new_page(struct ctx *c)
 		tn_form_free(&tf);
 		return 500;
 	}
-	return render(c, &tf, 200, NULL, nonce);
+	struct form kept;
+	int has = draft_restore(c, c->req->path, &kept);
+	return render(c, &tf, 200, has ? &kept : NULL, nonce);
 }
 
 /* An integer written plainly: optional minus, digits, within what JSON carries exactly. */

@@ -391,5 +391,8 @@ int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struc
 
 int ticket_detail(struct ctx *c)
 {
-	return ticket_detail_render(c, c->caps.v[0], 200, NULL);
+	struct form kept;
+	int has = !c->preview_contact &&
+		  draft_restore(c, arena_printf(c->arena, "%s/%s/reply", tickets_base(c), c->caps.v[0]), &kept);
+	return ticket_detail_render(c, c->caps.v[0], 200, has ? &kept : NULL);
 }

@@ -436,8 +436,7 @@ static int audience_holds(struct json_object *p, const char *want)
 	return 0;
 }
 
-static int claims_read(struct json_object *p, const struct jwt_config *cfg,
-		       const unsigned char *sig, size_t siglen, struct jwt_claims *out,
+static int claims_read(struct json_object *p, const struct jwt_config *cfg, struct jwt_claims *out,
 		       char *reason, size_t cap)
 {
 	long long exp = 0, iat = 0, nbf = 0, now = cfg->now, skew = cfg->skew > 0 ? cfg->skew : 0;
@@ -456,6 +455,9 @@ static int claims_read(struct json_object *p, const struct jwt_config *cfg,
 		return fail(reason, cap, "expired");
 	if (iat > now + skew)
 		return fail(reason, cap, "iat in the future");
+	/* a sign-on token is used the moment it is made (Zendesk allows three minutes) */
+	if (iat < now - JWT_MAX_AGE)
+		return fail(reason, cap, "iat too old");
 	/* a sign-on token is for the next minutes: one valid for days (or exp in milliseconds)
 	 * would sit in the replay store for as long */
 	if (exp > now + JWT_MAX_LIFETIME)
@@ -488,27 +490,15 @@ static int claims_read(struct json_object *p, const struct jwt_config *cfg,
 	if ((s = json_str(p, "name", &n)))
 		name_copy(out->name, sizeof out->name, s, n);
 
-	if (json_object_object_get_ex(p, "jti", &v)) {
-		s = json_str(p, "jti", &n);
-		if (!s || n == 0 || n > JTI_MAX)
+	if (!json_object_object_get_ex(p, "jti", &v))
+		return fail(reason, cap, "jti missing");
+	s = json_str(p, "jti", &n);
+	if (!s || n == 0 || n > JTI_MAX)
+		return fail(reason, cap, "jti not a short string");
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return fail(reason, cap, "jti not a short string");
-		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-				return fail(reason, cap, "jti not a short string");
-		snprintf(out->replay_key, sizeof out->replay_key, "jti:%.*s", (int)n, s);
-	} else {
-		static const char hex[] = "0123456789abcdef";
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int mdlen = 0;
-		if (EVP_Digest(sig, siglen, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-			return fail(reason, cap, "SHA-256 failed");
-		memcpy(out->replay_key, "sig:", 4);
-		for (unsigned int i = 0; i < mdlen; i++) {
-			out->replay_key[4 + 2 * i] = hex[md[i] >> 4];
-			out->replay_key[5 + 2 * i] = hex[md[i] & 15];
-		}
-		out->replay_key[4 + 2 * mdlen] = '\0';
-	}
+	snprintf(out->replay_key, sizeof out->replay_key, "jti:%.*s", (int)n, s);
 	out->exp = (long)exp;
 	out->iat = (long)iat;
 	return 0;
@@ -556,7 +546,7 @@ int jwt_verify(const char *token, size_t len, const struct jwt_config *cfg, stru
 		fail(reason, cap, "malformed payload");
 		goto out;
 	}
-	rc = claims_read(p, cfg, sig, siglen, out, reason, cap);
+	rc = claims_read(p, cfg, out, reason, cap);
 out:
 	json_object_put(h);
 	json_object_put(p);

@@ -7,6 +7,7 @@
 #define JWT_MAX_LEN 8192   /* longer tokens are refused before any parsing */
 #define JWT_SKEW_SECONDS 60
 #define JWT_MAX_LIFETIME 86400 /* exp at most this far ahead of now */
+#define JWT_MAX_AGE 180 /* iat at most this many seconds before now */
 
 enum jwt_alg { JWT_HS256, JWT_RS256 };
 
@@ -23,7 +24,7 @@ struct jwt_config {
 struct jwt_claims {
 	char email[256];      /* required, a plausible address (one '@', no spaces or controls) */
 	char name[256];       /* "name" when present, else "" */
-	char replay_key[160]; /* "jti:<jti>", or "sig:<hex SHA-256 of the signature>" without a jti */
+	char replay_key[160]; /* "jti:<jti>" */
 	long exp, iat;
 };
 
@@ -35,11 +36,12 @@ struct jwt_claims {
  * "malformed header" / "malformed payload" (not a JSON object, bad UTF-8, a duplicated key),
  * "algorithm none is not HS256", "algorithm missing", "typ is not JWT", "crit header not
  * supported", "HS256 secret not set", "RS256 public key unusable: ...", "bad signature",
- * "exp missing", "expired", "iat missing", "iat in the future", "not yet valid" (nbf),
+ * "exp missing", "expired", "exp too far in the future", "iat missing", "iat in the future",
+ * "iat too old" (more than JWT_MAX_AGE seconds), "not yet valid" (nbf),
  * "issuer missing", "wrong issuer", "audience missing", "wrong audience", "email missing",
- * "email not an address", "jti not a short string". Never reads a key or an algorithm from the
+ * "email not an address", "jti missing", "jti not a short string". Never reads a key or an algorithm from the
  * token ("jku", "jwk", "x5u", "x5c", "kid" are ignored); "none" and any algorithm other than
- * cfg->alg fail; the signature is checked before the payload is parsed; exp, iat and email are
+ * cfg->alg fail; the signature is checked before the payload is parsed; exp, iat, email and jti are
  * required. The RS256 PEM is parsed on each call (cheap; no state kept between calls).
  */
 int jwt_verify(const char *token, size_t len, const struct jwt_config *cfg, struct jwt_claims *out,

@@ -74,8 +74,24 @@ function localTarget(res) {
   return u.pathname + u.search;
 }
 
-const jwtGet = (c, jwt, redirect = '/tickets') =>
+/* The browser starts a sign-on as a visitor does (the login page sends it to the app's login
+ * URL): this sets its pre-session cookie and records the start, so the token that comes back
+ * signs in directly. */
+async function startSignOn(c) {
+  const r = await c.get('/login');
+  assert.equal(r.status, 303);
+  const loc = r.headers.get('location');
+  assert.ok(loc.startsWith(`${LOGIN_URL}?redirect_url=`), `to the app's login URL, got ${loc}`);
+  assert.ok(c.jar.has('portal_pre'), 'a pre-session cookie');
+}
+
+const jwtOnly = (c, jwt, redirect = '/tickets') =>
   c.get(`/sso/jwt?jwt=${encodeURIComponent(jwt)}&redirect_url=${encodeURIComponent(redirect)}`);
+
+async function jwtGet(c, jwt, redirect = '/tickets') {
+  await startSignOn(c);
+  return jwtOnly(c, jwt, redirect);
+}
 
 const auditMark = () => Number(psql('SELECT coalesce(max(id), 0) FROM audit_log'));
 
@@ -137,6 +153,7 @@ test('a valid RS256 token logs the customer in', async () => {
 test('the token can come by form POST, without a CSRF token', async () => {
   await withJwt({}, async () => {
     const c = new Client();
+    await startSignOn(c);
     const r = await c.post('/sso/jwt', { jwt: hs256(claims()), redirect_url: '/tickets' });
     assert.equal(localTarget(r), '/tickets');
     await assertLoggedIn(c);
@@ -219,14 +236,82 @@ test('a jti works once: the same token again is refused', async () => {
   });
 });
 
-test('a token without jti works once too (replay key from the signature)', async () => {
+test('a token without jti is refused', async () => {
   await withJwt({}, async () => {
     const { jti, ...rest } = claims();
     assert.ok(jti);
-    const token = hs256(rest);
-    assert.equal(localTarget(await jwtGet(new Client(), token)), '/tickets');
+    const c = new Client(), mark = auditMark();
+    assertRefused(c, await jwtGet(c, hs256(rest)), mark, /jti missing/);
+  });
+});
+
+test('a token issued more than 180 s ago is refused, one issued 170 s ago works', async () => {
+  await withJwt({}, async () => {
+    const c = new Client(), mark = auditMark();
+    assertRefused(c, await jwtGet(c, hs256(claims('ada@example.com', { iat: now() - 200 }))), mark, /iat too old/);
+    assert.equal(localTarget(await jwtGet(new Client(), hs256(claims('ada@example.com', { iat: now() - 170 })))), '/tickets');
+  });
+});
+
+test('a replayed token is reported as already used, before the access checks', async () => {
+  await withJwt({ sso_audience: 'lists' }, async () => {
+    // not on any list: the first use is refused by the lists, the second as a replay
+    const token = hs256(claims(`replay-${uniq()}@example.net`));
+    const first = new Client();
+    await jwtGet(first, token);
     const again = new Client(), mark = auditMark();
-    assertRefused(again, await jwtGet(again, token), mark, /replay|reuse|already used|seen/i);
+    assertRefused(again, await jwtGet(again, token), mark, /already used/);
+  });
+});
+
+/* The "Continue as" page of a token that arrived without a sign-on started in this browser. */
+function confirmPage(res, email) {
+  assert.equal(res.status, 200);
+  assert.match(res.html, new RegExp(`Continue as ${email.replace(/[.]/g, '\\.')}`));
+  const handle = /name="handle" value="([^"]+)"/.exec(res.html);
+  assert.ok(handle, 'a handle in the confirm form');
+  assert.match(res.html, /action="\/sso\/jwt\/confirm"/);
+  return handle[1];
+}
+
+test('an app-initiated token asks "Continue as" first, and signs in only after the POST', async () => {
+  await withJwt({}, async () => {
+    const c = new Client();
+    const r = await jwtOnly(c, hs256(claims()), '/tickets?status=closed');
+    const handle = confirmPage(r, 'ada@example.com');
+    assert.equal(c.jar.has('portal_session'), false, 'no session before the person confirms');
+    assert.equal((await c.get('/tickets')).status, 303, 'the ticket list still asks for a sign-on');
+    const page = await jwtOnly(new Client(), hs256(claims()));
+    confirmPage(page, 'ada@example.com');
+    const csrf = /name="csrf" value="([0-9a-f]{64})"/.exec(r.html)[1];
+    const ok = await c.post('/sso/jwt/confirm', { csrf, handle });
+    assert.equal(localTarget(ok), '/tickets?status=closed');
+    await assertLoggedIn(c);
+    const mark = auditMark();
+    assertRefused(new Client(), await (async () => {
+      const other = new Client();
+      const p = await other.get('/logout');
+      const tok = /name="csrf" value="([0-9a-f]{64})"/.exec(p.html)[1];
+      return other.post('/sso/jwt/confirm', { csrf: tok, handle });
+    })(), mark, /confirmation unknown, used or expired/);
+  });
+});
+
+test('login CSRF: a token planted in another browser cannot be confirmed there', async () => {
+  await withJwt({}, async () => {
+    const attacker = new Client();
+    const handle = confirmPage(await jwtOnly(attacker, hs256(claims('grace@example.com'))), 'grace@example.com');
+    // the victim's browser is made to post the attacker's handle with its own valid CSRF token
+    const victim = new Client();
+    const p = await victim.get('/logout');
+    const csrf = /name="csrf" value="([0-9a-f]{64})"/.exec(p.html)[1];
+    const mark = auditMark();
+    const r = await victim.post('/sso/jwt/confirm', { csrf, handle });
+    assertRefused(victim, r, mark, /did not receive the token/);
+    // and a planted GET link shows the victim whose account it is, never a session
+    const planted = await jwtOnly(victim, hs256(claims('grace@example.com')));
+    confirmPage(planted, 'grace@example.com');
+    assert.equal(victim.jar.has('portal_session'), false);
   });
 });
 

@@ -88,17 +88,32 @@ function sessionEmail(c) {
                  JOIN contacts ct ON ct.id = m.contact_id WHERE s.token_sha256 = '${hash}'`);
 }
 
-/* POST the response and expect a login of `email` landing on /tickets, which shows `shown`. */
+/* An ACS answer that hands off to /sso/saml/finish: that step's answer (same browser). */
+async function followFinish(c, r) {
+  const loc = r.status === 303 ? new URL(r.headers.get('location'), BASE) : null;
+  return loc && loc.pathname === '/sso/saml/finish' ? c.get(loc.pathname + loc.search) : r;
+}
+
+/* POST the response: the ACS verifies it and answers 303 to /sso/saml/finish?h=<handle> without
+ * a session; the same browser's GET of that (carrying its pre-session cookie) makes the session
+ * and lands on /tickets, which shows `shown`. */
 async function expectLogin(c, login, xml, email, shown) {
   const since = lastAuditId();
   const r = await postResponse(c, xml, login.relayState);
   assert.equal(r.status, 303, `login expected, got ${r.status} (refusal reason: ${refusalSince(since) || 'none'})`);
-  assert.equal(new URL(r.headers.get('location'), BASE).pathname, '/tickets');
-  assert.ok(sessionSet(r), 'a portal_session cookie is set');
+  const finish = new URL(r.headers.get('location'), BASE);
+  assert.equal(finish.pathname, '/sso/saml/finish');
+  assert.match(finish.searchParams.get('h') || '', /^[0-9a-f]{64}$/);
+  assert.equal(sessionSet(r), false, 'no session at the ACS: the cross-site POST carries no cookie');
+  const f = await c.get(finish.pathname + finish.search);
+  assert.equal(f.status, 303, `finish expected to sign in, got ${f.status} (refusal reason: ${refusalSince(since) || 'none'})`);
+  assert.equal(new URL(f.headers.get('location'), BASE).pathname, '/tickets');
+  assert.ok(sessionSet(f), 'a portal_session cookie is set');
   assert.equal(sessionEmail(c), email.toLowerCase(), 'the session belongs to the asserted identity');
   const list = await c.get('/tickets');
   assert.equal(list.status, 200);
   assert.match(list.html, shown);
+  r.finish = finish.pathname + finish.search;
   return r;
 }
 
@@ -123,7 +138,7 @@ const memberCount = (email) => psql(`SELECT count(*) FROM members m JOIN contact
 const sessionCount = (email) => psql(`SELECT count(*) FROM sessions s JOIN members m ON m.id = s.member_id
                                         JOIN contacts ct ON ct.id = m.contact_id WHERE lower(ct.email) = lower(${sq(email)})`);
 
-test('the SP metadata names the entity ID and the ACS by HTTP-POST, and asks for signed assertions', async () => {
+test('the SP metadata names the entity ID and the ACS by HTTP-POST, and says what it requires', async () => {
   const r = await new Client().get('/sso/saml/metadata');
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /xml/);
@@ -132,7 +147,8 @@ test('the SP metadata names the entity ID and the ACS by HTTP-POST, and asks for
   assert.match(spEntityId, /^https?:\/\/[^/]+/, 'the entity ID is absolute');
   assert.match(acsUrl, /^https?:\/\/[^/]+\/sso\/saml\/acs$/, 'the ACS URL is absolute, on the portal');
   assert.match(r.html, /urn:oasis:names:tc:SAML:2\.0:bindings:HTTP-POST/);
-  assert.match(r.html, /WantAssertionsSigned="true"/);
+  // a Response signed only at the top is accepted, so the SP must not claim to want signed assertions
+  assert.match(r.html, /WantAssertionsSigned="false"/);
   assert.match(r.html, /urn:oasis:names:tc:SAML:1\.1:nameid-format:emailAddress/);
   assert.doesNotMatch(r.html, /BEGIN CERTIFICATE|PRIVATE KEY/);
 });
@@ -348,7 +364,7 @@ test('a replayed response is refused, and so is its assertion ID in a new respon
   const xml = sign(responseXml(good(login, { nameId: email, assertionId })));
   await expectLogin(c, login, xml, email, reEsc(email));
   // the very same bytes again, from a browser with the same cookies but no session
-  await expectRefused(cloneWithoutSession(c), login, xml, /replay|already|used|seen|InResponseTo|request/i);
+  await expectRefused(cloneWithoutSession(c), login, xml, /already used/);
   // the same assertion ID answering a fresh request: only the replay store can catch it
   const second = await begin();
   const again = sign(responseXml(good(second.login, { nameId: email, assertionId })));
@@ -380,7 +396,7 @@ test('a NameID with a comment inside is refused or taken whole, never truncated'
   const xml = sign(responseXml(good(login, { nameIdRaw: 'ada@example.com<!---->.evil.test' })));
   assert.match(xml, /ada@example\.com<!---->\.evil\.test<\/saml:NameID>/, 'the comment survives signing');
   const since = lastAuditId();
-  const r = await postResponse(c, xml, login.relayState);
+  const r = await followFinish(c, await postResponse(c, xml, login.relayState));
   if (r.status === 403) {
     assert.equal(sessionSet(r), false);
     assert.match(refusalSince(since), /comment|NameID/i);
@@ -413,7 +429,7 @@ test('audience lists: only contacts on a portal list get in', async () => {
   /* refused with the access-denied page: 403 at once, or 303 to /access-denied which is 403 */
   const expectDenied = async (email) => {
     const { c, login } = await begin();
-    const r = await postResponse(c, sign(responseXml(good(login, { nameId: email }))), login.relayState);
+    const r = await followFinish(c, await postResponse(c, sign(responseXml(good(login, { nameId: email }))), login.relayState));
     assert.equal(sessionSet(r), false, `no session for ${email}`);
     if (r.status === 303) {
       assert.equal(new URL(r.headers.get('location'), BASE).pathname, '/access-denied');
@@ -440,4 +456,53 @@ test('audience lists: only contacts on a portal list get in', async () => {
     psql(`UPDATE portals SET sso_audience = 'all' WHERE id = 1; DELETE FROM lists WHERE id = ${list}`);
     await sleep(300);
   }
+});
+
+/* The finish step refuses with a 403 page, no session, and the reason in the audit trail. */
+async function expectFinishRefused(c, finish, reasonRe) {
+  const since = lastAuditId();
+  const r = await c.get(finish);
+  assert.equal(r.status, 403, `refusal expected, got ${r.status} ${r.headers.get('location') || ''}`);
+  assert.equal(sessionSet(r), false, 'no portal_session cookie');
+  const reason = refusalSince(since);
+  assert.match(reason, reasonRe, `the reason "${reason}" names the fault`);
+  assert.ok(logText().split('\n').some((l) => /sso refused/i.test(l) && l.includes(reason)), 'a log line');
+}
+
+const finishOf = (r) => {
+  const u = new URL(r.headers.get('location'), BASE);
+  assert.equal(u.pathname, '/sso/saml/finish');
+  return u.pathname + u.search;
+};
+
+test('a Response is accepted only in the browser that sent the AuthnRequest (login CSRF)', async () => {
+  const email = fresh('csrf');
+  // the attacker starts a sign-on in its own browser and gets a Response for its own account
+  const { c: attacker, login } = await begin();
+  const xml = sign(responseXml(good(login, { nameId: email })));
+  // ... and makes the victim's browser post it: the victim has its own pre-session cookie
+  const victim = new Client();
+  await victim.get('/logout');
+  assert.ok(victim.jar.has('portal_pre'));
+  const since = lastAuditId();
+  const r = await postResponse(victim, xml, login.relayState);
+  assert.equal(r.status, 303, `the ACS verifies and hands off (reason: ${refusalSince(since) || 'none'})`);
+  const finish = finishOf(r);
+  await expectFinishRefused(victim, finish, /did not start the sign-on/);
+  assert.equal(victim.jar.has('portal_session'), false);
+  assert.equal(sessionCount(email), '0', 'nobody was signed in as the attacker');
+  // the handle is spent: not even the browser that started the sign-on can use it now
+  await expectFinishRefused(attacker, finish, /unknown, used or expired/);
+});
+
+test('a browser without the pre-session cookie cannot finish a sign-on, and a handle works once', async () => {
+  const email = fresh('handle');
+  const { c, login } = await begin();
+  const r = await expectLogin(c, login, sign(responseXml(good(login, { nameId: email }))), email, reEsc(email));
+  await expectFinishRefused(cloneWithoutSession(c), r.finish, /unknown, used or expired/);
+  const second = await begin();
+  const r2 = await postResponse(second.c, sign(responseXml(good(second.login, { nameId: email }))), second.login.relayState);
+  assert.equal(r2.status, 303);
+  await expectFinishRefused(new Client(), finishOf(r2), /did not start the sign-on/);
+  await expectFinishRefused(second.c, `/sso/saml/finish?h=${'ab'.repeat(32)}`, /unknown, used or expired/);
 });

@@ -101,14 +101,22 @@ static const char *tok_rs(char *out, const char *header, const char *payload)
 	return tok_rsa(out, header, payload, rsa_key);
 }
 
-/* Claims of a good token: issued 10 s ago, valid 5 minutes, extra members appended. */
-static const char *claims(char *out, size_t cap, const char *extra)
+/* Claims of a good token without its jti: issued 10 s ago, valid 5 minutes, extra members appended. */
+static const char *claims_no_jti(char *out, size_t cap, const char *extra)
 {
 	snprintf(
 	    out, cap,
 	    "{\"email\":\"ada@example.com\",\"name\":\"Ada Lovelace\",\"exp\":%ld,\"iat\":%ld%s}",
 	    NOW + 300, NOW - 10, extra);
 	return out;
+}
+
+/* The same with "jti":"base-jti". */
+static const char *claims(char *out, size_t cap, const char *extra)
+{
+	char more[512];
+	snprintf(more, sizeof more, ",\"jti\":\"base-jti\"%s", extra);
+	return claims_no_jti(out, cap, more);
 }
 
 static const char HS[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
@@ -136,10 +144,16 @@ static int verify(const char *t, const struct jwt_config *c)
 	return jwt_verify(t, strlen(t), c, &cl, reason, sizeof reason);
 }
 
-/* HS256 token with these claims (alone, not appended) under the HS256 config. */
+/* HS256 token with these claims (alone, not appended) under the HS256 config; a payload
+ * object without a "jti" gets "jti":"p-1" as its first member (test_jti_required tests its
+ * absence). */
 static int verify_hs_payload(const char *payload, const struct jwt_config *c)
 {
-	char t[TOK_MAX];
+	char t[TOK_MAX], p[TOK_MAX];
+	if (payload[0] == '{' && !strstr(payload, "\"jti\"")) {
+		snprintf(p, sizeof p, "{\"jti\":\"p-1\"%s%s", payload[1] == '}' ? "" : ",", payload + 1);
+		payload = p;
+	}
 	return verify(tok_hs(t, HS, payload), c);
 }
 
@@ -154,7 +168,7 @@ static void test_valid_hs256(void)
 	CHECK_STR(cl.name, "Ada Lovelace");
 	CHECK_INT(cl.exp, NOW + 300);
 	CHECK_INT(cl.iat, NOW - 10);
-	CHECK(strncmp(cl.replay_key, "sig:", 4) == 0);
+	CHECK_STR(cl.replay_key, "jti:base-jti");
 	/* no typ at all is fine too; so is "jwt" in lower case */
 	CHECK_INT(verify(tok_hs(t, "{\"alg\":\"HS256\"}", p), &c), 0);
 	CHECK_INT(verify(tok_hs(t, "{\"typ\":\"jwt\",\"alg\":\"HS256\"}", p), &c), 0);
@@ -338,7 +352,7 @@ static void test_exp_within_skew_accepted(void)
 	struct jwt_config c = cfg_hs();
 
 	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}", NOW - 60,
-		 NOW - 600);
+		 NOW - 120);
 	CHECK_INT(verify_hs_payload(p, &c), 0);
 	CHECK_INT(cl.exp, NOW - 60);
 	c.skew = 0;
@@ -426,11 +440,11 @@ static void test_numeric_dates_as_fractions_and_extremes(void)
 	snprintf(p, sizeof p,
 		 "{\"email\":\"a@b.example\",\"exp\":1e308,\"iat\":-99999999999999999999}");
 	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "exp too far in the future");
+	CHECK_STR(reason, "iat too old");
 	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":-99999999999999999999}",
 		 NOW + 60);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
-	CHECK(cl.exp == NOW + 60 && cl.iat < 0);
+	CHECK_INT(verify_hs_payload(p, &c), -1);
+	CHECK_STR(reason, "iat too old");
 	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":-1e308,\"iat\":0}");
 	CHECK_INT(verify_hs_payload(p, &c), -1);
 	CHECK_STR(reason, "expired");
@@ -730,7 +744,7 @@ static void test_replay_key_from_jti(void)
 	char p[512], j[200];
 	struct jwt_config c = cfg_hs();
 
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"jti\":\"abc-123\""), &c), 0);
+	CHECK_INT(verify_hs_payload(claims_no_jti(p, sizeof p, ",\"jti\":\"abc-123\""), &c), 0);
 	CHECK_STR(cl.replay_key, "jti:abc-123");
 	memset(j, 'j', 128);
 	j[128] = '\0';
@@ -743,35 +757,37 @@ static void test_replay_key_from_jti(void)
 		 NOW + 60, NOW, j);
 	CHECK_INT(verify_hs_payload(p, &c), -1);
 	CHECK_STR(reason, "jti not a short string");
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"jti\":\"\""), &c), -1);
+	CHECK_INT(verify_hs_payload(claims_no_jti(p, sizeof p, ",\"jti\":\"\""), &c), -1);
 	CHECK_STR(reason, "jti not a short string");
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"jti\":12"), &c), -1);
+	CHECK_INT(verify_hs_payload(claims_no_jti(p, sizeof p, ",\"jti\":12"), &c), -1);
 	CHECK_STR(reason, "jti not a short string");
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"jti\":\"a\\u0000b\""), &c), -1);
+	CHECK_INT(verify_hs_payload(claims_no_jti(p, sizeof p, ",\"jti\":\"a\\u0000b\""), &c), -1);
 	CHECK_STR(reason, "jti not a short string");
 }
 
-static void test_replay_key_from_signature(void)
+/* jti is required, and iat at most JWT_MAX_AGE seconds old. */
+static void test_jti_required(void)
 {
-	char t[TOK_MAX], p[512], want[80] = "sig:", hex[3];
-	unsigned char md[EVP_MAX_MD_SIZE], raw[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, rawlen = 0;
+	char t[TOK_MAX], p[512];
 	struct jwt_config c = cfg_hs();
 
-	tok_hs(t, HS, claims(p, sizeof p, ""));
-	CHECK_INT(verify(t, &c), 0);
-	/* recompute the signature bytes and hash them */
-	char si[TOK_MAX];
-	signing_input(si, HS, p);
-	HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET), (unsigned char *)si, strlen(si), raw,
-	     &rawlen);
-	EVP_Digest(raw, rawlen, md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < mdlen; i++) {
-		snprintf(hex, sizeof hex, "%02x", md[i]);
-		strcat(want, hex);
-	}
-	CHECK_STR(cl.replay_key, want);
-	CHECK_INT(strlen(cl.replay_key), 68);
+	CHECK_INT(verify(tok_hs(t, HS, claims_no_jti(p, sizeof p, "")), &c), -1);
+	CHECK_STR(reason, "jti missing");
+	CHECK_STR(cl.email, "");
+}
+
+static void test_iat_max_age(void)
+{
+	char p[512];
+	struct jwt_config c = cfg_hs();
+
+	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}", NOW + 60,
+		 NOW - JWT_MAX_AGE);
+	CHECK_INT(verify_hs_payload(p, &c), 0);
+	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}", NOW + 60,
+		 NOW - JWT_MAX_AGE - 1);
+	CHECK_INT(verify_hs_payload(p, &c), -1);
+	CHECK_STR(reason, "iat too old");
 }
 
 static void test_empty_secret_refused(void)
@@ -999,7 +1015,8 @@ int main(void)
 	test_json_not_an_object_refused();
 	test_duplicate_keys_refused();
 	test_replay_key_from_jti();
-	test_replay_key_from_signature();
+	test_jti_required();
+	test_iat_max_age();
 	test_empty_secret_refused();
 	test_unusable_rs256_key_refused();
 	test_public_key_check_accepts_rsa_keys();

@@ -4,7 +4,7 @@
 // again through the IdP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, sleep } from '../lib/stack.mjs';
+import { BASE, psql, sleep } from '../lib/stack.mjs';
 import { launch } from '../lib/browser.mjs';
 import {
   IDP_ORIGIN, PORTAL_ORIGIN, addUser, configurePortal, restorePortal, signOn, uniq, sessionCount,
@@ -63,9 +63,59 @@ test('(3) a reply typed after the session expired is kept and offered back in th
     await page.waitForSelector('#body');
     assert.equal(new URL(page.url()).pathname, ticket, 'back on the ticket');
     assert.equal(await page.inputValue('#body'), text, 'the reply box holds the text typed before');
-    assert.match(await page.textContent('main'), /kept|restored|saved|not sent|draft/i, 'a notice says why the text is there');
+    assert.match(await page.locator('main [role="status"]').textContent(), /kept the text/i,
+      'a notice says why the text is there');
     assert.equal(await page.inputValue('#files'), '', 'files are not kept');
     assert.equal(sessionCount(user.email), 1, 'signed in again');
+  } finally {
+    await context.close();
+  }
+});
+
+test('(3b) a new ticket typed after the session expired is kept and offered back in the support form', async () => {
+  const t = uniq();
+  const user = addUser(`newt-${t}`, `interop-newticket-${t}@example.net`);
+  nameIdFromEmail();
+  await configurePortal();
+  const { context, page } = await signOn(browser, user, '/tickets/new');
+  try {
+    const formPath = new URL(page.url()).pathname;
+    assert.equal(formPath, '/tickets/new', 'back on the support form');
+    const form = page.locator('main form[method="post"]');
+    // every text field of the form gets a value of its own
+    const typed = {};
+    for (const el of await form.locator('input[type="text"], textarea').all()) {
+      const name = await el.getAttribute('name');
+      const v = (await el.evaluate((e) => e.tagName)) === 'TEXTAREA'
+        ? `The export button does nothing (${t}).\nSince this morning.` : `Export broken ${t}`;
+      await el.fill(v);
+      typed[name] = v;
+    }
+    for (const sel of await form.locator('select').all()) {
+      const values = await sel.locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+      if (values.length) await sel.selectOption(values[0]);
+    }
+    assert.ok(Object.keys(typed).length >= 1, 'the support form has text fields');
+
+    expireSessions(user.email);
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === formPath),
+      form.locator('button[type="submit"]').click(),
+    ]);
+    await page.waitForLoadState('load');
+    assert.ok([200, 401].includes(res.status()), `the portal answers itself (status ${res.status()})`);
+    assert.equal(new URL(page.url()).origin, PORTAL_ORIGIN);
+    assert.match(await page.textContent('main'), /30 minutes/i, 'the text is kept for 30 minutes');
+    assert.equal(psql(`SELECT count(*) FROM tickets WHERE subject LIKE '%${t}%'`), '0', 'no ticket was made without a session');
+
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: /Sign in again/i }).click()]);
+    await backOnPortal(page); // the IdP still knows the customer: straight back
+    await page.waitForSelector('main form[method="post"]');
+    assert.equal(new URL(page.url()).pathname, formPath, 'back on the support form');
+    for (const [name, v] of Object.entries(typed)) {
+      assert.equal(await page.locator(`main form [name="${name}"]`).inputValue(), v, `field ${name} is back`);
+    }
+    assert.match(await page.locator('main [role="status"]').textContent(), /kept the text/i, 'with a notice');
   } finally {
     await context.close();
   }

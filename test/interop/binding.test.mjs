@@ -76,7 +76,8 @@ test('(5) a Response issued in browser A and posted from browser B is refused; B
     const form = await captureForm(pageA, user);
     const mark = auditMark();
     const pageB = await postFrom(b, form);
-    await assertRefused(pageB, b, mark, 'posted from browser B');
+    const refusals = await assertRefused(pageB, b, mark, 'posted from browser B');
+    assert.match(refusals.join(' '), /browser|pre-session|cookie/i, `refused for the browser binding: ${refusals}`);
     assert.equal(sessionCount(user.email), 0, 'nobody was signed in');
     assert.equal(await pageB.locator('header form[action="/logout"]').count(), 0, 'browser B is not signed in');
     const pre = await portalCookie(a, 'portal_pre');
@@ -104,13 +105,15 @@ test('(5) a Response used once is refused when it comes again, in the same brows
 
     let mark = auditMark();
     const again = await postFrom(c, form);
-    await assertRefused(again, c, mark, 'replayed from browser C');
+    let refusals = await assertRefused(again, c, mark, 'replayed from browser C');
+    assert.match(refusals.join(' '), /replay|already used/i, `refused as a replay: ${refusals}`);
     assert.equal(sessionCount(user.email), 1, 'no second session from the replay');
 
     mark = auditMark();
     await a.clearCookies({ name: 'portal_session' });
     const againA = await postFrom(a, form);
-    await assertRefused(againA, a, mark, 'replayed in browser A');
+    refusals = await assertRefused(againA, a, mark, 'replayed in browser A');
+    assert.match(refusals.join(' '), /replay|already used/i, `refused as a replay: ${refusals}`);
     assert.equal(sessionCount(user.email), 1, 'no second session from the replay in A');
   } finally {
     await a.close();

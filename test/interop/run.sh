@@ -24,7 +24,7 @@ export INTEROP_IDP_DIR=$VARDIR/idp INTEROP_IDP_URL=http://127.0.0.1:$IDP_PORT
 export SIMPLESAMLPHP_CONFIG_DIR=$ROOT/test/interop/idp/config
 
 cleanup() {
-	[ -f "$VARDIR/idp.pid" ] && kill "$(cat "$VARDIR/idp.pid")" 2>/dev/null
+	[ -f "$VARDIR/idp.pid" ] && kill -- "-$(cat "$VARDIR/idp.pid")" 2>/dev/null
 	nginx/stack.sh down >/dev/null 2>&1
 	[ -f "$VARDIR/smtp.pid" ] && kill "$(cat "$VARDIR/smtp.pid")" 2>/dev/null
 	if [ "${KEEP_TEST_VAR:-0}" = 1 ]; then echo "kept $VARDIR"; else rm -rf "$VARDIR"; fi
@@ -69,8 +69,9 @@ cat >"$INTEROP_IDP_DIR/state.json" <<JSON
 }
 JSON
 # php -S runs one request at a time unless told otherwise; two workers keep a slow page from
-# holding the next one up.
-PHP_CLI_SERVER_WORKERS=2 php -S "127.0.0.1:$IDP_PORT" -t "$SSP/www" >"$INTEROP_IDP_DIR/log/php-server.log" 2>&1 &
+# holding the next one up. The workers are forked children: php runs in a process group of its
+# own (setsid), and the cleanup ends that whole group.
+PHP_CLI_SERVER_WORKERS=2 setsid php -S "127.0.0.1:$IDP_PORT" -t "$SSP/www" >"$INTEROP_IDP_DIR/log/php-server.log" 2>&1 &
 echo $! >"$VARDIR/idp.pid"
 up=0
 for _ in $(seq 1 100); do

@@ -20,8 +20,8 @@ static const struct {
 	 "/password-reset/SAMPLE-TOKEN", 1},
 	{"verify", "Email confirmation",
 	 "Sent after self-registration, to confirm the address (access mode: member registration).",
-	 "{{link}} (the confirmation link, required), {{portal_name}}",
-	 "/verify?token=SAMPLE-TOKEN", 0},
+	 "{{link}} (the link where the person confirms the address by choosing a password, required), {{portal_name}}",
+	 "/password-reset/SAMPLE-TOKEN", 0},
 };
 static const struct {
 	const char *code, *label;

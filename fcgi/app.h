@@ -124,6 +124,7 @@ int register_page(struct ctx *c);
 int register_add_consent(struct ctx *c, struct json_object *page, char *text_out, size_t cap);
 int register_submit(struct ctx *c);
 int verify_page(struct ctx *c);
+int verify_submit(struct ctx *c);
 int reset_request_page(struct ctx *c);
 int reset_request_submit(struct ctx *c);
 int reset_page(struct ctx *c);
@@ -197,5 +198,7 @@ int member_token_issue(long member_id, const char *purpose, const char *ttl, cha
  * issued for a member of this portal. Returns the member id, 0 when invalid, used, expired or
  * another portal's, -1 on a database error. */
 long member_token_take(long portal_id, const char *token, const char *purposes, int consume);
+/* As member_token_take without consuming, also giving the token's purpose ("" when invalid). */
+long member_token_peek(long portal_id, const char *token, const char *purposes, char *purpose_out, size_t cap);
 
 #endif

@@ -10,8 +10,10 @@
 #include "tmpl.h"
 #include "token.h"
 
-#define CSP "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self';" \
-	    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+#define CSP_HEAD "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self';" \
+		 " form-action 'self'"
+#define CSP_TAIL "; frame-ancestors 'none'; base-uri 'none'"
+#define CSP CSP_HEAD CSP_TAIL
 
 const struct db_stmt layout_stmts[] = {
 	{"audit_insert",
@@ -21,9 +23,15 @@ const struct db_stmt layout_stmts[] = {
 	{NULL, NULL, 0},
 };
 
+/* form-action also lists the origin of the portal's remote logout URL while single sign-on is
+ * on: Chromium checks the redirects after a form POST against it, and POST /logout answers 303
+ * there. The origin was checked strictly when the settings loaded (settings_url_origin). */
 void page_security_headers(struct ctx *c)
 {
-	response_header(c->res, "Content-Security-Policy", CSP);
+	const char *csp = CSP;
+	if (c->portal && c->portal->logout_origin[0] && sso_on(c->portal))
+		csp = arena_printf(c->arena, "%s %s%s", CSP_HEAD, c->portal->logout_origin, CSP_TAIL);
+	response_header(c->res, "Content-Security-Policy", csp ? csp : CSP);
 	response_header(c->res, "X-Content-Type-Options", "nosniff");
 	response_header(c->res, "Referrer-Policy", "same-origin");
 	response_header(c->res, "X-Frame-Options", "DENY");

@@ -36,7 +36,12 @@ const struct db_stmt login_stmts[] = {
 	 "UPDATE members SET failed_logins = 0, locked_until = NULL,"
 	 " password_hash = coalesce($2, password_hash) WHERE id = $1",
 	 2},
-	{"login_verified", "UPDATE members SET verified_at = coalesce(verified_at, now()) WHERE id = $1", 1},
+	/* A link proved the mailbox: the login is verified, and a password it held while unverified
+	 * (chosen by whoever filled in a form, not necessarily the owner) is dropped. */
+	{"login_verified",
+	 "UPDATE members SET password_hash = CASE WHEN verified_at IS NULL THEN NULL ELSE password_hash END,"
+	 " verified_at = coalesce(verified_at, now()) WHERE id = $1",
+	 1},
 	{"login_member_email",
 	 "SELECT c.email FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.id = $1", 1},
 	{NULL, NULL, 0},
@@ -94,8 +99,9 @@ int login_page(struct ctx *c)
 	static const struct {
 		const char *param, *key;
 	} notices[] = {
-		{"verified", "notice_verified"},   {"reset", "notice_password_set"},
-		{"logged_out", "notice_logged_out"}, {"idle", "notice_idle_logout"},
+		{"reset", "notice_password_set"},
+		{"logged_out", "notice_logged_out"},
+		{"idle", "notice_idle_logout"},
 	};
 	const char *notice = NULL;
 	for (size_t i = 0; i < sizeof notices / sizeof notices[0]; i++)
@@ -152,20 +158,6 @@ int member_login(struct ctx *c, long member_id, const char *how, const char *nex
 	return page_redirect(c, 303, next ? next : arena_printf(c->arena, "/%s", c->portal->ticket_slug));
 }
 
-static int resend_verification(struct ctx *c, long member_id, const char *email)
-{
-	char token[64];
-	if (db_begin() < 0 || member_token_issue(member_id, "verify", "7 days", token, sizeof token) < 0)
-		return -1;
-	struct json_object *data = json_object_new_object();
-	json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
-	json_object_object_add(data, "link", json_object_new_string(
-		arena_printf(c->arena, "%s/verify?token=%s", portal_base_url(c), token)));
-	int rc = outbox_queue_portal(c->portal->id, c->lang, email, "verify", data);
-	json_object_put(data);
-	return rc < 0 ? -1 : db_commit();
-}
-
 int login_submit(struct ctx *c)
 {
 	struct form f;
@@ -190,8 +182,10 @@ int login_submit(struct ctx *c)
 		form_free(&f);
 		return 500;
 	}
+	/* An unverified login has no password (sql/014, and registration sets none); one found
+	 * anyway fails exactly like a wrong password: same work, same answer, no mail. */
 	int ok;
-	if (found && m.hash[0]) {
+	if (found && m.hash[0] && m.verified) {
 		ok = password_verify(m.hash, password) == 1;
 	} else {
 		password_dummy_verify(password, cfg.argon2_t_cost, cfg.argon2_m_cost_kib, cfg.argon2_parallelism);
@@ -214,13 +208,6 @@ int login_submit(struct ctx *c)
 	snprintf(mid, sizeof mid, "%ld", m.id);
 	const char *p[2] = {mid, newhash};
 	PQclear(db_exec("login_ok", 2, p));
-	if (!m.verified) {
-		if (resend_verification(c, m.id, email) < 0) {
-			form_free(&f);
-			return 500;
-		}
-		return render_login(c, 403, &f, "login_error_unverified", NULL);
-	}
 	form_free(&f);
 	if (!m.allowed) {
 		audit(c, "member", m.id, "login_denied", NULL);
@@ -229,13 +216,19 @@ int login_submit(struct ctx *c)
 	return start_session(c, m.id, "password");
 }
 
+/* Logged in: "Do you want to log out?" with the button. Not logged in: "You are logged out"
+ * with a plain link to /login, never a form and never a redirect: with single sign-on on,
+ * /login goes on into the identity provider, which must happen only when the person asks. */
 int logout_page(struct ctx *c)
 {
-	struct json_object *page = page_new(c, "logout_title");
+	struct json_object *page = page_new(c, c->sess.found ? "logout_title" : "logout_done_title");
 	json_object_object_add(page, "logged_in", json_object_new_boolean(c->sess.found));
 	return page_render(c, 200, "portal/logout", page);
 }
 
+/* The session ends here, then the browser goes to the logged-out page on this origin, or with
+ * single sign-on on and a logout URL set to that URL (the IdP's or the app's own logout; the
+ * pages' CSP form-action lists its origin so that the browser follows the 303). */
 int logout_submit(struct ctx *c)
 {
 	if (c->sess.found) {
@@ -243,7 +236,9 @@ int logout_submit(struct ctx *c)
 		audit(c, "member", c->sess.member_id, "logout", NULL);
 	}
 	set_cookie(c, SESSION_COOKIE, "", 0);
-	return page_redirect(c, 303, "/login?logged_out=1");
+	if (sso_on(c->portal) && c->portal->logout_origin[0])
+		return page_redirect(c, 303, c->portal->logout_url);
+	return page_redirect(c, 303, "/logout");
 }
 
 /* --- passwordless login: "email me a login link" --- */

@@ -18,7 +18,7 @@ const struct db_stmt member_token_stmts[] = {
 	 " AND member_id IN (SELECT id FROM members WHERE portal_id = $3) RETURNING member_id",
 	 3},
 	{"member_token_check",
-	 "SELECT member_id FROM member_tokens"
+	 "SELECT member_id, purpose FROM member_tokens"
 	 " WHERE token_sha256 = $1 AND purpose = ANY (string_to_array($2, ','))"
 	 " AND used_at IS NULL AND expires_at > now()"
 	 " AND member_id IN (SELECT id FROM members WHERE portal_id = $3)",
@@ -53,4 +53,26 @@ long member_token_take(long portal_id, const char *token, const char *purposes, 
 	if (got < 0)
 		return -1;
 	return got ? atol(out) : 0;
+}
+
+long member_token_peek(long portal_id, const char *token, const char *purposes, char *purpose_out, size_t cap)
+{
+	char hash[65], pid[24];
+	if (cap)
+		purpose_out[0] = '\0';
+	if (!token || !token_well_formed(token))
+		return 0;
+	token_sha256_hex(token, hash);
+	snprintf(pid, sizeof pid, "%ld", portal_id);
+	const char *p[3] = {hash, purposes, pid};
+	PGresult *r = db_exec("member_token_check", 3, p);
+	if (!r)
+		return -1;
+	long mid = 0;
+	if (PQntuples(r) == 1) {
+		mid = atol(PQgetvalue(r, 0, 0));
+		snprintf(purpose_out, cap, "%s", PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	return mid;
 }

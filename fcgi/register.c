@@ -1,4 +1,4 @@
-/* register.c - self-registration with consent, and email verification. */
+/* register.c - self-registration with consent, and the legacy /verify link of older emails. */
 #include "outbox.h"
 
 #include <stdio.h>
@@ -7,7 +7,6 @@
 
 #include "i18n.h"
 #include "markup.h"
-#include "password.h"
 
 const struct db_stmt register_stmts[] = {
 	{"register_portal_consent", "SELECT consent_text, consent_label FROM portals WHERE id = $1", 1},
@@ -17,12 +16,17 @@ const struct db_stmt register_stmts[] = {
 	 "   SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id)"
 	 " SELECT id FROM found UNION ALL SELECT id FROM made",
 	 3},
+	/* never a password: the person chooses it on the page the emailed link opens */
 	{"register_member",
-	 "INSERT INTO members (portal_id, contact_id, password_hash, consent_text, consent_at)"
-	 " VALUES ($1, $2, $3, $4, now())"
+	 "INSERT INTO members (portal_id, contact_id, consent_text, consent_at)"
+	 " VALUES ($1, $2, $3, now())"
 	 " ON CONFLICT (portal_id, contact_id) DO NOTHING RETURNING id",
-	 4},
-	{"register_verify", "UPDATE members SET verified_at = coalesce(verified_at, now()) WHERE id = $1", 1},
+	 3},
+	/* the mailbox is proven: verified, and a password held while unverified is dropped */
+	{"register_verify",
+	 "UPDATE members SET password_hash = CASE WHEN verified_at IS NULL THEN NULL ELSE password_hash END,"
+	 " verified_at = coalesce(verified_at, now()) WHERE id = $1",
+	 1},
 	{NULL, NULL, 0},
 };
 
@@ -98,16 +102,18 @@ static int queue_mail(struct ctx *c, const char *email, const char *kind, const 
 	return rc;
 }
 
-/* One transaction: contact (found by email or created), login, consent, token, email. An
- * address that already has a login here (with a password or not: an invitee, a link-only
- * member) is never touched: it gets an "account exists" email instead, whose link is the
- * password reset, and the page says the same either way. */
-static int create_account(struct ctx *c, const char *name, const char *email, const char *hash,
-			  const char *consent)
+/* One transaction: the per-address mail limit first, then contact (found by email or
+ * created), login without a password, consent, a 'verify' token and its email, whose link opens
+ * the password page (/password-reset/<token>): choosing the password there verifies the login,
+ * so only someone who read the mailbox ever sets one. An address that already has a login here
+ * (verified or not, with a password or not) is never touched: it gets an "account exists" email
+ * instead, whose link is the password reset, and the page says the same either way. Returns 0,
+ * 1 when the address is over its limit, -1 on an error (rolled back). */
+static int create_account(struct ctx *c, const char *name, const char *email, const char *consent)
 {
 	const char *first, *last;
 	split_name(c, name, &first, &last);
-	char contact[24], pid[24], token[64];
+	char contact[24], pid[24], token[64], member[24];
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
 	if (db_begin() < 0)
 		return -1;
@@ -117,25 +123,26 @@ static int create_account(struct ctx *c, const char *name, const char *email, co
 		return limited < 0 ? -1 : 1;
 	}
 	const char *pc[3] = {email, first, last};
-	if (db_exec_value("register_contact", 3, pc, contact, sizeof contact) != 1)
-		return -1;
-	const char *pm[4] = {pid, contact, hash, consent};
-	char member[24];
-	int got = db_exec_value("register_member", 4, pm, member, sizeof member);
-	if (got < 0)
-		return -1;
+	const char *pm[3] = {pid, contact, consent};
+	int got = -1;
+	if (db_exec_value("register_contact", 3, pc, contact, sizeof contact) == 1)
+		got = db_exec_value("register_member", 3, pm, member, sizeof member);
 	const char *base = portal_base_url(c);
+	int rc = got < 0 ? -1 : 0;
 	if (got == 0) {
-		if (queue_mail(c, email, "account_exists", arena_printf(c->arena, "%s/password-reset", base)) < 0)
-			return -1;
-	} else {
-		if (member_token_issue(atol(member), "verify", "7 days", token, sizeof token) < 0 ||
-		    queue_mail(c, email, "verify", arena_printf(c->arena, "%s/verify?token=%s", base, token)) < 0)
-			return -1;
+		rc = queue_mail(c, email, "account_exists", arena_printf(c->arena, "%s/password-reset", base));
+	} else if (got == 1) {
+		rc = member_token_issue(atol(member), "verify", "7 days", token, sizeof token);
+		if (rc == 0)
+			rc = queue_mail(c, email, "verify", arena_printf(c->arena, "%s/password-reset/%s", base, token));
+		if (rc == 0)
+			audit(c, "member", atol(member), "register", NULL);
 	}
-	if (got)
-		audit(c, "member", atol(member), "register", NULL);
-	return db_commit() < 0 ? -1 : 0;
+	if (rc < 0 || db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
 }
 
 int register_submit(struct ctx *c)
@@ -146,29 +153,17 @@ int register_submit(struct ctx *c)
 	form_init(&f, c->lang);
 	const char *name = form_text(&f, c->req, "name", 1, 200, 0, 1);
 	const char *email = form_email(&f, c->req, "email");
-	const char *password = request_form(c->req, "password");
-	if (!password || !*password) {
-		form_error(&f, "password", "err_required");
-	} else {
-		const char *rule = password_rule_violation(password, email ? email : "");
-		if (rule)
-			form_error(&f, "password", rule);
-	}
 	form_checkbox(&f, c->req, "consent", 1);
 	if (f.nerrors)
 		return render_register(c, 422, &f, 0);
 
-	char hash[256], consent[8192];
+	char consent[8192];
 	struct json_object *tmp = json_object_new_object();
 	int rc = register_add_consent(c, tmp, consent, sizeof consent);
 	json_object_put(tmp);
-	if (rc == 0 && password_hash(password, cfg.argon2_t_cost, cfg.argon2_m_cost_kib,
-				     cfg.argon2_parallelism, hash, sizeof hash) == 0)
-		rc = create_account(c, name, email, hash, consent);
-	else
-		rc = -1;
+	if (rc == 0)
+		rc = create_account(c, name, email, consent);
 	if (rc < 0) {
-		db_rollback();
 		form_free(&f);
 		return 500;
 	}
@@ -179,24 +174,50 @@ int register_submit(struct ctx *c)
 	return render_register(c, 200, &f, 1);
 }
 
+/*
+ * /verify?token=... is the link of confirmation emails sent before registration chose no
+ * password; some are still in mailboxes. A GET only shows a button (mail scanners open links);
+ * the POST spends the token, verifies the login and, in the same transaction, issues a 'reset'
+ * token for the password page the person goes on to, since the login has no password.
+ */
+static int render_verify(struct ctx *c, int valid, const char *token)
+{
+	struct json_object *page = page_new(c, valid ? "verify_title" : "link_invalid_title");
+	json_object_object_add(page, "valid", json_object_new_boolean(valid));
+	if (valid)
+		json_object_object_add(page, "token", json_object_new_string(token));
+	return page_render(c, valid ? 200 : 400, "portal/verify", page);
+}
+
 int verify_page(struct ctx *c)
+{
+	const char *token = request_query(c->req, "token");
+	long mid = member_token_take(c->portal->id, token, "verify", 0);
+	if (mid < 0)
+		return 500;
+	return render_verify(c, mid > 0, token);
+}
+
+int verify_submit(struct ctx *c)
 {
 	if (db_begin() < 0)
 		return 500;
-	long mid = member_token_take(c->portal->id, request_query(c->req, "token"), "verify", 1);
-	char ids[24];
+	long mid = member_token_take(c->portal->id, request_form(c->req, "token"), "verify", 1);
+	if (mid <= 0) {
+		db_rollback();
+		return mid < 0 ? 500 : render_verify(c, 0, NULL);
+	}
+	char ids[24], token[64];
 	snprintf(ids, sizeof ids, "%ld", mid);
 	const char *p[1] = {ids};
-	if (mid > 0)
-		PQclear(db_exec("register_verify", 1, p));
-	if (mid < 0 || db_commit() < 0)
-		return 500;
-	if (mid > 0) {
+	PGresult *r = db_exec("register_verify", 1, p);
+	int ok = r != NULL && member_token_issue(mid, "reset", "1 hour", token, sizeof token) == 0;
+	PQclear(r);
+	if (ok)
 		audit(c, "member", mid, "verified", NULL);
-		return page_redirect(c, 303, "/login?verified=1");
+	if (!ok || db_commit() < 0) {
+		db_rollback();
+		return 500;
 	}
-	struct json_object *page = page_new(c, "link_invalid_title");
-	json_object_object_add(page, "retry_url", json_object_new_string("/login"));
-	json_object_object_add(page, "retry_label", json_object_new_string(i18n_get(c->lang, "verify_retry")));
-	return page_render(c, 400, "portal/link_invalid", page);
+	return page_redirect(c, 303, arena_printf(c->arena, "/password-reset/%s", token));
 }

@@ -1,4 +1,5 @@
-/* reset.c - password reset by email link, also used to set a first password from a list invitation. */
+/* reset.c - password reset by email link; also where a first password is chosen, from a
+ * registration (verify) or list invitation (invite) link. */
 #include "app.h"
 
 #include <stdio.h>
@@ -14,15 +15,17 @@ const struct db_stmt reset_stmts[] = {
 	 " FROM members m JOIN contacts c ON c.id = m.contact_id"
 	 " WHERE m.portal_id = $1 AND lower(c.email) = lower($2)",
 	 2},
-	{"reset_member_email",
-	 "SELECT c.email FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.id = $1", 1},
+	{"reset_member",
+	 "SELECT c.email, m.password_hash IS NULL, portal_contact_allowed(m.portal_id, m.contact_id)"
+	 " FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.id = $1",
+	 1},
 	{"reset_set_password",
 	 "UPDATE members SET password_hash = $2, verified_at = coalesce(verified_at, now()),"
 	 " failed_logins = 0, locked_until = NULL WHERE id = $1",
 	 2},
 	{"reset_spend_others",
 	 "UPDATE member_tokens SET used_at = now() WHERE member_id = $1"
-	 " AND purpose IN ('reset', 'invite', 'login') AND used_at IS NULL",
+	 " AND purpose IN ('reset', 'invite', 'login', 'verify') AND used_at IS NULL",
 	 1},
 	{NULL, NULL, 0},
 };
@@ -104,10 +107,43 @@ int reset_request_submit(struct ctx *c)
 	return render_request(c, 200, &f, 1);
 }
 
-static int render_reset(struct ctx *c, int status, struct form *f)
+/* The links whose page sets a password; verify (registration) and invite (lists) set the first. */
+#define RESET_PURPOSES "reset,invite,verify"
+
+struct reset_member {
+	long id;
+	char email[321];
+	int first;   /* no password yet, or a registration or invitation link: "Choose your password" */
+	int allowed; /* may enter the portal: signed in once the password is set */
+};
+
+/* The member a valid token of this page belongs to (not spent). 1, 0 when the token is invalid,
+ * used or expired, -1 on a database error. */
+static int reset_member(struct ctx *c, struct reset_member *m)
 {
-	struct json_object *page = page_new(c, "reset_title");
+	char purpose[16], ids[24];
+	m->id = member_token_peek(c->portal->id, c->caps.v[0], RESET_PURPOSES, purpose, sizeof purpose);
+	if (m->id <= 0)
+		return m->id < 0 ? -1 : 0;
+	snprintf(ids, sizeof ids, "%ld", m->id);
+	const char *p[1] = {ids};
+	PGresult *r = db_exec("reset_member", 1, p);
+	if (!r || PQntuples(r) != 1) {
+		PQclear(r);
+		return -1;
+	}
+	snprintf(m->email, sizeof m->email, "%s", PQgetvalue(r, 0, 0));
+	m->first = PQgetvalue(r, 0, 1)[0] == 't' || strcmp(purpose, "reset") != 0;
+	m->allowed = PQgetvalue(r, 0, 2)[0] == 't';
+	PQclear(r);
+	return 1;
+}
+
+static int render_reset(struct ctx *c, int status, struct form *f, int first)
+{
+	struct json_object *page = page_new(c, first ? "reset_first_title" : "reset_title");
 	json_object_object_add(page, "token", json_object_new_string(c->caps.v[0]));
+	json_object_object_add(page, "first_password", json_object_new_boolean(first));
 	if (f)
 		form_to_page(f, page);
 	return page_render(c, status, "portal/password_reset", page);
@@ -121,53 +157,67 @@ static int render_invalid(struct ctx *c)
 	return page_render(c, 400, "portal/link_invalid", page);
 }
 
+/* GET shows the form and spends nothing (mail scanners open links). */
 int reset_page(struct ctx *c)
 {
-	long mid = member_token_take(c->portal->id, c->caps.v[0], "reset,invite", 0);
-	if (mid < 0)
+	struct reset_member m;
+	int got = reset_member(c, &m);
+	if (got < 0)
 		return 500;
-	return mid ? render_reset(c, 200, NULL) : render_invalid(c);
+	return got ? render_reset(c, 200, NULL, m.first) : render_invalid(c);
 }
 
+/*
+ * The password is checked and hashed only for a token that is valid now; then one transaction
+ * takes the token for real (a second use finds it spent), sets the password and marks the login
+ * verified (the link proved the mailbox), spends the member's other links, ends their sessions
+ * and, when the contact may enter, opens a new one here. The 303 leaves after COMMIT.
+ */
 int reset_submit(struct ctx *c)
 {
-	long mid = member_token_take(c->portal->id, c->caps.v[0], "reset,invite", 0);
-	if (mid <= 0)
-		return mid < 0 ? 500 : render_invalid(c);
-	char ids[24], email[256], hash[256];
-	snprintf(ids, sizeof ids, "%ld", mid);
+	struct reset_member m;
+	int got = reset_member(c, &m);
+	if (got <= 0)
+		return got < 0 ? 500 : render_invalid(c);
+	char ids[24], hash[256];
+	snprintf(ids, sizeof ids, "%ld", m.id);
 	const char *p[1] = {ids};
-	if (db_exec_value("reset_member_email", 1, p, email, sizeof email) != 1)
-		return 500;
 	struct form f;
 	form_init(&f, c->lang);
 	const char *pw = request_form(c->req, "password");
 	const char *again = request_form(c->req, "password_confirm");
-	const char *rule = pw && *pw ? password_rule_violation(pw, email) : "err_required";
+	const char *rule = pw && *pw ? password_rule_violation(pw, m.email) : "err_required";
 	if (rule)
 		form_error(&f, "password", rule);
 	else if (!again || strcmp(pw, again) != 0)
 		form_error(&f, "password_confirm", "err_password_mismatch");
 	if (f.nerrors)
-		return render_reset(c, 422, &f);
+		return render_reset(c, 422, &f, m.first);
 	form_free(&f);
 	if (password_hash(pw, cfg.argon2_t_cost, cfg.argon2_m_cost_kib, cfg.argon2_parallelism, hash,
 			  sizeof hash) < 0 || db_begin() < 0)
 		return 500;
-	/* take the token for real inside the transaction: a second use finds it spent */
-	long taken = member_token_take(c->portal->id, c->caps.v[0], "reset,invite", 1);
+	long taken = member_token_take(c->portal->id, c->caps.v[0], RESET_PURPOSES, 1);
 	const char *ps[2] = {ids, hash};
-	PGresult *r = taken == mid ? db_exec("reset_set_password", 2, ps) : NULL;
+	PGresult *r = taken == m.id ? db_exec("reset_set_password", 2, ps) : NULL;
 	int ok = r != NULL;
 	PQclear(r);
 	if (ok) {
-		PQclear(db_exec("reset_spend_others", 1, p));
-		ok = session_destroy_member(mid) == 0 && db_commit() == 0;
+		r = db_exec("reset_spend_others", 1, p);
+		ok = r != NULL && session_destroy_member(m.id) == 0;
+		PQclear(r);
 	}
-	if (!ok) {
+	if (ok)
+		audit(c, "member", m.id, "password_set", NULL);
+	int status = 303;
+	if (ok && m.allowed)
+		status = member_login(c, m.id, "password_set", NULL);
+	else if (ok)
+		page_redirect(c, 303, "/login?reset=1");
+	if (!ok || status != 303 || db_commit() < 0) {
 		db_rollback();
+		response_reset(c->res);
 		return taken == 0 ? render_invalid(c) : 500;
 	}
-	audit(c, "member", mid, "password_set", NULL);
-	return page_redirect(c, 303, "/login?reset=1");
+	return 303;
 }

@@ -19,6 +19,7 @@ static const struct route portal_routes[] = {
 	{HTTP_GET, "/register", register_page, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_POST, "/register", register_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_GET, "/verify", verify_page, AUTH_PUBLIC, ROUTE_PASSWORD},
+	{HTTP_POST, "/verify", verify_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_GET, "/password-reset", reset_request_page, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_POST, "/password-reset", reset_request_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_GET, "/password-reset/<token>", reset_page, AUTH_PUBLIC, ROUTE_PASSWORD},

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "request.h"
 #include "tmpl.h"
 
 const struct system_page_info system_pages[SYSTEM_PAGE__MAX] = {
@@ -52,7 +53,7 @@ const struct db_stmt settings_stmts[] = {
 	 " coalesce((SELECT json_agg(json_build_object('label', n.label, 'url', n.url)"
 	 "   ORDER BY n.position, n.id) FROM portal_nav_items n WHERE n.portal_id = p.id), '[]')::text,"
 	 " coalesce(p.previous_slug, ''), coalesce(p.sso_method, ''), p.sso_audience,"
-	 " coalesce(s.jwt_login_url, '')"
+	 " coalesce(s.jwt_login_url, ''), coalesce(s.logout_url, '')"
 	 " FROM portals p LEFT JOIN portal_sso s ON s.portal_id = p.id ORDER BY p.id",
 	 0},
 	{"settings_domains",
@@ -128,6 +129,60 @@ static void fill_portal(struct portal *p, PGresult *r, int i)
 	copy(p->sso_method, sizeof p->sso_method, PQgetvalue(r, i, 16));
 	copy(p->sso_audience, sizeof p->sso_audience, PQgetvalue(r, i, 17));
 	copy(p->jwt_login_url, sizeof p->jwt_login_url, PQgetvalue(r, i, 18));
+	const char *out = PQgetvalue(r, i, 19);
+	if (out[0] && strlen(out) < sizeof p->logout_url &&
+	    settings_url_origin(out, p->logout_origin, sizeof p->logout_origin) == 0) {
+		copy(p->logout_url, sizeof p->logout_url, out);
+	} else {
+		if (out[0])
+			log_msg(LOG_WARN, "settings: portal %ld: logout URL is not a plain http(s) URL; not used", p->id);
+		p->logout_url[0] = p->logout_origin[0] = '\0';
+	}
+}
+
+int settings_url_origin(const char *url, char *out, size_t cap)
+{
+	if (cap)
+		out[0] = '\0';
+	if (!url || !http_url_ok(url))
+		return -1;
+	size_t slen = strncmp(url, "https://", 8) == 0 ? 8 : 7; /* http_url_ok: http:// or https:// */
+	const char *h = url + slen, *e = h;
+	while ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') || (*e >= '0' && *e <= '9') || *e == '-' || *e == '.')
+		e++;
+	size_t hlen = (size_t)(e - h);
+	if (hlen == 0 || hlen > 253 || h[0] == '.' || h[0] == '-' || e[-1] == '.' || e[-1] == '-')
+		return -1;
+	for (const char *d = h; d + 1 < e; d++)
+		if (d[0] == '.' && d[1] == '.')
+			return -1; /* an empty label */
+	const char *port = NULL;
+	size_t plen = 0;
+	if (*e == ':') {
+		port = ++e;
+		while (*e >= '0' && *e <= '9')
+			e++;
+		plen = (size_t)(e - port);
+		if (plen == 0 || plen > 5 || port[0] == '0' || atol(port) > 65535)
+			return -1;
+	}
+	if (*e && *e != '/' && *e != '?')
+		return -1;
+	size_t need = slen + hlen + (port ? plen + 1 : 0) + 1;
+	if (need > cap)
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; i < slen + hlen; i++) {
+		char ch = url[i];
+		out[k++] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+	}
+	if (port) {
+		out[k++] = ':';
+		memcpy(out + k, port, plen);
+		k += plen;
+	}
+	out[k] = '\0';
+	return 0;
 }
 
 static const struct portal *find_portal(struct portal *ps, int n, long id)

@@ -44,6 +44,11 @@ struct portal {
 	char sso_method[8];    /* saml, jwt or "" */
 	char sso_audience[8];  /* all or lists */
 	char jwt_login_url[2049]; /* portal_sso.jwt_login_url, "" when none */
+	/* portal_sso.logout_url: where the browser goes after the portal's own logout when single
+	 * sign-on is on. Both "" unless the URL is http(s) with a strictly valid origin
+	 * (scheme://host[:port], lowercase), which page CSPs list in form-action. */
+	char logout_url[2049];
+	char logout_origin[300];
 	char permission_mode[16];
 	char time_zone[64];
 	int session_timeout_minutes;
@@ -90,6 +95,11 @@ const char *settings_primary_host(const struct portal *p);
 /* 1 when host (lowercase, no port) is one of the portal's own domains. */
 int settings_host_matches(const struct portal *p, const char *host);
 void settings_free(void);
+/* The origin "scheme://host[:port]" (scheme and host lowercased) of an http or https URL into
+ * out; -1 (out "") unless the URL passes http_url_ok and its host is letters, digits, '-' and
+ * '.' only (no user info, no IPv6 literal) with an optional port 1-65535, followed by the end,
+ * '/' or '?'. */
+int settings_url_origin(const char *url, char *out, size_t cap);
 /* Counts successful loads (0 before the first), so a user of the cache can redo derived work
  * (such as compiling custom templates) once per load. */
 unsigned long settings_generation(void);

@@ -209,7 +209,7 @@ test('Chromium: a reply typed after the session expired is kept and offered back
   const idpServer = await server((url) => idpAnswer(url, email));
   await withSaml(idpServer, async (browser) => {
     const page = await (await browser.newContext()).newPage();
-    const ticket = psql("SELECT min(id) FROM portal_visible_tickets(1, 1, 'own') WHERE closed_at IS NULL");
+    const ticket = psql("SELECT min(t.id) FROM portal_visible_tickets(1, 1, 'mine') t JOIN pipeline_stages s ON s.id = t.stage_id WHERE NOT s.is_closed AND ticket_latest_thread(t.id) IS NOT NULL");
     assert.ok(Number(ticket) > 0, 'an open ticket of Ada');
     await page.goto(`${PORTAL}/tickets/${ticket}`);
     await Promise.all([page.waitForNavigation(), page.click('#continue')]);

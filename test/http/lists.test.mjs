@@ -22,6 +22,7 @@ test('list access: invitations, set password, log in; others refused; removal ta
     const c = new Client();
     const form = await c.get(linkPath(mail));
     assert.equal(form.status, 200);
+    assert.match(form.html, /<h1[^>]*>Choose your password<\/h1>/, 'worded for a first password');
     const set = await c.post(linkPath(mail), { csrf: csrfOf(form.html), password: 'Orange-Valley-39', password_confirm: 'Orange-Valley-39' });
     assert.equal(set.status, 303);
     const ivy = await loggedIn(invited, 'Orange-Valley-39');

@@ -103,7 +103,7 @@ async function expectLogin(c, login, xml, email, shown) {
   assert.equal(r.status, 303, `login expected, got ${r.status} (refusal reason: ${refusalSince(since) || 'none'})`);
   const finish = new URL(r.headers.get('location'), BASE);
   assert.equal(finish.pathname, '/sso/saml/finish');
-  assert.match(finish.searchParams.get('h') || '', /^[0-9a-f]{64}$/);
+  assert.match(finish.searchParams.get('h') || '', /^[A-Za-z0-9_-]{43}$/);
   assert.equal(sessionSet(r), false, 'no session at the ACS: the cross-site POST carries no cookie');
   const f = await c.get(finish.pathname + finish.search);
   assert.equal(f.status, 303, `finish expected to sign in, got ${f.status} (refusal reason: ${refusalSince(since) || 'none'})`);

@@ -88,3 +88,17 @@ test('(4) certificate rollover: new cert listed first while the old one signs, m
   assert.deepEqual(signingCerts(await idpMetadata()), [certB64(fresh.pem)], 'the IdP now lists only the new certificate');
   await signsIn(user, fresh.pem, 'after the switch (new key signs)');
 });
+
+test('(4b) certificate rollover with both certificates stored directly (new first, as in the metadata): the old key signs, then the new one', async () => {
+  const t = uniq();
+  const user = addUser(`roll2-${t}`, `interop-rollover2-${t}@example.net`);
+  nameIdFromEmail();
+  updateState((s) => { s.idp = original; });
+  const oldPem = certPem(original.certificate);
+  const fresh = newKeyPair(`idp-3-${t}`);
+  updateState((s) => { s.idp.new_privatekey = fresh.key; s.idp.new_certificate = fresh.crt; });
+  await configurePortal({ cert: `${fresh.pem.trim()}\n${oldPem.trim()}\n` });
+  await signsIn(user, oldPem, 'during the rollover (old key signs)');
+  updateState((s) => { s.idp = { ...original, privatekey: fresh.key, certificate: fresh.crt }; });
+  await signsIn(user, fresh.pem, 'after the switch (new key signs)');
+});

@@ -4,7 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import assert from 'node:assert/strict';
 import { BASE, psql, sleep } from '../lib/stack.mjs';
+import { DEMO_PASSWORD } from '../lib/client.mjs';
 
 export const IDP_URL = process.env.INTEROP_IDP_URL;
 export const IDP_DIR = process.env.INTEROP_IDP_DIR;
@@ -181,4 +183,26 @@ export function expireSessions(email) {
 /* The portal's cookie of this name in a context, or undefined. */
 export async function portalCookie(context, name) {
   return (await context.cookies(PORTAL_ORIGIN)).find((c) => c.name === name);
+}
+
+/* The admin pastes the IdP's metadata into Single sign-on and saves (Chromium, the console's own form). */
+export async function importMetadata(browser, xml) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await page.goto(BASE + '/admin/login');
+    await page.fill('#email', 'admin@example.com');
+    await page.fill('#password', DEMO_PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type="submit"]')]);
+    await page.goto(BASE + '/admin/settings/sso');
+    await page.check('#method-saml');
+    await page.fill('#saml_metadata', xml);
+    const form = page.locator('form[action="/admin/settings/sso"]').first();
+    await Promise.all([page.waitForNavigation(), form.locator('button[type="submit"]').click()]);
+    const errors = await page.locator('.field-error').allTextContents();
+    assert.deepEqual(errors, [], 'the console takes the metadata');
+    assert.match(page.url(), /\/admin\/settings\/sso\?saved=1$/, 'saved');
+  } finally {
+    await context.close();
+  }
 }

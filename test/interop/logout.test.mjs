@@ -7,8 +7,9 @@ import { BASE, sleep } from '../lib/stack.mjs';
 import { launch } from '../lib/browser.mjs';
 import {
   IDP_ORIGIN, PORTAL_ORIGIN, addUser, configurePortal, restorePortal, signOn, uniq, sessionCount,
-  portalCookie, onIdp,
+  portalCookie, onIdp, importMetadata, idpMetadata,
 } from './idp.mjs';
+import { psql } from '../lib/stack.mjs';
 
 let browser;
 before(async () => { ({ browser } = await launch()); });
@@ -98,6 +99,25 @@ test('(2b) with a logout URL set, Log out goes to the IdP\'s logout (form-action
     await page.goto(BASE + '/tickets');
     assert.ok(onIdp(page), 'sent to the IdP');
     assert.equal(await page.locator('#password').count(), 1, 'the IdP asks for the password again');
+  } finally {
+    await context.close();
+  }
+});
+
+test('(2c) with the IdP\'s metadata imported in the console, Log out still ends on a logged-out page, not an error at the IdP', async () => {
+  const t = uniq();
+  const user = addUser(`lmd-${t}`, `interop-logout-md-${t}@example.net`);
+  await configurePortal();
+  await importMetadata(browser, await idpMetadata());
+  const logoutUrl = psql('SELECT logout_url FROM portal_sso WHERE portal_id = 1');
+  const { context, page } = await signOn(browser, user);
+  try {
+    await clickLogOut(page);
+    const where = `logout URL "${logoutUrl}", ended on ${page.url()}`;
+    const text = await page.textContent('body');
+    assert.doesNotMatch(text, /Unhandled exception|Unable to find the SAML 2 binding/i, `no error page at the IdP (${where})`);
+    assert.match(text, /logged out/i, `a page saying the customer is logged out (${where})`);
+    assert.equal(sessionCount(user.email), 0, 'the portal session is gone');
   } finally {
     await context.close();
   }

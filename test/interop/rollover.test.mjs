@@ -6,10 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, psql } from '../lib/stack.mjs';
 import { launch } from '../lib/browser.mjs';
-import { DEMO_PASSWORD } from '../lib/client.mjs';
 import {
   PORTAL_ORIGIN, addUser, configurePortal, restorePortal, signOn, uniq, readState, updateState, newKeyPair,
   certPem, certB64, idpMetadata, signingCerts, signerCert, nameIdFromEmail, IDP_ENTITY_ID, IDP_SSO_URL,
+  importMetadata,
 } from './idp.mjs';
 
 let browser;
@@ -37,28 +37,6 @@ async function signsIn(user, signer, what) {
   }
 }
 
-/* The admin pastes the IdP's metadata into Single sign-on and saves (Chromium, the console's own form). */
-async function importMetadata(xml) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  try {
-    await page.goto(BASE + '/admin/login');
-    await page.fill('#email', 'admin@example.com');
-    await page.fill('#password', DEMO_PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.click('main button[type="submit"]')]);
-    await page.goto(BASE + '/admin/settings/sso');
-    await page.check('#method-saml');
-    await page.fill('#saml_metadata', xml);
-    const form = page.locator('form[action="/admin/settings/sso"]').first();
-    await Promise.all([page.waitForNavigation(), form.locator('button[type="submit"]').click()]);
-    const errors = await page.locator('.field-error').allTextContents();
-    assert.deepEqual(errors, [], 'the console takes the metadata');
-    assert.match(page.url(), /\/admin\/settings\/sso\?saved=1$/, 'saved');
-  } finally {
-    await context.close();
-  }
-}
-
 test('(4) certificate rollover: new cert listed first while the old one signs, metadata imported in the console, then the new key signs', async () => {
   const t = uniq();
   const user = addUser(`roll-${t}`, `interop-rollover-${t}@example.net`);
@@ -74,7 +52,7 @@ test('(4) certificate rollover: new cert listed first while the old one signs, m
   assert.deepEqual(signingCerts(md), [certB64(fresh.pem), certB64(oldPem)],
     'the IdP\'s metadata lists the new signing certificate first, then the old one');
 
-  await importMetadata(md);
+  await importMetadata(browser, md);
   const stored = psql('SELECT saml_idp_cert FROM portal_sso WHERE portal_id = 1');
   const storedCerts = (stored.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) || []).map(certB64);
   assert.ok(storedCerts.includes(certB64(fresh.pem)), 'the portal keeps the new certificate');

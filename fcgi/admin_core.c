@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_settings.h"
 #include "log.h"
 
 const struct db_stmt admin_stmts[] = {
@@ -20,7 +21,9 @@ const struct db_stmt admin_stmts[] = {
 	 "         JOIN pipeline_stages s ON s.id = t.stage_id WHERE NOT s.is_closed),"
 	 " (SELECT count(*) FROM contacts), (SELECT count(*) FROM members WHERE portal_id = $1),"
 	 " (SELECT count(*) FROM mail_outbox WHERE status = 'queued'),"
-	 " (SELECT count(*) FROM mail_outbox WHERE status = 'failed')",
+	 " (SELECT count(*) FROM mail_outbox WHERE status = 'failed'),"
+	 " (SELECT s.saml_idp_cert FROM portal_sso s JOIN portals p ON p.id = s.portal_id"
+	 "   WHERE s.portal_id = $1 AND p.sso_method = 'saml')",
 	 1},
 	/* keyset: (at, id) below the cursor; $2 '' = any action */
 	{"admin_audit_page",
@@ -176,6 +179,10 @@ int admin_dashboard(struct ctx *c)
 	struct json_object *counts = json_object_new_object();
 	for (int i = 0; i < 5; i++)
 		json_object_object_add(counts, keys[i], json_object_new_int64(atol(PQgetvalue(r, 0, i))));
+	/* a SAML certificate about to end stops every sign-on: say so where staff look first */
+	const char *cert_warning = sso_cert_warning(c, PQgetvalue(r, 0, 5));
+	if (cert_warning)
+		json_object_object_add(page, "sso_cert_warning", json_object_new_string(cert_warning));
 	PQclear(r);
 	json_object_object_add(page, "counts", counts);
 	return admin_render(c, 200, "admin/dashboard", page);

@@ -61,5 +61,8 @@ int admin_settings_session_save(struct ctx *c);
 int admin_settings_sso(struct ctx *c);
 int admin_settings_sso_save(struct ctx *c);
 int admin_settings_sso_secret(struct ctx *c);
+/* "expired" or "expires in N days" for the soonest-ending certificate of a SAML bundle when that
+ * is within 30 days, else NULL (also for an empty or unreadable bundle). In the arena. */
+const char *sso_cert_warning(struct ctx *c, const char *bundle);
 
 #endif

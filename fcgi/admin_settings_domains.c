@@ -1,5 +1,6 @@
 /* admin_settings_domains.c - the portal's domains (host name, language, primary) and the slug of
- * its ticket pages; a renamed slug keeps answering with 301 from its previous value. */
+ * its ticket pages; a renamed slug keeps answering with 301 from its previous value. With SAML
+ * set up, the SP entity ID and ACS URL hang on the primary domain: the page says so. */
 #include "admin_settings.h"
 
 #include <ctype.h>
@@ -46,6 +47,25 @@ static const char *slug_problem(const char *slug)
 	return NULL;
 }
 
+static int saml_set_up(const struct ctx *c)
+{
+	return strcmp(c->portal->sso_method, "saml") == 0;
+}
+
+/* With SAML: the entity ID and ACS URL the identity provider knows, which move with the primary
+ * domain, and (after a change of primary domain) the warning that the IdP must be updated. */
+static void saml_note(struct ctx *c, struct json_object *page)
+{
+	if (!saml_set_up(c))
+		return;
+	struct json_object *o = json_object_new_object();
+	const char *moved = request_query(c->req, "sp");
+	json_object_object_add(o, "entity_id", json_object_new_string(sso_saml_entity_id(c)));
+	json_object_object_add(o, "acs_url", json_object_new_string(sso_saml_acs_url(c)));
+	json_object_object_add(o, "moved", json_object_new_boolean(moved && strcmp(moved, "moved") == 0));
+	json_object_object_add(page, "saml", o);
+}
+
 /* The page; f carries a refused form's input and errors, error a refused row action. */
 static int render_domains(struct ctx *c, int status, struct form *f, const char *error)
 {
@@ -79,6 +99,7 @@ static int render_domains(struct ctx *c, int status, struct form *f, const char 
 	if (prev[0])
 		json_object_object_add(page, "previous_slug", json_object_new_string(prev));
 	json_object_object_add(page, "base_url", json_object_new_string(portal_base_url(c)));
+	saml_note(c, page);
 	struct form blank;
 	if (!f) {
 		form_init(&blank, "en");
@@ -269,7 +290,12 @@ int admin_settings_domain_primary(struct ctx *c)
 	PQclear(v);
 	if (!u || !v || settings_audit_str(c, "primary_domain", old, host) < 0)
 		return fail(NULL);
-	return settings_commit_redirect(c, "/admin/settings/domains");
+	if (!saml_set_up(c))
+		return settings_commit_redirect(c, "/admin/settings/domains");
+	/* the SP entity ID and ACS URL just changed: the page after the save says so */
+	if (db_commit() < 0)
+		return 500;
+	return page_redirect(c, 303, "/admin/settings/domains?saved=1&sp=moved");
 }
 
 int admin_settings_domain_language(struct ctx *c)

@@ -447,20 +447,28 @@ int sso_saml_acs(struct ctx *c)
 	return page_redirect(c, 303, arena_printf(c->arena, "/sso/saml/finish?h=%s", handle));
 }
 
-int sso_saml_finish(struct ctx *c)
+/* The second step of a sign-on: take the handoff (spent whatever follows), check it is this
+ * browser's, and sign in. unknown and elsewhere are the refusal reasons of the method. */
+static int handoff_finish(struct ctx *c, const char *method, const char *handle, const char *unknown,
+			  const char *elsewhere)
 {
-	if (!method_on(c->portal, "saml"))
+	if (!method_on(c->portal, method))
 		return 404;
 	struct handoff h;
-	int got = handoff_take(c, "saml", request_query(c->req, "h"), &h);
+	int got = handoff_take(c, method, handle, &h);
 	if (got <= 0)
-		return refuse(c, "saml", got < 0 ? "database error" : "sign-on handle unknown, used or expired",
-			      got < 0 ? 503 : 403);
+		return refuse(c, method, got < 0 ? "database error" : unknown, got < 0 ? 503 : 403);
 	if (!same_browser(c, h.pre_hash))
-		return refuse(c, "saml", "response arrived in a browser that did not start the sign-on", 403);
+		return refuse(c, method, elsewhere, 403);
 	if (db_begin() < 0)
 		return 503;
-	return finish_login(c, "saml", h.email, h.name, safe_next(h.next));
+	return finish_login(c, method, h.email, h.name, safe_next(h.next));
+}
+
+int sso_saml_finish(struct ctx *c)
+{
+	return handoff_finish(c, "saml", request_query(c->req, "h"), "sign-on handle unknown, used or expired",
+			      "response arrived in a browser that did not start the sign-on");
 }
 
 /* ---- JWT ---- */
@@ -583,16 +591,6 @@ int sso_jwt(struct ctx *c)
 
 int sso_jwt_confirm(struct ctx *c)
 {
-	if (!method_on(c->portal, "jwt"))
-		return 404;
-	struct handoff h;
-	int got = handoff_take(c, "jwt", request_form(c->req, "handle"), &h);
-	if (got <= 0)
-		return refuse(c, "jwt", got < 0 ? "database error" : "confirmation unknown, used or expired",
-			      got < 0 ? 503 : 403);
-	if (!same_browser(c, h.pre_hash))
-		return refuse(c, "jwt", "confirmed in a browser that did not receive the token", 403);
-	if (db_begin() < 0)
-		return 503;
-	return finish_login(c, "jwt", h.email, h.name, safe_next(h.next));
+	return handoff_finish(c, "jwt", request_form(c->req, "handle"), "confirmation unknown, used or expired",
+			      "confirmed in a browser that did not receive the token");
 }

@@ -17,10 +17,13 @@
  *    the one it sits in), exclusive C14N, enveloped-signature, RSA-SHA256/SHA-256 (SHA-1 only when
  *    allowed). These are checked by hand before xmlsec sees the signature, and xmlsec is given the
  *    same lists of allowed transforms and URI types.
- * 4. xmlsec verifies with a context that has no keys manager and whose signKey is the configured
+ * 4. xmlsec verifies with a context that has no keys manager and whose signKey is a configured
  *    certificate's key, set before the call: xmlsec then never reads ds:KeyInfo, so a KeyValue or
  *    X509Data in the message can never supply the key. (An EMPTY enabledKeyData list would mean
- *    "all key data allowed" in xmlsec, so the list is given one harmless entry instead.)
+ *    "all key data allowed" in xmlsec, so the list is given one harmless entry instead.) The
+ *    configuration may hold several certificates (an IdP rolling its key over): each is tried in
+ *    turn with a fresh context, and the first that verifies is the one whose references are
+ *    checked; every other rule applies unchanged whichever key it was.
  * 5. Every value is read from the verified element by walking direct children (never "//" or an
  *    XPath over the document): the signed Assertion, or the single Assertion of a signed Response.
  *    Text values are taken whole; a comment or element inside a NameID refuses the login.
@@ -46,6 +49,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
 #include <xmlsec/keyinfo.h>
@@ -76,12 +80,10 @@
 #define STATUS_SUCCESS "urn:oasis:names:tc:SAML:2.0:status:Success"
 #define CM_BEARER "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 #define NAMEID_EMAIL "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
-#define NAMEID_UNSPECIFIED "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
 #define BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 #define BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 
 #define SAML_MAX_METADATA (1024 * 1024) /* pasted IdP metadata */
-#define SAML_MAX_CERT_PEM (64 * 1024)
 #define SAML_MIN_RSA_BITS 2048
 #define SAML_MIN_KEEP 300   /* an assertion ID is kept at least this long */
 #define SAML_VALUE_MAX 1024 /* longest Issuer, Audience, NameID... we read */
@@ -615,6 +617,232 @@ static int id_safe(const char *s)
 	return 1;
 }
 
+/* ---------------------------------------------------------------- certificate bundles */
+
+#define PEM_BEGIN "-----BEGIN "
+#define PEM_END "-----END "
+#define PEM_CERT_BEGIN "-----BEGIN CERTIFICATE-----"
+#define PEM_CERT_END "-----END CERTIFICATE-----"
+
+/* One PEM certificate block of a bundle, from its BEGIN line to the end of its END line. */
+struct pem_span {
+	const char *p;
+	size_t n;
+};
+
+/*
+ * The PEM blocks of a bundle: every "-----BEGIN " must open a CERTIFICATE block closed by its own
+ * END line before the next BEGIN. The number of blocks (spans of the first max in out; counting
+ * stops at max + 1), or -1 when another kind of block or an unclosed one is there.
+ */
+static int bundle_split(const char *pem, struct pem_span *out, int max)
+{
+	const char *p = pem;
+	int n = 0;
+
+	while ((p = strstr(p, PEM_BEGIN)) && n <= max) {
+		const char *body = p + strlen(PEM_CERT_BEGIN), *e, *next;
+		if (strncmp(p, PEM_CERT_BEGIN, strlen(PEM_CERT_BEGIN)) != 0)
+			return -1;
+		e = strstr(body, PEM_END);
+		next = strstr(body, PEM_BEGIN);
+		if (!e || (next && next < e) || strncmp(e, PEM_CERT_END, strlen(PEM_CERT_END)) != 0)
+			return -1;
+		e += strlen(PEM_CERT_END);
+		if (n < max) {
+			out[n].p = p;
+			out[n].n = (size_t)(e - p);
+		}
+		n++;
+		p = e;
+	}
+	return n;
+}
+
+/* A span as its own NUL-terminated text ending in a newline (malloc'd), or NULL. */
+static char *span_text(const struct pem_span *sp)
+{
+	char *t = malloc(sp->n + 2);
+
+	if (t) {
+		memcpy(t, sp->p, sp->n);
+		t[sp->n] = '\n';
+		t[sp->n + 1] = '\0';
+	}
+	return t;
+}
+
+static X509 *span_x509(const struct pem_span *sp)
+{
+	char *t = span_text(sp);
+	BIO *bio = t ? BIO_new_mem_buf(t, -1) : NULL;
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+
+	BIO_free(bio);
+	free(t);
+	return x;
+}
+
+/* Why x is not usable as an IdP signing certificate, or NULL. */
+static const char *x509_problem(X509 *x)
+{
+	EVP_PKEY *k = x ? X509_get0_pubkey(x) : NULL;
+
+	if (!x)
+		return "the certificate cannot be read";
+	if (!k || EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA)
+		return "the certificate does not hold an RSA key";
+	if (EVP_PKEY_get_bits(k) < SAML_MIN_RSA_BITS)
+		return "the certificate's RSA key is shorter than 2048 bits";
+	return NULL;
+}
+
+static void certs_free(X509 **x, int n)
+{
+	for (int i = 0; i < n; i++)
+		X509_free(x[i]);
+}
+
+/* Why a bundle's text cannot hold certificates, or NULL; *n the number of blocks in sp. */
+static const char *bundle_shape_problem(const char *pem, struct pem_span *sp, int *n)
+{
+	size_t len = pem ? strlen(pem) : 0;
+
+	*n = 0;
+	if (len == 0)
+		return "no certificate";
+	if (len > SAML_MAX_CERT_PEM)
+		return "the certificates are too long";
+	*n = bundle_split(pem, sp, SAML_MAX_CERTS);
+	if (*n < 0)
+		return "only PEM certificates (-----BEGIN CERTIFICATE-----) can be pasted, "
+		       "no keys or other blocks";
+	if (*n == 0)
+		return "no PEM certificate (-----BEGIN CERTIFICATE-----)";
+	if (*n > SAML_MAX_CERTS)
+		return "more than 4 certificates";
+	return NULL;
+}
+
+/*
+ * The certificates of a bundle, each checked: their number (1..SAML_MAX_CERTS) with x[] and sp[]
+ * filled (the caller frees x with certs_free), or -1 with a reason and nothing to free.
+ */
+static int bundle_load(const char *pem, X509 *x[SAML_MAX_CERTS], struct pem_span sp[SAML_MAX_CERTS],
+		       char *reason, size_t cap)
+{
+	int n;
+	const char *why = bundle_shape_problem(pem, sp, &n);
+
+	if (why)
+		return fail(reason, cap, why);
+	for (int i = 0; i < n; i++) {
+		x[i] = span_x509(&sp[i]);
+		why = x509_problem(x[i]);
+		for (int j = 0; !why && j < i; j++)
+			if (X509_cmp(x[i], x[j]) == 0)
+				why = "the same certificate is there twice";
+		if (why) {
+			certs_free(x, i + 1);
+			ERR_clear_error();
+			if (n == 1)
+				return fail(reason, cap, why);
+			if (reason && cap)
+				snprintf(reason, cap, "certificate %d of %d: %s", i + 1, n, why);
+			return -1;
+		}
+	}
+	ERR_clear_error();
+	return n;
+}
+
+int saml_cert_check(const char *pem, char *reason, size_t cap)
+{
+	X509 *x[SAML_MAX_CERTS];
+	struct pem_span sp[SAML_MAX_CERTS];
+	int n;
+
+	if (reason && cap)
+		reason[0] = '\0';
+	n = bundle_load(pem, x, sp, reason, cap);
+	if (n < 0)
+		return -1;
+	certs_free(x, n);
+	return 0;
+}
+
+/* x's subject on one line (RFC 2253, UTF-8 kept when valid), cut between characters. */
+static void cert_subject(X509 *x, char *out, size_t cap)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
+	char *data = NULL;
+	long n = 0;
+
+	out[0] = '\0';
+	if (!bio)
+		return;
+	if (X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, flags) >= 0)
+		n = BIO_get_mem_data(bio, &data);
+	if (n > 0 && !utf8_valid(data, (size_t)n)) {
+		(void)BIO_reset(bio);
+		n = X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) >= 0
+			? BIO_get_mem_data(bio, &data)
+			: 0;
+	}
+	size_t k = n > 0 ? (size_t)n : 0;
+	if (k >= cap) {
+		k = cap - 1;
+		while (k > 0 && ((unsigned char)data[k] & 0xc0) == 0x80)
+			k--; /* not inside a UTF-8 sequence */
+	}
+	if (k)
+		memcpy(out, data, k);
+	out[k] = '\0';
+	BIO_free(bio);
+}
+
+static long cert_not_after(X509 *x)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		return 0;
+	return days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1L, tm.tm_mday) * 86400 +
+	       tm.tm_hour * 3600L + tm.tm_min * 60L + tm.tm_sec;
+}
+
+static void cert_fingerprint(X509 *x, char out[96])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	out[0] = '\0';
+	if (X509_digest(x, EVP_sha256(), md, &len) != 1 || len != 32)
+		return;
+	for (unsigned int i = 0; i < len; i++)
+		snprintf(out + 3 * i, 4, i + 1 < len ? "%02X:" : "%02X", md[i]);
+}
+
+int saml_cert_list(const char *bundle, struct saml_cert_info *out, int max)
+{
+	X509 *x[SAML_MAX_CERTS];
+	struct pem_span sp[SAML_MAX_CERTS];
+	int n = bundle_load(bundle, x, sp, NULL, 0), k = 0;
+
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n && out && i < max; i++, k++) {
+		memset(&out[i], 0, sizeof out[i]);
+		cert_subject(x[i], out[i].subject, sizeof out[i].subject);
+		out[i].not_after = cert_not_after(x[i]);
+		cert_fingerprint(x[i], out[i].sha256);
+	}
+	certs_free(x, n);
+	ERR_clear_error();
+	return k;
+}
+
 /* ---------------------------------------------------------------- signatures */
 
 /* Algorithm of an element (unqualified attribute), or "" when absent or too long. */
@@ -724,21 +952,20 @@ static int check_signature_shape(xmlNodePtr sig, const char *want_uri, int allow
 	return 0;
 }
 
-/* The dsig context: no keys manager, the configured key, only our URIs, transforms, algorithms. */
-static xmlSecDSigCtxPtr dsig_ctx_new(const struct saml_config *cfg, char *reason, size_t cap)
+/* The dsig context: no keys manager, the key of one configured certificate (cert, already
+ * checked), only our URIs, transforms, algorithms. */
+static xmlSecDSigCtxPtr dsig_ctx_new(const struct saml_config *cfg, const struct pem_span *cert,
+				     char *reason, size_t cap)
 {
-	const char *pem = cfg->idp_cert_pem;
-	size_t pemlen = strlen(pem);
+	char *pem = span_text(cert);
 	xmlSecDSigCtxPtr ctx;
 	xmlSecKeyPtr key;
 	int rc = 0;
 
-	if (saml_cert_check(pem, NULL, 0) < 0) {
-		fail(reason, cap, "the configured certificate is not usable");
-		return NULL;
-	}
-	key = xmlSecCryptoAppKeyLoadMemory((const xmlSecByte *)pem, (xmlSecSize)pemlen,
-					   xmlSecKeyDataFormatCertPem, NULL, NULL, NULL);
+	key = pem ? xmlSecCryptoAppKeyLoadMemory((const xmlSecByte *)pem, (xmlSecSize)strlen(pem),
+						 xmlSecKeyDataFormatCertPem, NULL, NULL, NULL)
+		  : NULL;
+	free(pem);
 	ERR_clear_error();
 	if (!key) {
 		fail(reason, cap, "the configured certificate cannot be read");
@@ -857,8 +1084,42 @@ done:
 }
 
 /*
+ * Verify sig with the key of each configured certificate in turn (during a rollover the IdP's
+ * metadata lists the new certificate first while the old key still signs): the context of the
+ * first key the signature verifies with, or NULL with a reason.
+ */
+static xmlSecDSigCtxPtr verify_any_key(xmlNodePtr sig, const struct saml_config *cfg, char *reason,
+				       size_t cap)
+{
+	X509 *x[SAML_MAX_CERTS];
+	struct pem_span sp[SAML_MAX_CERTS];
+	int n = bundle_load(cfg->idp_cert_pem, x, sp, NULL, 0), processed = 0;
+
+	if (n < 0) {
+		fail(reason, cap, "the configured certificate is not usable");
+		return NULL;
+	}
+	certs_free(x, n);
+	for (int i = 0; i < n; i++) {
+		xmlSecDSigCtxPtr ctx = dsig_ctx_new(cfg, &sp[i], reason, cap);
+		if (!ctx)
+			return NULL;
+		int rc = xmlSecDSigCtxVerify(ctx, sig);
+		ERR_clear_error();
+		if (rc >= 0 && ctx->status == xmlSecDSigStatusSucceeded)
+			return ctx;
+		processed |= rc >= 0;
+		xmlSecDSigCtxDestroy(ctx);
+	}
+	fail(reason, cap,
+	     processed ? "signature does not verify with any configured certificate"
+		       : "signature could not be processed");
+	return NULL;
+}
+
+/*
  * Verify the ds:Signature sig, a direct child of signed (the Response or the Assertion). 0 when it
- * verifies with the configured key and covers exactly signed; -1 with a reason.
+ * verifies with a configured key and covers exactly signed; -1 with a reason.
  */
 static int verify_signature(xmlDocPtr doc, xmlNodePtr sig, xmlNodePtr signed_el,
 			    const struct saml_config *cfg, char *reason, size_t cap)
@@ -878,14 +1139,10 @@ static int verify_signature(xmlDocPtr doc, xmlNodePtr sig, xmlNodePtr signed_el,
 	if (check_signature_shape(sig, want, cfg->allow_sha1, reason, cap) < 0)
 		return -1;
 
-	ctx = dsig_ctx_new(cfg, reason, cap);
+	ctx = verify_any_key(sig, cfg, reason, cap);
 	if (!ctx)
 		return -1;
-	if (xmlSecDSigCtxVerify(ctx, sig) < 0) {
-		fail(reason, cap, "signature could not be processed");
-	} else if (ctx->status != xmlSecDSigStatusSucceeded) {
-		fail(reason, cap, "signature does not verify with the configured certificate");
-	} else if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1) {
+	if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1) {
 		fail(reason, cap, "signature must have exactly one reference");
 	} else {
 		xmlSecDSigReferenceCtxPtr ref = xmlSecPtrListGetItem(&ctx->signedInfoReferences, 0);
@@ -911,7 +1168,7 @@ struct check {
 	struct saml_identity *id;
 	char *reason;
 	size_t cap;
-	long latest; /* the latest NotOnOrAfter seen, 0 if none */
+	long latest;	     /* the latest NotOnOrAfter seen, 0 if none */
 	int response_signed; /* the Response's own signature verified: its attributes count */
 };
 
@@ -947,6 +1204,9 @@ static int check_response(struct check *k, xmlNodePtr resp)
 	rc = attr_copy(resp, "Destination", v, sizeof v);
 	if (rc != 0 && (rc < 0 || strcmp(v, k->cfg->acs_url) != 0))
 		return fail(k->reason, k->cap, "destination is not this portal's ACS URL");
+	/* SAML bindings 3.5.5.2: a signed Response sent by HTTP-POST must name where it goes */
+	if (rc == 0 && k->response_signed)
+		return fail(k->reason, k->cap, "signed Response without Destination");
 	if (instant_attr(k, resp, "IssueInstant", &t) < 0)
 		return -1;
 	rc = child_count(resp, NS_SAML, "Issuer", &issuer);
@@ -1099,72 +1359,109 @@ static int email_ok(const char *e)
 	return 1;
 }
 
-/* The first AttributeValue of an Attribute in the assertion whose Name or FriendlyName is one of
- * names. 1 found (text in out), 0 none, <0 an enum text_rc of the found value. */
-static int attribute_value(xmlNodePtr as, const char *const *names, int friendly, char *out,
-			   size_t cap)
+/* The first AttributeValue of the assertion's first Attribute called name: by Name, else (a
+ * second pass) by FriendlyName. 1 found (text in out), 0 none, <0 an enum text_rc of the value. */
+static int attribute_named(xmlNodePtr as, const char *name, char *out, size_t cap)
 {
-	for (xmlNodePtr st = next_el(as->children); st; st = next_el(st->next)) {
-		if (!is_el(st, NS_SAML, "AttributeStatement"))
-			continue;
-		for (xmlNodePtr a = next_el(st->children); a; a = next_el(a->next)) {
-			int match = 0;
-			if (!is_el(a, NS_SAML, "Attribute"))
+	for (int pass = 0; pass < 2; pass++) {
+		for (xmlNodePtr st = next_el(as->children); st; st = next_el(st->next)) {
+			if (!is_el(st, NS_SAML, "AttributeStatement"))
 				continue;
-			for (int i = 0; names[i] && !match; i++)
-				match = attr_is(a, "Name", names[i]) ||
-					(friendly && attr_is(a, "FriendlyName", names[i]));
-			if (!match)
-				continue;
-			xmlNodePtr val;
-			if (child_count(a, NS_SAML, "AttributeValue", &val) == 0)
-				return 0;
-			enum text_rc rc = node_text(val, out, cap);
-			return rc == TEXT_OK ? 1 : (int)rc;
+			for (xmlNodePtr a = next_el(st->children); a; a = next_el(a->next)) {
+				if (!is_el(a, NS_SAML, "Attribute") ||
+				    !attr_is(a, pass ? "FriendlyName" : "Name", name))
+					continue;
+				xmlNodePtr val;
+				if (child_count(a, NS_SAML, "AttributeValue", &val) == 0)
+					return 0;
+				enum text_rc rc = node_text(val, out, cap);
+				return rc == TEXT_OK ? 1 : (int)rc;
+			}
 		}
 	}
 	return 0;
 }
 
+/* The first of names the assertion has (each by Name, else FriendlyName): as attribute_named. */
+static int attribute_value(xmlNodePtr as, const char *const *names, char *out, size_t cap)
+{
+	for (int i = 0; names[i]; i++) {
+		int rc = attribute_named(as, names[i], out, cap);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The email taken from v, or -1 with a reason. */
+static int take_email(struct check *k, const char *v)
+{
+	if (!email_ok(v) || strlen(v) >= sizeof k->id->email)
+		return fail(k->reason, k->cap, "email address is not valid");
+	memcpy(k->id->email, v, strlen(v) + 1);
+	return 0;
+}
+
+/* An attribute_named result that is not a value: -1 with the reason. */
+static int attribute_refused(struct check *k, int rc)
+{
+	if (rc == TEXT_COMMENT)
+		return fail(k->reason, k->cap, "email attribute contains a comment");
+	return fail(k->reason, k->cap, "email attribute is not plain text");
+}
+
+/*
+ * The NameID as the email: 1 with v filled when it is one (format emailAddress, or any format
+ * whose value is an email address), 0 when it is not an email or there is none (the caller falls
+ * back to attributes), -1 refused with a reason.
+ */
+static int nameid_email(struct check *k, xmlNodePtr subject, char *v, size_t cap)
+{
+	xmlNodePtr nameid;
+	char fmt[256];
+	int rc;
+
+	if (child_count(subject, NS_SAML, "EncryptedID", NULL))
+		return fail(k->reason, k->cap, "encrypted NameID not supported");
+	rc = child_count(subject, NS_SAML, "NameID", &nameid);
+	if (rc > 1)
+		return fail(k->reason, k->cap, "assertion has two NameIDs");
+	if (rc == 0)
+		return 0;
+	rc = node_text(nameid, v, cap);
+	if (rc == TEXT_COMMENT)
+		return fail(k->reason, k->cap, "NameID contains a comment");
+	if (rc != TEXT_OK)
+		return fail(k->reason, k->cap, "NameID is not plain text");
+	if (attr_copy(nameid, "Format", fmt, sizeof fmt) == 1 && strcmp(fmt, NAMEID_EMAIL) == 0)
+		return 1;
+	return email_ok(v) ? 1 : 0;
+}
+
 static int check_email(struct check *k, xmlNodePtr as, xmlNodePtr subject)
 {
+	static const char *const fallback[] = {
+	    "email", "mail", "urn:oid:0.9.2342.19200300.100.1.3",
+	    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", NULL};
 	const char *attr = k->cfg->email_attribute;
 	char v[SAML_VALUE_MAX];
 	int rc;
 
 	if (attr && attr[0]) {
-		const char *names[] = {attr, NULL};
-		rc = attribute_value(as, names, 0, v, sizeof v);
+		rc = attribute_named(as, attr, v, sizeof v);
 		if (rc == 0)
 			return fail(k->reason, k->cap, "the email attribute is missing");
-		if (rc == TEXT_COMMENT)
-			return fail(k->reason, k->cap, "email attribute contains a comment");
-		if (rc < 0)
-			return fail(k->reason, k->cap, "email attribute is not plain text");
-	} else {
-		xmlNodePtr nameid;
-		if (child_count(subject, NS_SAML, "EncryptedID", NULL))
-			return fail(k->reason, k->cap, "encrypted NameID not supported");
-		rc = child_count(subject, NS_SAML, "NameID", &nameid);
-		if (rc == 0)
-			return fail(k->reason, k->cap, "assertion has no NameID");
-		if (rc > 1)
-			return fail(k->reason, k->cap, "assertion has two NameIDs");
-		rc = node_text(nameid, v, sizeof v);
-		if (rc == TEXT_COMMENT)
-			return fail(k->reason, k->cap, "NameID contains a comment");
-		if (rc != TEXT_OK)
-			return fail(k->reason, k->cap, "NameID is not plain text");
-		char fmt[256];
-		rc = attr_copy(nameid, "Format", fmt, sizeof fmt);
-		if (rc < 0 || (rc == 1 && strcmp(fmt, NAMEID_EMAIL) != 0 &&
-			       strcmp(fmt, NAMEID_UNSPECIFIED) != 0))
-			return fail(k->reason, k->cap, "NameID format is not emailAddress");
+		return rc < 0 ? attribute_refused(k, rc) : take_email(k, v);
 	}
-	if (!email_ok(v) || strlen(v) >= sizeof k->id->email)
-		return fail(k->reason, k->cap, "email address is not valid");
-	memcpy(k->id->email, v, strlen(v) + 1);
-	return 0;
+	rc = nameid_email(k, subject, v, sizeof v);
+	if (rc != 0)
+		return rc < 0 ? -1 : take_email(k, v);
+	rc = attribute_value(as, fallback, v, sizeof v);
+	if (rc == 0)
+		return fail(k->reason, k->cap,
+			    "no email: the NameID is not an email address and no email, mail, "
+			    "urn:oid:0.9.2342.19200300.100.1.3 or emailaddress claim attribute");
+	return rc < 0 ? attribute_refused(k, rc) : take_email(k, v);
 }
 
 /* A display name for the customer: valid UTF-8, control bytes dropped, cut between characters. */
@@ -1205,14 +1502,14 @@ static void read_name(xmlNodePtr as, struct saml_identity *id)
 	    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname", NULL};
 	char a[SAML_VALUE_MAX], b[SAML_VALUE_MAX], full[2 * SAML_VALUE_MAX + 2];
 
-	if ((attribute_value(as, display, 1, a, sizeof a) == 1 && a[0]) ||
-	    (attribute_value(as, cn, 1, a, sizeof a) == 1 && a[0])) {
+	if ((attribute_value(as, display, a, sizeof a) == 1 && a[0]) ||
+	    (attribute_value(as, cn, a, sizeof a) == 1 && a[0])) {
 		set_name(id->name, sizeof id->name, a);
 		return;
 	}
-	if (attribute_value(as, given, 1, a, sizeof a) != 1)
+	if (attribute_value(as, given, a, sizeof a) != 1)
 		a[0] = '\0';
-	if (attribute_value(as, sn, 1, b, sizeof b) != 1)
+	if (attribute_value(as, sn, b, sizeof b) != 1)
 		b[0] = '\0';
 	snprintf(full, sizeof full, "%s%s%s", a, a[0] && b[0] ? " " : "", b);
 	set_name(id->name, sizeof id->name, full);
@@ -1270,7 +1567,7 @@ static int verify_doc(xmlDocPtr doc, const struct saml_config *cfg, struct saml_
 	if (!is_el(resp, NS_SAMLP, "Response"))
 		return fail(reason, cap, "not a SAML Response");
 	if (child_count(resp, NS_SAML, "EncryptedAssertion", NULL))
-		return fail(reason, cap, "encrypted assertions not supported");
+		return fail(reason, cap, "encrypted assertions are not supported");
 	rc = child_count(resp, NS_SAML, "Assertion", &as);
 	if (rc == 0) {
 		/* an error answer from the IdP is more useful as its status than as "no assertion"
@@ -1483,11 +1780,12 @@ char *saml_sp_metadata(const char *sp_entity_id, const char *acs_url)
 		     "<md:EntityDescriptor xmlns:md=\"" NS_MD "\" entityID=\"");
 	bad |= xml_esc(&b, sp_entity_id);
 	buf_puts(
-	    &b, "\">\n"
-		"  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\" "
-		"protocolSupportEnumeration=\"" NS_SAMLP "\">\n"
-		"    <md:NameIDFormat>" NAMEID_EMAIL "</md:NameIDFormat>\n"
-		"    <md:AssertionConsumerService Binding=\"" BINDING_POST "\" Location=\"");
+	    &b,
+	    "\">\n"
+	    "  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"false\" "
+	    "protocolSupportEnumeration=\"" NS_SAMLP "\">\n"
+	    "    <md:NameIDFormat>" NAMEID_EMAIL "</md:NameIDFormat>\n"
+	    "    <md:AssertionConsumerService Binding=\"" BINDING_POST "\" Location=\"");
 	bad |= xml_esc(&b, acs_url);
 	buf_puts(&b, "\" index=\"0\" isDefault=\"true\"/>\n"
 		     "  </md:SPSSODescriptor>\n"
@@ -1499,73 +1797,199 @@ char *saml_sp_metadata(const char *sp_entity_id, const char *acs_url)
 	return b.data;
 }
 
-/* The first signing certificate of a role descriptor, as PEM (malloc'd), or NULL. */
-static char *signing_cert_pem(xmlNodePtr role, char *reason, size_t cap)
+/* The certificate of an X509Certificate element, or NULL with a reason. */
+static X509 *metadata_x509(xmlNodePtr xc, char *reason, size_t cap)
 {
-	for (xmlNodePtr kd = next_el(role->children); kd; kd = next_el(kd->next)) {
-		xmlNodePtr ki, xd, xc;
+	char *b64 = malloc(SAML_MAX_CERT_PEM);
+	unsigned char *der = NULL;
+	size_t derlen = 0;
+	X509 *x = NULL;
+
+	if (b64 && node_text(xc, b64, SAML_MAX_CERT_PEM) == TEXT_OK)
+		der = b64_decode(b64, strlen(b64), SAML_MAX_CERT_PEM, &derlen);
+	free(b64);
+	const unsigned char *p = der;
+	if (der && derlen <= LONG_MAX)
+		x = d2i_X509(NULL, &p, (long)derlen);
+	if (x && p != der + derlen) {
+		X509_free(x);
+		x = NULL;
+	}
+	free(der);
+	ERR_clear_error();
+	if (!x)
+		fail(reason, cap, "a signing certificate in the metadata is not readable");
+	return x;
+}
+
+/* The first ds:X509Certificate of a KeyDescriptor's KeyInfo, or NULL. */
+static xmlNodePtr key_descriptor_cert(xmlNodePtr kd)
+{
+	xmlNodePtr ki, xd, xc;
+
+	if (child_count(kd, NS_DS, "KeyInfo", &ki) < 1 ||
+	    child_count(ki, NS_DS, "X509Data", &xd) < 1 ||
+	    child_count(xd, NS_DS, "X509Certificate", &xc) < 1)
+		return NULL;
+	return xc;
+}
+
+/* Append x as PEM to b. 0 or -1. */
+static int append_pem(struct buf *b, X509 *x)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data;
+	long n;
+	int rc = -1;
+
+	if (bio && PEM_write_bio_X509(bio, x) == 1 && (n = BIO_get_mem_data(bio, &data)) > 0) {
+		buf_append(b, data, (size_t)n);
+		rc = b->oom ? -1 : 0;
+	}
+	BIO_free(bio);
+	return rc;
+}
+
+/*
+ * Every signing certificate of a role descriptor (KeyDescriptor use="signing" or without use),
+ * duplicates dropped, as one PEM bundle in document order (malloc'd), or NULL with a reason.
+ */
+static char *signing_certs_pem(xmlNodePtr role, char *reason, size_t cap)
+{
+	X509 *x[SAML_MAX_CERTS];
+	struct buf b = BUF_INIT;
+	int n = 0, bad = 0;
+
+	for (xmlNodePtr kd = next_el(role->children); kd && !bad; kd = next_el(kd->next)) {
 		char use[32];
 		int rc;
-
+		xmlNodePtr xc;
 		if (!is_el(kd, NS_MD, "KeyDescriptor"))
 			continue;
 		rc = attr_copy(kd, "use", use, sizeof use);
-		if (rc < 0 || (rc == 1 && strcmp(use, "signing") != 0))
+		if (rc < 0 || (rc == 1 && strcmp(use, "signing") != 0) ||
+		    !(xc = key_descriptor_cert(kd)))
 			continue;
-		if (child_count(kd, NS_DS, "KeyInfo", &ki) < 1 ||
-		    child_count(ki, NS_DS, "X509Data", &xd) < 1 ||
-		    child_count(xd, NS_DS, "X509Certificate", &xc) < 1)
+		X509 *c = metadata_x509(xc, reason, cap);
+		int dup = 0;
+		for (int i = 0; c && i < n && !dup; i++)
+			dup = X509_cmp(c, x[i]) == 0;
+		if (!c || dup) {
+			bad = !c;
+			X509_free(c);
 			continue;
-		char *b64 = malloc(SAML_MAX_CERT_PEM);
-		if (!b64 || node_text(xc, b64, SAML_MAX_CERT_PEM) != TEXT_OK) {
-			free(b64);
-			fail(reason, cap,
-			     "the signing certificate in the metadata is not readable");
-			return NULL;
 		}
-		size_t derlen = 0;
-		unsigned char *der = b64_decode(b64, strlen(b64), SAML_MAX_CERT_PEM, &derlen);
-		free(b64);
-		const unsigned char *p = der;
-		X509 *x = der && derlen <= LONG_MAX ? d2i_X509(NULL, &p, (long)derlen) : NULL;
-		char *pem = NULL;
-		if (x && p == der + derlen) {
-			BIO *bio = BIO_new(BIO_s_mem());
-			char *data;
-			long n;
-			if (bio && PEM_write_bio_X509(bio, x) == 1 &&
-			    (n = BIO_get_mem_data(bio, &data)) > 0 &&
-			    (pem = malloc((size_t)n + 1))) {
-				memcpy(pem, data, (size_t)n);
-				pem[n] = '\0';
-			}
-			BIO_free(bio);
+		if (n == SAML_MAX_CERTS) {
+			X509_free(c);
+			bad = fail(reason, cap,
+				   "the metadata lists more than 4 signing certificates");
+			continue;
 		}
-		X509_free(x);
-		free(der);
-		ERR_clear_error();
-		if (!pem)
-			fail(reason, cap,
-			     "the signing certificate in the metadata is not readable");
-		return pem;
+		x[n++] = c;
+		bad = append_pem(&b, c) < 0 ? fail(reason, cap, "out of memory") : 0;
 	}
-	fail(reason, cap, "no signing certificate in the metadata");
+	certs_free(x, n);
+	if (!bad && n == 0)
+		bad = fail(reason, cap, "no signing certificate in the metadata");
+	if (bad) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* The Location of the role's first service element `name` with the HTTP-Redirect binding. */
+static xmlNodePtr redirect_service(xmlNodePtr role, const char *name)
+{
+	for (xmlNodePtr c = next_el(role->children); c; c = next_el(c->next))
+		if (is_el(c, NS_MD, name) && attr_is(c, "Binding", BINDING_REDIRECT))
+			return c;
 	return NULL;
 }
 
-int saml_idp_metadata(const char *xml, size_t len, char *entity_id, size_t ecap, char *sso_url,
-		      size_t ucap, char **cert_pem, char *reason, size_t rcap)
+/* The EntityDescriptor of an IdP in the document (the root, or the one IdP of an
+ * EntitiesDescriptor), or NULL with a reason. */
+static xmlNodePtr idp_entity(xmlDocPtr doc, char *reason, size_t cap)
 {
+	xmlNodePtr root = xmlDocGetRootElement(doc), ed = NULL;
+
+	if (is_el(root, NS_MD, "EntityDescriptor"))
+		return root;
+	if (is_el(root, NS_MD, "EntitiesDescriptor")) {
+		for (xmlNodePtr c = next_el(root->children); c; c = next_el(c->next)) {
+			if (!is_el(c, NS_MD, "EntityDescriptor") ||
+			    !child_count(c, NS_MD, "IDPSSODescriptor", NULL))
+				continue;
+			if (ed) {
+				fail(reason, cap,
+				     "the metadata describes more than one identity provider");
+				return NULL;
+			}
+			ed = c;
+		}
+	}
+	if (!ed)
+		fail(reason, cap, "not SAML metadata of an identity provider");
+	return ed;
+}
+
+struct md_out {
+	char *entity_id, *sso_url, *slo_url;
+	size_t ecap, ucap, scap;
+	char *reason;
+	size_t rcap;
+};
+
+/* The values of an IdP's EntityDescriptor: 0 with the strings set and *pem the bundle, or -1. */
+static int read_idp_entity(xmlNodePtr ed, struct md_out *o, char **pem)
+{
+	xmlNodePtr idp = NULL, sso, slo;
+
+	if (child_count(ed, NS_MD, "IDPSSODescriptor", &idp) == 0)
+		return fail(o->reason, o->rcap, "the metadata has no IDPSSODescriptor");
+	int erc = attr_copy(ed, "entityID", o->entity_id, o->ecap);
+	if (erc != 1 || !o->entity_id[0] || has_ctl_bytes(o->entity_id, strlen(o->entity_id), 0) ||
+	    !utf8_valid(o->entity_id, strlen(o->entity_id)))
+		return fail(o->reason, o->rcap,
+			    erc < 0 ? "entityID too long" : "the metadata has no entityID");
+	sso = redirect_service(idp, "SingleSignOnService");
+	if (!sso)
+		return fail(o->reason, o->rcap,
+			    "the metadata has no HTTP-Redirect SingleSignOnService");
+	int urc = attr_copy(sso, "Location", o->sso_url, o->ucap);
+	if (urc != 1 || !http_url_ok(o->sso_url))
+		return fail(o->reason, o->rcap,
+			    urc < 0 ? "SSO URL too long" : "the SSO URL is not an http(s) URL");
+	/* the logout URL is optional: one that is not usable is left out rather than refused */
+	slo = redirect_service(idp, "SingleLogoutService");
+	if (!slo || attr_copy(slo, "Location", o->slo_url, o->scap) != 1 ||
+	    !http_url_ok(o->slo_url))
+		o->slo_url[0] = '\0';
+	*pem = signing_certs_pem(idp, o->reason, o->rcap);
+	if (!*pem)
+		return -1;
+	if (saml_cert_check(*pem, o->reason, o->rcap) < 0) {
+		free(*pem);
+		*pem = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int saml_idp_metadata(const char *xml, size_t len, char *entity_id, size_t ecap, char *sso_url,
+		      size_t ucap, char *slo_url, size_t scap, char **cert_pem, char *reason,
+		      size_t rcap)
+{
+	struct md_out o = {entity_id, sso_url, slo_url, ecap, ucap, scap, reason, rcap};
 	xmlDocPtr doc;
-	xmlNodePtr root, ed = NULL, idp = NULL, sso = NULL;
-	char *pem = NULL;
+	xmlNodePtr ed;
 	int rc = -1;
 
 	if (reason && rcap)
 		reason[0] = '\0';
-	if (!entity_id || !ecap || !sso_url || !ucap || !cert_pem)
+	if (!entity_id || !ecap || !sso_url || !ucap || !slo_url || !scap || !cert_pem)
 		return fail(reason, rcap, "nowhere to put the metadata");
-	entity_id[0] = sso_url[0] = '\0';
+	entity_id[0] = sso_url[0] = slo_url[0] = '\0';
 	*cert_pem = NULL;
 	if (!saml_ready)
 		return fail(reason, rcap, "SAML is not initialised");
@@ -1574,104 +1998,14 @@ int saml_idp_metadata(const char *xml, size_t len, char *entity_id, size_t ecap,
 	doc = parse_strict(xml, len, SAML_MAX_METADATA, reason, rcap);
 	if (!doc)
 		return -1;
-	root = xmlDocGetRootElement(doc);
-	if (is_el(root, NS_MD, "EntityDescriptor")) {
-		ed = root;
-	} else if (is_el(root, NS_MD, "EntitiesDescriptor")) {
-		for (xmlNodePtr c = next_el(root->children); c; c = next_el(c->next)) {
-			if (!is_el(c, NS_MD, "EntityDescriptor") ||
-			    !child_count(c, NS_MD, "IDPSSODescriptor", NULL))
-				continue;
-			if (ed) {
-				fail(reason, rcap,
-				     "the metadata describes more than one identity provider");
-				goto out;
-			}
-			ed = c;
-		}
-	}
-	if (!ed) {
-		fail(reason, rcap, "not SAML metadata of an identity provider");
-		goto out;
-	}
-	if (child_count(ed, NS_MD, "IDPSSODescriptor", &idp) == 0) {
-		fail(reason, rcap, "the metadata has no IDPSSODescriptor");
-		goto out;
-	}
-	int erc = attr_copy(ed, "entityID", entity_id, ecap);
-	if (erc != 1 || !entity_id[0] || has_ctl_bytes(entity_id, strlen(entity_id), 0) ||
-	    !utf8_valid(entity_id, strlen(entity_id))) {
-		fail(reason, rcap, erc < 0 ? "entityID too long" : "the metadata has no entityID");
-		goto out;
-	}
-	for (xmlNodePtr c = next_el(idp->children); c && !sso; c = next_el(c->next))
-		if (is_el(c, NS_MD, "SingleSignOnService") &&
-		    attr_is(c, "Binding", BINDING_REDIRECT))
-			sso = c;
-	if (!sso) {
-		fail(reason, rcap, "the metadata has no HTTP-Redirect SingleSignOnService");
-		goto out;
-	}
-	int urc = attr_copy(sso, "Location", sso_url, ucap);
-	if (urc != 1 || !http_url_ok(sso_url)) {
-		fail(reason, rcap,
-		     urc < 0 ? "SSO URL too long" : "the SSO URL is not an http(s) URL");
-		goto out;
-	}
-	pem = signing_cert_pem(idp, reason, rcap);
-	if (!pem)
-		goto out;
-	if (saml_cert_check(pem, reason, rcap) < 0)
-		goto out;
-	*cert_pem = pem;
-	pem = NULL;
-	rc = 0;
-out:
-	free(pem);
+	ed = idp_entity(doc, reason, rcap);
+	if (ed)
+		rc = read_idp_entity(ed, &o, cert_pem);
 	xmlFreeDoc(doc);
 	if (rc < 0) {
-		entity_id[0] = sso_url[0] = '\0';
+		entity_id[0] = sso_url[0] = slo_url[0] = '\0';
 		if (reason && rcap && !reason[0])
 			fail(reason, rcap, "not usable metadata");
 	}
-	return rc;
-}
-
-int saml_cert_check(const char *pem, char *reason, size_t cap)
-{
-	size_t n = pem ? strlen(pem) : 0;
-	const char *p, *begin = "-----BEGIN ";
-	int blocks = 0, rc = -1;
-	BIO *bio;
-	X509 *x;
-	EVP_PKEY *k;
-
-	if (reason && cap)
-		reason[0] = '\0';
-	if (n == 0)
-		return fail(reason, cap, "no certificate");
-	if (n > SAML_MAX_CERT_PEM)
-		return fail(reason, cap, "the certificate is too long");
-	for (p = pem; (p = strstr(p, begin)); p += strlen(begin))
-		blocks++;
-	if (blocks != 1 || !strstr(pem, "-----BEGIN CERTIFICATE-----"))
-		return fail(reason, cap,
-			    "paste exactly one PEM certificate (-----BEGIN CERTIFICATE-----)");
-	bio = BIO_new_mem_buf(pem, (int)n);
-	if (!bio)
-		return fail(reason, cap, "out of memory");
-	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	if (!x) {
-		fail(reason, cap, "the certificate cannot be read");
-	} else if (!(k = X509_get0_pubkey(x)) || EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA) {
-		fail(reason, cap, "the certificate does not hold an RSA key");
-	} else if (EVP_PKEY_get_bits(k) < SAML_MIN_RSA_BITS) {
-		fail(reason, cap, "the certificate's RSA key is shorter than 2048 bits");
-	} else {
-		rc = 0;
-	}
-	X509_free(x);
-	BIO_free(bio);
-	ERR_clear_error();
 	return rc;
 }

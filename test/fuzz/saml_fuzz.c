@@ -10,8 +10,9 @@
 
 /*
  * Input: when the first byte is 0x01, the rest goes to saml_decode_post (and what it decodes on to
- * saml_verify_response), to saml_idp_metadata and to saml_cert_check. Otherwise the whole input is
- * the Response XML, so a corpus of plain SAML documents works as it is.
+ * saml_verify_response), to saml_idp_metadata and to saml_cert_check and saml_cert_list.
+ * Otherwise the whole input is the Response XML, so a corpus of plain SAML documents works as it
+ * is.
  *
  * The certificate below is a throwaway whose private key was deleted after it was made: no input
  * can carry a valid signature for it, so any success of saml_verify_response is a bug.
@@ -117,16 +118,17 @@ static void decode(const char *in, size_t n)
 
 static void metadata(const char *in, size_t n)
 {
-	char eid[256], url[256], reason[128], *pem = (char *)1;
-	int rc =
-	    saml_idp_metadata(in, n, eid, sizeof eid, url, sizeof url, &pem, reason, sizeof reason);
+	char eid[256], url[256], slo[256], reason[128], *pem = (char *)1;
+	int rc = saml_idp_metadata(in, n, eid, sizeof eid, url, sizeof url, slo, sizeof slo, &pem,
+				   reason, sizeof reason);
 
 	if (rc == 0) {
 		if (!eid[0] || strncmp(url, "http", 4) != 0 || !pem || reason[0] ||
+		    (slo[0] && strncmp(slo, "http", 4) != 0) ||
 		    saml_cert_check(pem, reason, sizeof reason) != 0)
 			abort();
 		free(pem);
-	} else if (rc != -1 || !reason[0] || pem || eid[0] || url[0]) {
+	} else if (rc != -1 || !reason[0] || pem || eid[0] || url[0] || slo[0]) {
 		abort();
 	}
 }
@@ -142,6 +144,11 @@ static void cert(const char *in, size_t n)
 	s[n] = '\0';
 	rc = saml_cert_check(s, reason, sizeof reason);
 	if ((rc == 0 && reason[0]) || (rc == -1 && !reason[0]) || (rc != 0 && rc != -1))
+		abort();
+	/* the list agrees with the check: 1..SAML_MAX_CERTS certificates, or -1 */
+	struct saml_cert_info info[SAML_MAX_CERTS];
+	int k = saml_cert_list(s, info, SAML_MAX_CERTS);
+	if (rc == 0 ? (k < 1 || k > SAML_MAX_CERTS || !info[0].sha256[0]) : k != -1)
 		abort();
 	free(s);
 }

@@ -1,11 +1,14 @@
 // admin_sso.test.mjs - the single sign-on settings page of the admin console and the Access
 // page's SSO choice: SP values shown, bad input refused with the form kept, IdP metadata filling
 // the SAML fields, the HS256 secret shown exactly once, SSO switched on only when ready, and the
-// password pages then replaced by the sign-on start. The demo portal is left as it was.
+// password pages then replaced by the sign-on start; certificate bundles with their expiry (and
+// the dashboard's warning), the logout URL, and the domains page's note on the SP URLs. The demo
+// portal is left as it was.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { psql, sleep, BASE, VAR, logText } from '../lib/stack.mjs';
@@ -254,12 +257,179 @@ test('first sign-ons of one new email at the same moment all succeed, with one c
     psql(`UPDATE portals SET access_mode = 'sso', sso_method = 'jwt', sso_audience = 'all' WHERE id = 1`);
     await sleep(300);
     for (const email of emails) {
-      const rs = await Promise.all([0, 1, 2, 3].map((i) => new Client().get(`/sso/jwt?jwt=${token(email, i)}`)));
+      // four browsers, each having started its sign-on (the portal's redirect to the app)
+      const clients = [0, 1, 2, 3].map(() => new Client());
+      for (const c of clients) assert.equal((await c.get('/login')).status, 303);
+      const rs = await Promise.all(clients.map((c, i) => c.get(`/sso/jwt?jwt=${token(email, i)}`)));
       assert.deepEqual(rs.map((r) => r.status), [303, 303, 303, 303], email);
       assert.equal(psql(`SELECT count(*) FROM contacts WHERE email = '${email}'`), '1');
     }
   } finally {
     psql(`DELETE FROM contacts WHERE email LIKE 'sso-race-%-${stamp}@example.net'`);
+    restore();
+    await sleep(300);
+  }
+});
+
+/* ---------------------------------------------------------------- certificates, logout URL, domains */
+
+const mkCert = (name, days, subj) => {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', String(days), '-subj', subj,
+    '-keyout', path.join(dir, `${name}.key`), '-out', path.join(dir, `${name}.pem`)], { stdio: 'ignore' });
+  return readFileSync(path.join(dir, `${name}.pem`), 'utf8');
+};
+const LONG = mkCert('long', 400, '/CN=idp-long.example.test');
+const SOON = mkCert('soon', 10, '/O=Example Support/CN=idp-soon.example.test');
+const bodyOf = (pem) => pem.replace(/-----[A-Z ]+-----|\s/g, '');
+const utcMinute = (pem) => {
+  const d = new Date(new X509Certificate(pem).validTo);
+  return d.toISOString().replace('T', ' ').replace(/:\d\d\.\d{3}Z$/, ' UTC');
+};
+const certRows = (page) => [...page.matchAll(/<td class="cert-subject">([^<]*)<\/td><td class="cert-expires">([^<]*)(?:<strong class="warn cert-warning">([^<]*)<\/strong>)?<\/td><td><code class="cert-fingerprint">([^<]*)<\/code>/g)]
+  .map((m) => ({ subject: m[1], expires: m[2].trim(), warning: m[3] || '', fingerprint: m[4] }));
+
+test('a rollover bundle is saved; each certificate is listed with subject, expiry, fingerprint and a 30-day warning', async () => {
+  try {
+    const r = await admin.submit('/admin/settings/sso', { ...SAML, saml_idp_cert: LONG + SOON });
+    assert.equal(r.status, 303);
+    assert.equal(bodyOf(JSON.parse(ssoRow()).saml_idp_cert), bodyOf(LONG) + bodyOf(SOON), 'both certificates saved, in order');
+    const page = await admin.get('/admin/settings/sso');
+    assert.match(page.html, /IdP signing certificate\(s\) — paste a second one during a rollover/);
+    const rows = certRows(page.html);
+    assert.equal(rows.length, 2, 'two certificates listed');
+    assert.deepEqual(rows.map((x) => x.subject), ['CN=idp-long.example.test', 'CN=idp-soon.example.test,O=Example Support']);
+    assert.deepEqual(rows.map((x) => x.expires), [utcMinute(LONG), utcMinute(SOON)]);
+    assert.deepEqual(rows.map((x) => x.fingerprint), [new X509Certificate(LONG).fingerprint256, new X509Certificate(SOON).fingerprint256]);
+    assert.deepEqual(rows.map((x) => x.warning), ['', 'expires in 10 days'], 'only the one made with -days 10 warns');
+    assert.match(lastAudit('sso').after.saml_idp_cert_sha256, /^[0-9a-f]{64}$/);
+  } finally {
+    restore();
+  }
+});
+
+test('the dashboard warns when a SAML certificate expires within 30 days, with a link to the SSO page', async () => {
+  const warning = async () => /<p class="alert" id="sso-cert-warning">([^]*?)<\/p>/.exec((await admin.get('/admin')).html)?.[1] || '';
+  try {
+    assert.equal(await warning(), '', 'no SSO set up: no warning');
+    assert.equal((await admin.submit('/admin/settings/sso', { ...SAML, saml_idp_cert: LONG })).status, 303);
+    assert.equal(await warning(), '', 'a certificate good for 400 days: no warning');
+    assert.equal((await admin.submit('/admin/settings/sso', { ...SAML, saml_idp_cert: LONG + SOON })).status, 303);
+    const w = await warning();
+    assert.match(w, /signing certificate of your SAML identity provider expires in 10 days/);
+    assert.match(w, /<a href="\/admin\/settings\/sso">/);
+    const agentView = /id="sso-cert-warning">([^]*?)<\/p>/.exec((await agent.get('/admin')).html)?.[1] || '';
+    assert.match(agentView, /expires in 10 days/, 'agents see it too');
+    assert.doesNotMatch(agentView, /<a href/, 'without the link to a page they cannot open');
+    psql(`UPDATE portals SET sso_method = 'jwt' WHERE id = 1`);
+    assert.equal(await warning(), '', 'the certificate does not matter when the method is JWT');
+  } finally {
+    restore();
+  }
+});
+
+test('imported metadata keeps every signing certificate it lists and fills the logout URL', async () => {
+  const kd = (use, pem) => `<md:KeyDescriptor${use ? ` use="${use}"` : ''}><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>` +
+    `<ds:X509Certificate>${bodyOf(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
+  const md = `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.test/ssp">
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    ${kd('signing', SOON)}${kd('', LONG)}${kd('encryption', CERT)}${kd('signing', SOON)}
+    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/slo"/>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/redirect"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>`;
+  try {
+    const r = await admin.submit('/admin/settings/sso', { sso_method: 'saml', saml_metadata: md, jwt_alg: 'HS256' });
+    assert.equal(r.status, 303);
+    const row = JSON.parse(ssoRow());
+    assert.equal(bodyOf(row.saml_idp_cert), bodyOf(SOON) + bodyOf(LONG), 'both signing certificates, once each, no encryption key');
+    assert.equal(row.logout_url, 'https://idp.example.test/slo');
+    assert.equal(lastAudit('sso').after.logout_url, 'https://idp.example.test/slo', 'the logout URL is audited');
+    const page = await admin.get('/admin/settings/sso');
+    assert.equal(certRows(page.html).length, 2);
+    assert.match(page.html, /id="logout_url" name="logout_url" type="url" maxlength="2048" value="https:\/\/idp.example.test\/slo"/);
+  } finally {
+    restore();
+  }
+});
+
+test('a bad certificate bundle is refused with the form kept and a reason', async () => {
+  const bad = async (cert, message) => {
+    const r = await admin.submit('/admin/settings/sso', { ...SAML, saml_idp_cert: cert, logout_url: 'https://idp.example.test/bye' });
+    assert.equal(r.status, 422);
+    assert.match(r.html, message);
+    assert.ok(r.html.includes('value="https://idp.example.test/bye"'), 'the logout URL is kept');
+    assert.ok(r.html.includes(cert.trim().split('\n')[1]), 'the pasted text is kept for correcting');
+    assert.equal(ssoRow(), '', 'nothing saved');
+  };
+  const key = readFileSync(path.join(dir, 'soon.key'), 'utf8');
+  await bad(LONG + key, /only PEM certificates/);
+  await bad(LONG + LONG, /certificate 2 of 2: the same certificate is there twice/);
+  await bad(LONG + SOON + CERT + mkCert('fourth', 30, '/CN=fourth') + mkCert('fifth', 30, '/CN=fifth'),
+    /more than 4 certificates/);
+});
+
+test('the logout URL must be an http(s) URL; it is saved and audited for JWT too', async () => {
+  const JWT = { sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'RS256', jwt_public_key: PUB };
+  try {
+    for (const bad of ['javascript:alert(1)', 'ftp://app.example.test/out', 'https://app.example.test/out#x', '/logout']) {
+      const r = await admin.submit('/admin/settings/sso', { ...JWT, logout_url: bad });
+      assert.equal(r.status, 422, bad);
+      assert.match(r.html, /Enter the logout URL starting with https:\/\//);
+      assert.match(r.html, /id="logout_url"[^>]* aria-invalid="true"/);
+      assert.equal(ssoRow(), '', 'nothing saved');
+    }
+    const ok = await admin.submit('/admin/settings/sso', { ...JWT, logout_url: 'https://app.example.test/logout?from=portal' });
+    assert.equal(ok.status, 303);
+    assert.equal(JSON.parse(ssoRow()).logout_url, 'https://app.example.test/logout?from=portal');
+    assert.deepEqual([lastAudit('sso').before.logout_url, lastAudit('sso').after.logout_url], ['', 'https://app.example.test/logout?from=portal']);
+    // emptied again: allowed, and audited
+    assert.equal((await admin.submit('/admin/settings/sso', { ...JWT, logout_url: '' })).status, 303);
+    assert.equal(JSON.parse(ssoRow()).logout_url, '');
+    assert.equal(lastAudit('sso').after.logout_url, '');
+  } finally {
+    restore();
+  }
+});
+
+test('the SSO page lists what the identity provider must do', async () => {
+  const page = (await admin.get('/admin/settings/sso')).html;
+  const rules = /<ul id="idp-rules"[^>]*>([^]*?)<\/ul>/.exec(page)?.[1] || '';
+  assert.match(rules, /RSA-SHA256/);
+  assert.match(rules, /SHA-1 only if you tick the box/);
+  assert.match(rules, /emailAddress/);
+  for (const name of ['email', 'mail', 'urn:oid:0.9.2342.19200300.100.1.3', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'])
+    assert.ok(rules.includes(`<code>${name}</code>`), name);
+  assert.match(rules, /IdP-initiated, unsolicited\) are refused/);
+  assert.match(rules, /encrypted assertions are not supported/);
+  assert.match(page, /primary domain \(<code>localhost<\/code>/);
+  assert.match(page, /<code>links<\/code> in the install's configuration \(<code>portal.json<\/code>\)/);
+});
+
+test('with SAML set up, the domains page shows the entity ID and ACS URL and warns when the primary domain changes', async () => {
+  const host = `sp-move-${Date.now().toString(36)}.example.test`;
+  const domainId = (h) => psql(`SELECT id FROM portal_domains WHERE host = '${h}'`);
+  try {
+    assert.doesNotMatch((await admin.get('/admin/settings/domains')).html, /id="saml-note"/, 'no note without SAML');
+    assert.equal((await admin.submit('/admin/settings/sso', SAML)).status, 303);
+    const before = (await admin.get('/admin/settings/domains')).html;
+    assert.match(before, /id="saml-note"/);
+    assert.match(before, /entity ID <code>http:\/\/localhost(:\d+)?\/sso\/saml\/metadata<\/code> with the ACS URL <code>http:\/\/localhost(:\d+)?\/sso\/saml\/acs<\/code>/);
+    assert.doesNotMatch(before, /id="saml-moved"/);
+    assert.equal((await admin.submit('/admin/settings/domains', { host, language: 'en' })).status, 303);
+    const prim = await admin.submit('/admin/settings/domains', {}, `/admin/settings/domains/${domainId(host)}/primary`);
+    assert.equal(prim.status, 303);
+    assert.match(prim.headers.get('location'), /[?&]sp=moved/);
+    await sleep(100);
+    const after = (await admin.get(prim.headers.get('location'))).html;
+    const moved = /<div class="alert" role="alert" id="saml-moved">([^]*?)<\/div>/.exec(after)?.[1] || '';
+    assert.match(moved, /Update them in your identity provider now/);
+    assert.ok(moved.includes(`<code>http://${host}`) && moved.includes('/sso/saml/acs</code>'), 'the new values are shown');
+    const md = await new Client().get('/sso/saml/metadata');
+    assert.ok(md.html.includes(`entityID="http://${host}`), 'the SP metadata moved with it');
+  } finally {
+    psql(`UPDATE portal_domains SET is_primary = false WHERE portal_id = 1 AND host = '${host}';
+          UPDATE portal_domains SET is_primary = true WHERE portal_id = 1 AND host = 'localhost';
+          DELETE FROM portal_domains WHERE host = '${host}'`);
     restore();
     await sleep(300);
   }

@@ -24,7 +24,10 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 let idp = null;
 
-/* Two RSA 2048 key pairs with self-signed certificates in a fresh temp dir: the IdP's and another one. */
+/*
+ * Three RSA 2048 key pairs with self-signed certificates in a fresh temp dir: the IdP's, another
+ * one (an attacker's), and the IdP's next one (its key rollover: newKeyFile, newCertPem).
+ */
 export function makeIdp() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'saml-idp-'));
   const pair = (name, cn) => {
@@ -34,10 +37,12 @@ export function makeIdp() {
     return { keyFile, certFile, certPem: readFileSync(certFile, 'utf8') };
   };
   const mine = pair('idp', 'idp.example.test'), other = pair('other', 'attacker.example.test');
+  const next = pair('new', 'idp-next.example.test');
   idp = {
     dir,
     keyFile: mine.keyFile, certFile: mine.certFile, certPem: mine.certPem,
     otherKeyFile: other.keyFile, otherCertFile: other.certFile, otherCertPem: other.certPem,
+    newKeyFile: next.keyFile, newCertFile: next.certFile, newCertPem: next.certPem,
     cleanup() { rmSync(dir, { recursive: true, force: true }); if (idp === this) idp = null; },
   };
   return idp;
@@ -47,6 +52,8 @@ export function makeIdp() {
  * An unsigned samlp:Response. Every field has a default a correctly configured SP accepts, given
  * destination/recipient (the ACS URL), audience (the SP entity ID) and inResponseTo.
  * destination: null omits the attribute. assertion: false leaves the Assertion out.
+ * attributes: {Name: value}; attributeList: [{name, friendlyName, value}] for attributes that
+ * carry a FriendlyName too (both lists are sent, attributeList first).
  * responseSignature / assertionSignature: markup placed right after that element's Issuer
  * (the schema's place for ds:Signature); sign() puts its template there itself.
  */
@@ -56,16 +63,18 @@ export function responseXml(o = {}) {
     responseId: newId(), assertionId: newId(), issuer: IDP_ENTITY_ID, destination: null, inResponseTo: null,
     audience: '', recipient: '', issueInstant: isoAt(now), notBefore: isoAt(now - 60e3),
     notOnOrAfter: isoAt(now + 300e3), scdNotOnOrAfter: isoAt(now + 300e3), nameId: 'victim@example.com',
-    nameIdFormat: EMAIL_FORMAT, status: 'Success', attributes: {}, responseSignature: '', assertionSignature: '',
+    nameIdFormat: EMAIL_FORMAT, status: 'Success', attributes: {}, attributeList: [], responseSignature: '',
+    assertionSignature: '',
     assertion: true, ...o,
   };
   const irt = v.inResponseTo == null ? '' : ` InResponseTo="${esc(v.inResponseTo)}"`;
   const dest = v.destination == null ? '' : ` Destination="${esc(v.destination)}"`;
   const statusUri = v.status.startsWith('urn:') ? v.status : `urn:oasis:names:tc:SAML:2.0:status:${v.status}`;
-  const attrs = Object.entries(v.attributes);
-  const attrStatement = attrs.length === 0 ? '' : '<saml:AttributeStatement>' + attrs.map(([n, val]) =>
-    `<saml:Attribute Name="${esc(n)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">` +
-    `<saml:AttributeValue>${esc(val)}</saml:AttributeValue></saml:Attribute>`).join('') + '</saml:AttributeStatement>';
+  const attrs = [...v.attributeList, ...Object.entries(v.attributes).map(([name, value]) => ({ name, value }))];
+  const attrStatement = attrs.length === 0 ? '' : '<saml:AttributeStatement>' + attrs.map((a) =>
+    `<saml:Attribute Name="${esc(a.name)}"${a.friendlyName == null ? '' : ` FriendlyName="${esc(a.friendlyName)}"`}` +
+    ` NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:${a.friendlyName == null ? 'basic' : 'uri'}">` +
+    `<saml:AttributeValue>${esc(a.value)}</saml:AttributeValue></saml:Attribute>`).join('') + '</saml:AttributeStatement>';
   // nameIdRaw: markup put into NameID as is (comments, entity references)
   const nameId = v.nameIdRaw != null ? v.nameIdRaw : esc(v.nameId);
   const assertion = !v.assertion ? '' :
@@ -134,7 +143,7 @@ function tmpDir() {
 
 /*
  * Sign the Assertion or the Response with xmlsec1: a template goes right after the element's Issuer,
- * then `xmlsec1 --sign` fills it in. key 'idp' (the configured one) or 'other'.
+ * then `xmlsec1 --sign` fills it in. key 'idp' (the configured one), 'other' or 'new' (the IdP's next).
  * To sign both, sign the assertion first, then the response.
  */
 export function sign(xml, { target = 'assertion', key = 'idp', alg = 'rsa-sha256', keyInfo = 'none' } = {}) {
@@ -150,7 +159,8 @@ export function sign(xml, { target = 'assertion', key = 'idp', alg = 'rsa-sha256
   const n = randomBytes(6).toString('hex');
   const inFile = path.join(dir, `tpl-${n}.xml`), outFile = path.join(dir, `signed-${n}.xml`);
   writeFileSync(inFile, tpl);
-  const [k, c] = key === 'other' ? [idp.otherKeyFile, idp.otherCertFile] : [idp.keyFile, idp.certFile];
+  const [k, c] = key === 'other' ? [idp.otherKeyFile, idp.otherCertFile]
+    : key === 'new' ? [idp.newKeyFile, idp.newCertFile] : [idp.keyFile, idp.certFile];
   try {
     execFileSync('xmlsec1', ['--sign', '--privkey-pem', `${k},${c}`,
       '--id-attr:ID', `${NS_SAML}:Assertion`, '--id-attr:ID', `${NS_SAMLP}:Response`,

@@ -474,9 +474,10 @@ static void test_email_from_attribute(void)
 	CHECK_STR(id.email, "grace@example.com");
 	CHECK_STR(id.name, "Grace Hopper");
 
-	/* the same document read by NameID: not an email */
+	/* with no attribute configured the persistent NameID is not an email: "mail" is used */
 	cfg.email_attribute = "";
-	expect_refused(doc, &cfg, "NameID format is not emailAddress");
+	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
+	CHECK_STR(id.email, "grace@example.com");
 	cfg.email_attribute = "emailaddress";
 	expect_refused(doc, &cfg, "the email attribute is missing");
 	free(doc);
@@ -548,19 +549,19 @@ static void test_other_key_refused(void)
 
 	r.key = "other";
 	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signature does not verify with the configured certificate");
+	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
 	free(doc);
 
 	/* the other key's public value and certificate inside KeyInfo do not help */
 	r.keyinfo = "<ds:KeyInfo><ds:KeyValue/></ds:KeyInfo>";
 	doc = signed_doc(&r);
 	CHECK(doc && strstr(doc, "<ds:Modulus>"));
-	expect_refused(doc, &cfg, "signature does not verify with the configured certificate");
+	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
 	free(doc);
 	r.keyinfo = "<ds:KeyInfo><ds:X509Data/></ds:KeyInfo>";
 	doc = signed_doc(&r);
 	CHECK(doc && strstr(doc, "<ds:X509Certificate>"));
-	expect_refused(doc, &cfg, "signature does not verify with the configured certificate");
+	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
 	free(doc);
 
 	/* a signed Response by the other key around an assertion signed by the IdP: refused too */
@@ -568,7 +569,7 @@ static void test_other_key_refused(void)
 	r.sign_response = 1;
 	r.key = "other";
 	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signature does not verify with the configured certificate");
+	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
 	free(doc);
 }
 
@@ -578,7 +579,7 @@ static void test_tampered_assertion_refused(void)
 	struct saml_config cfg = config();
 	char *doc = signed_doc(&r), *evil = replace(doc, ">ada@example.com<", ">eve@example.com<");
 
-	expect_refused(evil, &cfg, "signature does not verify with the configured certificate");
+	expect_refused(evil, &cfg, "signature does not verify with any configured certificate");
 	free(doc);
 	free(evil);
 
@@ -586,7 +587,7 @@ static void test_tampered_assertion_refused(void)
 	r.sign_response = 1;
 	doc = signed_doc(&r);
 	evil = replace(doc, ">ada@example.com<", ">eve@example.com<");
-	expect_refused(evil, &cfg, "signature does not verify with the configured certificate");
+	expect_refused(evil, &cfg, "signature does not verify with any configured certificate");
 	free(doc);
 	free(evil);
 }
@@ -777,7 +778,7 @@ static void test_two_or_no_assertions_refused(void)
 	expect_refused(w, &cfg, "no assertion");
 	free(w);
 	w = replace(doc, good, "<saml:EncryptedAssertion/>");
-	expect_refused(w, &cfg, "encrypted assertions not supported");
+	expect_refused(w, &cfg, "encrypted assertions are not supported");
 	free(w);
 	w = replace(doc, good, "");
 	{
@@ -827,7 +828,20 @@ static void test_wrong_destination_refused(void)
 	doc = signed_doc(&r);
 	expect_refused(doc, &cfg, "destination is not this portal's ACS URL");
 	free(doc);
-	r.destination = NULL; /* no Destination: allowed */
+	r.destination = NULL; /* no Destination on a Response that is not signed: allowed */
+	doc = signed_doc(&r);
+	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
+	free(doc);
+	/* a signed Response must say where it goes (bindings 3.5.5.2), signed assertion or not */
+	r.sign_response = 1;
+	doc = signed_doc(&r);
+	expect_refused(doc, &cfg, "signed Response without Destination");
+	free(doc);
+	r.sign_assertion = 0;
+	doc = signed_doc(&r);
+	expect_refused(doc, &cfg, "signed Response without Destination");
+	free(doc);
+	r.destination = ACS;
 	doc = signed_doc(&r);
 	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
 	free(doc);
@@ -1003,7 +1017,7 @@ static void test_nameid_with_comment_refused(void)
 	expect_refused(w, &cfg, "NameID contains a comment");
 	free(w);
 	w = replace(doc, "ada@example.com.evil.test", "ada@example.com<!-- x -->");
-	expect_refused(w, &cfg, "signature does not verify with the configured certificate");
+	expect_refused(w, &cfg, "signature does not verify with any configured certificate");
 	free(w);
 	free(doc);
 
@@ -1171,7 +1185,9 @@ static void test_sp_metadata(void)
 	CHECK(m && strstr(m, "<md:AssertionConsumerService "
 			     "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
 			     "Location=\"" ACS "\""));
-	CHECK(m && strstr(m, "WantAssertionsSigned=\"true\""));
+	/* a Response signed only at the top is accepted: the metadata must not claim otherwise */
+	CHECK(m && strstr(m, "WantAssertionsSigned=\"false\""));
+	CHECK(m && !strstr(m, "WantAssertionsSigned=\"true\""));
 	CHECK(m && strstr(m, "<md:NameIDFormat>" EMAIL_FMT "</md:NameIDFormat>"));
 	free(m);
 	m = saml_sp_metadata("a\"<b", ACS);
@@ -1197,7 +1213,7 @@ static char *pem_body(const char *pem)
 static void test_idp_metadata(void)
 {
 	char *idp_b64 = pem_body(idp_cert), *other_b64 = pem_body(other_cert);
-	char eid[256], url[256], reason[160], *pem = NULL;
+	char eid[256], url[256], slo[256], reason[160], *pem = NULL;
 	struct buf b = BUF_INIT;
 
 	buf_printf(
@@ -1220,12 +1236,13 @@ static void test_idp_metadata(void)
 	    "Location=\"https://idp.example.test/sso/redirect\"/>"
 	    "</md:IDPSSODescriptor></md:EntityDescriptor>",
 	    other_b64, idp_b64, idp_b64 + 50);
-	CHECK_INT(saml_idp_metadata(b.data, b.len, eid, sizeof eid, url, sizeof url, &pem, reason,
-				    sizeof reason),
+	CHECK_INT(saml_idp_metadata(b.data, b.len, eid, sizeof eid, url, sizeof url, slo,
+				    sizeof slo, &pem, reason, sizeof reason),
 		  0);
 	CHECK_STR(reason, "");
 	CHECK_STR(eid, IDP);
 	CHECK_STR(url, "https://idp.example.test/sso/redirect");
+	CHECK_STR(slo, "");
 	char *got = pem_body(pem);
 	CHECK_STR(got, idp_b64);
 	CHECK(pem && strncmp(pem, "-----BEGIN CERTIFICATE-----\n", 28) == 0);
@@ -1243,8 +1260,8 @@ static void test_idp_metadata(void)
 		    "<md:EntitiesDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\">%s"
 		    "</md:EntitiesDescriptor>",
 		    inner);
-		CHECK_INT(saml_idp_metadata(e.data, e.len, eid, sizeof eid, url, sizeof url, &pem,
-					    reason, sizeof reason),
+		CHECK_INT(saml_idp_metadata(e.data, e.len, eid, sizeof eid, url, sizeof url, slo,
+					    sizeof slo, &pem, reason, sizeof reason),
 			  0);
 		CHECK_STR(eid, IDP);
 		free(pem);
@@ -1257,32 +1274,32 @@ static void test_idp_metadata(void)
 		struct buf d = BUF_INIT;
 		buf_printf(&d, "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>%s",
 			   strstr(b.data, "<md:"));
-		CHECK_INT(saml_idp_metadata(d.data, d.len, eid, sizeof eid, url, sizeof url, &pem,
-					    reason, sizeof reason),
+		CHECK_INT(saml_idp_metadata(d.data, d.len, eid, sizeof eid, url, sizeof url, slo,
+					    sizeof slo, &pem, reason, sizeof reason),
 			  -1);
 		CHECK_STR(reason, "DOCTYPE not allowed");
 		CHECK(pem == NULL);
 		buf_free(&d);
 	}
 	char *w = replace(b.data, "bindings:HTTP-Redirect", "bindings:SOAP");
-	CHECK_INT(saml_idp_metadata(w, strlen(w), eid, sizeof eid, url, sizeof url, &pem, reason,
-				    sizeof reason),
+	CHECK_INT(saml_idp_metadata(w, strlen(w), eid, sizeof eid, url, sizeof url, slo, sizeof slo,
+				    &pem, reason, sizeof reason),
 		  -1);
 	CHECK_STR(reason, "the metadata has no HTTP-Redirect SingleSignOnService");
 	CHECK_STR(eid, "");
 	free(w);
 	w = replace(b.data, "use=\"signing\"", "use=\"encryption\"");
-	CHECK_INT(saml_idp_metadata(w, strlen(w), eid, sizeof eid, url, sizeof url, &pem, reason,
-				    sizeof reason),
+	CHECK_INT(saml_idp_metadata(w, strlen(w), eid, sizeof eid, url, sizeof url, slo, sizeof slo,
+				    &pem, reason, sizeof reason),
 		  -1);
 	CHECK_STR(reason, "no signing certificate in the metadata");
 	free(w);
-	CHECK_INT(
-	    saml_idp_metadata(b.data, b.len, eid, 8, url, sizeof url, &pem, reason, sizeof reason),
-	    -1);
+	CHECK_INT(saml_idp_metadata(b.data, b.len, eid, 8, url, sizeof url, slo, sizeof slo, &pem,
+				    reason, sizeof reason),
+		  -1);
 	CHECK_STR(reason, "entityID too long");
-	CHECK_INT(saml_idp_metadata("<x/>", 4, eid, sizeof eid, url, sizeof url, &pem, reason,
-				    sizeof reason),
+	CHECK_INT(saml_idp_metadata("<x/>", 4, eid, sizeof eid, url, sizeof url, slo, sizeof slo,
+				    &pem, reason, sizeof reason),
 		  -1);
 	CHECK_STR(reason, "not SAML metadata of an identity provider");
 	CHECK(pem == NULL);
@@ -1307,11 +1324,14 @@ static void test_cert_check(void)
 		  -1);
 	CHECK_STR(reason, "the certificate cannot be read");
 	buf_printf(&two, "%s%s", idp_cert, other_cert);
-	CHECK_INT(saml_cert_check(two.data, reason, sizeof reason), -1);
+	CHECK_INT(saml_cert_check(two.data, reason, sizeof reason), 0);
 	buf_free(&two);
 	snprintf(path, sizeof path, "%s/idp.key", dir);
 	s = slurp(path);
 	CHECK_INT(saml_cert_check(s, reason, sizeof reason), -1);
+	CHECK_STR(reason,
+		  "only PEM certificates (-----BEGIN CERTIFICATE-----) can be pasted, no keys or "
+		  "other blocks");
 	free(s);
 	if (sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
 	       "-subj /CN=ec "
@@ -1332,6 +1352,376 @@ static void test_cert_check(void)
 	}
 }
 
+/* ---------------------------------------------------------------- rollover, email, certificates */
+
+static char *cert_of(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s.crt", dir, name);
+	return slurp(path);
+}
+
+static void test_rollover_bundle(void)
+{
+	struct resp r = base();
+	struct saml_config cfg = config();
+	struct saml_identity id;
+	char reason[160], *doc, *fresh = cert_of("newidp"), *big = cert_of("big");
+	struct buf bundle = BUF_INIT, mixed = BUF_INIT;
+
+	/* SimpleSAMLphp's rollover: the NEW certificate listed first, the OLD key still signing */
+	buf_printf(&bundle, "%s\n%s", fresh, idp_cert);
+	cfg.idp_cert_pem = bundle.data;
+	doc = signed_doc(&r);
+	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
+	CHECK_STR(reason, "");
+	CHECK_STR(id.email, "ada@example.com");
+	free(doc);
+	/* the Response signed instead, by the old key; then by the new one */
+	r.sign_assertion = 0;
+	r.sign_response = 1;
+	doc = signed_doc(&r);
+	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
+	free(doc);
+	r.key = "newidp";
+	doc = signed_doc(&r);
+	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
+	free(doc);
+	/* a third key is refused, with the same anti-wrapping rules as one certificate */
+	r.key = "other";
+	doc = signed_doc(&r);
+	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
+	free(doc);
+	/* the old certificate alone no longer accepts the new key */
+	cfg.idp_cert_pem = idp_cert;
+	r.key = "newidp";
+	doc = signed_doc(&r);
+	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
+	free(doc);
+	/* keys of different sizes in one bundle: a 3072-bit one first, the 2048-bit one signing */
+	buf_printf(&mixed, "%s%s", big, idp_cert);
+	cfg.idp_cert_pem = mixed.data;
+	r = base();
+	doc = signed_doc(&r);
+	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
+	CHECK_STR(reason, "");
+	free(doc);
+	/* a configured bundle that does not pass the check verifies nothing */
+	buf_printf(&mixed, "%s", idp_cert); /* the same certificate twice now */
+	doc = signed_doc(&r);
+	expect_refused(doc, &cfg, "the configured certificate is not usable");
+	free(doc);
+	buf_free(&bundle);
+	buf_free(&mixed);
+	free(fresh);
+	free(big);
+}
+
+static void test_cert_bundle_limits(void)
+{
+	char reason[160], *c[5];
+	const char *names[5] = {"idp", "other", "newidp", "big", "fifth"};
+	struct buf b = BUF_INIT;
+
+	for (int i = 0; i < 5; i++)
+		c[i] = cert_of(names[i]);
+	for (int i = 0; i < 4; i++)
+		buf_printf(&b, "%s", c[i]);
+	CHECK_INT(saml_cert_check(b.data, reason, sizeof reason), 0);
+	CHECK_STR(reason, "");
+	buf_printf(&b, "%s", c[4]);
+	CHECK_INT(saml_cert_check(b.data, reason, sizeof reason), -1);
+	CHECK_STR(reason, "more than 4 certificates");
+	buf_free(&b);
+	/* text between blocks (as openssl prints it) is ignored */
+	buf_printf(&b, "subject=CN = idp\n%s\nissuer=CN = other\n%s", c[0], c[1]);
+	CHECK_INT(saml_cert_check(b.data, reason, sizeof reason), 0);
+	buf_free(&b);
+	buf_printf(&b, "%s%s", c[0], c[0]);
+	CHECK_INT(saml_cert_check(b.data, reason, sizeof reason), -1);
+	CHECK_STR(reason, "certificate 2 of 2: the same certificate is there twice");
+	buf_free(&b);
+	char path[128];
+	snprintf(path, sizeof path, "%s/short.crt", dir);
+	char *shrt = slurp(path);
+	buf_printf(&b, "%s%s", c[1], shrt ? shrt : "");
+	CHECK_INT(saml_cert_check(b.data, reason, sizeof reason), -1);
+	CHECK_STR(reason,
+		  "certificate 2 of 2: the certificate's RSA key is shorter than 2048 bits");
+	buf_free(&b);
+	free(shrt);
+	/* a block left open, one broken inside, one BEGIN inside another */
+	buf_printf(&b, "%s-----BEGIN CERTIFICATE-----\nMIIB\n", c[0]);
+	CHECK_INT(saml_cert_check(b.data, reason, sizeof reason), -1);
+	CHECK_STR(reason,
+		  "only PEM certificates (-----BEGIN CERTIFICATE-----) can be pasted, no keys or "
+		  "other blocks");
+	buf_free(&b);
+	buf_printf(&b, "%s-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", c[0]);
+	CHECK_INT(saml_cert_check(b.data, reason, sizeof reason), -1);
+	CHECK_STR(reason, "certificate 2 of 2: the certificate cannot be read");
+	buf_free(&b);
+	buf_printf(&b, "-----BEGIN CERTIFICATE-----\n%s", c[0]);
+	CHECK_INT(saml_cert_check(b.data, reason, sizeof reason), -1);
+	buf_free(&b);
+	CHECK_INT(saml_cert_check("hello", reason, sizeof reason), -1);
+	CHECK_STR(reason, "no PEM certificate (-----BEGIN CERTIFICATE-----)");
+	{
+		char *huge = malloc(SAML_MAX_CERT_PEM + 2);
+		memset(huge, ' ', SAML_MAX_CERT_PEM + 1);
+		huge[SAML_MAX_CERT_PEM + 1] = '\0';
+		CHECK_INT(saml_cert_check(huge, reason, sizeof reason), -1);
+		CHECK_STR(reason, "the certificates are too long");
+		free(huge);
+	}
+	for (int i = 0; i < 5; i++)
+		free(c[i]);
+}
+
+/* IdP metadata with a KeyDescriptor per certificate listed: each given as b64 DER. */
+static void key_descriptor(struct buf *b, const char *use, const char *b64)
+{
+	buf_printf(b,
+		   "<md:KeyDescriptor%s%s%s><ds:KeyInfo><ds:X509Data><ds:X509Certificate>%s"
+		   "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>",
+		   use ? " use=\"" : "", use ? use : "", use ? "\"" : "", b64);
+}
+
+static void metadata_doc(struct buf *b, const char *keys, const char *slo)
+{
+	buf_printf(b,
+		   "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
+		   "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"" IDP "\">"
+		   "<md:IDPSSODescriptor "
+		   "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">%s%s"
+		   "<md:SingleSignOnService "
+		   "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" "
+		   "Location=\"https://idp.example.test/sso/redirect\"/>"
+		   "</md:IDPSSODescriptor></md:EntityDescriptor>",
+		   keys, slo);
+}
+
+static void test_idp_metadata_rollover(void)
+{
+	char *old_pem = idp_cert, *new_pem = cert_of("newidp"), *enc_pem = other_cert;
+	char *old_b64 = pem_body(old_pem), *new_b64 = pem_body(new_pem),
+	     *enc_b64 = pem_body(enc_pem);
+	char eid[256], url[256], slo[256], reason[160], *pem = NULL;
+	struct buf keys = BUF_INIT, doc = BUF_INIT, want = BUF_INIT;
+
+	/* the new certificate first (no use), the old one signing, the old one again, an
+	 * encryption key; SLO by POST listed before SLO by Redirect */
+	key_descriptor(&keys, NULL, new_b64);
+	key_descriptor(&keys, "signing", old_b64);
+	key_descriptor(&keys, "signing", old_b64);
+	key_descriptor(&keys, "encryption", enc_b64);
+	metadata_doc(&doc, keys.data,
+		     "<md:SingleLogoutService "
+		     "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
+		     "Location=\"https://idp.example.test/slo/post\"/>"
+		     "<md:SingleLogoutService "
+		     "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" "
+		     "Location=\"https://idp.example.test/slo/redirect\"/>");
+	CHECK_INT(saml_idp_metadata(doc.data, doc.len, eid, sizeof eid, url, sizeof url, slo,
+				    sizeof slo, &pem, reason, sizeof reason),
+		  0);
+	CHECK_STR(reason, "");
+	CHECK_STR(slo, "https://idp.example.test/slo/redirect");
+	buf_printf(&want, "%s%s", new_pem, old_pem); /* in order, the duplicate dropped */
+	CHECK_STR(pem, want.data);
+	struct saml_cert_info info[SAML_MAX_CERTS];
+	CHECK_INT(saml_cert_list(pem, info, SAML_MAX_CERTS), 2);
+	CHECK_STR(info[0].subject, "CN=newidp");
+	CHECK_STR(info[1].subject, "CN=idp");
+	/* and the bundle verifies a Response signed by either key */
+	struct saml_config cfg = config();
+	struct saml_identity id;
+	struct resp r = base();
+	cfg.idp_cert_pem = pem;
+	char *signed_xml = signed_doc(&r);
+	CHECK_INT(verify(signed_xml, &cfg, &id, reason), 0);
+	free(signed_xml);
+	free(pem);
+	pem = NULL;
+	buf_free(&doc);
+
+	/* an SLO URL that is not http(s) is left out; no SLO is "" */
+	metadata_doc(&doc, keys.data,
+		     "<md:SingleLogoutService "
+		     "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" "
+		     "Location=\"javascript:alert(1)\"/>");
+	CHECK_INT(saml_idp_metadata(doc.data, doc.len, eid, sizeof eid, url, sizeof url, slo,
+				    sizeof slo, &pem, reason, sizeof reason),
+		  0);
+	CHECK_STR(slo, "");
+	free(pem);
+	pem = NULL;
+	buf_free(&doc);
+
+	/* five different signing certificates are more than a bundle holds */
+	const char *more[] = {"other", "big", "fifth"};
+	for (int i = 0; i < 3; i++) {
+		char *c = cert_of(more[i]), *b64 = pem_body(c);
+		key_descriptor(&keys, "signing", b64);
+		free(c);
+		free(b64);
+	}
+	metadata_doc(&doc, keys.data, "");
+	CHECK_INT(saml_idp_metadata(doc.data, doc.len, eid, sizeof eid, url, sizeof url, slo,
+				    sizeof slo, &pem, reason, sizeof reason),
+		  -1);
+	CHECK_STR(reason, "the metadata lists more than 4 signing certificates");
+	CHECK(pem == NULL);
+	CHECK_STR(eid, "");
+	buf_free(&doc);
+	buf_free(&keys);
+	buf_free(&want);
+	free(new_pem);
+	free(old_b64);
+	free(new_b64);
+	free(enc_b64);
+}
+
+/* A persistent NameID (not an email) with these attributes: the identity under cfg, or the
+ * reason. */
+static int verify_attrs(const char *attrs, const char *nameid, const char *format,
+			const char *email_attribute, struct saml_identity *id, char reason[160])
+{
+	struct resp r = base();
+	struct saml_config cfg = config();
+	char *doc;
+	int rc;
+
+	r.nameid = nameid;
+	r.nameid_format = format;
+	r.attrs = attrs;
+	cfg.email_attribute = email_attribute;
+	doc = signed_doc(&r);
+	rc = verify(doc, &cfg, id, reason);
+	free(doc);
+	return rc;
+}
+
+#define PERSISTENT "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+#define TRANSIENT "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+#define ATTR(name, friendly, value)                                                                \
+	"<saml:Attribute Name=\"" name "\"" friendly "><saml:AttributeValue>" value                \
+	"</saml:AttributeValue></saml:Attribute>"
+#define STMT(x) "<saml:AttributeStatement>" x "</saml:AttributeStatement>"
+
+static void test_email_by_friendly_name(void)
+{
+	struct saml_identity id;
+	char reason[160];
+	/* pysaml2 */
+	const char *pysaml2 = STMT(
+	    ATTR("urn:mace:dir:attribute-def:email", " FriendlyName=\"email\"", "py@example.com"));
+
+	CHECK_INT(verify_attrs(pysaml2, "a7f3", PERSISTENT, "email", &id, reason), 0);
+	CHECK_STR(id.email, "py@example.com");
+	CHECK_INT(verify_attrs(pysaml2, "a7f3", PERSISTENT, "", &id, reason), 0);
+	CHECK_STR(id.email, "py@example.com");
+	CHECK_INT(verify_attrs(pysaml2, "a7f3", PERSISTENT, "urn:mace:dir:attribute-def:email", &id,
+			       reason),
+		  0);
+	CHECK_STR(id.email, "py@example.com");
+	/* a Name match wins over a FriendlyName match listed before it */
+	const char *both = STMT(ATTR("urn:x:other", " FriendlyName=\"mail\"",
+				     "friendly@example.com") ATTR("mail", "", "named@example.com"));
+	CHECK_INT(verify_attrs(both, "a7f3", PERSISTENT, "mail", &id, reason), 0);
+	CHECK_STR(id.email, "named@example.com");
+	/* a comment inside the configured attribute's value refuses */
+	const char *comment = STMT(ATTR("email", "", "ada@example.com<!---->.evil.test"));
+	CHECK_INT(verify_attrs(comment, "a7f3", PERSISTENT, "email", &id, reason), -1);
+	CHECK_STR(reason, "email attribute contains a comment");
+}
+
+static void test_email_fallback_attributes(void)
+{
+	struct saml_identity id;
+	char reason[160];
+	/* SimpleSAMLphp: oid and mail both sent; "mail" comes before the oid in the order */
+	const char *ssp = STMT(ATTR("urn:oid:0.9.2342.19200300.100.1.3", "", "oid@example.com")
+				   ATTR("mail", "", "mail@example.com"));
+
+	CHECK_INT(verify_attrs(ssp, "_2a6b9c", PERSISTENT, "", &id, reason), 0);
+	CHECK_STR(id.email, "mail@example.com");
+	CHECK_INT(
+	    verify_attrs(STMT(ATTR("urn:oid:0.9.2342.19200300.100.1.3", "", "oid@example.com")),
+			 "_t1", TRANSIENT, "", &id, reason),
+	    0);
+	CHECK_STR(id.email, "oid@example.com");
+	CHECK_INT(verify_attrs(STMT(ATTR("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
+					 "emailaddress",
+					 "", "claim@example.com")),
+			       "u-1", "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified", "",
+			       &id, reason),
+		  0);
+	CHECK_STR(id.email, "claim@example.com");
+	/* an email as the NameID's value is used whatever its format, before any attribute */
+	CHECK_INT(verify_attrs(ssp, "nameid@example.com", PERSISTENT, "", &id, reason), 0);
+	CHECK_STR(id.email, "nameid@example.com");
+	/* an emailAddress NameID that is not one refuses rather than falls back */
+	CHECK_INT(verify_attrs(ssp, "not-an-email", EMAIL_FMT, "", &id, reason), -1);
+	CHECK_STR(reason, "email address is not valid");
+	/* a fallback attribute that is not an email refuses */
+	CHECK_INT(
+	    verify_attrs(STMT(ATTR("email", "", "nobody")), "_p", PERSISTENT, "", &id, reason), -1);
+	CHECK_STR(reason, "email address is not valid");
+}
+
+static void test_no_email_refused(void)
+{
+	struct saml_identity id;
+	char reason[160];
+
+	CHECK_INT(verify_attrs(STMT(ATTR("givenName", "", "Ada") ATTR("uid", "", "ada")), "_p9",
+			       PERSISTENT, "", &id, reason),
+		  -1);
+	CHECK_STR(reason, "no email: the NameID is not an email address and no email, mail, "
+			  "urn:oid:0.9.2342.19200300.100.1.3 or emailaddress claim attribute");
+	CHECK_STR(id.email, "");
+	CHECK_INT(verify_attrs("", "_p9", PERSISTENT, "", &id, reason), -1);
+	CHECK(strncmp(reason, "no email:", 9) == 0);
+	/* a configured attribute that is missing does not fall back to the NameID */
+	CHECK_INT(verify_attrs("", "ada@example.com", EMAIL_FMT, "email", &id, reason), -1);
+	CHECK_STR(reason, "the email attribute is missing");
+}
+
+static void test_cert_list(void)
+{
+	struct saml_cert_info info[SAML_MAX_CERTS];
+	char path[128], *fp, *named = cert_of("named");
+	struct buf b = BUF_INIT;
+	long now = (long)time(NULL);
+
+	buf_printf(&b, "%s%s", named, idp_cert);
+	CHECK_INT(saml_cert_list(b.data, info, SAML_MAX_CERTS), 2);
+	CHECK_STR(info[0].subject, "CN=idp rollover,O=Example Org,C=SE");
+	CHECK_STR(info[1].subject, "CN=idp");
+	/* made with -days 10 and -days 3650 a moment ago */
+	CHECK(info[0].not_after > now + 10 * 86400 - 600 &&
+	      info[0].not_after <= now + 10 * 86400 + 5);
+	CHECK(info[1].not_after > now + 3650L * 86400 - 600 &&
+	      info[1].not_after <= now + 3650L * 86400 + 5);
+	/* the fingerprint as openssl prints it */
+	snprintf(path, sizeof path, "%s/named.fp", dir);
+	CHECK_INT(sh("openssl x509 -in %s/named.crt -noout -fingerprint -sha256 | sed 's/.*=//' | "
+		     "tr -d '\\n' > %s",
+		     dir, path),
+		  0);
+	fp = slurp(path);
+	CHECK_STR(info[0].sha256, fp ? fp : "?");
+	CHECK_INT((int)strlen(info[0].sha256), 95);
+	/* max bounds what is written; a bad bundle is -1 */
+	CHECK_INT(saml_cert_list(b.data, info, 1), 1);
+	CHECK_STR(info[0].subject, "CN=idp rollover,O=Example Org,C=SE");
+	CHECK_INT(saml_cert_list("nothing", info, SAML_MAX_CERTS), -1);
+	buf_free(&b);
+	free(fp);
+	free(named);
+}
+
 int main(void)
 {
 	char path[128];
@@ -1339,6 +1729,12 @@ int main(void)
 
 	snprintf(dir, sizeof dir, "/tmp/saml_test.XXXXXX");
 	if (!mkdtemp(dir) || make_key("idp", 2048) != 0 || make_key("other", 2048) != 0 ||
+	    make_key("newidp", 2048) != 0 || make_key("big", 3072) != 0 ||
+	    make_key("fifth", 2048) != 0 ||
+	    sh("openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 10 "
+	       "-subj '/C=SE/O=Example Org/CN=idp rollover' -keyout %s/named.key -out %s/named.crt "
+	       "2>/dev/null",
+	       dir, dir) != 0 ||
 	    sh("openssl x509 -in %s/other.crt -outform DER | openssl base64 -A > %s/other.b64", dir,
 	       dir) != 0) {
 		fprintf(stderr, "saml_test: cannot make keys with openssl in %s\n", dir);
@@ -1383,6 +1779,13 @@ int main(void)
 	test_sp_metadata();
 	test_idp_metadata();
 	test_cert_check();
+	test_rollover_bundle();
+	test_cert_bundle_limits();
+	test_idp_metadata_rollover();
+	test_email_by_friendly_name();
+	test_email_fallback_attributes();
+	test_no_email_refused();
+	test_cert_list();
 
 	saml_shutdown();
 	free(idp_cert);

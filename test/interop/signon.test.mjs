@@ -2,10 +2,12 @@
 // own login form and back; the email as an attribute beside an opaque NameID.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { BASE, psql } from '../lib/stack.mjs';
 import { launch } from '../lib/browser.mjs';
 import {
-  PORTAL_ORIGIN, addUser, configurePortal, restorePortal, signOn, uniq,
+  IDP_DIR, PORTAL_ORIGIN, addUser, configurePortal, restorePortal, signOn, uniq,
   nameIdFromEmail, nameIdOpaque, NAMEID_PERSISTENT, NAMEID_TRANSIENT, sessionCount,
 } from './idp.mjs';
 
@@ -22,8 +24,13 @@ test('(1) SAML sign-on from /tickets through SimpleSAMLphp\'s login form and bac
   const user = addUser(`ada-${t}`, `interop-ada-${t}@example.net`);
   nameIdFromEmail();
   await configurePortal();
-  const { context, page } = await signOn(browser, user, '/tickets?filter=closed');
+  const { context, page, responses } = await signOn(browser, user, '/tickets?filter=closed');
   try {
+    assert.equal(responses.length, 1, 'the IdP posted one Response to the ACS');
+    const sp = readFileSync(path.join(IDP_DIR, 'sp-metadata.xml'), 'utf8');
+    assert.match(responses[0], /<ds:Signature/, 'the IdP signed the Response or its Assertion (SimpleSAMLphp signs the '
+      + `Assertion only when the SP metadata does not say WantAssertionsSigned="false"; it says: ${/WantAssertionsSigned="[^"]*"/.exec(sp)})`);
+    assert.match(responses[0], /SignatureMethod Algorithm="http:\/\/www\.w3\.org\/2001\/04\/xmldsig-more#rsa-sha256"/, 'RSA-SHA256');
     const at = new URL(page.url());
     assert.equal(at.origin, PORTAL_ORIGIN);
     assert.equal(at.pathname + at.search, '/tickets?filter=closed', 'back on the page the visitor asked for');

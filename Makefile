@@ -58,6 +58,14 @@ test:
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@test/run.sh
 
+# make test-interop: the SAML flows end to end in Chromium against a real identity provider,
+# Debian's SimpleSAMLphp on 127.0.0.1 (test/interop/run.sh; its own private stack, torn down after).
+.PHONY: test-interop
+test-interop:
+	@nginx/deps.sh interop
+	@$(MAKE) --no-print-directory all
+	@test/interop/run.sh
+
 # make bench: wrk through nginx against a stack holding the large data set, each route as a ratio
 # to /healthz, then EXPLAIN of the list/detail queries (test/bench/run.sh: DUR, CONN, SESSIONS, Q).
 # Starts, seeds (~3 min) and removes a private stack; BENCH_VAR=dir reuses one (e.g. BENCH_VAR=var

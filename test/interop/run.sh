@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# run.sh - make test-interop: the portal's SAML sign-on end to end in Chromium against a real
+# identity provider, Debian's SimpleSAMLphp (served by `php -S` on 127.0.0.1, a different site from
+# the portal on http://localhost). Starts a private portal stack (as test/run.sh does) and the IdP,
+# runs node --test on test/interop/*.test.mjs, tears everything down, ends with "N passed, N failed".
+#   TESTS="test/interop/x.test.mjs" runs only those files; KEEP_TEST_VAR=1 keeps the run's folder;
+#   INTEROP_HOLD=SECONDS keeps the stack and the IdP up that long before the tests (prints the env).
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+start=$(date +%s)
+passed=0 failed=0
+SSP=${SIMPLESAMLPHP_DIR:-/usr/share/simplesamlphp}
+
+VARDIR=$(mktemp -d /tmp/portal-interop.XXXXXX)
+chmod 755 "$VARDIR"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+export PORTAL_VAR=$VARDIR PORTAL_HTTP_PORT=$(free_port) PORTAL_WORKERS=${PORTAL_WORKERS:-2}
+export PORTAL_CONFIG=$VARDIR/portal.json
+export SMTP_PORT=$(free_port) SMTP_SINK=$VARDIR/smtp-sink
+export PORTAL_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT PORTAL_MAIL_RETRY_SECONDS=1
+IDP_PORT=$(free_port)
+export INTEROP_IDP_DIR=$VARDIR/idp INTEROP_IDP_URL=http://127.0.0.1:$IDP_PORT
+export SIMPLESAMLPHP_CONFIG_DIR=$ROOT/test/interop/idp/config
+
+cleanup() {
+	[ -f "$VARDIR/idp.pid" ] && kill -- "-$(cat "$VARDIR/idp.pid")" 2>/dev/null
+	nginx/stack.sh down >/dev/null 2>&1
+	[ -f "$VARDIR/smtp.pid" ] && kill "$(cat "$VARDIR/smtp.pid")" 2>/dev/null
+	if [ "${KEEP_TEST_VAR:-0}" = 1 ]; then echo "kept $VARDIR"; else rm -rf "$VARDIR"; fi
+}
+trap cleanup EXIT
+fail_setup() {
+	echo "$1"
+	echo "== make test-interop took $(($(date +%s) - start))s"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+echo "== portal stack"
+mkdir -p "$SMTP_SINK"/{tmp,new,cur}
+/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$SMTP_PORT -c aiosmtpd.handlers.Mailbox "$SMTP_SINK" >"$VARDIR/smtp.log" 2>&1 &
+echo $! >"$VARDIR/smtp.pid"
+if ! nginx/stack.sh up >"$VARDIR/stack-up.log" 2>&1; then
+	cat "$VARDIR/stack-up.log"; tail -n 20 "$VARDIR"/log/*.log 2>/dev/null
+	fail_setup "the portal stack did not come up"
+fi
+# The browser uses http://localhost:PORT: the portal's primary domain (demo data), so the SP's
+# entity ID and ACS URL (built from it and portal.json's links.port) are the URLs it really visits.
+export PORTAL_URL=http://localhost:$PORTAL_HTTP_PORT
+echo "portal at $PORTAL_URL (PORTAL_VAR=$VARDIR)"
+
+echo "== identity provider: SimpleSAMLphp $(dpkg-query -W -f='${Version}' simplesamlphp 2>/dev/null) at $INTEROP_IDP_URL"
+mkdir -p "$INTEROP_IDP_DIR"/{log,data,tmp,sessions}
+openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=interop-idp-1" \
+	-keyout "$INTEROP_IDP_DIR/idp-1.key" -out "$INTEROP_IDP_DIR/idp-1.crt" 2>/dev/null ||
+	fail_setup "openssl could not make the IdP's key"
+# the portal's own SP metadata, as an admin would hand it to the IdP
+curl -fsS -o "$INTEROP_IDP_DIR/sp-metadata.xml" "http://127.0.0.1:$PORTAL_HTTP_PORT/sso/saml/metadata" -H "Host: localhost" ||
+	fail_setup "GET /sso/saml/metadata failed"
+cat >"$INTEROP_IDP_DIR/state.json" <<JSON
+{
+  "secretsalt": "$(openssl rand -hex 16)",
+  "adminpassword": "$(openssl rand -hex 16)",
+  "idp": { "privatekey": "idp-1.key", "certificate": "idp-1.crt" },
+  "sp": { "simplesaml.nameidattribute": "email" },
+  "trusted": ["localhost:$PORTAL_HTTP_PORT"],
+  "users": {}
+}
+JSON
+# php -S runs one request at a time unless told otherwise; two workers keep a slow page from
+# holding the next one up. The workers are forked children: php runs in a process group of its
+# own (setsid), and the cleanup ends that whole group.
+PHP_CLI_SERVER_WORKERS=2 setsid php -S "127.0.0.1:$IDP_PORT" -t "$SSP/www" >"$INTEROP_IDP_DIR/log/php-server.log" 2>&1 &
+echo $! >"$VARDIR/idp.pid"
+up=0
+for _ in $(seq 1 100); do
+	if curl -fsS -o "$INTEROP_IDP_DIR/idp-metadata.xml" "$INTEROP_IDP_URL/saml2/idp/metadata.php" 2>/dev/null; then up=1; break; fi
+	sleep 0.1
+done
+if [ $up != 1 ]; then
+	curl -sS "$INTEROP_IDP_URL/saml2/idp/metadata.php" | head -c 3000
+	tail -n 30 "$INTEROP_IDP_DIR"/log/*.log
+	fail_setup "SimpleSAMLphp does not serve its metadata"
+fi
+echo "IdP entity ID: $(sed -n 's/.*entityID="\([^"]*\)".*/\1/p' "$INTEROP_IDP_DIR/idp-metadata.xml" | head -n1)"
+
+if [ -n "${INTEROP_HOLD:-}" ]; then # working on the tests: keep both up, print the environment
+	echo "export PORTAL_VAR=$PORTAL_VAR PORTAL_URL=$PORTAL_URL PORTAL_CONFIG=$PORTAL_CONFIG SMTP_PORT=$SMTP_PORT SMTP_SINK=$SMTP_SINK INTEROP_IDP_DIR=$INTEROP_IDP_DIR INTEROP_IDP_URL=$INTEROP_IDP_URL"
+	sleep "$INTEROP_HOLD"
+fi
+echo "== browser tests"
+out=$VARDIR/node-tests.tap
+# shellcheck disable=SC2086
+node --test --test-concurrency=1 --test-reporter=tap ${TESTS:-test/interop/*.test.mjs} >"$out" 2>&1
+grep -E '^(# Subtest|ok|not ok|# (tests|pass|fail|skipped))' "$out"
+grep -B2 -A30 '^not ok' "$out" | head -n 200
+p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$out" | tail -n1)
+f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$out" | tail -n1)
+if [ -z "$p" ]; then echo "node test runner produced no summary:"; tail -n 40 "$out"; f=1; fi
+passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1}))
+if [ "${f:-1}" != 0 ]; then
+	echo "-- portal log (last lines)"; tail -n 25 "$VARDIR/log/portal.log"
+	echo "-- SimpleSAMLphp log (errors)"; grep -iE 'error|exception' "$INTEROP_IDP_DIR/log/simplesamlphp.log" | tail -n 15
+fi
+
+echo "== make test-interop took $(($(date +%s) - start))s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -336,8 +336,10 @@ static void check_fields(struct ctx *c, struct form *f, const struct sso_input *
 				     SAML_MAX_CERTS, reason));
 	if (v[SSO_ATTR] && v[SSO_ATTR][0] && strpbrk(v[SSO_ATTR], "<>\"'"))
 		form_message(f, "saml_email_attribute", "An attribute name cannot hold < > or quotes.");
-	if (v[SSO_LOGOUT] && v[SSO_LOGOUT][0] && !http_url_ok(v[SSO_LOGOUT]))
-		form_message(f, "logout_url", "Enter the logout URL starting with https:// (or http://), or leave it empty.");
+	/* the rule the workers apply when they load it (its origin goes into the pages' CSP) */
+	char origin[300];
+	if (v[SSO_LOGOUT] && v[SSO_LOGOUT][0] && settings_url_origin(v[SSO_LOGOUT], origin, sizeof origin) < 0)
+		form_message(f, "logout_url", "Enter the logout URL starting with https:// (or http://) and a plain host name, or leave it empty.");
 	if (v[SSO_JWT_URL] && (v[SSO_JWT_URL][0] || jwt) && !http_url_ok(v[SSO_JWT_URL]))
 		form_message(f, "jwt_login_url", "Enter the login URL of your app, starting with https://.");
 	if (v[SSO_JWT_ALG] && strcmp(v[SSO_JWT_ALG], "HS256") != 0 && !rs)

@@ -198,7 +198,12 @@ int member_token_issue(long member_id, const char *purpose, const char *ttl, cha
  * issued for a member of this portal. Returns the member id, 0 when invalid, used, expired or
  * another portal's, -1 on a database error. */
 long member_token_take(long portal_id, const char *token, const char *purposes, int consume);
-/* As member_token_take without consuming, also giving the token's purpose ("" when invalid). */
+/* As member_token_take without consuming, also giving the token's purpose ("" when invalid;
+ * purpose_out may be NULL with cap 0). */
 long member_token_peek(long portal_id, const char *token, const char *purposes, char *purpose_out, size_t cap);
+/* A link proved the mailbox: mark the member verified, dropping a password held while
+ * unverified, inside the caller's transaction (sso.c's sso_member upsert applies the same rule).
+ * 0 or -1. */
+int member_verify(long member_id);
 
 #endif

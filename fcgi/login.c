@@ -36,12 +36,6 @@ const struct db_stmt login_stmts[] = {
 	 "UPDATE members SET failed_logins = 0, locked_until = NULL,"
 	 " password_hash = coalesce($2, password_hash) WHERE id = $1",
 	 2},
-	/* A link proved the mailbox: the login is verified, and a password it held while unverified
-	 * (chosen by whoever filled in a form, not necessarily the owner) is dropped. */
-	{"login_verified",
-	 "UPDATE members SET password_hash = CASE WHEN verified_at IS NULL THEN NULL ELSE password_hash END,"
-	 " verified_at = coalesce(verified_at, now()) WHERE id = $1",
-	 1},
 	{"login_member_email",
 	 "SELECT c.email FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.id = $1", 1},
 	{NULL, NULL, 0},
@@ -329,10 +323,8 @@ int login_link_use(struct ctx *c)
 	snprintf(ids, sizeof ids, "%ld", mid);
 	const char *p[1] = {ids};
 	struct member_row m = {0};
-	PGresult *r = db_exec("login_verified", 1, p);
-	int ok = r && db_exec_value("login_member_email", 1, p, email, sizeof email) == 1 &&
+	int ok = member_verify(mid) == 0 && db_exec_value("login_member_email", 1, p, email, sizeof email) == 1 &&
 		 find_member(c, email, &m) == 1;
-	PQclear(r);
 	if (!ok) {
 		db_rollback();
 		return 500;

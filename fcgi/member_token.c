@@ -23,6 +23,12 @@ const struct db_stmt member_token_stmts[] = {
 	 " AND used_at IS NULL AND expires_at > now()"
 	 " AND member_id IN (SELECT id FROM members WHERE portal_id = $3)",
 	 3},
+	/* A link proved the mailbox: the login is verified, and a password it held while unverified
+	 * (chosen by whoever filled in a form, not necessarily the owner) is dropped. */
+	{"member_verify",
+	 "UPDATE members SET password_hash = CASE WHEN verified_at IS NULL THEN NULL ELSE password_hash END,"
+	 " verified_at = coalesce(verified_at, now()) WHERE id = $1",
+	 1},
 	{NULL, NULL, 0},
 };
 
@@ -44,15 +50,27 @@ int member_token_issue(long member_id, const char *purpose, const char *ttl, cha
 long member_token_take(long portal_id, const char *token, const char *purposes, int consume)
 {
 	char hash[65], out[24], pid[24];
+	if (!consume)
+		return member_token_peek(portal_id, token, purposes, NULL, 0);
 	if (!token || !token_well_formed(token))
 		return 0;
 	token_sha256_hex(token, hash);
 	snprintf(pid, sizeof pid, "%ld", portal_id);
 	const char *p[3] = {hash, purposes, pid};
-	int got = db_exec_value(consume ? "member_token_take" : "member_token_check", 3, p, out, sizeof out);
+	int got = db_exec_value("member_token_take", 3, p, out, sizeof out);
 	if (got < 0)
 		return -1;
 	return got ? atol(out) : 0;
+}
+
+int member_verify(long member_id)
+{
+	char mid[24];
+	snprintf(mid, sizeof mid, "%ld", member_id);
+	const char *p[1] = {mid};
+	PGresult *r = db_exec("member_verify", 1, p);
+	PQclear(r);
+	return r ? 0 : -1;
 }
 
 long member_token_peek(long portal_id, const char *token, const char *purposes, char *purpose_out, size_t cap)
@@ -71,7 +89,8 @@ long member_token_peek(long portal_id, const char *token, const char *purposes, 
 	long mid = 0;
 	if (PQntuples(r) == 1) {
 		mid = atol(PQgetvalue(r, 0, 0));
-		snprintf(purpose_out, cap, "%s", PQgetvalue(r, 0, 1));
+		if (cap)
+			snprintf(purpose_out, cap, "%s", PQgetvalue(r, 0, 1));
 	}
 	PQclear(r);
 	return mid;

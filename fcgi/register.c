@@ -22,11 +22,6 @@ const struct db_stmt register_stmts[] = {
 	 " VALUES ($1, $2, $3, now())"
 	 " ON CONFLICT (portal_id, contact_id) DO NOTHING RETURNING id",
 	 3},
-	/* the mailbox is proven: verified, and a password held while unverified is dropped */
-	{"register_verify",
-	 "UPDATE members SET password_hash = CASE WHEN verified_at IS NULL THEN NULL ELSE password_hash END,"
-	 " verified_at = coalesce(verified_at, now()) WHERE id = $1",
-	 1},
 	{NULL, NULL, 0},
 };
 
@@ -207,12 +202,8 @@ int verify_submit(struct ctx *c)
 		db_rollback();
 		return mid < 0 ? 500 : render_verify(c, 0, NULL);
 	}
-	char ids[24], token[64];
-	snprintf(ids, sizeof ids, "%ld", mid);
-	const char *p[1] = {ids};
-	PGresult *r = db_exec("register_verify", 1, p);
-	int ok = r != NULL && member_token_issue(mid, "reset", "1 hour", token, sizeof token) == 0;
-	PQclear(r);
+	char token[64];
+	int ok = member_verify(mid) == 0 && member_token_issue(mid, "reset", "1 hour", token, sizeof token) == 0;
 	if (ok)
 		audit(c, "member", mid, "verified", NULL);
 	if (!ok || db_commit() < 0) {

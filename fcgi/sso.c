@@ -66,6 +66,7 @@ const struct db_stmt sso_stmts[] = {
 	 " SELECT id FROM found UNION ALL SELECT id FROM made",
 	 4},
 	{"sso_allowed", "SELECT coalesce(portal_contact_allowed($1, $2), false)", 2},
+	/* the member, verified by the sign-on: the rule of member_verify() (fcgi/member_token.c) */
 	{"sso_member",
 	 "INSERT INTO members (portal_id, contact_id, verified_at) VALUES ($1, $2, now())"
 	 " ON CONFLICT (portal_id, contact_id) DO UPDATE SET"

@@ -371,7 +371,7 @@ test('a bad certificate bundle is refused with the form kept and a reason', asyn
 test('the logout URL must be an http(s) URL; it is saved and audited for JWT too', async () => {
   const JWT = { sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'RS256', jwt_public_key: PUB };
   try {
-    for (const bad of ['javascript:alert(1)', 'ftp://app.example.test/out', 'https://app.example.test/out#x', '/logout']) {
+    for (const bad of ['javascript:alert(1)', 'ftp://app.example.test/out', 'https://app.example.test/out#x', '/logout', 'https://user@app.example.test/out']) {
       const r = await admin.submit('/admin/settings/sso', { ...JWT, logout_url: bad });
       assert.equal(r.status, 422, bad);
       assert.match(r.html, /Enter the logout URL starting with https:\/\//);

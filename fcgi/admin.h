@@ -5,12 +5,15 @@
 
 #include "app.h"
 
+/* A timestamp column as UTC text in a statement: SQL_UTC("c.created_at", "YYYY-MM-DD"). */
+#define SQL_UTC(col, fmt) "to_char(" col " AT TIME ZONE 'UTC', '" fmt "')"
+
 /*
  * Base context of a console page: title, csrf, asset_version, staff {email, name, is_admin},
  * portal {id, name, enabled, slug}, section (marks the current nav entry: "dashboard",
  * "settings", "contacts", "companies", "lists", "pipelines", "inboxes", "forms", "tickets",
  * "inbox", "audit"), and notice when the URL carries ?saved=1 ("Saved.") or ?notice=<word> from
- * the fixed list in admin_core.c.
+ * the fixed list in admin_layout.c.
  */
 struct json_object *admin_page_new(struct ctx *c, const char *title, const char *section);
 /* Render an admin/... template (which extends admin/layout); consumes page. */
@@ -34,13 +37,8 @@ long admin_id(const char *s);
 const char *admin_idstr(struct ctx *c, long id);
 const char *admin_pid(struct ctx *c);
 
-/* Page groups: route tables (ending with {0}) and statements (ending with {NULL}). */
-extern const struct route admin_routes[], admin_settings_routes[], admin_rules_routes[],
-	admin_templates_routes[], admin_crm_routes[], admin_records_routes[], admin_inbox_routes[];
-extern const struct db_stmt admin_stmts[], admin_settings_stmts[], admin_sso_stmts[], admin_rules_stmts[],
-	admin_templates_stmts[], admin_crm_stmts[], admin_records_stmts[], admin_inbox_stmts[];
 
-/* Handlers of the console's core (admin_core.c, admin_login.c, admin_preview.c). */
+/* Handlers of the console's core (admin_layout.c, admin_login.c, admin_preview.c). */
 int admin_dashboard(struct ctx *c);
 int admin_audit_page(struct ctx *c);
 int admin_login_page(struct ctx *c);
@@ -49,7 +47,6 @@ int admin_logout_submit(struct ctx *c);
 int admin_preview_tickets(struct ctx *c);
 int admin_preview_ticket(struct ctx *c);
 int admin_preview_file(struct ctx *c);
-extern const struct db_stmt admin_login_stmts[], admin_preview_stmts[];
 
 /* `portal admin-create EMAIL`: create an admin, password from stdin (fcgi/admin_create.c). */
 int admin_create_main(int argc, char **argv);

@@ -5,20 +5,28 @@
 
 #include "admin.h"
 
-/* admin_crm_contacts.c */
+/* SQL text of the group's statements: a record's before/after values for the audit log. */
+#define CONTACT_JSON                                                                       \
+	"jsonb_build_object('email', email, 'first_name', first_name, 'last_name', last_name," \
+	" 'primary_company_id', primary_company_id, 'properties', properties)::text"
+#define COMPANY_JSON "jsonb_build_object('name', name, 'domain', domain, 'properties', properties)::text"
+#define PROPS_LINES \
+	"coalesce((SELECT string_agg(key || ': ' || value, E'\\n' ORDER BY key) FROM jsonb_each_text(properties)), '')"
+
+/* admin_contacts.c */
 int crm_contacts_page(struct ctx *c);
 int crm_contact_new_page(struct ctx *c);
 int crm_contact_create(struct ctx *c);
 int crm_contact_page(struct ctx *c);
 int crm_contact_update(struct ctx *c);
 int crm_contact_resend(struct ctx *c);
-/* admin_crm_companies.c */
+/* admin_companies.c */
 int crm_companies_page(struct ctx *c);
 int crm_company_new_page(struct ctx *c);
 int crm_company_create(struct ctx *c);
 int crm_company_page(struct ctx *c);
 int crm_company_update(struct ctx *c);
-/* admin_crm_lists.c */
+/* admin_lists.c */
 int crm_lists_page(struct ctx *c);
 int crm_list_create(struct ctx *c);
 int crm_list_page(struct ctx *c);
@@ -28,7 +36,7 @@ int crm_list_delete(struct ctx *c);
 int crm_list_member_add(struct ctx *c);
 int crm_list_member_remove(struct ctx *c);
 int crm_list_member_resend(struct ctx *c);
-/* admin_crm_import.c */
+/* admin_contacts_import.c */
 int crm_import_page(struct ctx *c);
 int crm_import_submit(struct ctx *c);
 int crm_import_report(struct ctx *c);

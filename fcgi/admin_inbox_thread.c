@@ -8,6 +8,54 @@
 
 #include "token.h"
 
+const struct db_stmt admin_inbox_thread_stmts[] = {
+	/* the thread page */
+	{"admin_inbox_thread",
+	 "SELECT th.id, coalesce(th.ticket_id, 0), th.channel, i.name,"
+	 " to_char(th.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'),"
+	 " coalesce(t.subject, ''), coalesce(t.priority, ''), coalesce(s.name, ''),"
+	 " coalesce(s.is_closed, false), coalesce(t.stage_id, 0), coalesce(p.name, ''),"
+	 " coalesce(t.pipeline_id, 0), coalesce(th.id = ticket_latest_thread(th.ticket_id), false),"
+	 " coalesce((SELECT a.address FROM inbox_addresses a WHERE a.inbox_id = th.inbox_id"
+	 "   AND a.connected ORDER BY a.id LIMIT 1), ''),"
+	 " coalesce(to_char(t.closed_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'), '')"
+	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id"
+	 " LEFT JOIN tickets t ON t.id = th.ticket_id"
+	 " LEFT JOIN pipeline_stages s ON s.id = t.stage_id LEFT JOIN pipelines p ON p.id = t.pipeline_id"
+	 " WHERE th.id = $1",
+	 2},
+	/* every message, notes included, oldest first; shown = what the portal shows of it */
+	{"admin_inbox_messages",
+	 "SELECT m.id, m.direction, m.kind, to_char(m.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'),"
+	 " m.body, coalesce(nullif(btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), ''),"
+	 "   c.email, nullif(u.name, ''), u.email, m.from_address, 'Unknown'),"
+	 " CASE WHEN m.author_user_id IS NOT NULL THEN 'staff'"
+	 "   WHEN m.author_contact_id IS NOT NULL THEN 'contact' ELSE '' END,"
+	 " coalesce(m.from_address, ''), array_to_string(m.to_addresses, ', '), pm.id IS NOT NULL,"
+	 " coalesce((SELECT json_agg(json_build_object('id', a.id, 'name', a.file_name,"
+	 "   'size', a.size_bytes) ORDER BY a.id) FROM attachments a WHERE a.message_id = m.id), '[]')::text"
+	 " FROM messages m LEFT JOIN contacts c ON c.id = m.author_contact_id"
+	 " LEFT JOIN staff_users u ON u.id = m.author_user_id"
+	 " LEFT JOIN (SELECT id FROM portal_thread_messages($1)) pm ON pm.id = m.id"
+	 " WHERE m.thread_id = $1 ORDER BY m.created_at, m.id LIMIT 1000",
+	 2},
+	{"admin_inbox_ticket_contacts",
+	 "SELECT c.id, c.email, btrim(c.first_name || ' ' || c.last_name)"
+	 " FROM ticket_contacts x JOIN contacts c ON c.id = x.contact_id"
+	 " WHERE x.ticket_id = $1 ORDER BY c.id LIMIT 50",
+	 1},
+	{"admin_inbox_stages",
+	 "SELECT id, name, is_closed FROM pipeline_stages WHERE pipeline_id = $1 ORDER BY position LIMIT 100",
+	 1},
+	/* an attachment of a message of this thread */
+	{"admin_inbox_file",
+	 "SELECT a.sha256, a.content_type, a.file_name FROM attachments a"
+	 " JOIN messages m ON m.id = a.message_id"
+	 " WHERE a.id = $1 AND m.thread_id = $2 AND a.file_name = $3",
+	 3},
+	{NULL},
+};
+
 static struct json_object *str(const char *s)
 {
 	return json_object_new_string(s);

@@ -8,6 +8,64 @@
 #include "log.h"
 #include "token.h"
 
+const struct db_stmt admin_inbox_write_stmts[] = {
+	/* writes (admin_inbox_write.c): who a reply is mailed to, with whether the portal shows
+	 * them the ticket: the ticket's contacts, else the author of the first incoming message,
+	 * else the address it came from */
+	{"admin_inbox_recipients",
+	 "WITH th AS (SELECT id, ticket_id FROM threads WHERE id = $1),"
+	 " tc AS (SELECT c.id, c.email, c.first_name FROM th JOIN ticket_contacts x ON x.ticket_id = th.ticket_id"
+	 "   JOIN contacts c ON c.id = x.contact_id),"
+	 " fi AS (SELECT m.author_contact_id, m.from_address FROM messages m JOIN th ON th.id = m.thread_id"
+	 "   WHERE m.direction = 'incoming' AND m.kind = 'message' ORDER BY m.created_at, m.id LIMIT 1),"
+	 " r AS (SELECT id, email, first_name FROM tc"
+	 "   UNION ALL SELECT c.id, c.email, c.first_name FROM fi JOIN contacts c ON c.id = fi.author_contact_id"
+	 "     WHERE NOT EXISTS (SELECT 1 FROM tc)"
+	 "   UNION ALL SELECT NULL, fi.from_address, '' FROM fi WHERE fi.author_contact_id IS NULL"
+	 "     AND fi.from_address ~ '^[^@[:space:]]+@[^@[:space:]]+$' AND NOT EXISTS (SELECT 1 FROM tc))"
+	 " SELECT coalesce(r.id, 0), r.email, r.first_name,"
+	 "  r.id IS NOT NULL AND EXISTS (SELECT 1 FROM th, portal_visible_tickets($2, r.id, 'all') v"
+	 "   WHERE v.id = th.ticket_id)"
+	 " FROM r ORDER BY r.id LIMIT 20",
+	 2},
+	{"admin_inbox_lock",
+	 "SELECT coalesce(th.ticket_id, 0), coalesce(t.subject, ''), coalesce(s.name, ''),"
+	 " coalesce(s.is_closed, false), coalesce(t.pipeline_id, 0), coalesce(t.stage_id, 0),"
+	 " (SELECT a.address FROM inbox_addresses a WHERE a.inbox_id = th.inbox_id AND a.connected"
+	 "   ORDER BY a.id LIMIT 1)"
+	 " FROM threads th LEFT JOIN tickets t ON t.id = th.ticket_id"
+	 " LEFT JOIN pipeline_stages s ON s.id = t.stage_id WHERE th.id = $1 FOR UPDATE OF th",
+	 1},
+	{"admin_inbox_lock_ticket",
+	 "SELECT t.stage_id, s.name, s.is_closed FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id"
+	 " WHERE t.id = $1 FOR UPDATE OF t",
+	 1},
+	{"admin_inbox_insert",
+	 "INSERT INTO messages (thread_id, direction, kind, author_user_id, from_address, to_addresses,"
+	 " body, reply_nonce) VALUES ($1, 'outgoing', $2, $3, $4, $5::text[], $6, $7)"
+	 " ON CONFLICT (reply_nonce) DO NOTHING RETURNING id",
+	 7},
+	/* a public reply: thread and ticket times, one timeline entry per contact (or one) */
+	{"admin_inbox_touch",
+	 "WITH th AS (UPDATE threads SET last_message_at = greatest(last_message_at, now()) WHERE id = $1),"
+	 " tk AS (UPDATE tickets SET last_activity_at = greatest(last_activity_at, now()) WHERE id = $2)"
+	 " INSERT INTO engagements (kind, contact_id, ticket_id, message_id, summary)"
+	 " SELECT 'email', x, $2, $3, $4"
+	 " FROM unnest(coalesce(nullif($5::bigint[], '{}'), ARRAY[NULL::bigint])) x",
+	 5},
+	{"admin_inbox_note_engagement",
+	 "INSERT INTO engagements (kind, ticket_id, message_id, summary) VALUES ('note', $1, $2, $3)", 3},
+	/* closing stamps closed_at (kept when moving between closed stages), reopening clears it */
+	{"admin_inbox_set_stage",
+	 "UPDATE tickets t SET stage_id = s.id,"
+	 " closed_at = CASE WHEN s.is_closed THEN coalesce(t.closed_at, greatest(now(), t.created_at)) END,"
+	 " last_activity_at = greatest(t.last_activity_at, now())"
+	 " FROM pipeline_stages s WHERE t.id = $1 AND s.id = $2 AND s.pipeline_id = t.pipeline_id"
+	 " RETURNING s.name, s.is_closed",
+	 2},
+	{NULL},
+};
+
 #define SUMMARY_CHARS 140 /* code points of a timeline entry */
 #define MAX_RECIPIENTS 20
 

@@ -5,10 +5,18 @@
 
 #include "admin.h"
 
+/* SQL text the group's statements share. */
+#define SNIPPET(thread) \
+	"(SELECT left(m.body, 140) FROM messages m WHERE m.thread_id = " thread \
+	" ORDER BY m.created_at, m.id LIMIT 1)"
+#define TICKET_STATE \
+	"jsonb_build_object('subject', t.subject, 'description', t.description, 'priority', t.priority," \
+	" 'pipeline_id', t.pipeline_id, 'stage_id', t.stage_id, 'properties', t.properties)::text"
+
 #define REC_NAME_MAX 100 /* pipeline, stage, inbox and form names (code points) */
 #define REC_LIST_MAX 500 /* configuration lists (pipelines, inboxes, forms) are short */
 
-/* Pipelines and stages (admin_records_pipelines.c). */
+/* Pipelines and stages (admin_pipelines.c). */
 int rec_pipelines_page(struct ctx *c);
 int rec_pipeline_create(struct ctx *c);
 int rec_pipeline_move(struct ctx *c);
@@ -19,7 +27,7 @@ int rec_stage_update(struct ctx *c);
 int rec_stage_move(struct ctx *c);
 int rec_stage_delete(struct ctx *c);
 
-/* Inboxes and their addresses (admin_records_inboxes.c). */
+/* Inboxes and their addresses (admin_inboxes.c). */
 int rec_inboxes_page(struct ctx *c);
 int rec_inbox_create(struct ctx *c);
 int rec_inbox_page(struct ctx *c);
@@ -28,13 +36,13 @@ int rec_address_add(struct ctx *c);
 int rec_address_connect(struct ctx *c);
 int rec_address_delete(struct ctx *c);
 
-/* Forms (admin_records_forms.c). */
+/* Forms (admin_forms.c). */
 int rec_forms_page(struct ctx *c);
 int rec_form_create(struct ctx *c);
 int rec_form_page(struct ctx *c);
 int rec_form_save(struct ctx *c);
 
-/* Tickets: list and new (admin_records_tickets.c), one ticket (admin_records_ticket.c). */
+/* Tickets: list and new (admin_tickets.c), one ticket (admin_ticket.c). */
 int rec_tickets_page(struct ctx *c);
 int rec_ticket_new_page(struct ctx *c);
 int rec_ticket_new_submit(struct ctx *c);

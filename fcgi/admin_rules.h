@@ -5,7 +5,7 @@
 
 #include "admin.h"
 
-/* admin_rules_filters.c: ticket filter rules and ticket permissions. */
+/* admin_settings_filters.c: ticket filter rules and ticket permissions. */
 int rules_filters_page(struct ctx *c);
 int rules_filters_add(struct ctx *c);
 int rules_filters_delete(struct ctx *c);
@@ -14,12 +14,12 @@ int rules_perm_mode(struct ctx *c);
 int rules_perm_add(struct ctx *c);
 int rules_perm_delete(struct ctx *c);
 
-/* admin_rules_theme.c: theme styles, logo and favicon uploads, the theme stylesheet. */
+/* admin_settings_theme.c: theme styles, logo and favicon uploads, the theme stylesheet. */
 int rules_theme_page(struct ctx *c);
 int rules_theme_save(struct ctx *c);
 int rules_theme_css(struct ctx *c);
 
-/* admin_rules_nav.c: navigation menu items and the support form. */
+/* admin_settings_navigation.c: navigation menu items and the support form. */
 int rules_nav_page(struct ctx *c);
 int rules_nav_add(struct ctx *c);
 int rules_nav_edit_page(struct ctx *c);

@@ -48,13 +48,12 @@ int admin_settings_consent(struct ctx *c);
 int admin_settings_consent_save(struct ctx *c);
 int admin_settings_inbox(struct ctx *c);
 int admin_settings_inbox_save(struct ctx *c);
-/* admin_settings_display.c: status display, knowledge-base link (and the public /kb-link),
- * session timeout. */
+/* admin_settings_status.c, admin_settings_kb_link.c (the public page: kb_link.c),
+ * admin_settings_session.c. */
 int admin_settings_status(struct ctx *c);
 int admin_settings_status_save(struct ctx *c);
 int admin_settings_kb_link(struct ctx *c);
 int admin_settings_kb_link_save(struct ctx *c);
-int kb_link_page(struct ctx *c);
 int admin_settings_session(struct ctx *c);
 int admin_settings_session_save(struct ctx *c);
 /* admin_settings_sso.c: single sign-on (SAML and JWT settings, the JWT secret). */

@@ -7,6 +7,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+const struct db_stmt admin_settings_access_stmts[] = {
+	/* access, consent, inbox (admin_settings_access.c); selected lists first */
+	{"settings_lists",
+	 "SELECT l.id, l.name, pl.list_id IS NOT NULL,"
+	 " (SELECT count(*) FROM list_members lm WHERE lm.list_id = l.id)"
+	 " FROM lists l LEFT JOIN portal_lists pl ON pl.list_id = l.id AND pl.portal_id = $1"
+	 " ORDER BY pl.list_id IS NULL, lower(l.name), l.id LIMIT 501",
+	 1},
+	{"settings_portal_lists",
+	 "SELECT coalesce(json_agg(json_build_object('id', l.id, 'name', l.name) ORDER BY l.id), '[]')::text"
+	 " FROM portal_lists pl JOIN lists l ON l.id = pl.list_id WHERE pl.portal_id = $1",
+	 1},
+	{"settings_lists_known", "SELECT count(*) FROM lists WHERE id = ANY ($1::bigint[])", 1},
+	{"settings_portal_lists_drop",
+	 "DELETE FROM portal_lists WHERE portal_id = $1 AND NOT (list_id = ANY ($2::bigint[]))", 2},
+	{"settings_portal_lists_add",
+	 "INSERT INTO portal_lists (portal_id, list_id) SELECT $1, unnest($2::bigint[])"
+	 " ON CONFLICT DO NOTHING",
+	 2},
+	{"settings_set_access",
+	 "UPDATE portals SET access_mode = $2, sso_audience = $3 WHERE id = $1"
+	 " AND (access_mode, sso_audience) IS DISTINCT FROM ($2, $3)",
+	 3},
+	{"settings_sso_problem", "SELECT portal_sso_problem($1), sso_audience FROM portals WHERE id = $1", 1},
+	{"settings_set_consent", "UPDATE portals SET consent_text = $2, consent_label = $3 WHERE id = $1", 3},
+	{"settings_inboxes", "SELECT id, name FROM inboxes ORDER BY lower(name), id LIMIT 500", 0},
+	{"settings_inbox_name", "SELECT name FROM inboxes WHERE id = $1", 1},
+	{"settings_set_inbox", "UPDATE portals SET default_inbox_id = $2 WHERE id = $1", 2},
+	{NULL},
+};
+
 static int fail(struct form *f)
 {
 	db_rollback();

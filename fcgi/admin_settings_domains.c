@@ -8,6 +8,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+const struct db_stmt admin_settings_domains_stmts[] = {
+	/* domains and slug (admin_settings_domains.c) */
+	{"settings_domains_list",
+	 "SELECT id, host, language, is_primary FROM portal_domains WHERE portal_id = $1"
+	 " ORDER BY is_primary DESC, host, id LIMIT 200",
+	 1},
+	{"settings_domain_owner",
+	 "SELECT d.portal_id, p.name FROM portal_domains d JOIN portals p ON p.id = d.portal_id"
+	 " WHERE lower(d.host) = lower($1)",
+	 1},
+	{"settings_domain_insert",
+	 "INSERT INTO portal_domains (portal_id, host, language, is_primary) VALUES ($1, $2, $3,"
+	 " NOT EXISTS (SELECT 1 FROM portal_domains WHERE portal_id = $1 AND is_primary))"
+	 " RETURNING is_primary",
+	 3},
+	{"settings_domain_get",
+	 "SELECT host, language, is_primary FROM portal_domains WHERE id = $1 AND portal_id = $2 FOR UPDATE", 2},
+	{"settings_domain_count", "SELECT count(*) FROM portal_domains WHERE portal_id = $1", 1},
+	{"settings_domain_delete", "DELETE FROM portal_domains WHERE id = $1 AND portal_id = $2", 2},
+	{"settings_domain_unprimary",
+	 "UPDATE portal_domains SET is_primary = false WHERE portal_id = $1 AND is_primary AND id <> $2", 2},
+	{"settings_domain_primary", "UPDATE portal_domains SET is_primary = true WHERE id = $1 AND portal_id = $2", 2},
+	{"settings_domain_language", "UPDATE portal_domains SET language = $3 WHERE id = $1 AND portal_id = $2", 3},
+	{"settings_set_slug",
+	 "UPDATE portals SET previous_slug = ticket_slug, ticket_slug = $2 WHERE id = $1 AND ticket_slug <> $2", 2},
+	{NULL},
+};
+
 static const char *const reserved_slugs[] = {
 	"login", "logout", "register", "verify", "password-reset", "access-denied", "files",
 	"kb-link", "sso", "healthz", "admin", "api", "static", "assets",

@@ -10,13 +10,13 @@
 #define TEMPLATES_EMAIL_BODY_MAX 20000
 #define TEMPLATES_EMAIL_SUBJECT_MAX 300
 
-/* System page templates (admin_templates.c). */
+/* System page templates (admin_settings_templates.c). */
 int admin_templates_list(struct ctx *c);
 int admin_templates_page(struct ctx *c);
 int admin_templates_save(struct ctx *c);
 int admin_templates_preview(struct ctx *c);
 
-/* Emails (admin_templates_emails.c). */
+/* Emails (admin_settings_emails.c). */
 int admin_templates_emails(struct ctx *c);
 int admin_templates_email_page(struct ctx *c);
 int admin_templates_email_save(struct ctx *c);

@@ -66,10 +66,11 @@ struct route {
 	unsigned flags;
 };
 
-/* The route tables, each ending with {0}; the list ends with NULL (fcgi/routes.c). Page groups
- * keep their routes beside their handlers. */
-extern const struct route *const route_tables[];
-extern const struct db_stmt *const stmt_tables[]; /* each ends with {NULL}; the list ends with NULL */
+/* The URL map, ending with {0} (fcgi/routes.c: every route of the worker, grouped by prefix). */
+extern const struct route routes[];
+/* The statement tables every worker prepares, each beside the file that runs its statements;
+ * each ends with {NULL}, the list ends with NULL (fcgi/routes.c). */
+extern const struct db_stmt *const stmt_tables[];
 
 /* Process-wide state built at start-up (fcgi/main.c). */
 extern struct config cfg;
@@ -101,7 +102,9 @@ const char *page_csrf(struct ctx *c);
 const char *pre_session(struct ctx *c, char *hash_out);
 /* The SHA-256 hex of the pre-session cookie the request carries, or 0 when it carries none. */
 int pre_session_sent(struct ctx *c, char hash_out[65]);
-void audit(struct ctx *c, const char *actor_kind, long actor_id, const char *action, const char *detail_json);
+/* The one writer of audit_log rows (fcgi/audit.c), inside the caller's transaction if one is
+ * open; the portal and the client address come from the request. 0 or -1. */
+int audit(struct ctx *c, const char *actor_kind, long actor_id, const char *action, const char *detail_json);
 
 /* Outbox (fcgi/outbox.c): render email/<name> in lang with data and queue it, inside the
  * caller's transaction. Returns 0 or -1. */
@@ -130,12 +133,13 @@ int reset_request_submit(struct ctx *c);
 int reset_page(struct ctx *c);
 int reset_submit(struct ctx *c);
 int access_denied_page(struct ctx *c);
+int kb_link_page(struct ctx *c); /* fcgi/kb_link.c */
 int too_large_page(struct ctx *c);
 int tickets_page(struct ctx *c);
 int ticket_detail(struct ctx *c);
 int ticket_reply(struct ctx *c);
 int file_download(struct ctx *c);
-/* Answer with a stored attachment (fcgi/reply.c): nginx sends the bytes by X-Accel-Redirect; a
+/* Answer with a stored attachment (fcgi/ticket_reply.c): nginx sends the bytes by X-Accel-Redirect; a
  * safe Content-Type, inline only for plain images, nosniff. 404 for a malformed digest. The
  * caller has checked that the viewer may have it. */
 int file_send(struct ctx *c, const char *sha, const char *stored_type, const char *name);
@@ -156,9 +160,6 @@ const char *sso_saml_entity_id(struct ctx *c);
 const char *sso_saml_acs_url(struct ctx *c);
 int ticket_new_submit(struct ctx *c);
 
-extern const struct db_stmt healthz_stmts[], login_stmts[], register_stmts[], reset_stmts[],
-	outbox_stmts[], layout_stmts[], member_token_stmts[], tickets_stmts[], reply_stmts[],
-	ticket_new_stmts[], limits_stmts[], sso_stmts[], drafts_stmts[];
 
 /* Drafts (fcgi/drafts.c). A POST to a member route without a session: keep its text when
  * keep_text (ROUTE_DRAFT) and answer the "you were signed out" page (401) with a link to sign

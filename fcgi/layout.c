@@ -16,10 +16,6 @@
 #define CSP CSP_HEAD CSP_TAIL
 
 const struct db_stmt layout_stmts[] = {
-	{"audit_insert",
-	 "INSERT INTO audit_log (actor_kind, actor_id, portal_id, action, detail, ip)"
-	 " VALUES ($1, $2, $3, $4, coalesce($5, '{}')::jsonb, $6::inet)",
-	 6},
 	{NULL, NULL, 0},
 };
 
@@ -270,15 +266,4 @@ const char *host_base_url(struct ctx *c, const char *host)
 	if (cfg.link_port)
 		return arena_printf(c->arena, "%s://%s:%d", cfg.link_scheme, host, cfg.link_port);
 	return arena_printf(c->arena, "%s://%s", cfg.link_scheme, host);
-}
-
-void audit(struct ctx *c, const char *actor_kind, long actor_id, const char *action, const char *detail_json)
-{
-	char aid[24], pid[24];
-	snprintf(aid, sizeof aid, "%ld", actor_id);
-	snprintf(pid, sizeof pid, "%ld", c->portal->id);
-	const char *ip = c->req->remote_addr && c->req->remote_addr[0] ? c->req->remote_addr : NULL;
-	const char *p[6] = {actor_kind, actor_id ? aid : NULL, c->portal->id ? pid : NULL, action,
-			    detail_json, ip};
-	PQclear(db_exec("audit_insert", 6, p));
 }

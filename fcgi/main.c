@@ -98,9 +98,8 @@ static int startup(void)
 	else
 		settings_load();
 	unsigned n = 0;
-	for (unsigned t = 0; route_tables[t]; t++)
-		for (const struct route *r = route_tables[t]; r->pattern; r++)
-			n++;
+	for (const struct route *r = routes; r->pattern; r++)
+		n++;
 	log_msg(LOG_INFO, "worker ready (%u routes)", n);
 	return 0;
 }
@@ -144,17 +143,14 @@ static const struct route *find_route(struct ctx *c, char *allow, size_t cap)
 {
 	const struct request *rq = c->req;
 	allow[0] = '\0';
-	for (unsigned t = 0; route_tables[t]; t++) {
-		for (const struct route *r = route_tables[t]; r->pattern; r++) {
-			if (!route_match(r->pattern, rq->path, c->portal->ticket_slug, &c->caps))
-				continue;
-			enum http_method m = rq->method == HTTP_HEAD ? HTTP_GET : rq->method;
-			if (r->method == m)
-				return r;
-			size_t l = strlen(allow);
-			snprintf(allow + l, cap - l, "%s%s", l ? ", " : "",
-				 r->method == HTTP_GET ? "GET, HEAD" : "POST");
-		}
+	for (const struct route *r = routes; r->pattern; r++) {
+		if (!route_match(r->pattern, rq->path, c->portal->ticket_slug, &c->caps))
+			continue;
+		enum http_method m = rq->method == HTTP_HEAD ? HTTP_GET : rq->method;
+		if (r->method == m)
+			return r;
+		size_t l = strlen(allow);
+		snprintf(allow + l, cap - l, "%s%s", l ? ", " : "", r->method == HTTP_GET ? "GET, HEAD" : "POST");
 	}
 	return NULL;
 }

@@ -1,13 +1,22 @@
-/* routes.c - the one route table and the statements every page prepares at worker start. */
+/* routes.c - the URL map: every route the worker answers, grouped by URL prefix (each group's
+ * handlers live in the file its comment names), and the statement tables every worker prepares at
+ * start-up. Closed unless opened: a route without an auth level needs a logged-in customer. */
 #include "app.h"
 #include "admin.h"
+#include "admin_crm.h"
+#include "admin_inbox.h"
+#include "admin_records.h"
+#include "admin_rules.h"
+#include "admin_settings.h"
+#include "admin_templates.h"
 
-/* Closed unless opened: a route without an auth level needs a logged-in customer. */
-static const struct route portal_routes[] = {
+const struct route routes[] = {
+	/* /, /healthz and the pages every visitor may see (layout.c home, healthz.c, access.c, too_large.c) */
 	{HTTP_GET, "/", home, AUTH_PUBLIC, 0},
 	{HTTP_GET, "/healthz", healthz, AUTH_ALWAYS, 0},
 	{HTTP_GET, "/access-denied", access_denied_page, AUTH_ALWAYS, 0},
 	{HTTP_GET, "/request-too-large", too_large_page, AUTH_ALWAYS, 0},
+	/* /login, /logout, /login/link: signing in and out (login.c) */
 	{HTTP_GET, "/login", login_page, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_POST, "/login", login_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_GET, "/logout", logout_page, AUTH_PUBLIC, 0},
@@ -16,20 +25,24 @@ static const struct route portal_routes[] = {
 	{HTTP_POST, "/login/link", login_link_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_GET, "/login/link/<token>", login_link_open, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_POST, "/login/link/<token>", login_link_use, AUTH_PUBLIC, ROUTE_PASSWORD},
+	/* /register, /verify: a new member (register.c) */
 	{HTTP_GET, "/register", register_page, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_POST, "/register", register_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_GET, "/verify", verify_page, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_POST, "/verify", verify_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
+	/* /password-reset: choosing a password from an emailed link (reset.c) */
 	{HTTP_GET, "/password-reset", reset_request_page, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_POST, "/password-reset", reset_request_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_GET, "/password-reset/<token>", reset_page, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_POST, "/password-reset/<token>", reset_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
+	/* /<slug>/...: the customer's tickets, under the portal's ticket slug (tickets.c list and one ticket, ticket_new.c, ticket_reply.c; files.c the attachments) */
 	{HTTP_GET, "/<slug>", tickets_page, AUTH_MEMBER, 0},
 	{HTTP_GET, "/<slug>/new", ticket_new_page, AUTH_MEMBER, 0},
 	{HTTP_POST, "/<slug>/new", ticket_new_submit, AUTH_MEMBER, ROUTE_DRAFT},
 	{HTTP_GET, "/<slug>/<id>", ticket_detail, AUTH_MEMBER, 0},
 	{HTTP_POST, "/<slug>/<id>/reply", ticket_reply, AUTH_MEMBER, ROUTE_DRAFT},
 	{HTTP_GET, "/files/<id>/<name>", file_download, AUTH_MEMBER, 0},
+	/* /sso/...: single sign-on, SAML and JWT (sso.c) */
 	{HTTP_GET, "/sso/saml/metadata", sso_saml_metadata, AUTH_ALWAYS, 0},
 	{HTTP_GET, "/sso/saml/login", sso_saml_login, AUTH_PUBLIC, 0},
 	{HTTP_POST, "/sso/saml/acs", sso_saml_acs, AUTH_PUBLIC, ROUTE_NO_CSRF},
@@ -37,19 +50,156 @@ static const struct route portal_routes[] = {
 	{HTTP_GET, "/sso/jwt", sso_jwt, AUTH_PUBLIC, 0},
 	{HTTP_POST, "/sso/jwt", sso_jwt, AUTH_PUBLIC, ROUTE_NO_CSRF},
 	{HTTP_POST, "/sso/jwt/confirm", sso_jwt_confirm, AUTH_PUBLIC, 0},
+
+	/* ---- /admin/...: the console (staff cookie, Path=/admin; served whether or not the portal is on) ---- */
+	/* /admin, /admin/login, /admin/logout, /admin/audit: the console's door and its audit log (admin_dashboard.c, admin_login.c, admin_audit.c) */
+	{HTTP_GET, "/admin", admin_dashboard, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/login", admin_login_page, AUTH_STAFF_PUBLIC, 0},
+	{HTTP_POST, "/admin/login", admin_login_submit, AUTH_STAFF_PUBLIC, 0},
+	{HTTP_POST, "/admin/logout", admin_logout_submit, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/audit", admin_audit_page, AUTH_ADMIN, 0},
+	/* /admin/preview/<contact>/...: a contact's view of the customer pages (admin_preview.c) */
+	{HTTP_GET, "/admin/preview/<id>/tickets", admin_preview_tickets, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/preview/<id>/tickets/<id>", admin_preview_ticket, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/preview/<id>/files/<id>/<name>", admin_preview_file, AUTH_STAFF, 0},
+	/* /admin/inbox/...: the agents' inbox (admin_inbox.c list, admin_inbox_thread.c one thread, admin_inbox_write.c its posts) */
+	{HTTP_GET, "/admin/inbox", admin_inbox_list, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/inbox/<id>", admin_inbox_thread, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/inbox/<id>/files/<id>/<name>", admin_inbox_file, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/inbox/<id>/reply", admin_inbox_reply, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/inbox/<id>/note", admin_inbox_note, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/inbox/<id>/stage", admin_inbox_stage, AUTH_STAFF, 0},
+	/* /admin/tickets/...: tickets (admin_tickets.c list and new, admin_ticket.c one ticket) */
+	{HTTP_GET, "/admin/tickets", rec_tickets_page, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/tickets/new", rec_ticket_new_page, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/tickets/new", rec_ticket_new_submit, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/tickets/<id>", rec_ticket_page, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/tickets/<id>", rec_ticket_update, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/tickets/<id>/properties", rec_ticket_property, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/tickets/<id>/contacts", rec_ticket_contact_add, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/tickets/<id>/contacts/<id>/remove", rec_ticket_contact_remove, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/tickets/<id>/companies", rec_ticket_company_add, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/tickets/<id>/companies/<id>/remove", rec_ticket_company_remove, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/tickets/<id>/threads", rec_ticket_thread_attach, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/tickets/<id>/threads/<id>/detach", rec_ticket_thread_detach, AUTH_STAFF, 0},
+	/* /admin/contacts/...: contacts (admin_contacts.c; the CSV import in admin_contacts_import.c) */
+	{HTTP_GET, "/admin/contacts", crm_contacts_page, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/contacts/new", crm_contact_new_page, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/contacts/new", crm_contact_create, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/contacts/import", crm_import_page, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/contacts/import", crm_import_submit, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/contacts/import/<id>", crm_import_report, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/contacts/<id>", crm_contact_page, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/contacts/<id>", crm_contact_update, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/contacts/<id>/resend", crm_contact_resend, AUTH_STAFF, 0},
+	/* /admin/companies/...: companies (admin_companies.c) */
+	{HTTP_GET, "/admin/companies", crm_companies_page, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/companies/new", crm_company_new_page, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/companies/new", crm_company_create, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/companies/<id>", crm_company_page, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/companies/<id>", crm_company_update, AUTH_STAFF, 0},
+	/* /admin/lists/...: static contact lists (admin_lists.c) */
+	{HTTP_GET, "/admin/lists", crm_lists_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/lists", crm_list_create, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/lists/<id>", crm_list_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/lists/<id>/rename", crm_list_rename, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/lists/<id>/delete", crm_list_delete_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/lists/<id>/delete", crm_list_delete, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/lists/<id>/members", crm_list_member_add, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/lists/<id>/members/<id>/remove", crm_list_member_remove, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/lists/<id>/members/<id>/resend", crm_list_member_resend, AUTH_ADMIN, 0},
+	/* /admin/pipelines/...: pipelines and their stages (admin_pipelines.c) */
+	{HTTP_GET, "/admin/pipelines", rec_pipelines_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/pipelines", rec_pipeline_create, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/pipelines/<id>", rec_pipeline_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/pipelines/<id>", rec_pipeline_rename, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/pipelines/<id>/move", rec_pipeline_move, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/pipelines/<id>/stages", rec_stage_create, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/pipelines/<id>/stages/<id>", rec_stage_update, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/pipelines/<id>/stages/<id>/move", rec_stage_move, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/pipelines/<id>/stages/<id>/delete", rec_stage_delete, AUTH_ADMIN, 0},
+	/* /admin/inboxes/...: inboxes and their connected addresses (admin_inboxes.c) */
+	{HTTP_GET, "/admin/inboxes", rec_inboxes_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/inboxes", rec_inbox_create, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/inboxes/<id>", rec_inbox_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/inboxes/<id>", rec_inbox_rename, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/inboxes/<id>/addresses", rec_address_add, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/inboxes/<id>/addresses/<id>", rec_address_connect, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/inboxes/<id>/addresses/<id>/delete", rec_address_delete, AUTH_ADMIN, 0},
+	/* /admin/forms/...: forms that create tickets (admin_forms.c) */
+	{HTTP_GET, "/admin/forms", rec_forms_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/forms", rec_form_create, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/forms/<id>", rec_form_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/forms/<id>", rec_form_save, AUTH_ADMIN, 0},
+	/* /admin/settings/...: the portal's settings, one file a page: admin_settings_<page>.c (the index and general in admin_settings.c) */
+	{HTTP_GET, "/admin/settings/filters", rules_filters_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/filters", rules_filters_add, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/filters/<id>/delete", rules_filters_delete, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/permissions", rules_perm_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/permissions", rules_perm_mode, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/permissions/rules", rules_perm_add, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/permissions/rules/<id>/delete", rules_perm_delete, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/theme", rules_theme_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/theme", rules_theme_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/navigation", rules_nav_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/navigation", rules_nav_add, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/navigation/<id>", rules_nav_edit_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/navigation/<id>", rules_nav_edit, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/navigation/<id>/delete", rules_nav_delete, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/navigation/<id>/move", rules_nav_move, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/support-form", rules_form_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/support-form", rules_form_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings", admin_settings_index, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/general", admin_settings_general, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/general", admin_settings_general_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/domains", admin_settings_domains, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/domains", admin_settings_domain_add, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/domains/<id>/remove", admin_settings_domain_remove, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/domains/<id>/primary", admin_settings_domain_primary, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/domains/<id>/language", admin_settings_domain_language, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/slug", admin_settings_slug_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/access", admin_settings_access, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/access", admin_settings_access_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/consent", admin_settings_consent, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/consent", admin_settings_consent_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/inbox", admin_settings_inbox, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/inbox", admin_settings_inbox_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/status", admin_settings_status, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/status", admin_settings_status_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/kb-link", admin_settings_kb_link, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/kb-link", admin_settings_kb_link_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/session", admin_settings_session, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/session", admin_settings_session_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/sso", admin_settings_sso, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/sso", admin_settings_sso_save, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/sso/secret", admin_settings_sso_secret, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/templates", admin_templates_list, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/templates/<name>", admin_templates_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/templates/<name>", admin_templates_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/templates/<name>/preview", admin_templates_preview, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/emails", admin_templates_emails, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/emails/<name>/<name>", admin_templates_email_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/emails/<name>/<name>", admin_templates_email_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/emails/<name>/<name>/preview", admin_templates_email_preview, AUTH_ADMIN, 0},
+	/* public pages the console configures: the theme's stylesheet (in admin_settings_theme.c, which holds the theme's vocabulary and checks) and the knowledge base's link (kb_link.c) */
+	{HTTP_GET, "/theme.css", rules_theme_css, AUTH_ALWAYS, 0},
+	{HTTP_GET, "/kb-link", kb_link_page, AUTH_ALWAYS, 0},
 	{0},
 };
 
-const struct route *const route_tables[] = {
-	portal_routes, admin_routes, admin_settings_routes, admin_rules_routes, admin_templates_routes,
-	admin_crm_routes, admin_records_routes, admin_inbox_routes, NULL,
-};
+extern const struct db_stmt admin_audit_stmts[], audit_stmts[], admin_companies_stmts[], admin_contacts_import_stmts[], admin_contacts_stmts[], admin_crm_stmts[], admin_dashboard_stmts[], admin_forms_stmts[], admin_inbox_stmts[], admin_inbox_thread_stmts[], admin_inbox_write_stmts[], admin_inboxes_stmts[], admin_lists_stmts[], admin_login_stmts[], admin_pipelines_stmts[], admin_preview_stmts[], admin_records_stmts[], admin_rules_stmts[], admin_settings_access_stmts[], admin_settings_session_stmts[], admin_settings_status_stmts[], admin_settings_kb_link_stmts[], admin_settings_domains_stmts[], admin_settings_emails_stmts[], admin_settings_filters_stmts[], admin_settings_navigation_stmts[], admin_settings_stmts[], admin_settings_templates_stmts[], admin_settings_theme_stmts[], admin_sso_stmts[], admin_ticket_stmts[], admin_tickets_stmts[], drafts_stmts[], healthz_stmts[], layout_stmts[], limits_stmts[], login_stmts[], member_token_stmts[], outbox_stmts[], register_stmts[], reset_stmts[], sso_stmts[], ticket_new_stmts[], ticket_reply_stmts[], tickets_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
-	settings_stmts, session_stmts, layout_stmts, healthz_stmts, login_stmts, register_stmts,
-	reset_stmts, outbox_stmts, member_token_stmts, tickets_stmts, reply_stmts, ticket_new_stmts,
-	limits_stmts, sso_stmts, drafts_stmts, admin_stmts, admin_login_stmts, admin_preview_stmts, admin_settings_stmts,
-	admin_sso_stmts,
-	admin_rules_stmts, admin_templates_stmts, admin_crm_stmts, admin_records_stmts, admin_inbox_stmts,
-	NULL,
+	settings_stmts, session_stmts,
+	admin_audit_stmts, audit_stmts, admin_companies_stmts, admin_contacts_import_stmts, admin_contacts_stmts,
+	admin_crm_stmts, admin_dashboard_stmts, admin_forms_stmts, admin_inbox_stmts,
+	admin_inbox_thread_stmts, admin_inbox_write_stmts, admin_inboxes_stmts,
+	admin_lists_stmts, admin_login_stmts, admin_pipelines_stmts, admin_preview_stmts,
+	admin_records_stmts, admin_rules_stmts, admin_settings_access_stmts, admin_settings_session_stmts, admin_settings_status_stmts, admin_settings_kb_link_stmts,
+	admin_settings_domains_stmts, admin_settings_emails_stmts, admin_settings_filters_stmts,
+	admin_settings_navigation_stmts, admin_settings_stmts, admin_settings_templates_stmts,
+	admin_settings_theme_stmts, admin_sso_stmts, admin_ticket_stmts, admin_tickets_stmts,
+	drafts_stmts, healthz_stmts, layout_stmts, limits_stmts, login_stmts, member_token_stmts,
+	outbox_stmts, register_stmts, reset_stmts, sso_stmts, ticket_new_stmts, ticket_reply_stmts,
+	tickets_stmts, NULL,
 };

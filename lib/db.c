@@ -248,3 +248,30 @@ int db_poll_notify(void)
 	}
 	return got;
 }
+
+#define DB_BOOLOID 16 /* pg_type.oid of boolean */
+
+struct json_object *db_row_json(PGresult *r, int i)
+{
+	struct json_object *o = json_object_new_object();
+	for (int col = 0; col < PQnfields(r); col++) {
+		if (PQgetisnull(r, i, col))
+			continue;
+		const char *v = PQgetvalue(r, i, col);
+		json_object_object_add(o, PQfname(r, col), PQftype(r, col) == DB_BOOLOID
+								 ? json_object_new_boolean(v[0] == 't')
+								 : json_object_new_string(v));
+	}
+	return o;
+}
+
+struct json_object *db_rows_json(PGresult *r, int n)
+{
+	struct json_object *a = json_object_new_array();
+	int rows = r ? PQntuples(r) : 0;
+	if (n < 0 || n > rows)
+		n = rows;
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, db_row_json(r, i));
+	return a;
+}

@@ -2,6 +2,7 @@
 #ifndef PORTAL_DB_H
 #define PORTAL_DB_H
 
+#include <json-c/json.h>
 #include <libpq-fe.h>
 #include <stddef.h>
 
@@ -30,6 +31,12 @@ PGresult *db_exec(const char *name, int nparams, const char *const *params);
 /* Same, text only: 1 row expected; copies column 0 of row 0 into out (NUL-terminated).
  * Returns 1 if a row came, 0 if none, -1 on error. */
 int db_exec_value(const char *name, int nparams, const char *const *params, char *out, size_t cap);
+
+/* Row i of r as a JSON object keyed by column name (name columns with AS in the statement): a
+ * boolean column as true/false, every other as its text; NULL columns are left out. */
+struct json_object *db_row_json(PGresult *r, int i);
+/* Rows [0, n) of r as an array of db_row_json objects (n < 0: every row). */
+struct json_object *db_rows_json(PGresult *r, int n);
 
 int db_begin(void);
 int db_commit(void); /* 0 on success; -1 (rolled back, logged) otherwise */

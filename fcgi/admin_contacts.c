@@ -1,10 +1,75 @@
-/* admin_crm_contacts.c - contacts in the console: list with search, create, the record page (edit,
+/* admin_contacts.c - contacts in the console: list with search, create, the record page (edit,
  * lists, portal login, tickets, timeline) and resending a list invitation. */
 #include "admin_crm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+const struct db_stmt admin_contacts_stmts[] = {
+	/* --- contacts --- */
+	/* keyset on id, newest first; $1 '' or words found in the email or the name */
+	{"crm_contacts_page",
+	 "SELECT c.id, c.email, c.first_name, c.last_name, coalesce(co.name, ''), coalesce(co.id::text, ''),"
+	 " " SQL_UTC("c.created_at", "YYYY-MM-DD")
+	 " FROM contacts c LEFT JOIN companies co ON co.id = c.primary_company_id"
+	 " WHERE ($2::bigint IS NULL OR c.id < $2)"
+	 "  AND ($1 = '' OR strpos(lower(c.email), lower($1)) > 0"
+	 "       OR strpos(lower(c.first_name || ' ' || c.last_name), lower($1)) > 0)"
+	 " ORDER BY c.id DESC LIMIT 51",
+	 2},
+	{"crm_contact_get",
+	 "SELECT c.email, c.first_name, c.last_name, coalesce(c.primary_company_id::text, ''),"
+	 " coalesce(co.name, ''),"
+	 " coalesce((SELECT string_agg(key || ': ' || value, E'\\n' ORDER BY key)"
+	 "   FROM jsonb_each_text(c.properties)), ''),"
+	 " " SQL_UTC("c.created_at", "YYYY-MM-DD HH24:MI")
+	 " FROM contacts c LEFT JOIN companies co ON co.id = c.primary_company_id WHERE c.id = $1",
+	 1},
+	{"crm_contact_lock", "SELECT " CONTACT_JSON " FROM contacts WHERE id = $1 FOR UPDATE", 1},
+	{"crm_contact_email_taken",
+	 "SELECT id FROM contacts WHERE lower(email) = lower($1) AND id <> coalesce($2::bigint, 0)", 2},
+	{"crm_contact_update",
+	 "UPDATE contacts SET email = $2, first_name = $3, last_name = $4, primary_company_id = $5::bigint,"
+	 " properties = $6::jsonb WHERE id = $1 RETURNING " CONTACT_JSON,
+	 6},
+	{"crm_company_exists", "SELECT name FROM companies WHERE id = $1", 1},
+	{"crm_company_options", "SELECT id, name FROM companies ORDER BY lower(name), id LIMIT 1000", 0},
+	{"crm_contact_lists",
+	 "SELECT l.id, l.name, EXISTS (SELECT 1 FROM portal_lists pl WHERE pl.list_id = l.id AND pl.portal_id = $2)"
+	 " FROM list_members lm JOIN lists l ON l.id = lm.list_id WHERE lm.contact_id = $1"
+	 " ORDER BY lower(l.name) LIMIT 200",
+	 2},
+	/* the contact's login to this portal */
+	{"crm_contact_access",
+	 "SELECT p.access_mode, coalesce(portal_contact_allowed(p.id, $2), false), m.id IS NOT NULL,"
+	 " coalesce(m.password_hash IS NOT NULL, false), coalesce(" SQL_UTC("m.verified_at", "YYYY-MM-DD HH24:MI") ", ''),"
+	 " EXISTS (SELECT 1 FROM member_invitations i WHERE i.portal_id = p.id AND i.contact_id = $2"
+	 "   AND i.sent_at IS NULL),"
+	 " coalesce((SELECT " SQL_UTC("max(i.sent_at)", "YYYY-MM-DD HH24:MI") " FROM member_invitations i"
+	 "   WHERE i.portal_id = p.id AND i.contact_id = $2), '')"
+	 " FROM portals p LEFT JOIN members m ON m.portal_id = p.id AND m.contact_id = $2 WHERE p.id = $1",
+	 2},
+	{"crm_contact_tickets",
+	 "SELECT t.id, t.subject, s.name, s.is_closed, " SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI")
+	 " FROM ticket_contacts tc JOIN tickets t ON t.id = tc.ticket_id"
+	 " JOIN pipeline_stages s ON s.id = t.stage_id"
+	 " WHERE tc.contact_id = $1 ORDER BY tc.ticket_id DESC LIMIT 51",
+	 1},
+	/* engagements and the messages it wrote that have no engagement of their own, newest first */
+	{"crm_contact_timeline",
+	 "SELECT " SQL_UTC("x.at", "YYYY-MM-DD HH24:MI") ", x.kind, x.summary, coalesce(x.ticket_id::text, '')"
+	 " FROM ((SELECT e.created_at AS at, e.kind, e.summary, e.ticket_id FROM engagements e"
+	 "   WHERE e.contact_id = $1 ORDER BY e.created_at DESC LIMIT 51)"
+	 "  UNION ALL"
+	 "  (SELECT m.created_at, th.channel || '_message', left(m.body, 300), th.ticket_id"
+	 "   FROM messages m JOIN threads th ON th.id = m.thread_id WHERE m.author_contact_id = $1"
+	 "   AND NOT EXISTS (SELECT 1 FROM engagements e WHERE e.message_id = m.id AND e.contact_id = $1)"
+	 "   ORDER BY m.created_at DESC LIMIT 51)) x"
+	 " ORDER BY x.at DESC LIMIT 51",
+	 1},
+	{NULL},
+};
 
 /* Companies for the "primary company" select, the chosen one marked (and kept when it is not
  * among the first 1000 by name). */

@@ -1,10 +1,54 @@
-/* admin_rules_filters.c - settings: the portal's ticket filter rules, and ticket permissions
+/* admin_settings_filters.c - settings: the portal's ticket filter rules, and ticket permissions
  * (permission mode and the contact property rule groups of mode company_rules). */
 #include "admin_rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+const struct db_stmt admin_settings_filters_stmts[] = {
+	/* ticket filters */
+	{"admin_rules_filters_list",
+	 "SELECT id, property, operator, array_to_json(match_values)::text FROM portal_ticket_filters"
+	 " WHERE portal_id = $1 ORDER BY id LIMIT 201",
+	 1},
+	{"admin_rules_filters_snap",
+	 "SELECT coalesce(json_agg(json_build_object('property', property, 'operator', operator,"
+	 " 'values', match_values) ORDER BY id), '[]')::text FROM portal_ticket_filters WHERE portal_id = $1",
+	 1},
+	{"admin_rules_filters_add",
+	 "INSERT INTO portal_ticket_filters (portal_id, property, operator, match_values)"
+	 " VALUES ($1, $2, $3, ARRAY(SELECT jsonb_array_elements_text($4::jsonb)))",
+	 4},
+	{"admin_rules_filters_delete", "DELETE FROM portal_ticket_filters WHERE portal_id = $1 AND id = $2", 2},
+	{"admin_rules_ticket_keys", "SELECT key FROM ticket_property_keys ORDER BY key LIMIT 500", 0},
+	{"admin_rules_ticket_key", "SELECT 1 FROM ticket_property_keys WHERE key = $1", 1},
+	/* permissions */
+	{"admin_rules_perm_list",
+	 "SELECT id, group_no, property, operator, array_to_json(match_values)::text"
+	 " FROM portal_permission_rules WHERE portal_id = $1 ORDER BY group_no, id LIMIT 201",
+	 1},
+	{"admin_rules_mode_snap",
+	 "SELECT json_build_object('permission_mode', permission_mode)::text FROM portals WHERE id = $1", 1},
+	{"admin_rules_mode_get", "SELECT permission_mode FROM portals WHERE id = $1", 1},
+	{"admin_rules_mode_set", "UPDATE portals SET permission_mode = $2 WHERE id = $1", 2},
+	{"admin_rules_perm_snap",
+	 "SELECT coalesce(json_agg(json_build_object('group', group_no, 'property', property,"
+	 " 'operator', operator, 'values', match_values) ORDER BY group_no, id), '[]')::text"
+	 " FROM portal_permission_rules WHERE portal_id = $1",
+	 1},
+	/* $2 NULL: a new group after the last one */
+	{"admin_rules_perm_add",
+	 "INSERT INTO portal_permission_rules (portal_id, group_no, property, operator, match_values)"
+	 " VALUES ($1, coalesce($2::int, (SELECT coalesce(max(group_no), 0) + 1"
+	 "   FROM portal_permission_rules WHERE portal_id = $1)),"
+	 " $3, $4, ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))",
+	 5},
+	{"admin_rules_perm_delete", "DELETE FROM portal_permission_rules WHERE portal_id = $1 AND id = $2", 2},
+	{"admin_rules_contact_keys", "SELECT key FROM contact_property_keys ORDER BY key LIMIT 500", 0},
+	{"admin_rules_contact_key", "SELECT 1 FROM contact_property_keys WHERE key = $1", 1},
+	{NULL},
+};
 
 #define FILTERS_MAX 100
 #define PERM_RULES_MAX 100

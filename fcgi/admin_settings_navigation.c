@@ -1,4 +1,4 @@
-/* admin_rules_nav.c - settings: the portal's navigation menu items (ordered) and its support
+/* admin_settings_navigation.c - settings: the portal's navigation menu items (ordered) and its support
  * form. */
 #include "admin_rules.h"
 
@@ -7,6 +7,58 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* A form counts as mapped to ticket properties when it holds a field ticket_new.c would use:
+ * an object whose name is a valid input name (its property defaults to the name). */
+#define RULES_FORM_FIELDS                                                                        \
+	"(SELECT count(*) FROM jsonb_array_elements(f.fields) e WHERE jsonb_typeof(e) = 'object'"  \
+	"   AND e->>'name' ~ '^[A-Za-z0-9_-]{1,64}$' AND e->>'name' NOT IN ('csrf', 'nonce'))"
+
+const struct db_stmt admin_settings_navigation_stmts[] = {
+	/* navigation */
+	{"admin_rules_nav_list",
+	 "SELECT id, label, url FROM portal_nav_items WHERE portal_id = $1 ORDER BY position, id LIMIT 101", 1},
+	{"admin_rules_nav_get", "SELECT label, url FROM portal_nav_items WHERE portal_id = $1 AND id = $2", 2},
+	{"admin_rules_nav_snap",
+	 "SELECT coalesce(json_agg(json_build_object('label', label, 'url', url) ORDER BY position, id),"
+	 " '[]')::text FROM portal_nav_items WHERE portal_id = $1",
+	 1},
+	{"admin_rules_nav_add",
+	 "INSERT INTO portal_nav_items (portal_id, label, url, position)"
+	 " SELECT $1, $2, $3, coalesce(max(position), 0) + 1 FROM portal_nav_items WHERE portal_id = $1",
+	 3},
+	{"admin_rules_nav_update",
+	 "UPDATE portal_nav_items SET label = $3, url = $4 WHERE portal_id = $1 AND id = $2", 4},
+	{"admin_rules_nav_delete", "DELETE FROM portal_nav_items WHERE portal_id = $1 AND id = $2", 2},
+	/* Renumber 1..n in the shown order and swap the item with its neighbour ($3 = -1 up, 1 down). */
+	{"admin_rules_nav_move",
+	 "WITH o AS (SELECT id, (row_number() OVER (ORDER BY position, id))::int AS rn"
+	 "   FROM portal_nav_items WHERE portal_id = $1),"
+	 " me AS (SELECT rn FROM o WHERE id = $2),"
+	 " nb AS (SELECT o.id, o.rn FROM o, me WHERE o.rn = me.rn + $3::int)"
+	 " UPDATE portal_nav_items n SET position = CASE"
+	 "   WHEN n.id = $2 AND EXISTS (SELECT 1 FROM nb) THEN (SELECT rn FROM nb)"
+	 "   WHEN n.id = (SELECT id FROM nb) THEN (SELECT rn FROM me)"
+	 "   ELSE o.rn END"
+	 " FROM o WHERE o.id = n.id AND EXISTS (SELECT 1 FROM me) RETURNING n.id",
+	 3},
+	/* support form */
+	{"admin_rules_forms_list",
+	 "SELECT f.id, f.name, coalesce(i.name, ''), " RULES_FORM_FIELDS
+	 " FROM forms f LEFT JOIN inboxes i ON i.id = f.inbox_id ORDER BY f.id LIMIT 501",
+	 0},
+	{"admin_rules_form_check",
+	 "SELECT i.id IS NOT NULL, " RULES_FORM_FIELDS
+	 " FROM forms f LEFT JOIN inboxes i ON i.id = f.inbox_id WHERE f.id = $1",
+	 1},
+	{"admin_rules_form_snap",
+	 "SELECT json_build_object('support_form_id', p.support_form_id,"
+	 " 'name', (SELECT name FROM forms WHERE id = p.support_form_id))::text FROM portals p WHERE p.id = $1",
+	 1},
+	{"admin_rules_form_get", "SELECT coalesce(support_form_id, 0) FROM portals WHERE id = $1", 1},
+	{"admin_rules_form_set", "UPDATE portals SET support_form_id = $2::bigint WHERE id = $1", 2},
+	{NULL},
+};
 
 #define NAV_MAX 20
 #define NAV_LABEL_MAX 60

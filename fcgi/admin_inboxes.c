@@ -1,9 +1,47 @@
-/* admin_records_inboxes.c - conversation inboxes and the team email addresses connected to
+/* admin_inboxes.c - conversation inboxes and the team email addresses connected to
  * them (only mail to or from a connected address shows in the portal). */
 #include "admin_records.h"
 
 #include <stdio.h>
 #include <string.h>
+
+const struct db_stmt admin_inboxes_stmts[] = {
+
+	/* --- inboxes and addresses --- */
+	{"rec_inboxes",
+	 "SELECT i.id, i.name,"
+	 " (SELECT count(*) FROM inbox_addresses a WHERE a.inbox_id = i.id AND a.connected),"
+	 " (SELECT count(*) FROM inbox_addresses a WHERE a.inbox_id = i.id),"
+	 " (SELECT count(*) FROM forms f WHERE f.inbox_id = i.id),"
+	 " EXISTS (SELECT 1 FROM portals p WHERE p.default_inbox_id = i.id)"
+	 " FROM inboxes i ORDER BY lower(i.name), i.id LIMIT 500",
+	 0},
+	{"rec_inbox_taken", "SELECT 1 FROM inboxes WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2::bigint", 2},
+	{"rec_inbox_insert", "INSERT INTO inboxes (name) VALUES ($1) RETURNING id", 1},
+	{"rec_inbox_get",
+	 "SELECT i.id, i.name, EXISTS (SELECT 1 FROM portals p WHERE p.default_inbox_id = i.id)"
+	 " FROM inboxes i WHERE i.id = $1",
+	 1},
+	{"rec_inbox_lock", "SELECT name FROM inboxes WHERE id = $1 FOR UPDATE", 1},
+	{"rec_inbox_rename", "UPDATE inboxes SET name = $2 WHERE id = $1", 2},
+	{"rec_addresses",
+	 "SELECT id, address, connected, " SQL_UTC("created_at", "YYYY-MM-DD HH24:MI") " FROM inbox_addresses"
+	 " WHERE inbox_id = $1 ORDER BY lower(address), id",
+	 1},
+	{"rec_address_owner",
+	 "SELECT i.name FROM inbox_addresses a JOIN inboxes i ON i.id = a.inbox_id"
+	 " WHERE lower(a.address) = lower($1)",
+	 1},
+	{"rec_address_insert",
+	 "INSERT INTO inbox_addresses (inbox_id, address, connected) VALUES ($1, $2, $3::boolean) RETURNING id", 3},
+	{"rec_address_set",
+	 "UPDATE inbox_addresses SET connected = $3::boolean WHERE id = $1 AND inbox_id = $2"
+	 " RETURNING address",
+	 3},
+	{"rec_address_delete",
+	 "DELETE FROM inbox_addresses WHERE id = $1 AND inbox_id = $2 RETURNING address, connected", 2},
+	{NULL},
+};
 
 static int inboxes_render(struct ctx *c, int status, struct form *f)
 {

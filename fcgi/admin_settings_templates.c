@@ -1,4 +1,4 @@
-/* admin_templates.c - settings: the template of each system page (one of two shipped, or an
+/* admin_settings_templates.c - settings: the template of each system page (one of two shipped, or an
  * edited copy compiled before it is saved) with a preview; the group's routes and statements. */
 #include "admin_templates.h"
 
@@ -11,7 +11,7 @@
 #include "markup.h"
 #include "tmpl.h"
 
-const struct db_stmt admin_templates_stmts[] = {
+const struct db_stmt admin_settings_templates_stmts[] = {
 	{"templates_pages",
 	 "SELECT page, choice, custom_source IS NOT NULL,"
 	 " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
@@ -47,39 +47,7 @@ const struct db_stmt admin_templates_stmts[] = {
 	 "DELETE FROM portal_page_templates WHERE portal_id = $1 AND page = $2"
 	 " AND choice = 'standard' AND custom_source IS NULL",
 	 2},
-	{"templates_emails",
-	 "SELECT email, language, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
-	 " FROM portal_email_templates WHERE portal_id = $1",
-	 1},
-	{"templates_email_get",
-	 "SELECT subject, body_text FROM portal_email_templates"
-	 " WHERE portal_id = $1 AND email = $2 AND language = $3",
-	 3},
-	{"templates_email_lock",
-	 "SELECT subject, body_text FROM portal_email_templates"
-	 " WHERE portal_id = $1 AND email = $2 AND language = $3 FOR UPDATE",
-	 3},
-	{"templates_email_save",
-	 "INSERT INTO portal_email_templates (portal_id, email, language, subject, body_text)"
-	 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (portal_id, email, language)"
-	 " DO UPDATE SET subject = EXCLUDED.subject, body_text = EXCLUDED.body_text, updated_at = now()",
-	 5},
-	{"templates_email_reset",
-	 "DELETE FROM portal_email_templates WHERE portal_id = $1 AND email = $2 AND language = $3",
-	 3},
 	{NULL, NULL, 0},
-};
-
-const struct route admin_templates_routes[] = {
-	{HTTP_GET, "/admin/settings/templates", admin_templates_list, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/templates/<name>", admin_templates_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/templates/<name>", admin_templates_save, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/templates/<name>/preview", admin_templates_preview, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/emails", admin_templates_emails, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/emails/<name>/<name>", admin_templates_email_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/emails/<name>/<name>", admin_templates_email_save, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/emails/<name>/<name>/preview", admin_templates_email_preview, AUTH_ADMIN, 0},
-	{0},
 };
 
 /* What the console says about each page (indexed like system_pages) and each choice. */

@@ -1,9 +1,65 @@
-/* admin_records_tickets.c - the staff's ticket list (filters, search, keyset pages) and a new
+/* admin_tickets.c - the staff's ticket list (filters, search, keyset pages) and a new
  * ticket created by an agent, e.g. during a phone call. */
 #include "admin_records.h"
 
 #include <stdio.h>
 #include <string.h>
+
+const struct db_stmt admin_tickets_stmts[] = {
+
+	/* --- ticket list: newest activity first, keyset (last_activity_at, id) below $2/$3 (the
+	 * first page passes infinity: a row comparison the index scan starts from) --- */
+	{"rec_tickets",
+	 "SELECT t.id, t.subject, p.name, s.name, s.is_closed, coalesce(t.priority, ''),"
+	 " " SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") ","
+	 " (SELECT c.email FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id"
+	 "   WHERE tc.ticket_id = t.id ORDER BY c.id LIMIT 1), t.last_activity_at"
+	 " FROM tickets t JOIN pipelines p ON p.id = t.pipeline_id JOIN pipeline_stages s ON s.id = t.stage_id"
+	 " WHERE ($1 = 'all' OR s.is_closed = ($1 = 'closed'))"
+	 "  AND (t.last_activity_at, t.id) < ($2::timestamptz, $3::bigint)"
+	 " ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 51",
+	 3},
+	{"rec_tickets_pipeline",
+	 "SELECT t.id, t.subject, p.name, s.name, s.is_closed, coalesce(t.priority, ''),"
+	 " " SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") ","
+	 " (SELECT c.email FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id"
+	 "   WHERE tc.ticket_id = t.id ORDER BY c.id LIMIT 1), t.last_activity_at"
+	 " FROM tickets t JOIN pipelines p ON p.id = t.pipeline_id JOIN pipeline_stages s ON s.id = t.stage_id"
+	 " WHERE t.pipeline_id = $4 AND ($1 = 'all' OR s.is_closed = ($1 = 'closed'))"
+	 "  AND (t.last_activity_at, t.id) < ($2::timestamptz, $3::bigint)"
+	 " ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 51",
+	 4},
+	/* search: the id ($6, NULL unless q is a number) or words of the subject */
+	{"rec_tickets_search",
+	 "SELECT t.id, t.subject, p.name, s.name, s.is_closed, coalesce(t.priority, ''),"
+	 " " SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") ","
+	 " (SELECT c.email FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id"
+	 "   WHERE tc.ticket_id = t.id ORDER BY c.id LIMIT 1), t.last_activity_at"
+	 " FROM tickets t JOIN pipelines p ON p.id = t.pipeline_id JOIN pipeline_stages s ON s.id = t.stage_id"
+	 " WHERE (t.id = $6::bigint OR to_tsvector('simple', t.subject) @@ plainto_tsquery('simple', $5))"
+	 "  AND ($4::bigint IS NULL OR t.pipeline_id = $4::bigint)"
+	 "  AND ($1 = 'all' OR s.is_closed = ($1 = 'closed'))"
+	 "  AND (t.last_activity_at, t.id) < ($2::timestamptz, $3::bigint)"
+	 " ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 51",
+	 6},
+	/* this transaction plans with the parameters' values: a pipeline's share of the tickets
+	 * decides between its own index and the global one (a generic plan cannot tell) */
+	{"rec_custom_plan", "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)", 0},
+	{"rec_pipeline_choices", "SELECT id, name FROM pipelines ORDER BY display_order, id LIMIT 500", 0},
+	{"rec_ticket_insert",
+	 "WITH s AS (SELECT id, pipeline_id, is_closed FROM pipeline_stages WHERE id = $4),"
+	 " t AS (INSERT INTO tickets (subject, description, priority, pipeline_id, stage_id, closed_at)"
+	 "   SELECT $1, $2, nullif($3, ''), s.pipeline_id, s.id, CASE WHEN s.is_closed THEN now() END"
+	 "   FROM s RETURNING id),"
+	 " tc AS (INSERT INTO ticket_contacts (ticket_id, contact_id) SELECT t.id, $5::bigint FROM t),"
+	 " tco AS (INSERT INTO ticket_companies (ticket_id, company_id)"
+	 "   SELECT t.id, $6::bigint FROM t WHERE $6::bigint IS NOT NULL),"
+	 " e AS (INSERT INTO engagements (kind, contact_id, ticket_id, summary)"
+	 "   SELECT 'ticket_created', $5::bigint, t.id, $7 FROM t)"
+	 " SELECT id FROM t",
+	 7},
+	{NULL},
+};
 
 #define TK_SUBJECT_MAX 500
 #define TK_DESCRIPTION_MAX 20000

@@ -1,10 +1,102 @@
-/* admin_records_ticket.c - one ticket in the console: its properties and stage, associated
+/* admin_ticket.c - one ticket in the console: its properties and stage, associated
  * contacts and companies, the conversation threads tied to it (which decide what the portal
  * shows) and its timeline. */
 #include "admin_records.h"
 
 #include <stdio.h>
 #include <string.h>
+
+const struct db_stmt admin_ticket_stmts[] = {
+	{"rec_ticket_get",
+	 "SELECT t.id, t.subject, t.description, coalesce(t.priority, ''), p.name, t.stage_id, s.name,"
+	 " s.is_closed, " SQL_UTC("t.created_at", "YYYY-MM-DD HH24:MI") ", " SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") ", " SQL_UTC("t.closed_at", "YYYY-MM-DD HH24:MI") ","
+	 " t.properties::text"
+	 " FROM tickets t JOIN pipelines p ON p.id = t.pipeline_id JOIN pipeline_stages s ON s.id = t.stage_id"
+	 " WHERE t.id = $1",
+	 1},
+	{"rec_ticket_lock",
+	 "SELECT " TICKET_STATE " FROM tickets t WHERE t.id = $1 FOR UPDATE", 1},
+	{"rec_ticket_set",
+	 "UPDATE tickets t SET subject = $2, description = $3, priority = nullif($4, ''),"
+	 " pipeline_id = s.pipeline_id, stage_id = s.id,"
+	 " closed_at = CASE WHEN s.is_closed THEN coalesce(t.closed_at, greatest(now(), t.created_at)) END,"
+	 " last_activity_at = greatest(now(), t.last_activity_at)"
+	 " FROM pipeline_stages s WHERE t.id = $1 AND s.id = $5 RETURNING " TICKET_STATE,
+	 5},
+	{"rec_ticket_prop_set",
+	 "UPDATE tickets SET properties = properties || jsonb_build_object($2::text, $3::text),"
+	 " last_activity_at = greatest(now(), last_activity_at) WHERE id = $1 RETURNING properties::text",
+	 3},
+	{"rec_ticket_prop_del",
+	 "UPDATE tickets SET properties = properties - $2::text,"
+	 " last_activity_at = greatest(now(), last_activity_at) WHERE id = $1 RETURNING properties::text",
+	 2},
+	{"rec_ticket_touch",
+	 "UPDATE tickets SET last_activity_at = greatest(now(), last_activity_at) WHERE id = $1", 1},
+	{"rec_ticket_contacts",
+	 "SELECT c.id, c.email, btrim(c.first_name || ' ' || c.last_name),"
+	 " EXISTS (SELECT 1 FROM members m WHERE m.contact_id = c.id AND m.portal_id = $2)"
+	 " FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id WHERE tc.ticket_id = $1"
+	 " ORDER BY c.id LIMIT 200",
+	 2},
+	{"rec_ticket_contact_add",
+	 "INSERT INTO ticket_contacts (ticket_id, contact_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+	 " RETURNING contact_id",
+	 2},
+	{"rec_ticket_contact_del",
+	 "DELETE FROM ticket_contacts tc USING contacts c WHERE tc.ticket_id = $1 AND tc.contact_id = $2"
+	 " AND c.id = tc.contact_id RETURNING c.email",
+	 2},
+	{"rec_ticket_companies",
+	 "SELECT co.id, co.name, coalesce(co.domain, '') FROM ticket_companies tc"
+	 " JOIN companies co ON co.id = tc.company_id WHERE tc.ticket_id = $1 ORDER BY lower(co.name), co.id LIMIT 200",
+	 1},
+	{"rec_ticket_company_add",
+	 "INSERT INTO ticket_companies (ticket_id, company_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+	 " RETURNING company_id",
+	 2},
+	{"rec_ticket_company_del",
+	 "DELETE FROM ticket_companies tc USING companies co WHERE tc.ticket_id = $1 AND tc.company_id = $2"
+	 " AND co.id = tc.company_id RETURNING co.name",
+	 2},
+	/* in the order the portal picks (ticket_latest_thread): the first is the one it shows */
+	{"rec_ticket_threads",
+	 "SELECT th.id, th.channel, i.name, (SELECT count(*) FROM messages m WHERE m.thread_id = th.id),"
+	 " " SQL_UTC("th.last_message_at", "YYYY-MM-DD HH24:MI") ", " SNIPPET("th.id")
+	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.ticket_id = $1"
+	 " ORDER BY th.last_message_at DESC, th.id DESC LIMIT 100",
+	 1},
+	{"rec_threads_detached",
+	 "SELECT th.id, th.channel, i.name, " SQL_UTC("th.last_message_at", "YYYY-MM-DD HH24:MI") ", " SNIPPET("th.id")
+	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.ticket_id IS NULL"
+	 " ORDER BY th.last_message_at DESC, th.id DESC LIMIT 10",
+	 0},
+	{"rec_thread_lock",
+	 "SELECT coalesce(th.ticket_id, 0), i.name, th.channel FROM threads th"
+	 " JOIN inboxes i ON i.id = th.inbox_id WHERE th.id = $1 FOR UPDATE OF th",
+	 1},
+	{"rec_thread_attach", "UPDATE threads SET ticket_id = $2 WHERE id = $1 AND ticket_id IS NULL RETURNING id", 2},
+	{"rec_thread_detach", "UPDATE threads SET ticket_id = NULL WHERE id = $1 AND ticket_id = $2 RETURNING id", 2},
+	{"rec_ticket_timeline",
+	 "SELECT " SQL_UTC("x.at", "YYYY-MM-DD HH24:MI") ", x.is_note, x.is_event, x.direction, x.thread_id, x.channel, x.who, x.body, x.label"
+	 " FROM (SELECT m.created_at AS at, m.id AS ord, m.kind = 'note' AS is_note, false AS is_event,"
+	 "   m.direction, th.id AS thread_id, th.channel,"
+	 "   coalesce(nullif(btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), ''),"
+	 "     u.name, m.from_address, '') AS who, m.body,"
+	 "   coalesce(nullif((SELECT e.kind FROM engagements e WHERE e.message_id = m.id ORDER BY e.id LIMIT 1),"
+	 "     th.channel), '') AS label"
+	 "  FROM threads th JOIN messages m ON m.thread_id = th.id"
+	 "  LEFT JOIN contacts c ON c.id = m.author_contact_id LEFT JOIN staff_users u ON u.id = m.author_user_id"
+	 "  WHERE th.ticket_id = $1"
+	 "  UNION ALL"
+	 "  SELECT e.created_at, e.id, false, true, '', NULL, '', coalesce(c.email, ''), e.summary, e.kind"
+	 "  FROM engagements e LEFT JOIN contacts c ON c.id = e.contact_id"
+	 "  WHERE e.ticket_id = $1 AND NOT EXISTS (SELECT 1 FROM messages m JOIN threads th ON th.id = m.thread_id"
+	 "    WHERE m.id = e.message_id AND th.ticket_id = $1)) x"
+	 " ORDER BY x.at DESC, x.ord DESC LIMIT 200",
+	 1},
+	{NULL},
+};
 
 /*
  * Every change locks the ticket row first (then a thread, if any), changes it, moves

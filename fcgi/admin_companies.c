@@ -1,10 +1,47 @@
-/* admin_crm_companies.c - companies in the console: list with search, create, and the record page
+/* admin_companies.c - companies in the console: list with search, create, and the record page
  * (edit name, domain and properties; its contacts and its tickets). */
 #include "admin_crm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+const struct db_stmt admin_companies_stmts[] = {
+
+	/* --- companies --- */
+	/* keyset on (lower(name), id) after the company $2 */
+	{"crm_companies_page",
+	 "SELECT co.id, co.name, coalesce(co.domain, ''),"
+	 " (SELECT count(*) FROM contacts c WHERE c.primary_company_id = co.id)"
+	 " FROM companies co"
+	 " WHERE ($1 = '' OR strpos(lower(co.name), lower($1)) > 0 OR strpos(coalesce(co.domain, ''), lower($1)) > 0)"
+	 "  AND ($2::bigint IS NULL OR (lower(co.name), co.id) >"
+	 "       (SELECT lower(name), id FROM companies WHERE id = $2))"
+	 " ORDER BY lower(co.name), co.id LIMIT 51",
+	 2},
+	{"crm_company_get",
+	 "SELECT name, coalesce(domain, ''), " PROPS_LINES ", " SQL_UTC("created_at", "YYYY-MM-DD HH24:MI")
+	 " FROM companies WHERE id = $1",
+	 1},
+	{"crm_company_lock", "SELECT " COMPANY_JSON " FROM companies WHERE id = $1 FOR UPDATE", 1},
+	{"crm_company_domain_taken",
+	 "SELECT name FROM companies WHERE lower(domain) = lower($1) AND id <> coalesce($2::bigint, 0)", 2},
+	{"crm_company_update",
+	 "UPDATE companies SET name = $2, domain = nullif($3, ''), properties = $4::jsonb WHERE id = $1"
+	 " RETURNING " COMPANY_JSON,
+	 4},
+	{"crm_company_contacts",
+	 "SELECT id, email, first_name, last_name FROM contacts WHERE primary_company_id = $1"
+	 " ORDER BY id LIMIT 101",
+	 1},
+	{"crm_company_tickets",
+	 "SELECT t.id, t.subject, s.name, s.is_closed, " SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI")
+	 " FROM ticket_companies tc JOIN tickets t ON t.id = tc.ticket_id"
+	 " JOIN pipeline_stages s ON s.id = t.stage_id"
+	 " WHERE tc.company_id = $1 ORDER BY tc.ticket_id DESC LIMIT 51",
+	 1},
+	{NULL},
+};
 
 struct company_in {
 	const char *name, *domain, *props;

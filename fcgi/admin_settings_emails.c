@@ -1,4 +1,4 @@
-/* admin_templates_emails.c - settings: the registration (verify) and invitation emails' subject
+/* admin_settings_emails.c - settings: the registration (verify) and invitation emails' subject
  * and text per language, edited over the shipped ones, checked before saving, with a preview. */
 #include "admin_templates.h"
 
@@ -8,6 +8,30 @@
 #include "i18n.h"
 #include "log.h"
 #include "mail_render.h"
+
+const struct db_stmt admin_settings_emails_stmts[] = {
+	{"templates_emails",
+	 "SELECT email, language, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
+	 " FROM portal_email_templates WHERE portal_id = $1",
+	 1},
+	{"templates_email_get",
+	 "SELECT subject, body_text FROM portal_email_templates"
+	 " WHERE portal_id = $1 AND email = $2 AND language = $3",
+	 3},
+	{"templates_email_lock",
+	 "SELECT subject, body_text FROM portal_email_templates"
+	 " WHERE portal_id = $1 AND email = $2 AND language = $3 FOR UPDATE",
+	 3},
+	{"templates_email_save",
+	 "INSERT INTO portal_email_templates (portal_id, email, language, subject, body_text)"
+	 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (portal_id, email, language)"
+	 " DO UPDATE SET subject = EXCLUDED.subject, body_text = EXCLUDED.body_text, updated_at = now()",
+	 5},
+	{"templates_email_reset",
+	 "DELETE FROM portal_email_templates WHERE portal_id = $1 AND email = $2 AND language = $3",
+	 3},
+	{NULL},
+};
 
 /* The emails an admin may edit; outbox_queue_portal (verify) and the mailer (invite) use them. */
 static const struct {

@@ -1,4 +1,4 @@
-/* reply.c - a customer's reply with attachments (one transaction) and attachment downloads. */
+/* ticket_reply.c - a customer's reply with attachments (one transaction) and attachment downloads. */
 #include "app.h"
 
 #include <ctype.h>
@@ -31,7 +31,7 @@
  * renamed, so a path that exists is complete; a rolled-back reply may leave an unreferenced
  * file behind, never a row without its file.
  */
-const struct db_stmt reply_stmts[] = {
+const struct db_stmt ticket_reply_stmts[] = {
 	/* the ticket as the customer may see it: closed?, latest thread, where a notice goes */
 	{"reply_ticket",
 	 "SELECT t.subject, s.is_closed, coalesce(th.id, 0),"

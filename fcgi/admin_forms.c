@@ -1,10 +1,43 @@
-/* admin_records_forms.c - forms that create tickets: the inbox they feed, the pipeline stage
+/* admin_forms.c - forms that create tickets: the inbox they feed, the pipeline stage
  * their tickets start in, and their fields, edited as rows of a plain HTML form. */
 #include "admin_records.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+const struct db_stmt admin_forms_stmts[] = {
+
+	/* --- forms --- */
+	{"rec_forms",
+	 "SELECT f.id, f.name, i.name, p.name, s.name, jsonb_array_length(f.fields),"
+	 " EXISTS (SELECT 1 FROM portals po WHERE po.support_form_id = f.id)"
+	 " FROM forms f JOIN inboxes i ON i.id = f.inbox_id JOIN pipelines p ON p.id = f.pipeline_id"
+	 " JOIN pipeline_stages s ON s.id = f.stage_id ORDER BY lower(f.name), f.id LIMIT 500",
+	 0},
+	{"rec_form_taken", "SELECT 1 FROM forms WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2::bigint", 2},
+	{"rec_form_insert",
+	 "INSERT INTO forms (name, inbox_id, pipeline_id, stage_id, fields)"
+	 " SELECT $1, $2, s.pipeline_id, s.id, $4::jsonb FROM pipeline_stages s WHERE s.id = $3 RETURNING id",
+	 4},
+	{"rec_form_get",
+	 "SELECT f.id, f.name, f.inbox_id, f.stage_id, f.fields::text,"
+	 " EXISTS (SELECT 1 FROM portals po WHERE po.support_form_id = f.id)"
+	 " FROM forms f WHERE f.id = $1",
+	 1},
+	{"rec_form_lock",
+	 "SELECT jsonb_build_object('name', name, 'inbox_id', inbox_id, 'pipeline_id', pipeline_id,"
+	 " 'stage_id', stage_id, 'fields', fields)::text FROM forms WHERE id = $1 FOR UPDATE",
+	 1},
+	{"rec_form_update",
+	 "UPDATE forms f SET name = $2, inbox_id = $3, pipeline_id = s.pipeline_id, stage_id = s.id,"
+	 " fields = $5::jsonb FROM pipeline_stages s WHERE f.id = $1 AND s.id = $4"
+	 " RETURNING jsonb_build_object('name', f.name, 'inbox_id', f.inbox_id, 'pipeline_id', f.pipeline_id,"
+	 " 'stage_id', f.stage_id, 'fields', f.fields)::text",
+	 5},
+	{"rec_inbox_name", "SELECT name FROM inboxes WHERE id = $1", 1},
+	{NULL},
+};
 
 /*
  * A field is {name, label, property, type, required[, options]} as fcgi/ticket_new.c reads it:

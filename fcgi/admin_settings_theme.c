@@ -1,4 +1,4 @@
-/* admin_rules_theme.c - settings: the portal's theme (colours, font, logo, favicon) stored in
+/* admin_settings_theme.c - settings: the portal's theme (colours, font, logo, favicon) stored in
  * portals.theme, the uploads stored for nginx, and the stylesheet that applies the theme. */
 #include "admin_rules.h"
 
@@ -11,6 +11,18 @@
 
 #include "fileio.h"
 #include "log.h"
+
+const struct db_stmt admin_settings_theme_stmts[] = {
+	/* theme */
+	{"admin_rules_theme_snap", "SELECT theme::text FROM portals WHERE id = $1", 1},
+	/* $2: keys to set, $3: keys to drop; rev = a hash of the rest (the stylesheet's cache key) */
+	{"admin_rules_theme_set",
+	 "UPDATE portals SET theme = (SELECT t || jsonb_build_object('rev', left(md5(t::text), 16))"
+	 "   FROM (SELECT (theme - 'rev' - ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))"
+	 "     || $2::jsonb AS t) x) WHERE id = $1",
+	 3},
+	{NULL},
+};
 
 /*
  * Design: portals.theme holds primary_color, text_color, background_color (#rgb or #rrggbb),

@@ -1,4 +1,4 @@
-/* admin_crm_import.c - CSV import of contacts: upload, one transaction that creates and updates
+/* admin_contacts_import.c - CSV import of contacts: upload, one transaction that creates and updates
  * contacts (and companies, list memberships), and the stored report of created, updated and
  * rejected rows shown after the redirect. */
 #include "admin_crm.h"
@@ -9,6 +9,37 @@
 #include <string.h>
 
 #include "csv.h"
+
+const struct db_stmt admin_contacts_import_stmts[] = {
+	{"crm_company_by_name", "SELECT id FROM companies WHERE lower(name) = lower($1) ORDER BY id LIMIT 1", 1},
+	{"crm_list_by_name", "SELECT id FROM lists WHERE lower(name) = lower($1)", 1},
+
+	/* --- CSV import --- */
+	{"crm_import_find", "SELECT id, " CONTACT_JSON " FROM contacts WHERE lower(email) = lower($1) FOR UPDATE", 1},
+	/* empty values keep what is there; no row back when nothing changes */
+	{"crm_import_update",
+	 "UPDATE contacts SET first_name = CASE WHEN $2 = '' THEN first_name ELSE $2 END,"
+	 " last_name = CASE WHEN $3 = '' THEN last_name ELSE $3 END,"
+	 " primary_company_id = coalesce($4::bigint, primary_company_id)"
+	 " WHERE id = $1 AND (first_name, last_name, primary_company_id) IS DISTINCT FROM"
+	 "  (CASE WHEN $2 = '' THEN first_name ELSE $2 END, CASE WHEN $3 = '' THEN last_name ELSE $3 END,"
+	 "   coalesce($4::bigint, primary_company_id))"
+	 " RETURNING " CONTACT_JSON,
+	 4},
+	{"crm_import_save",
+	 "INSERT INTO contact_imports (staff_user_id, file_name, created_count, updated_count,"
+	 " unchanged_count, rejected, ignored_columns) VALUES ($1, $2, $3, $4, $5, $6::jsonb,"
+	 "  ARRAY(SELECT jsonb_array_elements_text($7::jsonb)))"
+	 " RETURNING id",
+	 7},
+	{"crm_import_get",
+	 "SELECT i.file_name, i.created_count, i.updated_count, i.unchanged_count, i.rejected::text,"
+	 " array_to_string(i.ignored_columns, ', '), " SQL_UTC("i.created_at", "YYYY-MM-DD HH24:MI") ","
+	 " coalesce(u.email, '') FROM contact_imports i LEFT JOIN staff_users u ON u.id = i.staff_user_id"
+	 " WHERE i.id = $1",
+	 1},
+	{NULL},
+};
 
 #define IMPORT_MAX_BYTES (2 * 1024 * 1024)
 #define IMPORT_MAX_ROWS 10000

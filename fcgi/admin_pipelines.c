@@ -1,10 +1,89 @@
-/* admin_records_pipelines.c - ticket pipelines and their stages: list, create, rename, order;
+/* admin_pipelines.c - ticket pipelines and their stages: list, create, rename, order;
  * stages added, renamed, marked open or closed, moved and deleted while unused. */
 #include "admin_records.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+const struct db_stmt admin_pipelines_stmts[] = {
+	/* --- pipelines and stages --- */
+	{"rec_pipelines",
+	 "SELECT p.id, p.name, p.display_order,"
+	 " (SELECT count(*) FROM pipeline_stages s WHERE s.pipeline_id = p.id),"
+	 " (SELECT count(*) FROM pipeline_stages s WHERE s.pipeline_id = p.id AND s.is_closed)"
+	 " FROM pipelines p ORDER BY p.display_order, p.id LIMIT 500",
+	 0},
+	{"rec_pipeline_taken", "SELECT 1 FROM pipelines WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2::bigint", 2},
+	{"rec_pipeline_insert",
+	 "WITH p AS (INSERT INTO pipelines (name, display_order)"
+	 "   SELECT $1, coalesce(max(display_order), 0) + 1 FROM pipelines RETURNING id, name),"
+	 " s AS (INSERT INTO pipeline_stages (pipeline_id, name, position, is_closed)"
+	 "   SELECT p.id, v.name, v.pos, v.closed FROM p,"
+	 "   (VALUES ('New', 1, false), ('Closed', 2, true)) v (name, pos, closed))"
+	 " SELECT id FROM p",
+	 1},
+	{"rec_pipelines_lock", "SELECT id FROM pipelines ORDER BY id FOR UPDATE", 0},
+	/* renumber 1..n in display order, swapping the pipeline with its neighbour ($2 = -1 or 1) */
+	{"rec_pipeline_move",
+	 "WITH o AS (SELECT id, row_number() OVER (ORDER BY display_order, id)::int AS rn FROM pipelines),"
+	 " me AS (SELECT rn FROM o WHERE id = $1),"
+	 " tg AS (SELECT o.id FROM o, me WHERE o.rn = me.rn + $2::int)"
+	 " UPDATE pipelines p SET display_order = CASE WHEN p.id = $1 THEN me.rn + $2::int"
+	 "   WHEN p.id = tg.id THEN me.rn ELSE o.rn END"
+	 " FROM o, me, tg WHERE o.id = p.id RETURNING p.id, p.display_order",
+	 2},
+	{"rec_pipeline_get", "SELECT id, name, display_order FROM pipelines WHERE id = $1", 1},
+	{"rec_pipeline_lock", "SELECT name FROM pipelines WHERE id = $1 FOR UPDATE", 1},
+	{"rec_pipeline_rename", "UPDATE pipelines SET name = $2 WHERE id = $1", 2},
+	{"rec_stages",
+	 "SELECT s.id, s.name, s.position, s.is_closed,"
+	 " EXISTS (SELECT 1 FROM tickets t WHERE t.stage_id = s.id),"
+	 " (SELECT count(*) FROM forms f WHERE f.stage_id = s.id)"
+	 " FROM pipeline_stages s WHERE s.pipeline_id = $1 ORDER BY s.position",
+	 1},
+	{"rec_stage_lock",
+	 "SELECT s.name, s.position, s.is_closed FROM pipeline_stages s"
+	 " WHERE s.id = $1 AND s.pipeline_id = $2 FOR UPDATE",
+	 2},
+	{"rec_stage_taken",
+	 "SELECT 1 FROM pipeline_stages WHERE pipeline_id = $1 AND lower(name) = lower($2)"
+	 " AND id IS DISTINCT FROM $3::bigint",
+	 3},
+	{"rec_stage_insert",
+	 "INSERT INTO pipeline_stages (pipeline_id, name, position, is_closed)"
+	 " SELECT $1, $2, coalesce(max(position), 0) + 1, $3::boolean FROM pipeline_stages WHERE pipeline_id = $1"
+	 " RETURNING id, position",
+	 3},
+	{"rec_stage_kinds",
+	 "SELECT count(*) FILTER (WHERE is_closed), count(*) FILTER (WHERE NOT is_closed)"
+	 " FROM pipeline_stages WHERE pipeline_id = $1",
+	 1},
+	{"rec_stage_set", "UPDATE pipeline_stages SET name = $2, is_closed = $3::boolean WHERE id = $1", 3},
+	/* tickets in a stage that changed between open and closed follow it */
+	{"rec_stage_tickets",
+	 "UPDATE tickets SET closed_at = CASE WHEN $2::boolean"
+	 "   THEN greatest(now(), created_at) END"
+	 " WHERE stage_id = $1 AND (closed_at IS NULL) = $2::boolean",
+	 2},
+	{"rec_stage_use",
+	 "SELECT EXISTS (SELECT 1 FROM tickets WHERE stage_id = $1),"
+	 " (SELECT count(*) FROM forms WHERE stage_id = $1)",
+	 1},
+	{"rec_stage_delete", "DELETE FROM pipeline_stages WHERE id = $1", 1},
+	{"rec_stage_after",
+	 "SELECT id, position FROM pipeline_stages WHERE pipeline_id = $1 AND position > $2"
+	 " ORDER BY position LIMIT 1",
+	 2},
+	{"rec_stage_before",
+	 "SELECT id, position FROM pipeline_stages WHERE pipeline_id = $1 AND position < $2"
+	 " ORDER BY position DESC LIMIT 1",
+	 2},
+	{"rec_stage_free_position",
+	 "SELECT coalesce(max(position), 0) + 1 FROM pipeline_stages WHERE pipeline_id = $1", 1},
+	{"rec_stage_position", "UPDATE pipeline_stages SET position = $2 WHERE id = $1", 2},
+	{NULL},
+};
 
 /*
  * Rules kept here: a stage name is unique inside its pipeline, a pipeline name overall (both

@@ -1,10 +1,70 @@
-/* admin_crm_lists.c - static contact lists (admin role): list, create, rename, delete, members
+/* admin_lists.c - static contact lists (admin role): list, create, rename, delete, members
  * (add by email, remove) and list invitations (queued by the 002 trigger; resend). */
 #include "admin_crm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+const struct db_stmt admin_lists_stmts[] = {
+
+	/* --- lists --- */
+	/* keyset on lower(name) (unique) after the list $2; the portals each list grants access to */
+	{"crm_lists_page",
+	 "SELECT l.id, l.name, (SELECT count(*) FROM list_members lm WHERE lm.list_id = l.id),"
+	 " coalesce((SELECT string_agg(p.name || CASE p.access_mode WHEN 'lists' THEN ''"
+	 "     WHEN 'sso' THEN CASE p.sso_audience WHEN 'lists' THEN ' (SSO audience)' ELSE ' (not in use)' END"
+	 "     ELSE ' (not in use)' END, ', ' ORDER BY p.name)"
+	 "   FROM portal_lists pl JOIN portals p ON p.id = pl.portal_id WHERE pl.list_id = l.id), '')"
+	 " FROM lists l"
+	 " WHERE ($2::bigint IS NULL OR lower(l.name) > (SELECT lower(name) FROM lists WHERE id = $2))"
+	 "  AND ($1 = '' OR strpos(lower(l.name), lower($1)) > 0)"
+	 " ORDER BY lower(l.name) LIMIT 51",
+	 2},
+	/* name, members, created, grants access to this portal ($2), that portal is in lists mode */
+	{"crm_list_get",
+	 "SELECT l.name, (SELECT count(*) FROM list_members lm WHERE lm.list_id = l.id),"
+	 " " SQL_UTC("l.created_at", "YYYY-MM-DD HH24:MI") ","
+	 " EXISTS (SELECT 1 FROM portal_lists pl WHERE pl.list_id = l.id AND pl.portal_id = $2),"
+	 " coalesce((SELECT access_mode = 'lists' FROM portals WHERE id = $2), false),"
+	 " coalesce((SELECT string_agg(p.name, ', ' ORDER BY p.name) FROM portal_lists pl"
+	 "   JOIN portals p ON p.id = pl.portal_id WHERE pl.list_id = l.id), '')"
+	 " FROM lists l WHERE l.id = $1",
+	 2},
+	{"crm_list_lock",
+	 "SELECT jsonb_build_object('name', name, 'members',"
+	 " (SELECT count(*) FROM list_members lm WHERE lm.list_id = lists.id))::text"
+	 " FROM lists WHERE id = $1 FOR UPDATE",
+	 1},
+	{"crm_list_name_taken",
+	 "SELECT id FROM lists WHERE lower(name) = lower($1) AND id <> coalesce($2::bigint, 0)", 2},
+	{"crm_list_insert", "INSERT INTO lists (name) VALUES ($1) RETURNING id", 1},
+	{"crm_list_rename", "UPDATE lists SET name = $2 WHERE id = $1", 2},
+	{"crm_list_delete", "DELETE FROM lists WHERE id = $1", 1},
+	/* keyset on contact id; $2 the portal whose login status is shown */
+	{"crm_list_members",
+	 "SELECT c.id, c.email, c.first_name, c.last_name, " SQL_UTC("lm.added_at", "YYYY-MM-DD") ","
+	 " coalesce(m.password_hash IS NOT NULL, false), m.id IS NOT NULL,"
+	 " EXISTS (SELECT 1 FROM member_invitations i WHERE i.portal_id = $2 AND i.contact_id = c.id"
+	 "   AND i.sent_at IS NULL)"
+	 " FROM list_members lm JOIN contacts c ON c.id = lm.contact_id"
+	 " LEFT JOIN members m ON m.portal_id = $2 AND m.contact_id = c.id"
+	 " WHERE lm.list_id = $1 AND ($3::bigint IS NULL OR lm.contact_id > $3)"
+	 " ORDER BY lm.contact_id LIMIT 51",
+	 3},
+	{"crm_contact_by_email", "SELECT id, email FROM contacts WHERE lower(email) = lower($1)", 1},
+	/* did the trigger queue an invitation in this transaction (now() is its start)? */
+	{"crm_invited_now",
+	 "SELECT EXISTS (SELECT 1 FROM member_invitations WHERE contact_id = $1 AND requested_at = now()"
+	 " AND sent_at IS NULL)",
+	 1},
+	{"crm_member_exists", "SELECT 1 FROM list_members WHERE list_id = $1 AND contact_id = $2", 2},
+	{"crm_member_remove",
+	 "DELETE FROM list_members lm USING contacts c WHERE lm.list_id = $1 AND lm.contact_id = $2"
+	 " AND c.id = lm.contact_id RETURNING c.email",
+	 2},
+	{NULL},
+};
 
 static int lists_render(struct ctx *c, int status, struct form *f)
 {

@@ -1,0 +1,294 @@
+/* form_page.c - the one driver of console form pages declared as data (see form_page.h). */
+#include "form_page.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FP_MAX_FIELDS 16
+
+const char *form_page_col(PGresult *r, const char *name)
+{
+	int col = r ? PQfnumber(r, name) : -1;
+	if (col < 0 || PQntuples(r) < 1 || PQgetisnull(r, 0, col))
+		return "";
+	return PQgetvalue(r, 0, col);
+}
+
+static int is_bool(const struct fp_field *fd)
+{
+	return fd->kind == FP_SWITCH || fd->kind == FP_CHECKBOX || (fd->kind == FP_CHOICE && fd->choices_bool);
+}
+
+static const char *page_id(struct ctx *c, const struct form_page *fp)
+{
+	if (fp->id == FP_ID_PORTAL)
+		return admin_pid(c);
+	long id = admin_id(c->caps.n > 0 ? c->caps.v[0] : NULL);
+	return id ? admin_idstr(c, id) : NULL;
+}
+
+static const char *page_path(struct ctx *c, const struct form_page *fp, const char *id)
+{
+	const char *at = fp->id == FP_ID_CAPTURE ? strstr(fp->path, "<id>") : NULL;
+	if (!at)
+		return fp->path;
+	return arena_printf(c->arena, "%.*s%s%s", (int)(at - fp->path), fp->path, id, at + 4);
+}
+
+/* A choice's word as the form shows it, from the saved text ("t"/"f" for a boolean column). */
+static const char *choice_word(const struct fp_field *fd, const char *saved)
+{
+	if (fd->choices_bool)
+		return fd->choices[saved[0] == 't' || saved[0] == 'r' ? 0 : 1]; /* "t" or "true" */
+	return saved;
+}
+
+/* choice.<field>.<word> = true for the word chosen, so a template can mark its radio or option. */
+static void add_choice(struct json_object *page, const char *field, const char *word)
+{
+	struct json_object *choice;
+	if (!json_object_object_get_ex(page, "choice", &choice)) {
+		choice = json_object_new_object();
+		json_object_object_add(page, "choice", choice);
+	}
+	struct json_object *one = json_object_new_object();
+	if (word && *word)
+		json_object_object_add(one, word, json_object_new_boolean(1));
+	json_object_object_add(choice, field, one);
+}
+
+static struct json_object *base_page(struct ctx *c, const struct form_page *fp, const char *id)
+{
+	struct json_object *page = admin_page_new(c, fp->title, fp->section);
+	json_object_object_add(page, "action", json_object_new_string(page_path(c, fp, id)));
+	return page;
+}
+
+static int render(struct ctx *c, const struct form_page *fp, const char *id, int status, struct form *f,
+		  PGresult *row)
+{
+	struct json_object *page = base_page(c, fp, id);
+	if (f) {
+		form_to_page(f, page);
+		struct json_object *values;
+		json_object_object_get_ex(page, "values", &values);
+		for (int i = 0; i < fp->nfields; i++) {
+			const struct fp_field *fd = &fp->fields[i];
+			struct json_object *v;
+			if (fd->kind == FP_CHOICE)
+				add_choice(page, fd->name, json_object_object_get_ex(values, fd->name, &v)
+								   ? json_object_get_string(v) : "");
+		}
+	} else {
+		struct json_object *values = json_object_new_object();
+		for (int i = 0; i < fp->nfields; i++) {
+			const struct fp_field *fd = &fp->fields[i];
+			const char *v = form_page_col(row, fd->name);
+			if (fd->kind == FP_CHOICE) {
+				json_object_object_add(values, fd->name, json_object_new_string(choice_word(fd, v)));
+				add_choice(page, fd->name, choice_word(fd, v));
+			} else if (is_bool(fd)) {
+				json_object_object_add(values, fd->name, json_object_new_boolean(v[0] == 't'));
+			} else {
+				json_object_object_add(values, fd->name, json_object_new_string(v));
+			}
+		}
+		json_object_object_add(page, "values", values);
+	}
+	if (fp->decorate) {
+		int rc = fp->decorate(c, fp, page, row);
+		if (rc) {
+			json_object_put(page);
+			return rc;
+		}
+	}
+	return admin_render(c, status, fp->tmpl, page);
+}
+
+int form_page_get(struct ctx *c, const struct form_page *fp)
+{
+	const char *id = page_id(c, fp);
+	if (!id)
+		return 404;
+	const char *p[1] = {id};
+	PGresult *r = db_exec(fp->load, 1, p);
+	if (!r)
+		return 500;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 404;
+	}
+	int rc = render(c, fp, id, 200, NULL, r);
+	PQclear(r);
+	return rc;
+}
+
+/* Field i's text to save, or NULL after a message on f. */
+static const char *field_value(struct ctx *c, struct form *f, const struct fp_field *fd)
+{
+	const char *raw = request_form(c->req, fd->name);
+	switch (fd->kind) {
+	case FP_TEXT:
+	case FP_LINES: {
+		if (!fd->message)
+			return form_text(f, c->req, fd->name, (size_t)fd->min, (size_t)fd->max, fd->kind == FP_LINES, 1);
+		struct form scratch;
+		form_init(&scratch, f->lang);
+		const char *v = form_text(&scratch, c->req, fd->name, (size_t)fd->min, (size_t)fd->max,
+					  fd->kind == FP_LINES, 1);
+		struct json_object *kept;
+		if (json_object_object_get_ex(scratch.values, fd->name, &kept))
+			json_object_object_add(f->values, fd->name, json_object_get(kept));
+		form_free(&scratch);
+		if (!v)
+			form_message(f, fd->name, fd->message);
+		return v;
+	}
+	case FP_INT: {
+		const char *v = form_text(f, c->req, fd->name, 1, 20, 0, 1);
+		if (!v)
+			return NULL;
+		int digits = v[0] != '\0' && strspn(v, "0123456789") == strlen(v);
+		errno = 0;
+		long n = digits ? strtol(v, NULL, 10) : 0;
+		if (!digits || errno || n < fd->min || n > fd->max) {
+			form_message(f, fd->name, fd->message ? fd->message : "Enter a whole number in the range shown.");
+			return NULL;
+		}
+		return arena_printf(c->arena, "%ld", n);
+	}
+	case FP_SWITCH: {
+		int on = raw && strcmp(raw, "on") == 0;
+		json_object_object_add(f->values, fd->name, json_object_new_boolean(on));
+		if (!raw || (strcmp(raw, "on") != 0 && strcmp(raw, "off") != 0)) {
+			form_message(f, fd->name, fd->message ? fd->message : "Choose on or off.");
+			return NULL;
+		}
+		return on ? "true" : "false";
+	}
+	case FP_CHECKBOX:
+		json_object_object_add(f->values, fd->name, json_object_new_boolean(raw != NULL));
+		return raw ? "true" : "false";
+	case FP_CHOICE:
+		json_object_object_add(f->values, fd->name, json_object_new_string(raw ? raw : ""));
+		for (int i = 0; raw && fd->choices[i]; i++)
+			if (strcmp(raw, fd->choices[i]) == 0)
+				return fd->choices_bool ? (i == 0 ? "true" : "false") : fd->choices[i];
+		form_message(f, fd->name, fd->message ? fd->message : "Choose one of the options.");
+		return NULL;
+	case FP_CUSTOM: {
+		json_object_object_add(f->values, fd->name, json_object_new_string(raw ? raw : ""));
+		return fd->parse(c, f, fd->name, raw ? raw : "");
+	}
+	}
+	return NULL;
+}
+
+/* The saved text of a field as an audit value: a boolean, a number or a string. */
+static struct json_object *audit_value(const struct fp_field *fd, const char *v)
+{
+	if (is_bool(fd))
+		return json_object_new_boolean(v[0] == 't');
+	if (fd->kind == FP_INT)
+		return json_object_new_int64(atol(v));
+	return json_object_new_string(v);
+}
+
+static int same(const struct fp_field *fd, const char *before, const char *after)
+{
+	if (is_bool(fd))
+		return (before[0] == 't') == (after[0] == 't');
+	return strcmp(before, after) == 0;
+}
+
+static int audit_fields(struct ctx *c, const struct form_page *fp, struct fp_save *s)
+{
+	for (int i = 0; i < fp->nfields; i++) {
+		const struct fp_field *fd = &fp->fields[i];
+		const char *was = form_page_col(s->before, fd->name);
+		if (same(fd, was, s->vals[i]))
+			continue;
+		const char *setting = fd->audit ? fd->audit : fd->name;
+		struct json_object *b = json_object_new_object(), *a = json_object_new_object();
+		json_object_object_add(b, setting, audit_value(fd, was));
+		json_object_object_add(a, setting, audit_value(fd, s->vals[i]));
+		if (admin_audit(c, fp->audit_action, setting, b, a) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int fail(int status)
+{
+	db_rollback();
+	return status;
+}
+
+int form_page_post(struct ctx *c, const struct form_page *fp)
+{
+	const char *id = page_id(c, fp);
+	if (!id)
+		return 404;
+	if (fp->nfields > FP_MAX_FIELDS)
+		return 500;
+	struct form f;
+	form_init(&f, "en");
+	const char *vals[FP_MAX_FIELDS + 1] = {id};
+	for (int i = 0; i < fp->nfields; i++)
+		vals[i + 1] = field_value(c, &f, &fp->fields[i]);
+	if (f.nerrors)
+		return render(c, fp, id, 422, &f, NULL);
+
+	if (db_begin() < 0) {
+		form_free(&f);
+		return 500;
+	}
+	const char *p[1] = {id};
+	PGresult *before = db_exec(fp->lock, 1, p);
+	if (!before || PQntuples(before) != 1) {
+		int status = before ? 404 : 500;
+		PQclear(before);
+		form_free(&f);
+		return fail(status);
+	}
+	struct fp_save s = {id, vals + 1, before};
+	int changed = 0;
+	for (int i = 0; i < fp->nfields; i++)
+		changed |= !same(&fp->fields[i], form_page_col(before, fp->fields[i].name), vals[i + 1]);
+	if (fp->check) {
+		int rc = fp->check(c, fp, &f, &s);
+		if (rc == 422 || f.nerrors) {
+			PQclear(before);
+			db_rollback();
+			return render(c, fp, id, 422, &f, NULL);
+		}
+		if (rc) {
+			PQclear(before);
+			form_free(&f);
+			return fail(rc);
+		}
+	}
+	form_free(&f);
+	const char *to = arena_printf(c->arena, "%s?saved=1", page_path(c, fp, id));
+	if (!changed) {
+		PQclear(before);
+		db_rollback();
+		return page_redirect(c, 303, to);
+	}
+	PGresult *u = db_exec(fp->save, fp->nfields + 1, vals);
+	int ok = u != NULL;
+	if (ok && fp->audit_kind == FP_AUDIT_RECORD)
+		ok = admin_audit(c, fp->audit_action, NULL, json_tokener_parse(form_page_col(before, "state")),
+				 json_tokener_parse(form_page_col(u, "state"))) == 0;
+	else if (ok)
+		ok = audit_fields(c, fp, &s) == 0;
+	PQclear(u);
+	if (ok && fp->after)
+		ok = fp->after(c, fp, &s) == 0;
+	PQclear(before);
+	if (!ok || db_commit() < 0)
+		return fail(500);
+	return page_redirect(c, 303, to);
+}

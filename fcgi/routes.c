@@ -187,19 +187,100 @@ const struct route routes[] = {
 	{0},
 };
 
-extern const struct db_stmt admin_audit_stmts[], audit_stmts[], admin_companies_stmts[], admin_contacts_import_stmts[], admin_contacts_stmts[], admin_crm_stmts[], admin_dashboard_stmts[], admin_forms_stmts[], admin_inbox_stmts[], admin_inbox_thread_stmts[], admin_inbox_write_stmts[], admin_inboxes_stmts[], admin_lists_stmts[], admin_login_stmts[], admin_pipelines_stmts[], admin_preview_stmts[], admin_records_stmts[], admin_rules_stmts[], admin_settings_access_stmts[], admin_settings_session_stmts[], admin_settings_status_stmts[], admin_settings_kb_link_stmts[], admin_settings_domains_stmts[], admin_settings_emails_stmts[], admin_settings_filters_stmts[], admin_settings_navigation_stmts[], admin_settings_stmts[], admin_settings_templates_stmts[], admin_settings_theme_stmts[], admin_sso_stmts[], admin_ticket_stmts[], admin_tickets_stmts[], drafts_stmts[], healthz_stmts[], layout_stmts[], limits_stmts[], login_stmts[], member_token_stmts[], outbox_stmts[], register_stmts[], reset_stmts[], sso_stmts[], ticket_new_stmts[], ticket_reply_stmts[], tickets_stmts[];
+/* Statement tables, one per file that runs statements (each beside its handlers). */
+extern const struct db_stmt admin_audit_stmts[];
+extern const struct db_stmt admin_companies_stmts[];
+extern const struct db_stmt admin_contacts_import_stmts[];
+extern const struct db_stmt admin_contacts_stmts[];
+extern const struct db_stmt admin_crm_stmts[];
+extern const struct db_stmt admin_dashboard_stmts[];
+extern const struct db_stmt admin_forms_stmts[];
+extern const struct db_stmt admin_inbox_stmts[];
+extern const struct db_stmt admin_inbox_thread_stmts[];
+extern const struct db_stmt admin_inbox_write_stmts[];
+extern const struct db_stmt admin_inboxes_stmts[];
+extern const struct db_stmt admin_lists_stmts[];
+extern const struct db_stmt admin_login_stmts[];
+extern const struct db_stmt admin_pipelines_stmts[];
+extern const struct db_stmt admin_preview_stmts[];
+extern const struct db_stmt admin_records_stmts[];
+extern const struct db_stmt admin_rules_stmts[];
+extern const struct db_stmt admin_settings_access_stmts[];
+extern const struct db_stmt admin_settings_domains_stmts[];
+extern const struct db_stmt admin_settings_emails_stmts[];
+extern const struct db_stmt admin_settings_filters_stmts[];
+extern const struct db_stmt admin_settings_kb_link_stmts[];
+extern const struct db_stmt admin_settings_navigation_stmts[];
+extern const struct db_stmt admin_settings_session_stmts[];
+extern const struct db_stmt admin_settings_status_stmts[];
+extern const struct db_stmt admin_settings_stmts[];
+extern const struct db_stmt admin_settings_templates_stmts[];
+extern const struct db_stmt admin_settings_theme_stmts[];
+extern const struct db_stmt admin_sso_stmts[];
+extern const struct db_stmt admin_ticket_stmts[];
+extern const struct db_stmt admin_tickets_stmts[];
+extern const struct db_stmt audit_stmts[];
+extern const struct db_stmt drafts_stmts[];
+extern const struct db_stmt healthz_stmts[];
+extern const struct db_stmt layout_stmts[];
+extern const struct db_stmt limits_stmts[];
+extern const struct db_stmt login_stmts[];
+extern const struct db_stmt member_token_stmts[];
+extern const struct db_stmt outbox_stmts[];
+extern const struct db_stmt register_stmts[];
+extern const struct db_stmt reset_stmts[];
+extern const struct db_stmt sso_stmts[];
+extern const struct db_stmt ticket_new_stmts[];
+extern const struct db_stmt ticket_reply_stmts[];
+extern const struct db_stmt tickets_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
-	settings_stmts, session_stmts,
-	admin_audit_stmts, audit_stmts, admin_companies_stmts, admin_contacts_import_stmts, admin_contacts_stmts,
-	admin_crm_stmts, admin_dashboard_stmts, admin_forms_stmts, admin_inbox_stmts,
-	admin_inbox_thread_stmts, admin_inbox_write_stmts, admin_inboxes_stmts,
-	admin_lists_stmts, admin_login_stmts, admin_pipelines_stmts, admin_preview_stmts,
-	admin_records_stmts, admin_rules_stmts, admin_settings_access_stmts, admin_settings_session_stmts, admin_settings_status_stmts, admin_settings_kb_link_stmts,
-	admin_settings_domains_stmts, admin_settings_emails_stmts, admin_settings_filters_stmts,
-	admin_settings_navigation_stmts, admin_settings_stmts, admin_settings_templates_stmts,
-	admin_settings_theme_stmts, admin_sso_stmts, admin_ticket_stmts, admin_tickets_stmts,
-	drafts_stmts, healthz_stmts, layout_stmts, limits_stmts, login_stmts, member_token_stmts,
-	outbox_stmts, register_stmts, reset_stmts, sso_stmts, ticket_new_stmts, ticket_reply_stmts,
-	tickets_stmts, NULL,
+	settings_stmts,
+	session_stmts,
+	admin_audit_stmts,
+	admin_companies_stmts,
+	admin_contacts_import_stmts,
+	admin_contacts_stmts,
+	admin_crm_stmts,
+	admin_dashboard_stmts,
+	admin_forms_stmts,
+	admin_inbox_stmts,
+	admin_inbox_thread_stmts,
+	admin_inbox_write_stmts,
+	admin_inboxes_stmts,
+	admin_lists_stmts,
+	admin_login_stmts,
+	admin_pipelines_stmts,
+	admin_preview_stmts,
+	admin_records_stmts,
+	admin_rules_stmts,
+	admin_settings_access_stmts,
+	admin_settings_domains_stmts,
+	admin_settings_emails_stmts,
+	admin_settings_filters_stmts,
+	admin_settings_kb_link_stmts,
+	admin_settings_navigation_stmts,
+	admin_settings_session_stmts,
+	admin_settings_status_stmts,
+	admin_settings_stmts,
+	admin_settings_templates_stmts,
+	admin_settings_theme_stmts,
+	admin_sso_stmts,
+	admin_ticket_stmts,
+	admin_tickets_stmts,
+	audit_stmts,
+	drafts_stmts,
+	healthz_stmts,
+	layout_stmts,
+	limits_stmts,
+	login_stmts,
+	member_token_stmts,
+	outbox_stmts,
+	register_stmts,
+	reset_stmts,
+	sso_stmts,
+	ticket_new_stmts,
+	ticket_reply_stmts,
+	tickets_stmts,
+	NULL,
 };

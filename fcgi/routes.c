@@ -69,7 +69,7 @@ const struct route routes[] = {
 	{HTTP_POST, "/admin/inbox/<id>/reply", admin_inbox_reply, AUTH_STAFF, 0},
 	{HTTP_POST, "/admin/inbox/<id>/note", admin_inbox_note, AUTH_STAFF, 0},
 	{HTTP_POST, "/admin/inbox/<id>/stage", admin_inbox_stage, AUTH_STAFF, 0},
-	/* /admin/tickets/...: tickets (admin_tickets.c list and new, admin_ticket.c one ticket) */
+	/* /admin/tickets/...: tickets (admin_tickets.c the list, admin_tickets_new.c a new one, admin_ticket.c one ticket) */
 	{HTTP_GET, "/admin/tickets", rec_tickets_page, AUTH_STAFF, 0},
 	{HTTP_GET, "/admin/tickets/new", rec_ticket_new_page, AUTH_STAFF, 0},
 	{HTTP_POST, "/admin/tickets/new", rec_ticket_new_submit, AUTH_STAFF, 0},
@@ -218,6 +218,7 @@ extern const struct db_stmt admin_settings_templates_stmts[];
 extern const struct db_stmt admin_settings_theme_stmts[];
 extern const struct db_stmt admin_sso_stmts[];
 extern const struct db_stmt admin_ticket_stmts[];
+extern const struct db_stmt admin_tickets_new_stmts[];
 extern const struct db_stmt admin_tickets_stmts[];
 extern const struct db_stmt audit_stmts[];
 extern const struct db_stmt drafts_stmts[];
@@ -267,6 +268,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_settings_theme_stmts,
 	admin_sso_stmts,
 	admin_ticket_stmts,
+	admin_tickets_new_stmts,
 	admin_tickets_stmts,
 	audit_stmts,
 	drafts_stmts,

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# migrate.sh - apply sql/NNN_*.sql in order, each in one transaction, recorded in schema_migrations.
+# migrate.sh - apply sql/NNN_*.sql in order, each in one transaction, recorded in schema_migrations;
+# then every sql/functions/*.sql (CREATE OR REPLACE, the one home of each function's definition)
+# on every run, all in one transaction. See sql/README.md.
 #   nginx/migrate.sh "libpq conninfo"
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,3 +15,20 @@ for f in "$ROOT"/sql/[0-9][0-9][0-9]_*.sql; do
 	q --single-transaction -f "$f" -c "INSERT INTO schema_migrations (version) VALUES ('$v')" >/dev/null
 	echo "migrated $v"
 done
+
+# Functions: a first pass without body checks (so one function may call another defined in a file
+# later in the alphabet), then a second pass with them (SQL bodies against the schema and the
+# functions now all present, plpgsql for syntax). Says which functions this run created or changed.
+fns=("$ROOT"/sql/functions/*.sql)
+[ -e "${fns[0]}" ] || exit 0
+defs="SELECT p.oid::regprocedure::text || '|' || md5(pg_get_functiondef(p.oid)) FROM pg_proc p
+       WHERE p.pronamespace = 'public'::regnamespace"
+before=$(q -tAc "$defs")
+args=(-c "SET check_function_bodies = off")
+for f in "${fns[@]}"; do args+=(-f "$f"); done
+args+=(-c "SET check_function_bodies = on")
+for f in "${fns[@]}"; do args+=(-f "$f"); done
+q --single-transaction "${args[@]}" >/dev/null
+after=$(q -tAc "$defs")
+LC_ALL=C comm -13 <(LC_ALL=C sort <<<"$before") <(LC_ALL=C sort <<<"$after") |
+	while IFS='|' read -r sig _; do echo "function $sig: created or replaced"; done

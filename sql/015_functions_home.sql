@@ -1,0 +1,26 @@
+-- 015_functions_home.sql - records a move and changes nothing in the database.
+--
+-- From here on every SQL function has one home, sql/functions/<name>.sql, which nginx/migrate.sh
+-- applies with CREATE OR REPLACE after the numbered migrations, on every run (sql/README.md).
+-- The definitions there are the ones in force at the end of 014, byte for byte in their bodies,
+-- so no signature or return type changed and nothing needs a DROP here. The migrations before
+-- this one are history and stay as they were committed; where they define a function, that
+-- text is superseded by sql/functions/<name>.sql:
+--
+--   001_init.sql           set_updated_at
+--   002_accounts.sql       portal_contact_allowed (its SQL version, already replaced by 012),
+--                          queue_invitations, invitations_trigger, notify_portal_settings,
+--                          portal_resend_invitation
+--   003_tickets.sql        contact_property, rule_matches, portal_visible_tickets,
+--                          ticket_latest_thread, portal_thread_messages,
+--                          portal_ticket_matches_search, portal_contact_company (its SQL
+--                          version, already replaced by 012)
+--   007_rules.sql          ticket_property_keys_note, contact_property_keys_note
+--   012_session_speed.sql  portal_contact_allowed, portal_contact_company (the plpgsql versions
+--                          in force until now; 012 says "same definitions as in 002 and 003":
+--                          same meaning, new text)
+--   013_sso.sql            portal_sso_problem
+--
+-- 003_tickets.sql calls itself "the one definition" of the visible tickets; that one definition
+-- is now sql/functions/portal_visible_tickets.sql. The triggers that call the trigger functions
+-- stay where the migrations created them.

@@ -182,6 +182,13 @@ void login_ip_failed(struct ctx *c);
  * says 1 (Retry-After set; answer 429) when the client address sent too many in the window
  * (the login limits of PORTAL_CONFIG), 0 when fine, -1 on a database error. */
 int mail_request_limited(struct ctx *c, const char *purpose);
+/* A page that mails a link: tmpl with title_key, the form f (may be NULL) and `sent` once the
+ * mail is queued (fcgi/limits.c). */
+int mail_form_render(struct ctx *c, int status, struct form *f, int sent, const char *title_key, const char *tmpl);
+typedef int (*mail_form_render_fn)(struct ctx *c, int status, struct form *f, int sent);
+/* After the work of such a page (rc: 0 done, 1 over the address's limit, -1 error): 500, the form
+ * again with 429 and its message, or the page saying the mail is on its way. */
+int mail_form_answer(struct ctx *c, struct form *f, int rc, mail_form_render_fn render);
 
 /* Tickets (fcgi/tickets.c). The one visibility rule is SQL's portal_visible_tickets(); these
  * ask it. ticket_visible: 1 when the logged-in contact may see ticket id, 0 if not (answer 404

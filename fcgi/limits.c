@@ -1,4 +1,5 @@
-/* limits.c - per-address limit on requests that send mail, written inside the caller's transaction. */
+/* limits.c - per-address limit on requests that send mail, written inside the caller's transaction,
+ * and the pages that mail a link (reset request, login link, registration) answer through it. */
 #include "app.h"
 
 #include <stdio.h>
@@ -33,4 +34,26 @@ int mail_request_limited(struct ctx *c, const char *purpose)
 		return 1;
 	}
 	return 0;
+}
+
+int mail_form_render(struct ctx *c, int status, struct form *f, int sent, const char *title_key, const char *tmpl)
+{
+	struct json_object *page = page_new(c, title_key);
+	json_object_object_add(page, "sent", json_object_new_boolean(sent));
+	if (f)
+		form_to_page(f, page);
+	return page_render(c, status, tmpl, page);
+}
+
+int mail_form_answer(struct ctx *c, struct form *f, int rc, mail_form_render_fn render)
+{
+	if (rc < 0) {
+		form_free(f);
+		return 500;
+	}
+	if (rc) {
+		form_error(f, "email", "error_429_text");
+		return render(c, 429, f, 0);
+	}
+	return render(c, 200, f, 1); /* the same answer whether or not the address has a login */
 }

@@ -239,11 +239,7 @@ int logout_submit(struct ctx *c)
 
 static int render_link_form(struct ctx *c, int status, struct form *f, int sent)
 {
-	struct json_object *page = page_new(c, "login_link_title");
-	json_object_object_add(page, "sent", json_object_new_boolean(sent));
-	if (f)
-		form_to_page(f, page);
-	return page_render(c, status, "portal/login_link", page);
+	return mail_form_render(c, status, f, sent, "login_link_title", "portal/login_link");
 }
 
 int login_link_page(struct ctx *c)
@@ -281,15 +277,9 @@ int login_link_submit(struct ctx *c)
 	}
 	if (rc < 0 || limited || db_commit() < 0) {
 		db_rollback();
-		if (limited > 0) {
-			form_error(&f, "email", "error_429_text");
-			return render_link_form(c, 429, &f, 0);
-		}
-		form_free(&f);
-		return 500;
+		rc = limited > 0 ? 1 : -1;
 	}
-	/* the same answer whether or not the address has an account */
-	return render_link_form(c, 200, &f, 1);
+	return mail_form_answer(c, &f, rc, render_link_form);
 }
 
 /* GET shows a button only: mail scanners that open links must not use up the login. */

@@ -158,15 +158,7 @@ int register_submit(struct ctx *c)
 	json_object_put(tmp);
 	if (rc == 0)
 		rc = create_account(c, name, email, consent);
-	if (rc < 0) {
-		form_free(&f);
-		return 500;
-	}
-	if (rc) {
-		form_error(&f, "email", "error_429_text");
-		return render_register(c, 429, &f, 0);
-	}
-	return render_register(c, 200, &f, 1);
+	return mail_form_answer(c, &f, rc, render_register);
 }
 
 /*

@@ -32,11 +32,7 @@ const struct db_stmt reset_stmts[] = {
 
 static int render_request(struct ctx *c, int status, struct form *f, int sent)
 {
-	struct json_object *page = page_new(c, "reset_request_title");
-	json_object_object_add(page, "sent", json_object_new_boolean(sent));
-	if (f)
-		form_to_page(f, page);
-	return page_render(c, status, "portal/password_reset_request", page);
+	return mail_form_render(c, status, f, sent, "reset_request_title", "portal/password_reset_request");
 }
 
 int reset_request_page(struct ctx *c)
@@ -95,16 +91,7 @@ int reset_request_submit(struct ctx *c)
 	const char *email = form_email(&f, c->req, "email");
 	if (!email)
 		return render_request(c, 422, &f, 0);
-	int rc = send_reset(c, email);
-	if (rc < 0) {
-		form_free(&f);
-		return 500;
-	}
-	if (rc) {
-		form_error(&f, "email", "error_429_text");
-		return render_request(c, 429, &f, 0);
-	}
-	return render_request(c, 200, &f, 1);
+	return mail_form_answer(c, &f, send_reset(c, email), render_request);
 }
 
 /* The links whose page sets a password; verify (registration) and invite (lists) set the first. */

@@ -25,7 +25,8 @@ const struct db_stmt admin_contacts_stmts[] = {
 	 " " PROPS_LINES("c.") " AS properties, " SQL_UTC("c.created_at", "YYYY-MM-DD HH24:MI") " AS created"
 	 " FROM contacts c LEFT JOIN companies co ON co.id = c.primary_company_id WHERE c.id = $1",
 	 1},
-	{"crm_contact_lock", "SELECT email AS contact, " CONTACT_JSON " AS state FROM contacts WHERE id = $1 FOR UPDATE", 1},
+	{"crm_contact_lock",
+	 "SELECT email AS contact, " CONTACT_JSON " AS state FROM contacts WHERE id = $1 FOR UPDATE", 1},
 	{"crm_contact_email_taken",
 	 "SELECT id FROM contacts WHERE lower(email) = lower($1) AND id <> coalesce($2::bigint, 0)", 2},
 	{"crm_contact_update",
@@ -144,7 +145,8 @@ static const struct form_page new_page = {
 	.path = "/admin/contacts/new", .title = "New contact", .section = "contacts",
 	.tmpl = "admin/crm_contact_new", .save = "crm_contact_insert", .audit_action = "contact_create",
 	.audit_kind = FP_AUDIT_RECORD, .id = FP_ID_NEW, .done = "/admin/contacts/<id>?notice=created",
-	.taken_field = "email", .taken_message = EMAIL_TAKEN, .fields = FP_FIELDS(fields), .decorate = new_decorate,
+	.taken_field = "email", .taken_message = EMAIL_TAKEN, .fields = FP_FIELDS(fields),
+	.decorate = new_decorate,
 };
 
 CRM_FORM_PAGE(crm_contact_new_page, crm_contact_create, &new_page)
@@ -171,7 +173,8 @@ static int record_decorate(struct ctx *c, const struct form_page *fp, struct jso
 		crm_rows(page, "lists", rl, 200);
 		crm_rows(page, "tickets", rt, PAGE_SIZE);
 		crm_rows(page, "timeline", re, PAGE_SIZE);
-		json_object_object_add(page, "access", PQntuples(ra) == 1 ? db_row_json(ra, 0) : json_object_new_object());
+		json_object_object_add(page, "access",
+				       PQntuples(ra) == 1 ? db_row_json(ra, 0) : json_object_new_object());
 	}
 	PQclear(rl);
 	PQclear(rt);

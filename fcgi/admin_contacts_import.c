@@ -221,7 +221,8 @@ static int apply_row(struct import *im, char **v, size_t row)
 		}
 		if (PQntuples(r) == 1) {
 			im->updated++;
-			if (admin_audit(c, "contact_update", "csv_import", before, json_tokener_parse(form_page_col(r, "state"))) < 0) {
+			struct json_object *after = json_tokener_parse(form_page_col(r, "state"));
+			if (admin_audit(c, "contact_update", "csv_import", before, after) < 0) {
 				PQclear(r);
 				return -1;
 			}

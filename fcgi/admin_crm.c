@@ -91,7 +91,8 @@ int crm_index(struct ctx *c, struct json_object *page, const char *stmt, const c
 	return 0;
 }
 
-int crm_index_page(struct ctx *c, const char *title, const char *section, const char *stmt, const char *url)
+int crm_index_page(struct ctx *c, const char *title, const char *section, const char *stmt,
+		   const char *url)
 {
 	struct json_object *page = admin_page_new(c, title, section);
 	int rc = crm_index(c, page, stmt, url);

@@ -12,19 +12,21 @@
 	"jsonb_build_object('email', email, 'first_name', first_name, 'last_name', last_name," \
 	" 'primary_company_id', primary_company_id, 'properties', properties)::text"
 #define COMPANY_JSON "jsonb_build_object('name', name, 'domain', domain, 'properties', properties)::text"
-/* The custom properties as the form shows them, "key: value" lines (p: the table's alias and dot). */
-#define PROPS_LINES(p)                                                                           \
-	"coalesce((SELECT string_agg(key || ': ' || value, E'\\n' ORDER BY key) FROM jsonb_each_text(" p \
-	"properties)), '')"
+/* The custom properties as the form shows them: "key: value" lines (p: the table's alias and
+ * dot). */
+#define PROPS_LINES(p)                                                   \
+	"coalesce((SELECT string_agg(key || ': ' || value, E'\\n' ORDER BY key)" \
+	" FROM jsonb_each_text(" p "properties)), '')"
 /* A contact's "first last", '' when it has neither name (p: the table's alias and dot). */
 #define FULL_NAME(p) "coalesce(nullif(" p "first_name || ' ' || " p "last_name, ' '), '')"
 /* The tickets linked to a record through table.col = $1 (ticket_contacts, ticket_companies),
  * newest first, one more than a page. */
-#define CRM_TICKETS(table, col)                                                                        \
-	"SELECT t.id, t.subject, s.name AS stage, s.is_closed AS closed, "                                  \
-	SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") " AS last_activity FROM " table " x"        \
-	" JOIN tickets t ON t.id = x.ticket_id JOIN pipeline_stages s ON s.id = t.stage_id WHERE x." col \
-	" = $1 ORDER BY x.ticket_id DESC " PAGE_LIMIT
+#define CRM_TICKETS(table, col)                                                          \
+	"SELECT t.id, t.subject, s.name AS stage, s.is_closed AS closed, "                    \
+	SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") " AS last_activity FROM " table \
+	" x JOIN tickets t ON t.id = x.ticket_id"                                          \
+	" JOIN pipeline_stages s ON s.id = t.stage_id"                                     \
+	" WHERE x." col " = $1 ORDER BY x.ticket_id DESC " PAGE_LIMIT
 
 /* admin_contacts.c */
 int crm_contacts_page(struct ctx *c);
@@ -58,8 +60,8 @@ int crm_import_report(struct ctx *c);
 #define CRM_NAME_MAX 200 /* names of contacts, companies and lists, in code points */
 
 /* Defines the GET and the POST handler of a form page (form_page.h). */
-#define CRM_FORM_PAGE(get, post, fp)                                                                \
-	int get(struct ctx *c) { return form_page_get(c, fp); }                                      \
+#define CRM_FORM_PAGE(get, post, fp)                             \
+	int get(struct ctx *c) { return form_page_get(c, fp); }   \
 	int post(struct ctx *c) { return form_page_post(c, fp); }
 
 /* The CRM's own notices (?notice=invited|not_invited|added|removed|renamed) on a page. */
@@ -71,7 +73,8 @@ void crm_notice(struct ctx *c, struct json_object *page);
  */
 int crm_index(struct ctx *c, struct json_object *page, const char *stmt, const char *url);
 /* A whole index page (title, nav section) rendered with admin/crm_<section>. */
-int crm_index_page(struct ctx *c, const char *title, const char *section, const char *stmt, const char *url);
+int crm_index_page(struct ctx *c, const char *title, const char *section, const char *stmt,
+		   const char *url);
 /* page[key] = the first max rows of r (db_rows_json), has_<key> and more_<key> (r has more). */
 void crm_rows(struct json_object *page, const char *key, PGresult *r, int max);
 /* The record of a form page's decorate hook: row as given (GET), or loaded again by the route's

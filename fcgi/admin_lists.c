@@ -48,7 +48,9 @@ const struct db_stmt admin_lists_stmts[] = {
 	{"crm_list_name_taken",
 	 "SELECT id FROM lists WHERE lower(name) = lower($1) AND id <> coalesce($2::bigint, 0)", 2},
 	{"crm_list_insert",
-	 "INSERT INTO lists (name) VALUES ($1) RETURNING id, jsonb_build_object('id', id, 'name', name)::text AS state", 1},
+	 "INSERT INTO lists (name) VALUES ($1)"
+	 " RETURNING id, jsonb_build_object('id', id, 'name', name)::text AS state",
+	 1},
 	{"crm_list_rename",
 	 "UPDATE lists SET name = $2 WHERE id = $1 RETURNING jsonb_build_object('name', name)::text AS state", 2},
 	{"crm_list_delete", "DELETE FROM lists WHERE id = $1", 1},
@@ -125,7 +127,8 @@ static int list_decorate(struct ctx *c, const struct form_page *fp, struct json_
 	r = db_exec("crm_list_members", 3, p);
 	if (!r)
 		return 500;
-	pager_next(c, &pg, page, r, arena_printf(c->arena, "/admin/lists/%s", lid), "after", -1, PQfnumber(r, "id"));
+	const char *url = arena_printf(c->arena, "/admin/lists/%s", lid);
+	pager_next(c, &pg, page, r, url, "after", -1, PQfnumber(r, "id"));
 	json_object_object_add(page, "rows", db_rows_json(r, pg.shown));
 	json_object_object_add(page, "empty", json_object_new_boolean(pg.shown == 0));
 	PQclear(r);
@@ -272,7 +275,8 @@ int crm_list_member_remove(struct ctx *c)
 		db_rollback();
 		return d ? 404 : 500;
 	}
-	struct json_object *before = crm_member_json(form_page_col(l.r, "list"), l.cid, form_page_col(d, "email"));
+	const char *email = form_page_col(d, "email");
+	struct json_object *before = crm_member_json(form_page_col(l.r, "list"), l.cid, email);
 	PQclear(d);
 	PQclear(l.r);
 	return crm_commit(c, "list_member_remove", before, NULL,

@@ -1,6 +1,8 @@
-/* admin_contacts_import.c - CSV import of contacts: upload, one transaction that creates and updates
- * contacts (and companies, list memberships), and the stored report of created, updated and
- * rejected rows shown after the redirect. */
+/* admin_contacts_import.c - /admin/contacts/import: CSV import of contacts: upload, one transaction
+ * that creates and updates contacts (and companies, list memberships), and
+ * /admin/contacts/import/<id>, the stored report of created, updated and rejected rows shown after
+ * the redirect. Not a form page of the kit (form_page.h): the form is a file upload, and one
+ * submission writes many records, each audited on its own. */
 #include "admin_crm.h"
 
 #include <ctype.h>
@@ -15,7 +17,7 @@ const struct db_stmt admin_contacts_import_stmts[] = {
 	{"crm_list_by_name", "SELECT id FROM lists WHERE lower(name) = lower($1)", 1},
 
 	/* --- CSV import --- */
-	{"crm_import_find", "SELECT id, " CONTACT_JSON " FROM contacts WHERE lower(email) = lower($1) FOR UPDATE", 1},
+	{"crm_import_find", "SELECT id, " CONTACT_JSON " AS state FROM contacts WHERE lower(email) = lower($1) FOR UPDATE", 1},
 	/* empty values keep what is there; no row back when nothing changes */
 	{"crm_import_update",
 	 "UPDATE contacts SET first_name = CASE WHEN $2 = '' THEN first_name ELSE $2 END,"
@@ -24,7 +26,7 @@ const struct db_stmt admin_contacts_import_stmts[] = {
 	 " WHERE id = $1 AND (first_name, last_name, primary_company_id) IS DISTINCT FROM"
 	 "  (CASE WHEN $2 = '' THEN first_name ELSE $2 END, CASE WHEN $3 = '' THEN last_name ELSE $3 END,"
 	 "   coalesce($4::bigint, primary_company_id))"
-	 " RETURNING " CONTACT_JSON,
+	 " RETURNING " CONTACT_JSON " AS state",
 	 4},
 	{"crm_import_save",
 	 "INSERT INTO contact_imports (staff_user_id, file_name, created_count, updated_count,"
@@ -33,9 +35,10 @@ const struct db_stmt admin_contacts_import_stmts[] = {
 	 " RETURNING id",
 	 7},
 	{"crm_import_get",
-	 "SELECT i.file_name, i.created_count, i.updated_count, i.unchanged_count, i.rejected::text,"
-	 " array_to_string(i.ignored_columns, ', '), " SQL_UTC("i.created_at", "YYYY-MM-DD HH24:MI") ","
-	 " coalesce(u.email, '') FROM contact_imports i LEFT JOIN staff_users u ON u.id = i.staff_user_id"
+	 "SELECT i.file_name AS file, i.created_count AS created, i.updated_count AS updated,"
+	 " i.unchanged_count AS unchanged, i.rejected::text AS rejected,"
+	 " array_to_string(i.ignored_columns, ', ') AS ignored, " SQL_UTC("i.created_at", "YYYY-MM-DD HH24:MI") " AS at,"
+	 " coalesce(u.email, '') AS by FROM contact_imports i LEFT JOIN staff_users u ON u.id = i.staff_user_id"
 	 " WHERE i.id = $1",
 	 1},
 	{NULL},
@@ -51,8 +54,8 @@ static const char *const col_names[COL__MAX] = {"email", "first_name", "last_nam
 
 static int render_form(struct ctx *c, int status, struct form *f)
 {
-	struct json_object *page = crm_page_new(c, "Import contacts", "contacts");
-	crm_put(page, "max_rows", "10,000");
+	struct json_object *page = admin_page_new(c, "Import contacts", "contacts");
+	json_object_object_add(page, "max_rows", json_object_new_string("10,000"));
 	if (f)
 		form_to_page(f, page);
 	return admin_render(c, status, "admin/crm_import", page);
@@ -101,8 +104,8 @@ static void reject(struct import *im, size_t row, const char *email, const char 
 {
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "row", json_object_new_int64((int64_t)row));
-	crm_put(o, "email", email ? email : "");
-	crm_put(o, "reason", reason);
+	json_object_object_add(o, "email", json_object_new_string(email ? email : ""));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
 	json_object_array_add(im->rejected, o);
 }
 
@@ -112,6 +115,21 @@ static char *lower_ascii(struct ctx *c, const char *s)
 	for (char *p = l; p && *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return l;
+}
+
+/* Runs the insert stmt (RETURNING id, state) and audits the new record as action: its id (arena),
+ * or NULL on a database error. */
+static const char *insert(struct ctx *c, const char *stmt, int n, const char *const *p, const char *action)
+{
+	PGresult *r = db_exec(stmt, n, p);
+	if (!r || PQntuples(r) != 1) {
+		PQclear(r);
+		return NULL;
+	}
+	const char *id = arena_strdup(c->arena, form_page_col(r, "id"));
+	int a = admin_audit(c, action, "csv_import", NULL, json_tokener_parse(form_page_col(r, "state")));
+	PQclear(r);
+	return a < 0 ? NULL : id;
 }
 
 /* The id of the company named name, created when missing; NULL on a database error. */
@@ -129,16 +147,10 @@ static const char *company_id(struct import *im, const char *name)
 		return NULL;
 	if (got == 0) {
 		const char *q[3] = {name, "", "{}"};
-		PGresult *r = db_exec("crm_company_insert", 3, q);
-		if (!r || PQntuples(r) != 1) {
-			PQclear(r);
+		const char *made = insert(c, "crm_company_insert", 3, q, "company_create");
+		if (!made)
 			return NULL;
-		}
-		snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
-		struct json_object *after = crm_json(PQgetvalue(r, 0, 1));
-		PQclear(r);
-		if (admin_audit(c, "company_create", "csv_import", NULL, after) < 0)
-			return NULL;
+		snprintf(id, sizeof id, "%s", made);
 	}
 	json_object_object_add(im->companies, key, json_object_new_string(id));
 	return arena_strdup(c->arena, id);
@@ -198,8 +210,8 @@ static int apply_row(struct import *im, char **v, size_t row)
 		return -1;
 	const char *cid;
 	if (PQntuples(r) == 1) {
-		cid = arena_strdup(c->arena, PQgetvalue(r, 0, 0));
-		struct json_object *before = crm_json(PQgetvalue(r, 0, 1));
+		cid = arena_strdup(c->arena, form_page_col(r, "id"));
+		struct json_object *before = json_tokener_parse(form_page_col(r, "state"));
 		PQclear(r);
 		const char *up[4] = {cid, first, last, company};
 		r = db_exec("crm_import_update", 4, up);
@@ -209,7 +221,8 @@ static int apply_row(struct import *im, char **v, size_t row)
 		}
 		if (PQntuples(r) == 1) {
 			im->updated++;
-			if (admin_audit(c, "contact_update", "csv_import", before, crm_json(PQgetvalue(r, 0, 0))) < 0) {
+			struct json_object *after = json_tokener_parse(form_page_col(r, "state"));
+			if (admin_audit(c, "contact_update", "csv_import", before, after) < 0) {
 				PQclear(r);
 				return -1;
 			}
@@ -221,17 +234,9 @@ static int apply_row(struct import *im, char **v, size_t row)
 	} else {
 		PQclear(r);
 		const char *ip[5] = {v[COL_EMAIL], first, last, company, "{}"};
-		r = db_exec("crm_contact_insert", 5, ip);
-		if (!r || PQntuples(r) != 1) {
-			PQclear(r);
+		if (!(cid = insert(c, "crm_contact_insert", 5, ip, "contact_create")))
 			return -1;
-		}
 		im->created++;
-		cid = arena_strdup(c->arena, PQgetvalue(r, 0, 0));
-		int a = admin_audit(c, "contact_create", "csv_import", NULL, crm_json(PQgetvalue(r, 0, 1)));
-		PQclear(r);
-		if (a < 0)
-			return -1;
 	}
 	if (list) {
 		const char *mp[2] = {list, cid};
@@ -241,10 +246,7 @@ static int apply_row(struct import *im, char **v, size_t row)
 		int added = PQntuples(r) == 1;
 		PQclear(r);
 		if (added) {
-			struct json_object *after = json_object_new_object();
-			crm_put(after, "list", v[COL_LIST]);
-			json_object_object_add(after, "contact_id", json_object_new_int64(atol(cid)));
-			crm_put(after, "email", v[COL_EMAIL]);
+			struct json_object *after = crm_member_json(v[COL_LIST], cid, v[COL_EMAIL]);
 			if (admin_audit(c, "list_member_add", "csv_import", NULL, after) < 0)
 				return -1;
 		}
@@ -378,7 +380,7 @@ int crm_import_submit(struct ctx *c)
 	}
 	if (!status) {
 		struct json_object *after = json_object_new_object();
-		crm_put(after, "file", up->filename);
+		json_object_object_add(after, "file", json_object_new_string(up->filename ? up->filename : ""));
 		json_object_object_add(after, "import_id", json_object_new_int64(atol(id)));
 		json_object_object_add(after, "created", json_object_new_int(im.created));
 		json_object_object_add(after, "updated", json_object_new_int(im.updated));
@@ -413,16 +415,9 @@ int crm_import_report(struct ctx *c)
 		PQclear(r);
 		return r ? 404 : 500;
 	}
-	struct json_object *page = crm_page_new(c, "Import report", "contacts");
-	struct json_object *rep = json_object_new_object();
-	crm_put(rep, "file", PQgetvalue(r, 0, 0));
-	crm_put(rep, "created", PQgetvalue(r, 0, 1));
-	crm_put(rep, "updated", PQgetvalue(r, 0, 2));
-	crm_put(rep, "unchanged", PQgetvalue(r, 0, 3));
-	crm_put(rep, "ignored", PQgetvalue(r, 0, 5));
-	crm_put(rep, "at", PQgetvalue(r, 0, 6));
-	crm_put(rep, "by", PQgetvalue(r, 0, 7));
-	struct json_object *rej = crm_json(PQgetvalue(r, 0, 4));
+	struct json_object *page = admin_page_new(c, "Import report", "contacts");
+	struct json_object *rep = db_row_json(r, 0);
+	struct json_object *rej = json_tokener_parse(form_page_col(r, "rejected"));
 	PQclear(r);
 	size_t total = rej ? json_object_array_length(rej) : 0;
 	struct json_object *shown = json_object_new_array();

@@ -1,21 +1,24 @@
-/* admin_crm.c - CRM pages of the console: the one statement table and route table of contacts,
- * companies, lists and the CSV import (handlers in admin_crm_*.c), and the helpers they share. */
+/* admin_crm.c - what the CRM pages of the console share (contacts, companies, lists, the CSV
+ * import): the statements two of their files run, the CRM notices, the keyset index, rows of a
+ * record's related lists, the record a form page's decorate hook shows, uniqueness checks, custom
+ * properties, and lock / audit + commit / resend for the actions that are not form pages. */
 #include "admin_crm.h"
 
-#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 
 const struct db_stmt admin_crm_stmts[] = {
 	{"crm_contact_insert",
 	 "INSERT INTO contacts (email, first_name, last_name, primary_company_id, properties)"
-	 " VALUES ($1, $2, $3, $4::bigint, $5::jsonb) RETURNING id, " CONTACT_JSON,
+	 " VALUES ($1, $2, $3, nullif($4, '')::bigint, $5::jsonb) RETURNING id, " CONTACT_JSON " AS state",
 	 5},
 	{"crm_resend", "SELECT portal_resend_invitation($1, $2)", 2},
 	{"crm_company_insert",
 	 "INSERT INTO companies (name, domain, properties) VALUES ($1, nullif($2, ''), $3::jsonb)"
-	 " RETURNING id, " COMPANY_JSON,
+	 " RETURNING id, " COMPANY_JSON " AS state",
 	 3},
 	{"crm_member_add",
 	 "INSERT INTO list_members (list_id, contact_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
@@ -34,29 +37,103 @@ static const struct {
 	{"renamed", "List renamed."},
 };
 
-struct json_object *crm_page_new(struct ctx *c, const char *title, const char *section)
+void crm_notice(struct ctx *c, struct json_object *page)
 {
-	struct json_object *page = admin_page_new(c, title, section);
 	const char *w = request_query(c->req, "notice");
 	for (size_t i = 0; w && i < sizeof crm_notices / sizeof crm_notices[0]; i++)
 		if (strcmp(w, crm_notices[i].word) == 0)
-			crm_put(page, "notice", crm_notices[i].text);
-	return page;
+			json_object_object_add(page, "notice", json_object_new_string(crm_notices[i].text));
 }
 
-struct json_object *crm_json(const char *text)
+/* The search words of ?q= trimmed, at most 100 bytes; "" when none (SQL lower-cases them). */
+static const char *crm_query(struct ctx *c)
 {
-	return text ? json_tokener_parse(text) : NULL;
+	const char *q = request_query(c->req, "q");
+	if (!q)
+		return "";
+	while (*q == ' ' || *q == '\t')
+		q++;
+	size_t n = strlen(q);
+	if (n > 100) {
+		n = 100;
+		while (n && ((unsigned char)q[n] & 0xC0) == 0x80)
+			n--; /* not in the middle of a character */
+	}
+	while (n && (q[n - 1] == ' ' || q[n - 1] == '\t'))
+		n--;
+	const char *s = arena_strndup(c->arena, q, n);
+	return s ? s : "";
 }
 
-void crm_put(struct json_object *o, const char *key, const char *val)
+int crm_index(struct ctx *c, struct json_object *page, const char *stmt, const char *url)
 {
-	json_object_object_add(o, key, json_object_new_string(val ? val : ""));
+	struct pager pg;
+	if (pager_read(c, "after", "", &pg) < 0)
+		return 400;
+	const char *q = crm_query(c);
+	const char *p[2] = {q, pg.id};
+	PGresult *r = db_exec(stmt, 2, p);
+	if (!r)
+		return 500;
+	if (*q) {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s?q=", url);
+		buf_urlenc(&b, q, strlen(q));
+		url = arena_strdup(c->arena, b.data ? b.data : url);
+		buf_free(&b);
+	}
+	pager_next(c, &pg, page, r, url, "after", -1, PQfnumber(r, "id"));
+	json_object_object_add(page, "rows", db_rows_json(r, pg.shown));
+	PQclear(r);
+	json_object_object_add(page, "empty", json_object_new_boolean(pg.shown == 0));
+	json_object_object_add(page, "paged", json_object_new_boolean(pg.id != NULL));
+	json_object_object_add(page, "q", json_object_new_string(q));
+	return 0;
 }
 
-void crm_put_bool(struct json_object *o, const char *key, int val)
+int crm_index_page(struct ctx *c, const char *title, const char *section, const char *stmt,
+		   const char *url)
 {
-	json_object_object_add(o, key, json_object_new_boolean(val));
+	struct json_object *page = admin_page_new(c, title, section);
+	int rc = crm_index(c, page, stmt, url);
+	if (rc) {
+		json_object_put(page);
+		return rc;
+	}
+	return admin_render(c, 200, arena_printf(c->arena, "admin/crm_%s", section), page);
+}
+
+void crm_rows(struct json_object *page, const char *key, PGresult *r, int max)
+{
+	char name[64];
+	int n = PQntuples(r);
+	json_object_object_add(page, key, db_rows_json(r, max));
+	snprintf(name, sizeof name, "has_%s", key);
+	json_object_object_add(page, name, json_object_new_boolean(n > 0));
+	snprintf(name, sizeof name, "more_%s", key);
+	json_object_object_add(page, name, json_object_new_boolean(n > max));
+}
+
+int crm_record(struct ctx *c, const struct form_page *fp, PGresult **row, PGresult **own)
+{
+	*own = NULL;
+	if (*row)
+		return 0;
+	const char *p[1] = {admin_idstr(c, admin_id(c->caps.v[0]))};
+	PGresult *r = db_exec(fp->load, 1, p);
+	if (!r || PQntuples(r) != 1) {
+		PQclear(r);
+		return r ? 404 : 500;
+	}
+	*row = *own = r;
+	return 0;
+}
+
+int crm_taken(struct ctx *c, const char *stmt, const char *value, char *out, size_t cap)
+{
+	long self = c->caps.n > 0 ? admin_id(c->caps.v[0]) : 0;
+	const char *p[2] = {value, self ? admin_idstr(c, self) : NULL};
+	return db_exec_value(stmt, 2, p, out, cap);
 }
 
 static int prop_key_ok(const char *k, size_t n)
@@ -71,6 +148,11 @@ static int prop_key_ok(const char *k, size_t n)
 
 const char *crm_properties(struct ctx *c, struct form *f, const char *field, const char *text)
 {
+	if (text && strlen(text) > 40000) {
+		json_object_object_add(f->values, field, json_object_new_string(""));
+		form_message(f, field, "The properties are too long.");
+		return NULL;
+	}
 	struct json_object *o = json_object_new_object();
 	const char *p = text ? text : "", *msg = NULL;
 	int line = 0;
@@ -121,78 +203,57 @@ const char *crm_properties(struct ctx *c, struct form *f, const char *field, con
 	return out;
 }
 
-const char *crm_domain(struct form *f, const char *field, const char *raw)
+int crm_lock(const char *stmt, const char *id, PGresult **row)
 {
-	static char buf[256];
-	size_t n = 0;
-	const char *p = raw ? raw : "";
-	while (*p == ' ' || *p == '\t')
-		p++;
-	for (; *p && n < sizeof buf - 1; p++)
-		buf[n++] = (char)tolower((unsigned char)*p);
-	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-		n--;
-	buf[n] = '\0';
-	if (n == 0)
-		return "";
-	if (*p || host_name_problem(buf)) {
-		form_message(f, field, "Enter a host name such as example.com (letters, digits, hyphens and dots), or leave it empty.");
-		return NULL;
+	if (db_begin() < 0)
+		return 500;
+	const char *p[1] = {id};
+	PGresult *r = db_exec(stmt, 1, p);
+	if (!r || PQntuples(r) != 1) {
+		PQclear(r);
+		db_rollback();
+		return r ? 404 : 500;
 	}
-	return buf;
+	*row = r;
+	return 0;
 }
 
-const char *crm_next_url(struct ctx *c, const char *base, const char *q, const char *after)
+struct json_object *crm_member_json(const char *list, const char *contact, const char *email)
 {
-	struct buf b = BUF_INIT;
-	buf_puts(&b, base);
-	buf_puts(&b, "?");
-	if (q && *q) {
-		buf_puts(&b, "q=");
-		buf_urlenc(&b, q, strlen(q));
-		buf_puts(&b, "&");
-	}
-	buf_puts(&b, "after=");
-	buf_urlenc(&b, after, strlen(after));
-	const char *s = arena_strdup(c->arena, b.data ? b.data : "");
-	buf_free(&b);
-	return s;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "list", json_object_new_string(list));
+	json_object_object_add(o, "contact_id", json_object_new_int64(atol(contact)));
+	json_object_object_add(o, "email", json_object_new_string(email));
+	return o;
 }
 
-const char *crm_query(struct ctx *c)
+int crm_commit(struct ctx *c, const char *action, struct json_object *before, struct json_object *after,
+	       const char *location)
 {
-	const char *q = request_query(c->req, "q");
-	if (!q)
-		return "";
-	while (*q == ' ' || *q == '\t')
-		q++;
-	size_t n = strlen(q);
-	if (n > 100) {
-		n = 100;
-		while (n && ((unsigned char)q[n] & 0xC0) == 0x80)
-			n--; /* not in the middle of a character */
+	if (admin_audit(c, action, NULL, before, after) < 0 || db_commit() < 0) {
+		db_rollback();
+		return 500;
 	}
-	while (n && (q[n - 1] == ' ' || q[n - 1] == '\t'))
-		n--;
-	const char *s = arena_strndup(c->arena, q, n);
-	return s ? s : "";
+	return page_redirect(c, 303, location);
 }
 
-void crm_ticket_rows(struct json_object *page, const char *key, PGresult *r)
+int crm_resend_commit(struct ctx *c, const char *contact, const char *email, const char *back)
 {
-	struct json_object *arr = json_object_new_array();
-	int n = r ? PQntuples(r) : 0;
-	for (int i = 0; i < n && i < 50; i++) {
-		struct json_object *o = json_object_new_object();
-		crm_put(o, "id", PQgetvalue(r, i, 0));
-		crm_put(o, "subject", PQgetvalue(r, i, 1));
-		crm_put(o, "stage", PQgetvalue(r, i, 2));
-		crm_put_bool(o, "closed", PQgetvalue(r, i, 3)[0] == 't');
-		crm_put(o, "last_activity", PQgetvalue(r, i, 4));
-		json_object_array_add(arr, o);
+	char queued[8] = "";
+	const char *p[2] = {admin_pid(c), contact};
+	if (db_exec_value("crm_resend", 2, p, queued, sizeof queued) != 1) {
+		db_rollback();
+		return 500;
 	}
-	json_object_object_add(page, key, arr);
-	char has[64];
-	snprintf(has, sizeof has, "has_%s", key);
-	crm_put_bool(page, has, n > 0);
+	const char *to = arena_printf(c->arena, "%s?notice=%s", back, queued[0] == 't' ? "invited" : "not_invited");
+	if (queued[0] != 't') {
+		if (db_commit() < 0)
+			return 500;
+		return page_redirect(c, 303, to);
+	}
+	struct json_object *after = json_object_new_object();
+	json_object_object_add(after, "contact_id", json_object_new_int64(atol(contact)));
+	if (email)
+		json_object_object_add(after, "email", json_object_new_string(email));
+	return crm_commit(c, "invitation_resend", NULL, after, to);
 }

@@ -1,17 +1,32 @@
 /* admin_crm.h - the CRM pages of the console (contacts, companies, lists, CSV import): their
- * handlers and the helpers the files share. Statements and routes live in admin_crm.c. */
+ * handlers (admin_contacts.c, admin_companies.c, admin_lists.c, admin_contacts_import.c) and what
+ * those files share (admin_crm.c). */
 #ifndef PORTAL_ADMIN_CRM_H
 #define PORTAL_ADMIN_CRM_H
 
-#include "admin.h"
+#include "form_page.h"
+#include "pager.h"
 
 /* SQL text of the group's statements: a record's before/after values for the audit log. */
 #define CONTACT_JSON                                                                       \
 	"jsonb_build_object('email', email, 'first_name', first_name, 'last_name', last_name," \
 	" 'primary_company_id', primary_company_id, 'properties', properties)::text"
 #define COMPANY_JSON "jsonb_build_object('name', name, 'domain', domain, 'properties', properties)::text"
-#define PROPS_LINES \
-	"coalesce((SELECT string_agg(key || ': ' || value, E'\\n' ORDER BY key) FROM jsonb_each_text(properties)), '')"
+/* The custom properties as the form shows them: "key: value" lines (p: the table's alias and
+ * dot). */
+#define PROPS_LINES(p)                                                   \
+	"coalesce((SELECT string_agg(key || ': ' || value, E'\\n' ORDER BY key)" \
+	" FROM jsonb_each_text(" p "properties)), '')"
+/* A contact's "first last", '' when it has neither name (p: the table's alias and dot). */
+#define FULL_NAME(p) "coalesce(nullif(" p "first_name || ' ' || " p "last_name, ' '), '')"
+/* The tickets linked to a record through table.col = $1 (ticket_contacts, ticket_companies),
+ * newest first, one more than a page. */
+#define CRM_TICKETS(table, col)                                                          \
+	"SELECT t.id, t.subject, s.name AS stage, s.is_closed AS closed, "                    \
+	SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") " AS last_activity FROM " table \
+	" x JOIN tickets t ON t.id = x.ticket_id"                                          \
+	" JOIN pipeline_stages s ON s.id = t.stage_id"                                     \
+	" WHERE x." col " = $1 ORDER BY x.ticket_id DESC " PAGE_LIMIT
 
 /* admin_contacts.c */
 int crm_contacts_page(struct ctx *c);
@@ -41,30 +56,50 @@ int crm_import_page(struct ctx *c);
 int crm_import_submit(struct ctx *c);
 int crm_import_report(struct ctx *c);
 
-/* Shared helpers (admin_crm.c). */
+/* Shared pieces (admin_crm.c). */
 #define CRM_NAME_MAX 200 /* names of contacts, companies and lists, in code points */
 
-/* The console page with the CRM's own notices (?notice=invited|not_invited|...) added. */
-struct json_object *crm_page_new(struct ctx *c, const char *title, const char *section);
-/* form_to_page plus "error_list" [{field, message}] for the error summary. */
-/* A JSON value from a text column (NULL when it does not parse). */
-struct json_object *crm_json(const char *text);
-void crm_put(struct json_object *o, const char *key, const char *val);
-void crm_put_bool(struct json_object *o, const char *key, int val);
-/* "%ld" into the arena. */
+/* Defines the GET and the POST handler of a form page (form_page.h). */
+#define CRM_FORM_PAGE(get, post, fp)                             \
+	int get(struct ctx *c) { return form_page_get(c, fp); }   \
+	int post(struct ctx *c) { return form_page_post(c, fp); }
+
+/* The CRM's own notices (?notice=invited|not_invited|added|removed|renamed) on a page. */
+void crm_notice(struct ctx *c, struct json_object *page);
 /*
- * Custom properties typed as "key: value" lines into a JSON object text (arena), or NULL with
- * a message on field: keys ^[a-z][a-z0-9_]{0,39}$, each once, values one line of at most 500
- * code points, at most 50 properties. Blank lines are skipped.
+ * An index page's rows (keyset-paged by pager.h, cursor ?after=_<id>): stmt takes $1 = the search
+ * words of ?q= ('' for none) and $2 = the cursor's id (NULL on the first page). Adds rows,
+ * next_url (url with q), empty, paged and q to page. 0, 400 (a malformed cursor) or 500.
+ */
+int crm_index(struct ctx *c, struct json_object *page, const char *stmt, const char *url);
+/* A whole index page (title, nav section) rendered with admin/crm_<section>. */
+int crm_index_page(struct ctx *c, const char *title, const char *section, const char *stmt,
+		   const char *url);
+/* page[key] = the first max rows of r (db_rows_json), has_<key> and more_<key> (r has more). */
+void crm_rows(struct json_object *page, const char *key, PGresult *r, int max);
+/* The record of a form page's decorate hook: row as given (GET), or loaded again by the route's
+ * id when the form comes back (*own then holds it, to PQclear). 0, 404 or 500. */
+int crm_record(struct ctx *c, const struct form_page *fp, PGresult **row, PGresult **own);
+/* Whether a record other than the route's (none on a "new" page) already holds value: stmt
+ * takes $1 = value and $2 = the id to leave out. 1 with its first column in out, 0, or -1. */
+int crm_taken(struct ctx *c, const char *stmt, const char *value, char *out, size_t cap);
+/*
+ * FP_CUSTOM parse: custom properties typed as "key: value" lines into a JSON object text (arena),
+ * or NULL with a message on field: keys ^[a-z][a-z0-9_]{0,39}$, each once, values one line of at
+ * most 500 code points, at most 50 properties. Blank lines are skipped.
  */
 const char *crm_properties(struct ctx *c, struct form *f, const char *field, const char *text);
-/* A company domain: "" (none) or a lower-cased host name; NULL with a message on field. */
-const char *crm_domain(struct form *f, const char *field, const char *raw);
-/* Tickets (id, subject, stage, is_closed, last activity) of r, the first 50, as page[key]. */
-void crm_ticket_rows(struct json_object *page, const char *key, PGresult *r);
-/* Link to the next keyset page: base?q=<q>&after=<id> (q omitted when empty). */
-const char *crm_next_url(struct ctx *c, const char *base, const char *q, const char *after);
-/* The search words of ?q= trimmed, at most 100 bytes; "" when none (SQL lower-cases them). */
-const char *crm_query(struct ctx *c);
+/* Opens a transaction and runs stmt ($1 = id), which locks one row: 0 with *row (PQclear it), or
+ * 404 / 500 with the transaction rolled back. */
+int crm_lock(const char *stmt, const char *id, PGresult **row);
+/* {list, contact_id, email}: a list membership as the audit log shows it. */
+struct json_object *crm_member_json(const char *list, const char *contact, const char *email);
+/* Audits action (before and after are consumed), commits and redirects (303) to location. */
+int crm_commit(struct ctx *c, const char *action, struct json_object *before, struct json_object *after,
+	       const char *location);
+/* Inside the caller's transaction: queues a new invitation of the contact to the console's portal
+ * when it may have one (audited as invitation_resend {contact_id, email when given}), commits and
+ * redirects to back?notice=invited|not_invited. */
+int crm_resend_commit(struct ctx *c, const char *contact, const char *email, const char *back);
 
 #endif

@@ -25,16 +25,32 @@ static const char *page_id(struct ctx *c, const struct form_page *fp)
 {
 	if (fp->id == FP_ID_PORTAL)
 		return admin_pid(c);
+	if (fp->id == FP_ID_NEW)
+		return "";
 	long id = admin_id(c->caps.n > 0 ? c->caps.v[0] : NULL);
 	return id ? admin_idstr(c, id) : NULL;
 }
 
+/* pattern with "<id>" replaced by id. */
+static const char *with_id(struct ctx *c, const char *pattern, const char *id)
+{
+	const char *at = strstr(pattern, "<id>");
+	if (!at)
+		return pattern;
+	return arena_printf(c->arena, "%.*s%s%s", (int)(at - pattern), pattern, id, at + 4);
+}
+
 static const char *page_path(struct ctx *c, const struct form_page *fp, const char *id)
 {
-	const char *at = fp->id == FP_ID_CAPTURE ? strstr(fp->path, "<id>") : NULL;
-	if (!at)
-		return fp->path;
-	return arena_printf(c->arena, "%.*s%s%s", (int)(at - fp->path), fp->path, id, at + 4);
+	return fp->id == FP_ID_CAPTURE ? with_id(c, fp->path, id) : fp->path;
+}
+
+/* Where a save (or a save that changes nothing) redirects. */
+static const char *done_path(struct ctx *c, const struct form_page *fp, const char *id)
+{
+	if (fp->done)
+		return with_id(c, fp->done, id);
+	return arena_printf(c->arena, "%s?saved=1", page_path(c, fp, id));
 }
 
 /* A choice's word as the form shows it, from the saved text ("t"/"f" for a boolean column). */
@@ -112,6 +128,8 @@ int form_page_get(struct ctx *c, const struct form_page *fp)
 	const char *id = page_id(c, fp);
 	if (!id)
 		return 404;
+	if (fp->id == FP_ID_NEW)
+		return render(c, fp, id, 200, NULL, NULL);
 	const char *p[1] = {id};
 	PGresult *r = db_exec(fp->load, 1, p);
 	if (!r)
@@ -245,16 +263,20 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 		form_free(&f);
 		return 500;
 	}
-	const char *p[1] = {id};
-	PGresult *before = db_exec(fp->lock, 1, p);
-	if (!before || PQntuples(before) != 1) {
-		int status = before ? 404 : 500;
-		PQclear(before);
-		form_free(&f);
-		return fail(status);
+	int is_new = fp->id == FP_ID_NEW;
+	PGresult *before = NULL;
+	if (!is_new) {
+		const char *p[1] = {id};
+		before = db_exec(fp->lock, 1, p);
+		if (!before || PQntuples(before) != 1) {
+			int status = before ? 404 : 500;
+			PQclear(before);
+			form_free(&f);
+			return fail(status);
+		}
 	}
 	struct fp_save s = {id, vals + 1, before};
-	int changed = 0;
+	int changed = is_new;
 	for (int i = 0; i < fp->nfields; i++)
 		changed |= !same(&fp->fields[i], form_page_col(before, fp->fields[i].name), vals[i + 1]);
 	if (fp->check) {
@@ -270,14 +292,22 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 			return fail(rc);
 		}
 	}
-	form_free(&f);
-	const char *to = arena_printf(c->arena, "%s?saved=1", page_path(c, fp, id));
 	if (!changed) {
+		form_free(&f);
 		PQclear(before);
 		db_rollback();
-		return page_redirect(c, 303, to);
+		return page_redirect(c, 303, done_path(c, fp, id));
 	}
-	PGresult *u = db_exec(fp->save, fp->nfields + 1, vals);
+	PGresult *u = db_exec(fp->save, fp->nfields + !is_new, vals + is_new);
+	if (!u && fp->taken_field && strcmp(db_last_sqlstate(), "23505") == 0) {
+		PQclear(before);
+		db_rollback();
+		form_message(&f, fp->taken_field, fp->taken_message);
+		return render(c, fp, id, 422, &f, NULL);
+	}
+	form_free(&f);
+	if (is_new && u)
+		s.id = id = arena_strdup(c->arena, form_page_col(u, "id"));
 	int ok = u != NULL;
 	if (ok && fp->audit_kind == FP_AUDIT_RECORD)
 		ok = admin_audit(c, fp->audit_action, NULL, json_tokener_parse(form_page_col(before, "state")),
@@ -290,5 +320,5 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 	PQclear(before);
 	if (!ok || db_commit() < 0)
 		return fail(500);
-	return page_redirect(c, 303, to);
+	return page_redirect(c, 303, done_path(c, fp, id));
 }

@@ -6,7 +6,8 @@
  *   GET   load ($1 = the record's id) -> values -> render (404 when there is no row)
  *   POST  validate every field -> 422 with the input kept and a message per field
  *         -> begin -> lock (the before state) -> check hook -> save -> after hook -> audit
- *         -> commit -> 303 to the page with ?saved=1 (nothing changed: no write, no audit row)
+ *         -> commit -> 303 to the page with ?saved=1 or to done (nothing changed: no write, no
+ *         audit row)
  *
  * Columns of the load and lock rows are named after the fields ("SELECT session_timeout_minutes
  * AS timeout ..."); the save statement takes $1 = id and then the fields in their order, as text
@@ -44,6 +45,8 @@ struct fp_field {
 enum fp_id {
 	FP_ID_PORTAL,  /* the settings of the portal the console configures */
 	FP_ID_CAPTURE, /* the record whose id is the route's first capture */
+	FP_ID_NEW,     /* a record the POST creates: GET shows empty fields (no load), no lock; save
+			* takes the fields as $1.. and returns the new "id" (and the "state" to audit) */
 };
 
 enum fp_audit {
@@ -73,6 +76,9 @@ struct form_page {
 	const char *audit_action; /* e.g. "settings_change", "company_update" */
 	enum fp_audit audit_kind;
 	enum fp_id id;
+	const char *done;     /* where a save goes, "<id>" standing for the id (default: path?saved=1) */
+	/* A unique violation of the save brings the form back (422) with this message on this field. */
+	const char *taken_field, *taken_message;
 	const struct fp_field *fields;
 	int nfields;
 	/* Extra context on every render (the load row on GET, NULL when re-showing a form). 0 or an

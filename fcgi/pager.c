@@ -18,9 +18,15 @@ int pager_read(struct ctx *c, const char *param, const char *keyset, struct page
 	p->shown = 0;
 	if (!s)
 		return 0;
+	if (!keyset[0]) { /* ordered by id alone: the cursor is the id */
+		if (!id_ok(s))
+			return -1;
+		p->key = "";
+		p->id = s;
+		return 0;
+	}
 	const char *us = strrchr(s, '_');
-	if (!us || us - s > 64 || !id_ok(us + 1) || strspn(s, keyset) != (size_t)(us - s) ||
-	    (us == s && keyset[0]))
+	if (!us || us == s || us - s > 64 || !id_ok(us + 1) || strspn(s, keyset) != (size_t)(us - s))
 		return -1;
 	p->key = arena_strndup(c->arena, s, (size_t)(us - s));
 	p->id = us + 1;
@@ -36,8 +42,8 @@ void pager_next(struct ctx *c, struct pager *p, struct json_object *page, PGresu
 		return;
 	struct buf next = BUF_INIT;
 	buf_printf(&next, "%s%c%s=", url, strchr(url, '?') ? '&' : '?', param);
-	const char *cur = arena_printf(c->arena, "%s_%s", key_col >= 0 ? PQgetvalue(r, PAGE_SIZE - 1, key_col) : "",
-				       PQgetvalue(r, PAGE_SIZE - 1, id_col));
+	const char *id = PQgetvalue(r, PAGE_SIZE - 1, id_col);
+	const char *cur = key_col >= 0 ? arena_printf(c->arena, "%s_%s", PQgetvalue(r, PAGE_SIZE - 1, key_col), id) : id;
 	buf_urlenc(&next, cur, strlen(cur));
 	json_object_object_add(page, "next_url", json_object_new_string(next.data ? next.data : url));
 	buf_free(&next);

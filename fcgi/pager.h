@@ -2,8 +2,8 @@
  *
  * A list shows PAGE_SIZE rows; its statement asks for PAGE_SIZE + 1 (PAGE_LIMIT in its SQL text)
  * to learn whether a next page exists. The cursor is the last shown row's sort key and id, in the
- * URL as ?before=<key>_<id> (the id after the last '_'; the key may be empty for lists ordered by
- * id alone); the statement takes the key and the id as two parameters and compares
+ * URL as ?before=<key>_<id> (the id after the last '_'), or ?after=<id> for a list ordered by id
+ * alone (the parameter is the caller's); the statement takes the key and the id and compares
  * (key, id) < ($k, $id). A malformed cursor is the client's fault: 400.
  */
 #ifndef PORTAL_PAGER_H

@@ -30,17 +30,8 @@ for t in build/unit/*_test; do
 done
 
 echo "== stack for the black-box tests"
-VARDIR=$(mktemp -d /tmp/portal-test.XXXXXX)
-chmod 755 "$VARDIR"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-export PORTAL_VAR=$VARDIR PORTAL_HTTP_PORT=$(free_port) PORTAL_WORKERS=${PORTAL_WORKERS:-2}
-export PORTAL_CONFIG=$VARDIR/portal.json
-# the SMTP sink the mailer delivers to (Debian's python3-aiosmtpd)
-export SMTP_PORT=$(free_port) SMTP_SINK=$VARDIR/smtp-sink
-export PORTAL_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT PORTAL_MAIL_RETRY_SECONDS=1
-mkdir -p "$SMTP_SINK"/{tmp,new,cur}
-/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$SMTP_PORT -c aiosmtpd.handlers.Mailbox "$SMTP_SINK" >"$VARDIR/smtp.log" 2>&1 &
-echo $! >"$VARDIR/smtp.pid"
+. "$ROOT/test/stack_env.sh" portal-test
+smtp_sink_up
 cleanup() {
 	nginx/stack.sh down >/dev/null 2>&1
 	kill "$(cat "$VARDIR/smtp.pid")" 2>/dev/null
@@ -56,10 +47,7 @@ if nginx/stack.sh up >"$VARDIR/stack-up.log" 2>&1; then
 	node --test --test-concurrency=1 --test-reporter=tap ${TESTS:-test/http/*.test.mjs test/browser/*.test.mjs test/fault/*.test.mjs} >"$out" 2>&1
 	grep -E '^(not ok|# (tests|pass|fail|skipped))' "$out"
 	grep -B2 -A25 '^not ok' "$out" | head -n 120
-	p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$out" | tail -n1)
-	f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$out" | tail -n1)
-	if [ -z "$p" ]; then echo "node test runner produced no summary:"; tail -n 40 "$out"; f=1; fi
-	passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1}))
+	add_node_counts "$out"
 	echo "error lines in the portal log: $(grep -c " error " "$VARDIR/log/portal.log") (the fault tests stop PostgreSQL on purpose)"
 else
 	echo "stack did not come up:"; cat "$VARDIR/stack-up.log"; tail -n 20 "$VARDIR"/log/*.log 2>/dev/null

@@ -33,30 +33,17 @@ static const char rsa_pub[] = "-----BEGIN PUBLIC KEY-----\n"
 			      "+QIDAQAB\n"
 			      "-----END PUBLIC KEY-----\n";
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* base64url without padding of n bytes at in, written at out; returns the characters written. */
+/* base64url without padding of n bytes at in, written at out (which needs room for the padded
+ * encoding and a NUL); returns the characters written. */
 static size_t b64url(char *out, const unsigned char *in, size_t n)
 {
-	size_t i = 0, k = 0;
+	int k = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 
-	for (; i + 3 <= n; i += 3) {
-		unsigned long v =
-		    (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
-		out[k++] = b64[v >> 18 & 63];
-		out[k++] = b64[v >> 12 & 63];
-		out[k++] = b64[v >> 6 & 63];
-		out[k++] = b64[v & 63];
-	}
-	if (n - i) {
-		unsigned long v =
-		    (unsigned long)in[i] << 16 | (n - i == 2 ? (unsigned long)in[i + 1] << 8 : 0);
-		out[k++] = b64[v >> 18 & 63];
-		out[k++] = b64[v >> 12 & 63];
-		if (n - i == 2)
-			out[k++] = b64[v >> 6 & 63];
-	}
-	return k;
+	while (k > 0 && out[k - 1] == '=')
+		k--;
+	for (int i = 0; i < k; i++)
+		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+	return (size_t)k;
 }
 
 static int plausible_email(const char *e)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "fuzz_check.h"
 #include "multipart.h"
 #include "request.h"
 
@@ -13,16 +14,6 @@
  * front), so most inputs reach the body parser. Without a NUL the whole input is the body of
  * boundary "b".
  */
-
-static int has_ctl(const char *s, size_t n, int allow_ws)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == 0x7f || (c < 0x20 && !(allow_ws && (c == '\t' || c == '\r' || c == '\n'))))
-			return 1;
-	}
-	return 0;
-}
 
 /* What the parser and the sanitiser promise about a file name. */
 static void check_filename(const char *f)

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "arena.h"
+#include "fuzz_check.h"
 #include "request.h"
 
 /*
@@ -18,16 +19,6 @@ static const char *const names[] = {"REQUEST_METHOD=", "REQUEST_URI=",	"HTTP_HOS
 				    "HTTP_COOKIE=",    "CONTENT_TYPE=", "CONTENT_LENGTH="};
 #define NNAMED (sizeof names / sizeof names[0])
 #define NPIECES (NNAMED + 1)
-
-static int has_ctl(const char *s, size_t n, int allow_ws)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == 0x7f || (c < 0x20 && !(allow_ws && (c == '\t' || c == '\r' || c == '\n'))))
-			return 1;
-	}
-	return 0;
-}
 
 /* Reference for utf8_valid: decode each code point and check its range. */
 static int ref_utf8_valid(const unsigned char *s, size_t n)

@@ -3,21 +3,15 @@
 // is refused, and a Response used once is refused the second time, from any browser.
 // Browser A runs without JavaScript, so SimpleSAMLphp's POST form stays on screen instead of
 // submitting itself: the test reads it there, as an attacker who got hold of it would.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE } from '../lib/stack.mjs';
-import { launch } from '../lib/browser.mjs';
 import {
-  IDP_ORIGIN, PORTAL_ORIGIN, SP_ACS_URL, addUser, configurePortal, restorePortal, uniq, sessionCount, idpLogin,
-  nameIdFromEmail, auditMark, refusalsAfter, portalCookie, onIdp,
+  IDP_ORIGIN, PORTAL_ORIGIN, SP_ACS_URL, uniq, sessionCount, idpLogin, auditMark, refusalsAfter, portalCookie, onIdp,
 } from './idp.mjs';
+import { useBrowser, browser, ssoUser } from './common.mjs';
 
-let browser;
-before(async () => { ({ browser } = await launch()); });
-after(async () => {
-  await restorePortal();
-  await browser?.close();
-});
+useBrowser();
 
 /* In context A (no JavaScript): start at /tickets, sign in at the IdP if it asks, and stop on the
  * IdP's HTTP-POST page. Returns the form: {action, fields}. */
@@ -54,6 +48,22 @@ async function postFrom(context, form) {
   return page;
 }
 
+/* A new user's sign-on started in browser A (no JavaScript) and held at the IdP's POST form, and
+ * a second browser: fn({user, a, other, pageA, form}); both browsers close after fn. */
+async function withCapturedForm(name, mailbox, fn) {
+  const { user } = await ssoUser(name, mailbox);
+  const a = await browser().newContext({ javaScriptEnabled: false });
+  const other = await browser().newContext();
+  try {
+    const pageA = await a.newPage();
+    const form = await captureForm(pageA, user);
+    await fn({ user, a, other, pageA, form });
+  } finally {
+    await a.close();
+    await other.close();
+  }
+}
+
 async function assertRefused(page, context, mark, what) {
   assert.equal(new URL(page.url()).origin, PORTAL_ORIGIN, `${what}: on the portal`);
   assert.match(await page.textContent('main'), /could not sign you in/i, `${what}: "could not sign you in"`);
@@ -65,15 +75,7 @@ async function assertRefused(page, context, mark, what) {
 }
 
 test('(5) a Response issued in browser A and posted from browser B is refused; B gets no session', async () => {
-  const t = uniq();
-  const user = addUser(`bind-${t}`, `interop-binding-${t}@example.net`);
-  nameIdFromEmail();
-  await configurePortal();
-  const a = await browser.newContext({ javaScriptEnabled: false });
-  const b = await browser.newContext();
-  try {
-    const pageA = await a.newPage();
-    const form = await captureForm(pageA, user);
+  await withCapturedForm('bind', 'interop-binding', async ({ user, a, other: b, form }) => {
     const mark = auditMark();
     const pageB = await postFrom(b, form);
     const refusals = await assertRefused(pageB, b, mark, 'posted from browser B');
@@ -82,22 +84,11 @@ test('(5) a Response issued in browser A and posted from browser B is refused; B
     assert.equal(await pageB.locator('header form[action="/logout"]').count(), 0, 'browser B is not signed in');
     const pre = await portalCookie(a, 'portal_pre');
     assert.ok(pre && pre.httpOnly && pre.sameSite === 'Lax', 'browser A holds the HttpOnly, SameSite=Lax pre-session cookie of its sign-on');
-  } finally {
-    await a.close();
-    await b.close();
-  }
+  });
 });
 
 test('(5) a Response used once is refused when it comes again, in the same browser or another', async () => {
-  const t = uniq();
-  const user = addUser(`replay-${t}`, `interop-replay-${t}@example.net`);
-  nameIdFromEmail();
-  await configurePortal();
-  const a = await browser.newContext({ javaScriptEnabled: false });
-  const c = await browser.newContext();
-  try {
-    const pageA = await a.newPage();
-    const form = await captureForm(pageA, user);
+  await withCapturedForm('replay', 'interop-replay', async ({ user, a, other: c, pageA, form }) => {
     // the genuine sign-on: A submits the IdP's form itself
     await Promise.all([pageA.waitForNavigation(), pageA.locator('form[method="post"] button[type="submit"]').click()]);
     await pageA.waitForURL((u) => u.origin === PORTAL_ORIGIN && u.pathname === '/tickets', { timeout: 10000 });
@@ -115,8 +106,5 @@ test('(5) a Response used once is refused when it comes again, in the same brows
     refusals = await assertRefused(againA, a, mark, 'replayed in browser A');
     assert.match(refusals.join(' '), /replay|already used/i, `refused as a replay: ${refusals}`);
     assert.equal(sessionCount(user.email), 1, 'no second session from the replay in A');
-  } finally {
-    await a.close();
-    await c.close();
-  }
+  });
 });

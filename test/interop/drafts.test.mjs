@@ -2,30 +2,18 @@
 // lost. The portal answers on its own origin (no trip into the IdP that would drop the POST), keeps
 // the text for thirty minutes, and offers it back in the reply box after the customer has signed in
 // again through the IdP.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, psql, sleep } from '../lib/stack.mjs';
-import { launch } from '../lib/browser.mjs';
-import {
-  IDP_ORIGIN, PORTAL_ORIGIN, addUser, configurePortal, restorePortal, signOn, uniq, sessionCount,
-  expireSessions, idpLogin, backOnPortal, nameIdFromEmail,
-} from './idp.mjs';
+import { IDP_ORIGIN, PORTAL_ORIGIN, sessionCount, expireSessions, idpLogin, backOnPortal } from './idp.mjs';
+import { useBrowser, ssoUser, signedOn } from './common.mjs';
 
-let browser;
-before(async () => { ({ browser } = await launch()); });
-after(async () => {
-  await restorePortal();
-  await browser?.close();
-});
+useBrowser();
 
 test('(3) a reply typed after the session expired is kept and offered back in the reply box after signing in again', async () => {
-  const t = uniq();
   // Ada of the demo data has tickets of her own; the IdP vouches for her address
-  const user = addUser(`ada-drafts-${t}`, 'ada@example.com');
-  nameIdFromEmail();
-  await configurePortal();
-  const { context, page } = await signOn(browser, user);
-  try {
+  const { t, user } = await ssoUser('ada-drafts', 'ada@example.com');
+  await signedOn(user, '/tickets', async ({ context, page }) => {
     const hrefs = await page.locator('main a[href^="/tickets/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     const ticket = hrefs.find((h) => /^\/tickets\/\d+$/.test(h));
     assert.ok(ticket, `Ada's ticket list links a ticket (${hrefs.join(' ')})`);
@@ -67,18 +55,12 @@ test('(3) a reply typed after the session expired is kept and offered back in th
       'a notice says why the text is there');
     assert.equal(await page.inputValue('#files'), '', 'files are not kept');
     assert.equal(sessionCount(user.email), 1, 'signed in again');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('(3b) a new ticket typed after the session expired is kept and offered back in the support form', async () => {
-  const t = uniq();
-  const user = addUser(`newt-${t}`, `interop-newticket-${t}@example.net`);
-  nameIdFromEmail();
-  await configurePortal();
-  const { context, page } = await signOn(browser, user, '/tickets/new');
-  try {
+  const { t, user } = await ssoUser('newt', 'interop-newticket');
+  await signedOn(user, '/tickets/new', async ({ page }) => {
     const formPath = new URL(page.url()).pathname;
     assert.equal(formPath, '/tickets/new', 'back on the support form');
     const form = page.locator('main form[method="post"]');
@@ -116,7 +98,5 @@ test('(3b) a new ticket typed after the session expired is kept and offered back
       assert.equal(await page.locator(`main form [name="${name}"]`).inputValue(), v, `field ${name} is back`);
     }
     assert.match(await page.locator('main [role="status"]').textContent(), /kept the text/i, 'with a notice');
-  } finally {
-    await context.close();
-  }
+  });
 });

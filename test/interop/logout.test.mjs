@@ -1,22 +1,13 @@
 // logout.test.mjs - Chromium against SimpleSAMLphp: logging out with single sign-on on ends on the
 // portal's own "You are logged out" page, never an automatic trip into the IdP (which would sign
 // the customer straight back in); with a logout URL the browser goes to the IdP's logout instead.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, sleep } from '../lib/stack.mjs';
-import { launch } from '../lib/browser.mjs';
-import {
-  IDP_ORIGIN, PORTAL_ORIGIN, addUser, configurePortal, restorePortal, signOn, uniq, sessionCount,
-  portalCookie, onIdp, importMetadata, idpMetadata,
-} from './idp.mjs';
-import { psql } from '../lib/stack.mjs';
+import { BASE, psql, sleep } from '../lib/stack.mjs';
+import { IDP_ORIGIN, PORTAL_ORIGIN, sessionCount, portalCookie, onIdp, importMetadata, idpMetadata } from './idp.mjs';
+import { useBrowser, browser, ssoUser, signedOn } from './common.mjs';
 
-let browser;
-before(async () => { ({ browser } = await launch()); });
-after(async () => {
-  await restorePortal();
-  await browser?.close();
-});
+useBrowser();
 
 /* Every URL this context asks of the IdP from now on. */
 function idpRequests(context) {
@@ -45,11 +36,8 @@ async function assertLoggedOutPage(page, what) {
 }
 
 test('(2) logout with SSO on: the logged-out page, no redirect into the IdP, a reload stays logged out, /tickets signs on anew', async () => {
-  const t = uniq();
-  const user = addUser(`lin-${t}`, `interop-logout-${t}@example.net`);
-  await configurePortal();
-  const { context, page } = await signOn(browser, user);
-  try {
+  const { user } = await ssoUser('lin', 'interop-logout');
+  await signedOn(user, '/tickets', async ({ context, page }) => {
     assert.equal(sessionCount(user.email), 1);
     const toIdp = idpRequests(context);
     await clickLogOut(page);
@@ -73,18 +61,13 @@ test('(2) logout with SSO on: the logged-out page, no redirect into the IdP, a r
     await page.waitForURL((u) => u.origin === PORTAL_ORIGIN && u.pathname === '/tickets', { timeout: 15000 });
     assert.ok(toIdp.some((u) => u.includes('/saml2/idp/SSOService.php?SAMLRequest=')), 'a new AuthnRequest went to the IdP');
     assert.equal(sessionCount(user.email), 1, 'signed in again');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('(2b) with a logout URL set, Log out goes to the IdP\'s logout (form-action allows it) and back to the logged-out page', async () => {
-  const t = uniq();
-  const user = addUser(`lou-${t}`, `interop-slo-${t}@example.net`);
   const logoutUrl = `${IDP_ORIGIN}/saml2/idp/initSLO.php?RelayState=${encodeURIComponent(`${PORTAL_ORIGIN}/logout`)}`;
-  await configurePortal({ logoutUrl });
-  const { context, page } = await signOn(browser, user);
-  try {
+  const { user } = await ssoUser('lou', 'interop-slo', { logoutUrl });
+  await signedOn(user, '/tickets', async ({ context, page }) => {
     const res = await page.goto(BASE + '/tickets');
     const csp = res.headers()['content-security-policy'] || '';
     const formAction = (/form-action ([^;]*)/.exec(csp) || [])[1] || '';
@@ -99,26 +82,19 @@ test('(2b) with a logout URL set, Log out goes to the IdP\'s logout (form-action
     await page.goto(BASE + '/tickets');
     assert.ok(onIdp(page), 'sent to the IdP');
     assert.equal(await page.locator('#password').count(), 1, 'the IdP asks for the password again');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('(2c) with the IdP\'s metadata imported in the console, Log out still ends on a logged-out page, not an error at the IdP', async () => {
-  const t = uniq();
-  const user = addUser(`lmd-${t}`, `interop-logout-md-${t}@example.net`);
-  await configurePortal();
-  await importMetadata(browser, await idpMetadata());
+  const { user } = await ssoUser('lmd', 'interop-logout-md');
+  await importMetadata(browser(), await idpMetadata());
   const logoutUrl = psql('SELECT logout_url FROM portal_sso WHERE portal_id = 1');
-  const { context, page } = await signOn(browser, user);
-  try {
+  await signedOn(user, '/tickets', async ({ page }) => {
     await clickLogOut(page);
     const where = `logout URL "${logoutUrl}", ended on ${page.url()}`;
     const text = await page.textContent('body');
     assert.doesNotMatch(text, /Unhandled exception|Unable to find the SAML 2 binding/i, `no error page at the IdP (${where})`);
     assert.match(text, /logged out/i, `a page saying the customer is logged out (${where})`);
     assert.equal(sessionCount(user.email), 0, 'the portal session is gone');
-  } finally {
-    await context.close();
-  }
+  });
 });

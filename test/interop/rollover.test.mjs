@@ -2,29 +2,21 @@
 // rollover. SimpleSAMLphp publishes new_certificate FIRST in its metadata while it still signs with
 // the old key; the admin imports that metadata in the console; sign-in goes on working, and goes on
 // working once the IdP signs with the new key.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, psql } from '../lib/stack.mjs';
-import { launch } from '../lib/browser.mjs';
+import { psql } from '../lib/stack.mjs';
 import {
-  PORTAL_ORIGIN, addUser, configurePortal, restorePortal, signOn, uniq, readState, updateState, newKeyPair,
-  certPem, certB64, idpMetadata, signingCerts, signerCert, nameIdFromEmail, IDP_ENTITY_ID, IDP_SSO_URL,
-  importMetadata,
+  PORTAL_ORIGIN, addUser, configurePortal, readState, updateState, newKeyPair, certPem, certB64, idpMetadata,
+  signingCerts, signerCert, nameIdFromEmail, uniq, IDP_ENTITY_ID, IDP_SSO_URL, importMetadata,
 } from './idp.mjs';
+import { useBrowser, browser, ssoUser, signedOn } from './common.mjs';
 
-let browser;
 const original = readState().idp;
-before(async () => { ({ browser } = await launch()); });
-after(async () => {
-  updateState((s) => { s.idp = original; });
-  await restorePortal();
-  await browser?.close();
-});
+useBrowser(() => updateState((s) => { s.idp = original; }));
 
 /* One sign-on in a new browser: it must work, and the Response must be signed by `signer`. */
 async function signsIn(user, signer, what) {
-  const { context, page, responses } = await signOn(browser, user);
-  try {
+  await signedOn(user, '/tickets', async ({ page, responses }) => {
     const at = new URL(page.url());
     assert.equal(at.origin + at.pathname, `${PORTAL_ORIGIN}/tickets`, `${what}: signed in and on the ticket list`);
     assert.match(await page.textContent('header'), new RegExp(user.email.replace(/[.]/g, '\\.')), `${what}: signed in`);
@@ -32,17 +24,12 @@ async function signsIn(user, signer, what) {
     assert.equal(signerCert(responses[0]), certB64(signer), `${what}: the IdP signed with the expected key`);
     assert.match(responses[0], /SignatureMethod Algorithm="http:\/\/www\.w3\.org\/2001\/04\/xmldsig-more#rsa-sha256"/,
       `${what}: RSA-SHA256`);
-  } finally {
-    await context.close();
-  }
+  });
 }
 
 test('(4) certificate rollover: new cert listed first while the old one signs, metadata imported in the console, then the new key signs', async () => {
-  const t = uniq();
-  const user = addUser(`roll-${t}`, `interop-rollover-${t}@example.net`);
-  nameIdFromEmail();
   const oldPem = certPem(original.certificate);
-  await configurePortal({ cert: oldPem });
+  const { t, user } = await ssoUser('roll', 'interop-rollover', { cert: oldPem });
   await signsIn(user, oldPem, 'before the rollover');
 
   // SimpleSAMLphp's rollover: new_privatekey/new_certificate beside the key that still signs
@@ -52,7 +39,7 @@ test('(4) certificate rollover: new cert listed first while the old one signs, m
   assert.deepEqual(signingCerts(md), [certB64(fresh.pem), certB64(oldPem)],
     'the IdP\'s metadata lists the new signing certificate first, then the old one');
 
-  await importMetadata(browser, md);
+  await importMetadata(browser(), md);
   const stored = psql('SELECT saml_idp_cert FROM portal_sso WHERE portal_id = 1');
   const storedCerts = (stored.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) || []).map(certB64);
   assert.ok(storedCerts.includes(certB64(fresh.pem)), 'the portal keeps the new certificate');

@@ -12,13 +12,7 @@ start=$(date +%s)
 passed=0 failed=0
 SSP=${SIMPLESAMLPHP_DIR:-/usr/share/simplesamlphp}
 
-VARDIR=$(mktemp -d /tmp/portal-interop.XXXXXX)
-chmod 755 "$VARDIR"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-export PORTAL_VAR=$VARDIR PORTAL_HTTP_PORT=$(free_port) PORTAL_WORKERS=${PORTAL_WORKERS:-2}
-export PORTAL_CONFIG=$VARDIR/portal.json
-export SMTP_PORT=$(free_port) SMTP_SINK=$VARDIR/smtp-sink
-export PORTAL_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT PORTAL_MAIL_RETRY_SECONDS=1
+. "$ROOT/test/stack_env.sh" portal-interop
 IDP_PORT=$(free_port)
 export INTEROP_IDP_DIR=$VARDIR/idp INTEROP_IDP_URL=http://127.0.0.1:$IDP_PORT
 export SIMPLESAMLPHP_CONFIG_DIR=$ROOT/test/interop/idp/config
@@ -38,9 +32,7 @@ fail_setup() {
 }
 
 echo "== portal stack"
-mkdir -p "$SMTP_SINK"/{tmp,new,cur}
-/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$SMTP_PORT -c aiosmtpd.handlers.Mailbox "$SMTP_SINK" >"$VARDIR/smtp.log" 2>&1 &
-echo $! >"$VARDIR/smtp.pid"
+smtp_sink_up
 if ! nginx/stack.sh up >"$VARDIR/stack-up.log" 2>&1; then
 	cat "$VARDIR/stack-up.log"; tail -n 20 "$VARDIR"/log/*.log 2>/dev/null
 	fail_setup "the portal stack did not come up"
@@ -95,11 +87,7 @@ out=$VARDIR/node-tests.tap
 node --test --test-concurrency=1 --test-reporter=tap ${TESTS:-test/interop/*.test.mjs} >"$out" 2>&1
 grep -E '^(# Subtest|ok|not ok|# (tests|pass|fail|skipped))' "$out"
 grep -B2 -A30 '^not ok' "$out" | head -n 200
-p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$out" | tail -n1)
-f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$out" | tail -n1)
-if [ -z "$p" ]; then echo "node test runner produced no summary:"; tail -n 40 "$out"; f=1; fi
-passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1}))
-if [ "${f:-1}" != 0 ]; then
+if ! add_node_counts "$out"; then
 	echo "-- portal log (last lines)"; tail -n 25 "$VARDIR/log/portal.log"
 	echo "-- SimpleSAMLphp log (errors)"; grep -iE 'error|exception' "$INTEROP_IDP_DIR/log/simplesamlphp.log" | tail -n 15
 fi

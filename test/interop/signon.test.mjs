@@ -1,31 +1,21 @@
 // signon.test.mjs - Chromium against SimpleSAMLphp: sign-on from the ticket list through the IdP's
 // own login form and back; the email as an attribute beside an opaque NameID.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BASE, psql } from '../lib/stack.mjs';
-import { launch } from '../lib/browser.mjs';
 import {
-  IDP_DIR, PORTAL_ORIGIN, addUser, configurePortal, restorePortal, signOn, uniq,
-  nameIdFromEmail, nameIdOpaque, NAMEID_PERSISTENT, NAMEID_TRANSIENT, sessionCount,
+  IDP_DIR, PORTAL_ORIGIN, addUser, configurePortal, uniq, nameIdFromEmail, nameIdOpaque, NAMEID_PERSISTENT,
+  NAMEID_TRANSIENT, sessionCount,
 } from './idp.mjs';
+import { useBrowser, ssoUser, signedOn } from './common.mjs';
 
-let browser;
-before(async () => { ({ browser } = await launch()); });
-after(async () => {
-  nameIdFromEmail();
-  await restorePortal();
-  await browser?.close();
-});
+useBrowser(nameIdFromEmail);
 
 test('(1) SAML sign-on from /tickets through SimpleSAMLphp\'s login form and back: the ticket list shows the email', async () => {
-  const t = uniq();
-  const user = addUser(`ada-${t}`, `interop-ada-${t}@example.net`);
-  nameIdFromEmail();
-  await configurePortal();
-  const { context, page, responses } = await signOn(browser, user, '/tickets?filter=closed');
-  try {
+  const { user } = await ssoUser('ada', 'interop-ada');
+  await signedOn(user, '/tickets?filter=closed', async ({ context, page, responses }) => {
     assert.equal(responses.length, 1, 'the IdP posted one Response to the ACS');
     const sp = readFileSync(path.join(IDP_DIR, 'sp-metadata.xml'), 'utf8');
     assert.match(responses[0], /<ds:Signature/, 'the IdP signed the Response or its Assertion (SimpleSAMLphp signs the '
@@ -46,9 +36,7 @@ test('(1) SAML sign-on from /tickets through SimpleSAMLphp\'s login form and bac
     // a second visit to the portal in the same browser needs no new sign-on
     await page.goto(BASE + '/tickets');
     assert.equal(new URL(page.url()).origin, PORTAL_ORIGIN);
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 for (const [label, format, emailAttribute] of [
@@ -60,23 +48,21 @@ for (const [label, format, emailAttribute] of [
     const user = addUser(`grace-${t}`, `interop-grace-${t}@example.net`, { displayName: [`Grace ${t}`] });
     nameIdOpaque(format);
     await configurePortal({ emailAttribute });
-    let ctx;
     try {
-      const { context, page, responses } = await signOn(browser, user);
-      ctx = context;
-      const nameId = /<saml:NameID[^>]*Format="([^"]+)"[^>]*>([^<]*)</.exec(responses[0] || '');
-      assert.ok(nameId, 'the Response has a NameID');
-      assert.equal(nameId[1], format, 'the IdP sent the NameID format asked for');
-      assert.ok(!nameId[2].includes('@'), `the NameID is not the email (${nameId[2]})`);
-      assert.match(responses[0], /<saml:Attribute Name="email"[^>]*>\s*<saml:AttributeValue[^>]*>interop-grace-/,
-        'the email travels as the attribute "email"');
-      assert.equal(new URL(page.url()).pathname, '/tickets', 'signed in and on the ticket list');
-      assert.match(await page.textContent('header'), new RegExp(`Grace ${t}`), 'the header shows the name sent by the IdP');
-      assert.equal(psql(`SELECT count(*) FROM contacts WHERE email = '${user.email}'`), '1',
-        'the contact is the email attribute, not the NameID');
-      assert.equal(sessionCount(user.email), 1);
+      await signedOn(user, '/tickets', async ({ page, responses }) => {
+        const nameId = /<saml:NameID[^>]*Format="([^"]+)"[^>]*>([^<]*)</.exec(responses[0] || '');
+        assert.ok(nameId, 'the Response has a NameID');
+        assert.equal(nameId[1], format, 'the IdP sent the NameID format asked for');
+        assert.ok(!nameId[2].includes('@'), `the NameID is not the email (${nameId[2]})`);
+        assert.match(responses[0], /<saml:Attribute Name="email"[^>]*>\s*<saml:AttributeValue[^>]*>interop-grace-/,
+          'the email travels as the attribute "email"');
+        assert.equal(new URL(page.url()).pathname, '/tickets', 'signed in and on the ticket list');
+        assert.match(await page.textContent('header'), new RegExp(`Grace ${t}`), 'the header shows the name sent by the IdP');
+        assert.equal(psql(`SELECT count(*) FROM contacts WHERE email = '${user.email}'`), '1',
+          'the contact is the email attribute, not the NameID');
+        assert.equal(sessionCount(user.email), 1);
+      });
     } finally {
-      await ctx?.close();
       nameIdFromEmail();
     }
   });

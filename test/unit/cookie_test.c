@@ -14,42 +14,60 @@ static int set(struct buf *b, const char *name, const char *value, long max_age,
 	return cookie_set(b, name, value, max_age, path, secure, http_only, same_site);
 }
 
-static void test_set(void)
+/* cookie_set's arguments and the Set-Cookie value it must write after the "X". */
+struct set_case {
+	const char *name, *value;
+	long max_age;
+	const char *path;
+	int secure, http_only;
+	const char *same_site, *want;
+};
+
+static void check_sets(const struct set_case *c, size_t n)
 {
 	struct buf b = BUF_INIT;
 
-	CHECK_INT(set(&b, "sid", "abc", 3600, "/", 1, 1, "Lax"), 0);
-	CHECK_STR(b.data, "Xsid=abc; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax; Secure");
-	CHECK_INT(set(&b, "sid", "abc", 3600, "/", 0, 1, "Strict"), 0);
-	CHECK_STR(b.data, "Xsid=abc; Path=/; Max-Age=3600; HttpOnly; SameSite=Strict");
-	CHECK_INT(set(&b, "lang", "sv", COOKIE_SESSION, "/", 0, 0, NULL), 0);
-	CHECK_STR(b.data, "Xlang=sv; Path=/");
-	CHECK_INT(set(&b, "a", "", COOKIE_SESSION, NULL, 0, 0, NULL), 0);
-	CHECK_STR(b.data, "Xa=");
-	CHECK_INT(set(&b, "sso", "x", 600, "/sso", 1, 1, "None"), 0);
-	CHECK_STR(b.data, "Xsso=x; Path=/sso; Max-Age=600; HttpOnly; SameSite=None; Secure");
-	CHECK_INT(set(&b, "__Host-sid", "v", 1209600, "/", 1, 1, "Lax"), 0);
-	CHECK_STR(b.data, "X__Host-sid=v; Path=/; Max-Age=1209600; HttpOnly; SameSite=Lax; Secure");
-	CHECK_INT(set(&b, "__Secure-x", "v", COOKIE_SESSION, "/admin", 1, 0, NULL), 0);
-	CHECK_STR(b.data, "X__Secure-x=v; Path=/admin; Secure");
-	/* Every cookie-octet range edge and every token character class. */
-	CHECK_INT(set(&b, "!#$%&'*+-.^_`|~09AZaz", "!#+-:<[]~", COOKIE_SESSION, NULL, 0, 0, NULL),
-		  0);
-	CHECK_STR(b.data, "X!#$%&'*+-.^_`|~09AZaz=!#+-:<[]~");
+	for (size_t i = 0; i < n; i++) {
+		CHECK_INT(set(&b, c[i].name, c[i].value, c[i].max_age, c[i].path, c[i].secure,
+			      c[i].http_only, c[i].same_site),
+			  0);
+		CHECK_STR(b.data, c[i].want);
+	}
 	buf_free(&b);
+}
+
+static void test_set(void)
+{
+	static const struct set_case cases[] = {
+	    {"sid", "abc", 3600, "/", 1, 1, "Lax",
+	     "Xsid=abc; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax; Secure"},
+	    {"sid", "abc", 3600, "/", 0, 1, "Strict",
+	     "Xsid=abc; Path=/; Max-Age=3600; HttpOnly; SameSite=Strict"},
+	    {"lang", "sv", COOKIE_SESSION, "/", 0, 0, NULL, "Xlang=sv; Path=/"},
+	    {"a", "", COOKIE_SESSION, NULL, 0, 0, NULL, "Xa="},
+	    {"sso", "x", 600, "/sso", 1, 1, "None",
+	     "Xsso=x; Path=/sso; Max-Age=600; HttpOnly; SameSite=None; Secure"},
+	    {"__Host-sid", "v", 1209600, "/", 1, 1, "Lax",
+	     "X__Host-sid=v; Path=/; Max-Age=1209600; HttpOnly; SameSite=Lax; Secure"},
+	    {"__Secure-x", "v", COOKIE_SESSION, "/admin", 1, 0, NULL,
+	     "X__Secure-x=v; Path=/admin; Secure"},
+	    /* Every cookie-octet range edge and every token character class. */
+	    {"!#$%&'*+-.^_`|~09AZaz", "!#+-:<[]~", COOKIE_SESSION, NULL, 0, 0, NULL,
+	     "X!#$%&'*+-.^_`|~09AZaz=!#+-:<[]~"},
+	};
+	check_sets(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_delete(void)
 {
-	struct buf b = BUF_INIT;
-
-	CHECK_INT(set(&b, "sid", "", COOKIE_DELETE, "/", 1, 1, "Lax"), 0);
-	CHECK_STR(b.data,
-		  "Xsid=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; "
-		  "SameSite=Lax; Secure");
-	CHECK_INT(set(&b, "lang", "", 0, NULL, 0, 0, NULL), 0);
-	CHECK_STR(b.data, "Xlang=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
-	buf_free(&b);
+	static const struct set_case cases[] = {
+	    {"sid", "", COOKIE_DELETE, "/", 1, 1, "Lax",
+	     "Xsid=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; "
+	     "SameSite=Lax; Secure"},
+	    {"lang", "", 0, NULL, 0, 0, NULL,
+	     "Xlang=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"},
+	};
+	check_sets(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_refusals(void)

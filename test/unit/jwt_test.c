@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -101,7 +102,8 @@ static const char *tok_rs(char *out, const char *header, const char *payload)
 	return tok_rsa(out, header, payload, rsa_key);
 }
 
-/* Claims of a good token without its jti: issued 10 s ago, valid 5 minutes, extra members appended. */
+/* Claims of a good token without its jti: issued 10 s ago, valid 5 minutes, extra members appended.
+ */
 static const char *claims_no_jti(char *out, size_t cap, const char *extra)
 {
 	snprintf(
@@ -151,21 +153,87 @@ static int verify_hs_payload(const char *payload, const struct jwt_config *c)
 {
 	char t[TOK_MAX], p[TOK_MAX];
 	if (payload[0] == '{' && !strstr(payload, "\"jti\"")) {
-		snprintf(p, sizeof p, "{\"jti\":\"p-1\"%s%s", payload[1] == '}' ? "" : ",", payload + 1);
+		snprintf(p, sizeof p, "{\"jti\":\"p-1\"%s%s", payload[1] == '}' ? "" : ",",
+			 payload + 1);
 		payload = p;
 	}
 	return verify(tok_hs(t, HS, payload), c);
 }
+
+/* printf into out (cap bytes); returns out. */
+static char *fmt(char *out, size_t cap, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static char *fmt(char *out, size_t cap, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(out, cap, f, ap);
+	va_end(ap);
+	return out;
+}
+
+/* The start of most payloads below, and the whole one of most date checks. */
+#define EMAIL_AB "{\"email\":\"a@b.example\","
+#define EXP_IAT EMAIL_AB "\"exp\":%ld,\"iat\":%ld}"
+
+/* verify_hs_payload of a payload made by printf. */
+static int verify_hs_fmt(const struct jwt_config *c, const char *f, ...)
+    __attribute__((format(printf, 2, 3)));
+static int verify_hs_fmt(const struct jwt_config *c, const char *f, ...)
+{
+	char p[1024];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(p, sizeof p, f, ap);
+	va_end(ap);
+	return verify_hs_payload(p, c);
+}
+
+/* rc and reason say the token was refused for want (two checks). */
+static void refused(int rc, const char *want)
+{
+	CHECK_INT(rc, -1);
+	CHECK_STR(reason, want);
+}
+
+/* rc and cl say the good claims (claims()) were accepted (four checks). */
+static void accepted(int rc)
+{
+	CHECK_INT(rc, 0);
+	CHECK_STR(reason, "");
+	CHECK_STR(cl.email, "ada@example.com");
+	CHECK_STR(cl.name, "Ada Lovelace");
+}
+
+/* Texts an HS256 token is made of, each with the reason it is refused for under a config. */
+struct refusal {
+	const char *text, *reason;
+};
+
+/* Where a refusal's text goes: the header (over the good claims), the payload (under the HS256
+ * header), or more members appended to the good claims (claims()). */
+enum place { HEADER, PAYLOAD, MORE_CLAIMS };
+
+static void check_refusals(const struct jwt_config *c, enum place where, const struct refusal *r,
+			   size_t n)
+{
+	char t[TOK_MAX], p[512];
+
+	for (size_t i = 0; i < n; i++) {
+		claims(p, sizeof p, where == MORE_CLAIMS ? r[i].text : "");
+		tok_hs(t, where == HEADER ? r[i].text : HS, where == PAYLOAD ? r[i].text : p);
+		refused(verify(t, c), r[i].reason);
+	}
+}
+#define CHECK_REFUSALS(c, where, r) check_refusals(c, where, r, sizeof r / sizeof r[0])
 
 static void test_valid_hs256(void)
 {
 	char t[TOK_MAX], p[512];
 	struct jwt_config c = cfg_hs();
 
-	CHECK_INT(verify(tok_hs(t, HS, claims(p, sizeof p, "")), &c), 0);
-	CHECK_STR(reason, "");
-	CHECK_STR(cl.email, "ada@example.com");
-	CHECK_STR(cl.name, "Ada Lovelace");
+	accepted(verify(tok_hs(t, HS, claims(p, sizeof p, "")), &c));
 	CHECK_INT(cl.exp, NOW + 300);
 	CHECK_INT(cl.iat, NOW - 10);
 	CHECK_STR(cl.replay_key, "jti:base-jti");
@@ -179,10 +247,7 @@ static void test_valid_rs256(void)
 	char t[TOK_MAX], p[512];
 	struct jwt_config c = cfg_rs();
 
-	CHECK_INT(verify(tok_rs(t, RS, claims(p, sizeof p, "")), &c), 0);
-	CHECK_STR(reason, "");
-	CHECK_STR(cl.email, "ada@example.com");
-	CHECK_STR(cl.name, "Ada Lovelace");
+	accepted(verify(tok_rs(t, RS, claims(p, sizeof p, "")), &c));
 }
 
 static void test_valid_rs256_pkcs1_key(void)
@@ -202,8 +267,7 @@ static void test_rs256_other_key_refused(void)
 	char t[TOK_MAX], p[512];
 	struct jwt_config c = cfg_rs();
 
-	CHECK_INT(verify(tok_rsa(t, RS, claims(p, sizeof p, ""), rsa_other), &c), -1);
-	CHECK_STR(reason, "bad signature");
+	refused(verify(tok_rsa(t, RS, claims(p, sizeof p, ""), rsa_other), &c), "bad signature");
 	CHECK_STR(cl.email, "");
 }
 
@@ -212,8 +276,7 @@ static void test_hs256_other_secret_refused(void)
 	char t[TOK_MAX], p[512];
 	struct jwt_config c = cfg_hs();
 
-	CHECK_INT(verify(tok_hmac(t, HS, claims(p, sizeof p, ""), "other", 5), &c), -1);
-	CHECK_STR(reason, "bad signature");
+	refused(verify(tok_hmac(t, HS, claims(p, sizeof p, ""), "other", 5), &c), "bad signature");
 	CHECK_STR(cl.email, "");
 }
 
@@ -225,14 +288,11 @@ static void test_alg_none_refused(void)
 	/* header.payload. with an empty signature, as "none" tokens are sent */
 	signing_input(t, "{\"alg\":\"none\",\"typ\":\"JWT\"}", claims(p, sizeof p, ""));
 	strcat(t, ".");
-	CHECK_INT(verify(t, &hs), -1);
-	CHECK_STR(reason, "algorithm none is not HS256");
-	CHECK_INT(verify(t, &rs), -1);
-	CHECK_STR(reason, "algorithm none is not RS256");
+	refused(verify(t, &hs), "algorithm none is not HS256");
+	refused(verify(t, &rs), "algorithm none is not RS256");
 	signing_input(t, "{\"alg\":\"None\"}", p);
 	strcat(t, ".");
-	CHECK_INT(verify(t, &hs), -1);
-	CHECK_STR(reason, "algorithm None is not HS256");
+	refused(verify(t, &hs), "algorithm None is not HS256");
 	CHECK_STR(cl.email, "");
 }
 
@@ -243,11 +303,9 @@ static void test_hs256_signed_with_public_key_refused(void)
 
 	/* the classic key confusion: the public PEM used as an HMAC secret */
 	tok_hmac(t, HS, claims(p, sizeof p, ""), rsa_pub, strlen(rsa_pub));
-	CHECK_INT(verify(t, &c), -1);
-	CHECK_STR(reason, "algorithm HS256 is not RS256");
+	refused(verify(t, &c), "algorithm HS256 is not RS256");
 	tok_hmac(t, RS, p, rsa_pub, strlen(rsa_pub));
-	CHECK_INT(verify(t, &c), -1);
-	CHECK_STR(reason, "bad signature");
+	refused(verify(t, &c), "bad signature");
 }
 
 static void test_rs256_token_when_hs256_refused(void)
@@ -255,51 +313,28 @@ static void test_rs256_token_when_hs256_refused(void)
 	char t[TOK_MAX], p[512];
 	struct jwt_config c = cfg_hs();
 
-	CHECK_INT(verify(tok_rs(t, RS, claims(p, sizeof p, "")), &c), -1);
-	CHECK_STR(reason, "algorithm RS256 is not HS256");
+	refused(verify(tok_rs(t, RS, claims(p, sizeof p, "")), &c), "algorithm RS256 is not HS256");
 }
 
-static void test_other_algs_refused(void)
+/* Other algorithms, another typ, crit: the header alone refuses the token. */
+static void test_header_refused(void)
 {
-	char t[TOK_MAX], p[512];
+	static const struct refusal headers[] = {
+	    {"{\"alg\":\"HS512\"}", "algorithm HS512 is not HS256"},
+	    {"{\"alg\":\"hs256\"}", "algorithm hs256 is not HS256"},
+	    {"{\"alg\":\"HS256 \"}", "algorithm is not HS256"},
+	    {"{\"alg\":\"HS256\\u0000\"}", "algorithm is not HS256"},
+	    {"{\"typ\":\"JWT\"}", "algorithm missing"},
+	    {"{\"alg\":[\"HS256\"]}", "algorithm not a string"},
+	    /* typ other than JWT */
+	    {"{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}", "typ is not JWT"},
+	    {"{\"alg\":\"HS256\",\"typ\":1}", "typ is not JWT"},
+	    /* crit */
+	    {"{\"alg\":\"HS256\",\"crit\":[\"b64\"],\"b64\":false}", "crit header not supported"},
+	};
 	struct jwt_config c = cfg_hs();
 
-	claims(p, sizeof p, "");
-	CHECK_INT(verify(tok_hs(t, "{\"alg\":\"HS512\"}", p), &c), -1);
-	CHECK_STR(reason, "algorithm HS512 is not HS256");
-	CHECK_INT(verify(tok_hs(t, "{\"alg\":\"hs256\"}", p), &c), -1);
-	CHECK_STR(reason, "algorithm hs256 is not HS256");
-	CHECK_INT(verify(tok_hs(t, "{\"alg\":\"HS256 \"}", p), &c), -1);
-	CHECK_STR(reason, "algorithm is not HS256");
-	CHECK_INT(verify(tok_hs(t, "{\"alg\":\"HS256\\u0000\"}", p), &c), -1);
-	CHECK_STR(reason, "algorithm is not HS256");
-	CHECK_INT(verify(tok_hs(t, "{\"typ\":\"JWT\"}", p), &c), -1);
-	CHECK_STR(reason, "algorithm missing");
-	CHECK_INT(verify(tok_hs(t, "{\"alg\":[\"HS256\"]}", p), &c), -1);
-	CHECK_STR(reason, "algorithm not a string");
-}
-
-static void test_typ_other_than_jwt_refused(void)
-{
-	char t[TOK_MAX], p[512];
-	struct jwt_config c = cfg_hs();
-
-	claims(p, sizeof p, "");
-	CHECK_INT(verify(tok_hs(t, "{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}", p), &c), -1);
-	CHECK_STR(reason, "typ is not JWT");
-	CHECK_INT(verify(tok_hs(t, "{\"alg\":\"HS256\",\"typ\":1}", p), &c), -1);
-	CHECK_STR(reason, "typ is not JWT");
-}
-
-static void test_crit_refused(void)
-{
-	char t[TOK_MAX], p[512];
-	struct jwt_config c = cfg_hs();
-
-	claims(p, sizeof p, "");
-	CHECK_INT(verify(tok_hs(t, "{\"alg\":\"HS256\",\"crit\":[\"b64\"],\"b64\":false}", p), &c),
-		  -1);
-	CHECK_STR(reason, "crit header not supported");
+	CHECK_REFUSALS(&c, HEADER, headers);
 }
 
 static void test_header_keys_ignored(void)
@@ -312,38 +347,28 @@ static void test_header_keys_ignored(void)
 		 "{\"alg\":\"RS256\",\"kid\":\"k1\",\"jku\":\"https://evil.example/jwks\","
 		 "\"x5u\":\"https://evil.example/"
 		 "c\",\"jwk\":{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}}");
-	CHECK_INT(verify(tok_rsa(t, h, claims(p, sizeof p, ""), rsa_other), &c), -1);
-	CHECK_STR(reason, "bad signature");
+	refused(verify(tok_rsa(t, h, claims(p, sizeof p, ""), rsa_other), &c), "bad signature");
 	/* ...and one signed by the configured key passes whatever they say */
 	CHECK_INT(verify(tok_rs(t, h, p), &c), 0);
 }
 
 static void test_expired_refused(void)
 {
-	char p[512];
 	struct jwt_config c = cfg_hs();
 
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}", NOW - 61,
-		 NOW - 600);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "expired");
+	refused(verify_hs_fmt(&c, EXP_IAT, NOW - 61, NOW - 600), "expired");
 	CHECK_STR(cl.email, "");
 }
 
 static void test_exp_far_ahead_refused(void)
 {
-	char p[512];
 	struct jwt_config c = cfg_hs();
 
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}",
-		 NOW + JWT_MAX_LIFETIME, NOW);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}",
-		 NOW + JWT_MAX_LIFETIME + 1, NOW);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "exp too far in the future");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld000,\"iat\":%ld}", NOW + 60, NOW);
-	CHECK_INT(verify_hs_payload(p, &c), -1); /* exp in milliseconds */
+	CHECK_INT(verify_hs_fmt(&c, EXP_IAT, NOW + JWT_MAX_LIFETIME, NOW), 0);
+	refused(verify_hs_fmt(&c, EXP_IAT, NOW + JWT_MAX_LIFETIME + 1, NOW),
+		"exp too far in the future");
+	/* exp in milliseconds */
+	CHECK_INT(verify_hs_fmt(&c, EMAIL_AB "\"exp\":%ld000,\"iat\":%ld}", NOW + 60, NOW), -1);
 }
 
 static void test_exp_within_skew_accepted(void)
@@ -351,181 +376,118 @@ static void test_exp_within_skew_accepted(void)
 	char p[512];
 	struct jwt_config c = cfg_hs();
 
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}", NOW - 60,
-		 NOW - 120);
+	fmt(p, sizeof p, EXP_IAT, NOW - 60, NOW - 120);
 	CHECK_INT(verify_hs_payload(p, &c), 0);
 	CHECK_INT(cl.exp, NOW - 60);
 	c.skew = 0;
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "expired");
+	refused(verify_hs_payload(p, &c), "expired");
 }
 
 static void test_future_iat_refused(void)
 {
-	char p[512];
 	struct jwt_config c = cfg_hs();
 
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}", NOW + 900,
-		 NOW + 61);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "iat in the future");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}", NOW + 900,
-		 NOW + 60);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
+	refused(verify_hs_fmt(&c, EXP_IAT, NOW + 900, NOW + 61), "iat in the future");
+	CHECK_INT(verify_hs_fmt(&c, EXP_IAT, NOW + 900, NOW + 60), 0);
 }
 
 static void test_nbf_checked(void)
 {
-	char p[512];
 	struct jwt_config c = cfg_hs();
 
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld,\"nbf\":%ld}",
-		 NOW + 900, NOW, NOW + 61);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "not yet valid");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld,\"nbf\":%ld}",
-		 NOW + 900, NOW, NOW + 60);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
-	snprintf(p, sizeof p,
-		 "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld,\"nbf\":\"soon\"}", NOW + 900,
-		 NOW);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "nbf not a number");
+	refused(verify_hs_fmt(&c, EMAIL_AB "\"exp\":%ld,\"iat\":%ld,\"nbf\":%ld}", NOW + 900, NOW,
+			      NOW + 61),
+		"not yet valid");
+	CHECK_INT(verify_hs_fmt(&c, EMAIL_AB "\"exp\":%ld,\"iat\":%ld,\"nbf\":%ld}", NOW + 900, NOW,
+				NOW + 60),
+		  0);
+	refused(
+	    verify_hs_fmt(&c, EMAIL_AB "\"exp\":%ld,\"iat\":%ld,\"nbf\":\"soon\"}", NOW + 900, NOW),
+	    "nbf not a number");
 }
 
 static void test_missing_exp_refused(void)
 {
-	char p[512];
 	struct jwt_config c = cfg_hs();
 
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"iat\":%ld}", NOW);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "exp missing");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":\"%ld\",\"iat\":%ld}", NOW + 60,
-		 NOW);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "exp not a number");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":null,\"iat\":%ld}", NOW);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "exp not a number");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":NaN,\"iat\":%ld}", NOW);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "exp not a number");
+	refused(verify_hs_fmt(&c, EMAIL_AB "\"iat\":%ld}", NOW), "exp missing");
+	refused(verify_hs_fmt(&c, EMAIL_AB "\"exp\":\"%ld\",\"iat\":%ld}", NOW + 60, NOW),
+		"exp not a number");
+	refused(verify_hs_fmt(&c, EMAIL_AB "\"exp\":null,\"iat\":%ld}", NOW), "exp not a number");
+	refused(verify_hs_fmt(&c, EMAIL_AB "\"exp\":NaN,\"iat\":%ld}", NOW), "exp not a number");
 }
 
 static void test_missing_iat_refused(void)
 {
-	char p[512];
 	struct jwt_config c = cfg_hs();
 
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld}", NOW + 60);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "iat missing");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":true}", NOW + 60);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "iat not a number");
+	refused(verify_hs_fmt(&c, EMAIL_AB "\"exp\":%ld}", NOW + 60), "iat missing");
+	refused(verify_hs_fmt(&c, EMAIL_AB "\"exp\":%ld,\"iat\":true}", NOW + 60),
+		"iat not a number");
 }
 
 static void test_numeric_dates_as_fractions_and_extremes(void)
 {
-	char p[512];
 	struct jwt_config c = cfg_hs();
 
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld.75,\"iat\":%ld.5}", NOW + 60,
-		 NOW);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
+	CHECK_INT(verify_hs_fmt(&c, EMAIL_AB "\"exp\":%ld.75,\"iat\":%ld.5}", NOW + 60, NOW), 0);
 	CHECK_INT(cl.exp, NOW + 60);
 	CHECK_INT(cl.iat, NOW);
 	/* huge and tiny values neither overflow nor pass */
-	snprintf(p, sizeof p,
-		 "{\"email\":\"a@b.example\",\"exp\":1e308,\"iat\":-99999999999999999999}");
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "iat too old");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":-99999999999999999999}",
-		 NOW + 60);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "iat too old");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":-1e308,\"iat\":0}");
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "expired");
-	snprintf(p, sizeof p,
-		 "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":99999999999999999999}", NOW);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "iat in the future");
+	refused(verify_hs_fmt(&c, EMAIL_AB "\"exp\":1e308,\"iat\":-99999999999999999999}"),
+		"iat too old");
+	refused(verify_hs_fmt(&c, EMAIL_AB "\"exp\":%ld,\"iat\":-99999999999999999999}", NOW + 60),
+		"iat too old");
+	refused(verify_hs_fmt(&c, EMAIL_AB "\"exp\":-1e308,\"iat\":0}"), "expired");
+	refused(verify_hs_fmt(&c, EMAIL_AB "\"exp\":%ld,\"iat\":99999999999999999999}", NOW),
+		"iat in the future");
 }
 
-static void test_issuer_wrong_refused(void)
+/* iss must be the configured issuer, when one is configured. */
+static void test_issuer_checked(void)
 {
+	static const struct refusal more[] = {
+	    {",\"iss\":\"https://evil.example\"", "wrong issuer"},
+	    {",\"iss\":\"https://app.example/\"", "wrong issuer"},
+	    {",\"iss\":\"https://app.example\\u0000x\"", "wrong issuer"},
+	    {",\"iss\":[\"https://app.example\"]", "wrong issuer"},
+	    {"", "issuer missing"},
+	};
 	char p[512];
 	struct jwt_config c = cfg_hs();
 
 	c.issuer = "https://app.example";
 	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"iss\":\"https://app.example\""), &c),
 		  0);
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"iss\":\"https://evil.example\""), &c),
-		  -1);
-	CHECK_STR(reason, "wrong issuer");
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"iss\":\"https://app.example/\""), &c),
-		  -1);
-	CHECK_STR(reason, "wrong issuer");
-	CHECK_INT(
-	    verify_hs_payload(claims(p, sizeof p, ",\"iss\":\"https://app.example\\u0000x\""), &c),
-	    -1);
-	CHECK_STR(reason, "wrong issuer");
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"iss\":[\"https://app.example\"]"), &c),
-		  -1);
-	CHECK_STR(reason, "wrong issuer");
-}
-
-static void test_issuer_missing_refused(void)
-{
-	char p[512];
-	struct jwt_config c = cfg_hs();
-
-	c.issuer = "https://app.example";
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ""), &c), -1);
-	CHECK_STR(reason, "issuer missing");
+	CHECK_REFUSALS(&c, MORE_CLAIMS, more);
 	/* not configured: any or no issuer */
 	c.issuer = "";
 	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"iss\":\"anyone\""), &c), 0);
 }
 
-static void test_audience_string(void)
+/* aud, a string or an array, must name the configured audience. */
+static void test_audience_checked(void)
 {
+	static const struct refusal more[] = {
+	    {",\"aud\":\"portal2\"", "wrong audience"},	       {"", "audience missing"},
+	    {",\"aud\":[\"other\",1,null]", "wrong audience"}, {",\"aud\":[]", "wrong audience"},
+	    {",\"aud\":[[\"portal\"]]", "wrong audience"},
+	};
 	char p[512];
 	struct jwt_config c = cfg_hs();
 
 	c.audience = "portal";
 	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"aud\":\"portal\""), &c), 0);
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"aud\":\"portal2\""), &c), -1);
-	CHECK_STR(reason, "wrong audience");
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ""), &c), -1);
-	CHECK_STR(reason, "audience missing");
-}
-
-static void test_audience_array(void)
-{
-	char p[512];
-	struct jwt_config c = cfg_hs();
-
-	c.audience = "portal";
 	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"aud\":[\"other\",\"portal\"]"), &c), 0);
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"aud\":[\"other\",1,null]"), &c), -1);
-	CHECK_STR(reason, "wrong audience");
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"aud\":[]"), &c), -1);
-	CHECK_STR(reason, "wrong audience");
-	CHECK_INT(verify_hs_payload(claims(p, sizeof p, ",\"aud\":[[\"portal\"]]"), &c), -1);
-	CHECK_STR(reason, "wrong audience");
+	CHECK_REFUSALS(&c, MORE_CLAIMS, more);
 }
 
 static void test_email_missing_refused(void)
 {
-	char p[512];
 	struct jwt_config c = cfg_hs();
 
-	snprintf(p, sizeof p, "{\"name\":\"Ada\",\"exp\":%ld,\"iat\":%ld}", NOW + 60, NOW);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "email missing");
+	refused(verify_hs_fmt(&c, "{\"name\":\"Ada\",\"exp\":%ld,\"iat\":%ld}", NOW + 60, NOW),
+		"email missing");
 }
 
 static void test_email_not_an_address_refused(void)
@@ -545,52 +507,46 @@ static void test_email_not_an_address_refused(void)
 	    "42",
 	    "[\"ada@example.com\"]",
 	};
-	char p[1024], e[300];
+	char e[300];
 	struct jwt_config c = cfg_hs();
 
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		snprintf(p, sizeof p, "{\"email\":%s,\"exp\":%ld,\"iat\":%ld}", bad[i], NOW + 60,
-			 NOW);
-		CHECK_INT(verify_hs_payload(p, &c), -1);
-		CHECK_STR(reason, "email not an address");
-	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		refused(verify_hs_fmt(&c, "{\"email\":%s,\"exp\":%ld,\"iat\":%ld}", bad[i],
+				      NOW + 60, NOW),
+			"email not an address");
 	/* 254 bytes pass, 255 do not */
 	memset(e, 'a', 242);
 	strcpy(e + 242, "@example.com");
-	snprintf(p, sizeof p, "{\"email\":\"%s\",\"exp\":%ld,\"iat\":%ld}", e, NOW + 60, NOW);
 	CHECK_INT(strlen(e), 254);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
+	CHECK_INT(verify_hs_fmt(&c, "{\"email\":\"%s\",\"exp\":%ld,\"iat\":%ld}", e, NOW + 60, NOW),
+		  0);
 	CHECK_STR(cl.email, e);
 	memset(e, 'a', 243);
 	strcpy(e + 243, "@example.com");
-	snprintf(p, sizeof p, "{\"email\":\"%s\",\"exp\":%ld,\"iat\":%ld}", e, NOW + 60, NOW);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "email not an address");
+	refused(verify_hs_fmt(&c, "{\"email\":\"%s\",\"exp\":%ld,\"iat\":%ld}", e, NOW + 60, NOW),
+		"email not an address");
 }
 
 static void test_name_optional_and_cleaned(void)
 {
-	char p[1024], n[600];
+	char n[600];
 	struct jwt_config c = cfg_hs();
 
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}", NOW + 60, NOW);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
+	CHECK_INT(verify_hs_fmt(&c, EXP_IAT, NOW + 60, NOW), 0);
 	CHECK_STR(cl.name, "");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"name\":7,\"exp\":%ld,\"iat\":%ld}",
-		 NOW + 60, NOW);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
+	CHECK_INT(verify_hs_fmt(&c, EMAIL_AB "\"name\":7,\"exp\":%ld,\"iat\":%ld}", NOW + 60, NOW),
+		  0);
 	CHECK_STR(cl.name, "");
-	snprintf(p, sizeof p,
-		 "{\"email\":\"a@b.example\",\"name\":\"Ada\\nL\\u00f6\",\"exp\":%ld,\"iat\":%ld}",
-		 NOW + 60, NOW);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
+	CHECK_INT(verify_hs_fmt(&c, EMAIL_AB "\"name\":\"Ada\\nL\\u00f6\",\"exp\":%ld,\"iat\":%ld}",
+				NOW + 60, NOW),
+		  0);
 	CHECK_STR(cl.name, "Ada L\xc3\xb6");
 	/* 254 ASCII bytes then "ö" (2 bytes): cut before the character, not inside it */
 	memset(n, 'x', 254);
 	strcpy(n + 254, "\\u00f6yy");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"name\":\"%s\",\"exp\":%ld,\"iat\":%ld}",
-		 n, NOW + 60, NOW);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
+	CHECK_INT(verify_hs_fmt(&c, EMAIL_AB "\"name\":\"%s\",\"exp\":%ld,\"iat\":%ld}", n,
+				NOW + 60, NOW),
+		  0);
 	CHECK_INT(strlen(cl.name), 254);
 }
 
@@ -605,16 +561,14 @@ static void test_tampered_payload_refused(void)
 		 NOW + 300, NOW - 10);
 	signing_input(t2, HS, evil);
 	strcat(t2, strrchr(t, '.'));
-	CHECK_INT(verify(t2, &c), -1);
-	CHECK_STR(reason, "bad signature");
+	refused(verify(t2, &c), "bad signature");
 	CHECK_STR(cl.email, "");
 
 	struct jwt_config r = cfg_rs();
 	tok_rs(t, RS, p);
 	signing_input(t2, RS, evil);
 	strcat(t2, strrchr(t, '.'));
-	CHECK_INT(verify(t2, &r), -1);
-	CHECK_STR(reason, "bad signature");
+	refused(verify(t2, &r), "bad signature");
 }
 
 static void test_bad_base64_refused(void)
@@ -633,32 +587,24 @@ static void test_bad_base64_refused(void)
 		for (const char *s = subst; *s; s++) {
 			strcpy(bad, t);
 			bad[seg[i]] = *s;
-			CHECK_INT(verify(bad, &c), -1);
-			CHECK_STR(reason, "malformed token");
+			refused(verify(bad, &c), "malformed token");
 		}
 	}
 	/* padding on the signature (32 bytes: 43 characters, "=" makes 44) */
-	snprintf(bad, sizeof bad, "%s=", t);
-	CHECK_INT(verify(bad, &c), -1);
-	CHECK_STR(reason, "malformed token");
+	refused(verify(fmt(bad, sizeof bad, "%s=", t), &c), "malformed token");
 	/* a signature one character longer (length 1 mod 4) or with its last bits not zero */
-	snprintf(bad, sizeof bad, "%sAA", t); /* 45 characters */
-	CHECK_INT(verify(bad, &c), -1);
-	CHECK_STR(reason, "malformed token");
-	snprintf(bad, sizeof bad, "%sA", t); /* well formed, 33 bytes: wrong length */
-	CHECK_INT(verify(bad, &c), -1);
-	CHECK_STR(reason, "bad signature");
+	refused(verify(fmt(bad, sizeof bad, "%sAA", t), &c), "malformed token"); /* 45 characters */
+	/* well formed, 33 bytes: wrong length */
+	refused(verify(fmt(bad, sizeof bad, "%sA", t), &c), "bad signature");
 	strcpy(bad, t);
 	last = bad + strlen(bad) - 1; /* 43 characters: the last one carries 2 unused bits */
 	CHECK((strchr(b64, *last) - b64) % 4 == 0);
 	*last = b64[strchr(b64, *last) - b64 + 1];
-	CHECK_INT(verify(bad, &c), -1);
-	CHECK_STR(reason, "malformed token");
+	refused(verify(bad, &c), "malformed token");
 	/* an embedded NUL byte */
 	strcpy(bad, t);
 	bad[5] = '\0';
-	CHECK_INT(jwt_verify(bad, strlen(t), &c, &cl, reason, sizeof reason), -1);
-	CHECK_STR(reason, "malformed token");
+	refused(jwt_verify(bad, strlen(t), &c, &cl, reason, sizeof reason), "malformed token");
 }
 
 static void test_segment_count_refused(void)
@@ -667,24 +613,14 @@ static void test_segment_count_refused(void)
 	struct jwt_config c = cfg_hs();
 
 	tok_hs(t, HS, claims(p, sizeof p, ""));
-	snprintf(bad, sizeof bad, "%s.", t);
-	CHECK_INT(verify(bad, &c), -1);
-	CHECK_STR(reason, "malformed token");
-	snprintf(bad, sizeof bad, "%s.AAAA", t);
-	CHECK_INT(verify(bad, &c), -1);
-	CHECK_STR(reason, "malformed token");
-	snprintf(bad, sizeof bad, "%.*s", (int)(strrchr(t, '.') - t), t);
-	CHECK_INT(verify(bad, &c), -1);
-	CHECK_STR(reason, "malformed token");
-	snprintf(bad, sizeof bad, "%s", strchr(t, '.'));
-	CHECK_INT(verify(bad, &c), -1);
-	CHECK_STR(reason, "malformed token");
-	CHECK_INT(verify("..", &c), -1);
-	CHECK_STR(reason, "malformed token");
-	CHECK_INT(verify("", &c), -1);
-	CHECK_STR(reason, "token missing");
-	CHECK_INT(jwt_verify(NULL, 0, &c, &cl, reason, sizeof reason), -1);
-	CHECK_STR(reason, "token missing");
+	refused(verify(fmt(bad, sizeof bad, "%s.", t), &c), "malformed token");
+	refused(verify(fmt(bad, sizeof bad, "%s.AAAA", t), &c), "malformed token");
+	refused(verify(fmt(bad, sizeof bad, "%.*s", (int)(strrchr(t, '.') - t), t), &c),
+		"malformed token");
+	refused(verify(fmt(bad, sizeof bad, "%s", strchr(t, '.')), &c), "malformed token");
+	refused(verify("..", &c), "malformed token");
+	refused(verify("", &c), "token missing");
+	refused(jwt_verify(NULL, 0, &c, &cl, reason, sizeof reason), "token missing");
 }
 
 static void test_too_long_refused(void)
@@ -694,46 +630,42 @@ static void test_too_long_refused(void)
 
 	memset(t, 'A', JWT_MAX_LEN + 1);
 	t[100] = t[200] = '.';
-	CHECK_INT(jwt_verify(t, JWT_MAX_LEN + 1, &c, &cl, reason, sizeof reason), -1);
-	CHECK_STR(reason, "token too long");
+	refused(jwt_verify(t, JWT_MAX_LEN + 1, &c, &cl, reason, sizeof reason), "token too long");
 }
 
 static void test_json_not_an_object_refused(void)
 {
-	char t[TOK_MAX], p[512];
+	static const struct refusal headers[] = {
+	    {"[\"HS256\"]", "malformed header"},
+	    {"{\"alg\":'HS256'}", "malformed header"},
+	    {"{\"alg\":\"HS256\"} x", "malformed header"},
+	};
+	static const struct refusal payloads[] = {
+	    {"\"ada@example.com\"", "malformed payload"},
+	    {"{\"email\":\"ada@example.com\",}", "malformed payload"},
+	    {"{\"email\":\"\xff@example.com\"}", "malformed payload"},
+	};
 	struct jwt_config c = cfg_hs();
 
-	claims(p, sizeof p, "");
-	CHECK_INT(verify(tok_hs(t, "[\"HS256\"]", p), &c), -1);
-	CHECK_STR(reason, "malformed header");
-	CHECK_INT(verify(tok_hs(t, "{\"alg\":'HS256'}", p), &c), -1);
-	CHECK_STR(reason, "malformed header");
-	CHECK_INT(verify(tok_hs(t, "{\"alg\":\"HS256\"} x", p), &c), -1);
-	CHECK_STR(reason, "malformed header");
-	CHECK_INT(verify(tok_hs(t, HS, "\"ada@example.com\""), &c), -1);
-	CHECK_STR(reason, "malformed payload");
-	CHECK_INT(verify(tok_hs(t, HS, "{\"email\":\"ada@example.com\",}"), &c), -1);
-	CHECK_STR(reason, "malformed payload");
-	CHECK_INT(verify(tok_hs(t, HS, "{\"email\":\"\xff@example.com\"}"), &c), -1);
-	CHECK_STR(reason, "malformed payload");
+	CHECK_REFUSALS(&c, HEADER, headers);
+	CHECK_REFUSALS(&c, PAYLOAD, payloads);
 }
 
 static void test_duplicate_keys_refused(void)
 {
+	static const struct refusal more[] = {
+	    {",\"email\":\"admin@example.com\"", "malformed payload"},
+	    /* the same key spelled with an escape is the same key */
+	    {",\"e\\u006dail\":\"admin@example.com\"", "malformed payload"},
+	};
+	static const struct refusal headers[] = {
+	    {"{\"alg\":\"none\",\"alg\":\"HS256\"}", "malformed header"},
+	};
 	char t[TOK_MAX], p[512];
 	struct jwt_config c = cfg_hs();
 
-	claims(p, sizeof p, ",\"email\":\"admin@example.com\"");
-	CHECK_INT(verify(tok_hs(t, HS, p), &c), -1);
-	CHECK_STR(reason, "malformed payload");
-	/* the same key spelled with an escape is the same key */
-	claims(p, sizeof p, ",\"e\\u006dail\":\"admin@example.com\"");
-	CHECK_INT(verify(tok_hs(t, HS, p), &c), -1);
-	CHECK_STR(reason, "malformed payload");
-	CHECK_INT(
-	    verify(tok_hs(t, "{\"alg\":\"none\",\"alg\":\"HS256\"}", claims(p, sizeof p, "")), &c),
-	    -1);
-	CHECK_STR(reason, "malformed header");
+	CHECK_REFUSALS(&c, MORE_CLAIMS, more);
+	CHECK_REFUSALS(&c, HEADER, headers);
 	/* colons inside strings and nested objects are counted right */
 	claims(p, sizeof p, ",\"x\":{\"a:b\":\"c:d\",\"e\":[{\"f\":1}]},\"u\":\"\\\":\"");
 	CHECK_INT(verify(tok_hs(t, HS, p), &c), 0);
@@ -748,21 +680,20 @@ static void test_replay_key_from_jti(void)
 	CHECK_STR(cl.replay_key, "jti:abc-123");
 	memset(j, 'j', 128);
 	j[128] = '\0';
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld,\"jti\":\"%s\"}",
-		 NOW + 60, NOW, j);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
+	CHECK_INT(
+	    verify_hs_fmt(&c, EMAIL_AB "\"exp\":%ld,\"iat\":%ld,\"jti\":\"%s\"}", NOW + 60, NOW, j),
+	    0);
 	CHECK_INT(strlen(cl.replay_key), 4 + 128);
 	strcat(j, "j");
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld,\"jti\":\"%s\"}",
-		 NOW + 60, NOW, j);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "jti not a short string");
-	CHECK_INT(verify_hs_payload(claims_no_jti(p, sizeof p, ",\"jti\":\"\""), &c), -1);
-	CHECK_STR(reason, "jti not a short string");
-	CHECK_INT(verify_hs_payload(claims_no_jti(p, sizeof p, ",\"jti\":12"), &c), -1);
-	CHECK_STR(reason, "jti not a short string");
-	CHECK_INT(verify_hs_payload(claims_no_jti(p, sizeof p, ",\"jti\":\"a\\u0000b\""), &c), -1);
-	CHECK_STR(reason, "jti not a short string");
+	refused(
+	    verify_hs_fmt(&c, EMAIL_AB "\"exp\":%ld,\"iat\":%ld,\"jti\":\"%s\"}", NOW + 60, NOW, j),
+	    "jti not a short string");
+	refused(verify_hs_payload(claims_no_jti(p, sizeof p, ",\"jti\":\"\""), &c),
+		"jti not a short string");
+	refused(verify_hs_payload(claims_no_jti(p, sizeof p, ",\"jti\":12"), &c),
+		"jti not a short string");
+	refused(verify_hs_payload(claims_no_jti(p, sizeof p, ",\"jti\":\"a\\u0000b\""), &c),
+		"jti not a short string");
 }
 
 /* jti is required, and iat at most JWT_MAX_AGE seconds old. */
@@ -771,23 +702,16 @@ static void test_jti_required(void)
 	char t[TOK_MAX], p[512];
 	struct jwt_config c = cfg_hs();
 
-	CHECK_INT(verify(tok_hs(t, HS, claims_no_jti(p, sizeof p, "")), &c), -1);
-	CHECK_STR(reason, "jti missing");
+	refused(verify(tok_hs(t, HS, claims_no_jti(p, sizeof p, "")), &c), "jti missing");
 	CHECK_STR(cl.email, "");
 }
 
 static void test_iat_max_age(void)
 {
-	char p[512];
 	struct jwt_config c = cfg_hs();
 
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}", NOW + 60,
-		 NOW - JWT_MAX_AGE);
-	CHECK_INT(verify_hs_payload(p, &c), 0);
-	snprintf(p, sizeof p, "{\"email\":\"a@b.example\",\"exp\":%ld,\"iat\":%ld}", NOW + 60,
-		 NOW - JWT_MAX_AGE - 1);
-	CHECK_INT(verify_hs_payload(p, &c), -1);
-	CHECK_STR(reason, "iat too old");
+	CHECK_INT(verify_hs_fmt(&c, EXP_IAT, NOW + 60, NOW - JWT_MAX_AGE), 0);
+	refused(verify_hs_fmt(&c, EXP_IAT, NOW + 60, NOW - JWT_MAX_AGE - 1), "iat too old");
 }
 
 static void test_empty_secret_refused(void)
@@ -797,11 +721,10 @@ static void test_empty_secret_refused(void)
 
 	c.key = "";
 	c.key_len = 0;
-	CHECK_INT(verify(tok_hmac(t, HS, claims(p, sizeof p, ""), "", 0), &c), -1);
-	CHECK_STR(reason, "HS256 secret not set");
+	refused(verify(tok_hmac(t, HS, claims(p, sizeof p, ""), "", 0), &c),
+		"HS256 secret not set");
 	c.key = NULL;
-	CHECK_INT(verify(t, &c), -1);
-	CHECK_STR(reason, "HS256 secret not set");
+	refused(verify(t, &c), "HS256 secret not set");
 }
 
 static void test_unusable_rs256_key_refused(void)
@@ -812,8 +735,7 @@ static void test_unusable_rs256_key_refused(void)
 	tok_rs(t, RS, claims(p, sizeof p, ""));
 	c.key = "not a key";
 	c.key_len = strlen(c.key);
-	CHECK_INT(verify(t, &c), -1);
-	CHECK_STR(reason, "RS256 public key unusable: not a PEM public key");
+	refused(verify(t, &c), "RS256 public key unusable: not a PEM public key");
 	/* key_len is honoured: the PEM cut short fails */
 	c.key = rsa_pub;
 	c.key_len = strlen(rsa_pub) / 2;
@@ -866,6 +788,15 @@ static int w_cert(BIO *b, const void *k)
 	return ok;
 }
 
+/* jwt_public_key_check refuses pem for want (two checks). */
+static void key_refused(const char *pem, const char *want)
+{
+	char r[128];
+
+	CHECK_INT(jwt_public_key_check(pem, r, sizeof r), -1);
+	CHECK_STR(r, want);
+}
+
 static void test_public_key_check_accepts_rsa_keys(void)
 {
 	char r[128] = "x";
@@ -881,70 +812,56 @@ static void test_public_key_check_accepts_rsa_keys(void)
 
 static void test_public_key_check_refuses_garbage(void)
 {
-	char r[128], pem[8400];
+	char pem[8400];
 
-	CHECK_INT(jwt_public_key_check("", r, sizeof r), -1);
-	CHECK_STR(r, "no public key");
-	CHECK_INT(jwt_public_key_check(NULL, r, sizeof r), -1);
-	CHECK_STR(r, "no public key");
-	CHECK_INT(jwt_public_key_check("hello", r, sizeof r), -1);
-	CHECK_STR(r, "not a PEM public key");
-	CHECK_INT(jwt_public_key_check(
-		      "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", r, sizeof r),
-		  -1);
-	CHECK_STR(r, "public key unreadable");
+	key_refused("", "no public key");
+	key_refused(NULL, "no public key");
+	key_refused("hello", "not a PEM public key");
+	key_refused("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+		    "public key unreadable");
 	/* text before the block, a second block after it */
-	snprintf(pem, sizeof pem, "my key:\n%s", rsa_pub);
-	CHECK_INT(jwt_public_key_check(pem, r, sizeof r), -1);
-	CHECK_STR(r, "not a PEM public key");
-	snprintf(pem, sizeof pem, "%s%s", rsa_pub, rsa_pub);
-	CHECK_INT(jwt_public_key_check(pem, r, sizeof r), -1);
-	CHECK_STR(r, "more than one PEM block");
+	key_refused(fmt(pem, sizeof pem, "my key:\n%s", rsa_pub), "not a PEM public key");
+	key_refused(fmt(pem, sizeof pem, "%s%s", rsa_pub, rsa_pub), "more than one PEM block");
 	/* the PEM cut short */
-	snprintf(pem, sizeof pem, "%.*s", (int)strlen(rsa_pub) - 30, rsa_pub);
-	CHECK_INT(jwt_public_key_check(pem, r, sizeof r), -1);
-	CHECK_STR(r, "not a PEM public key");
+	key_refused(fmt(pem, sizeof pem, "%.*s", (int)strlen(rsa_pub) - 30, rsa_pub),
+		    "not a PEM public key");
 }
 
 static void test_public_key_check_refuses_certificate(void)
 {
-	char r[128], pem[4096];
+	char pem[4096];
 
 	pem_of(pem, sizeof pem, w_cert, rsa_key);
 	CHECK(strstr(pem, "BEGIN CERTIFICATE") != NULL);
-	CHECK_INT(jwt_public_key_check(pem, r, sizeof r), -1);
-	CHECK_STR(r, "a certificate, not a public key");
+	key_refused(pem, "a certificate, not a public key");
 }
 
 static void test_public_key_check_refuses_private_key(void)
 {
-	char r[128], pem[4096];
+	char pem[4096];
 
 	pem_of(pem, sizeof pem, w_privkey, rsa_key);
 	CHECK(strstr(pem, "PRIVATE KEY") != NULL);
-	CHECK_INT(jwt_public_key_check(pem, r, sizeof r), -1);
-	CHECK_STR(r, "a private key: give the public key only");
+	key_refused(pem, "a private key: give the public key only");
 }
 
 static void test_public_key_check_refuses_short_and_non_rsa_keys(void)
 {
-	char r[128], pem[4096];
+	char pem[4096];
 	EVP_PKEY *small = EVP_RSA_gen(1024), *ec = EVP_EC_gen("P-256");
 
 	CHECK(small && ec);
 	pem_of(pem, sizeof pem, w_pubkey, small);
-	CHECK_INT(jwt_public_key_check(pem, r, sizeof r), -1);
-	CHECK_STR(r, "RSA key shorter than 2048 bits");
+	key_refused(pem, "RSA key shorter than 2048 bits");
 	pem_of(pem, sizeof pem, w_pubkey, ec);
-	CHECK_INT(jwt_public_key_check(pem, r, sizeof r), -1);
-	CHECK_STR(r, "not an RSA key");
+	key_refused(pem, "not an RSA key");
 	EVP_PKEY_free(small);
 	EVP_PKEY_free(ec);
 }
 
 static void test_public_key_check_refuses_even_modulus(void)
 {
-	char r[128], pem[4096];
+	char pem[4096];
 	BIGNUM *n = BN_new(), *e = BN_new();
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	OSSL_PARAM *params = NULL;
@@ -960,8 +877,7 @@ static void test_public_key_check_refuses_even_modulus(void)
 	CHECK(params && EVP_PKEY_fromdata_init(ctx) == 1 &&
 	      EVP_PKEY_fromdata(ctx, &bad, EVP_PKEY_PUBLIC_KEY, params) == 1);
 	pem_of(pem, sizeof pem, w_pubkey, bad);
-	CHECK_INT(jwt_public_key_check(pem, r, sizeof r), -1);
-	CHECK_STR(r, "RSA public key invalid");
+	key_refused(pem, "RSA public key invalid");
 	EVP_PKEY_free(bad);
 	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
@@ -989,9 +905,7 @@ int main(void)
 	test_alg_none_refused();
 	test_hs256_signed_with_public_key_refused();
 	test_rs256_token_when_hs256_refused();
-	test_other_algs_refused();
-	test_typ_other_than_jwt_refused();
-	test_crit_refused();
+	test_header_refused();
 	test_header_keys_ignored();
 	test_expired_refused();
 	test_exp_far_ahead_refused();
@@ -1001,10 +915,8 @@ int main(void)
 	test_missing_exp_refused();
 	test_missing_iat_refused();
 	test_numeric_dates_as_fractions_and_extremes();
-	test_issuer_wrong_refused();
-	test_issuer_missing_refused();
-	test_audience_string();
-	test_audience_array();
+	test_issuer_checked();
+	test_audience_checked();
 	test_email_missing_refused();
 	test_email_not_an_address_refused();
 	test_name_optional_and_cleaned();

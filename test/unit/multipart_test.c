@@ -72,6 +72,54 @@ static void finish(struct buf *b)
 	buf_puts(b, "--XyZ--\r\n");
 }
 
+/* The parts of a parse result in one line: "name=value" a field, "field: filename, type, N bytes"
+ * a file; fields first, "; " between them. */
+static void describe(struct buf *out, const struct multipart *m)
+{
+	for (size_t i = 0; i < m->nfields; i++)
+		buf_printf(out, "%s%s=%s", out->len ? "; " : "", m->fields[i].name,
+			   m->fields[i].value);
+	for (size_t i = 0; i < m->nfiles; i++)
+		buf_printf(out, "%s%s: %s, %s, %zu bytes", out->len ? "; " : "", m->files[i].field,
+			   m->files[i].filename, m->files[i].content_type, m->files[i].len);
+}
+
+/* Bodies (boundary XyZ) that parse, and the parts they give (describe()). */
+static const struct parsed_case {
+	const char *body;
+	size_t len;
+	const char *parts;
+} parsed_cases[] = {
+    /* a preamble ending in CRLF, transport padding after a delimiter, an epilogue */
+    {L("This is a preamble.\r\n--XyZ  \t\r\nContent-Disposition: form-data; name=a\r\n"
+       "\r\nv\r\n--XyZ--\r\nepilogue --XyZ garbage"),
+     "a=v"},
+    /* header names and form-data are case-insensitive; other headers are ignored */
+    {L("--XyZ\r\ncontent-disposition: FORM-DATA ; NAME=\"n\" ; filename*=UTF-8''x\r\n"
+       "X-Other: whatever\r\nCONTENT-TYPE:text/csv\r\n\r\nv\r\n--XyZ--"),
+     "n=v"},
+    /* an unparsable part Content-Type falls back to the default */
+    {L(CD "name=f; filename=a.bin\r\nContent-Type: nonsense\r\n\r\nxx\r\n--XyZ--"),
+     "f: a.bin, application/octet-stream, 2 bytes"},
+    /* a value may hold the boundary text when it is not at the start of a line */
+    {L(CD "name=a\r\n\r\nx--XyZ\r\n--XyZ--"), "a=x--XyZ"},
+    /* a real empty file (a name, no bytes) is kept */
+    {L(CD "name=f; filename=\"e.txt\"\r\n\r\n\r\n--XyZ--"),
+     "f: e.txt, application/octet-stream, 0 bytes"},
+};
+
+static void check_parsed(const struct parsed_case *c)
+{
+	struct buf parts = BUF_INIT;
+	struct t t;
+
+	CHECK_INT(parse(&t, CT, c->body, c->len), 0);
+	describe(&parts, &t.m);
+	CHECK_STR(parts.data ? parts.data : "", c->parts);
+	buf_free(&parts);
+	done(&t);
+}
+
 static void test_fields_and_files(void)
 {
 	static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
@@ -111,43 +159,8 @@ static void test_fields_and_files(void)
 
 	/* no parts at all */
 	CHECK_INT(status_s(CT, "--XyZ--"), 0);
-	/* a preamble ending in CRLF, transport padding after a delimiter, an epilogue */
-	CHECK_INT(
-	    parse(&t, CT,
-		  L("This is a preamble.\r\n--XyZ  \t\r\nContent-Disposition: form-data; name=a\r\n"
-		    "\r\nv\r\n--XyZ--\r\nepilogue --XyZ garbage")),
-	    0);
-	CHECK_INT(t.m.nfields, 1);
-	CHECK_STR(t.m.fields[0].value, "v");
-	done(&t);
-	/* header names and form-data are case-insensitive; other headers are ignored */
-	CHECK_INT(
-	    parse(&t, CT,
-		  L("--XyZ\r\ncontent-disposition: FORM-DATA ; NAME=\"n\" ; filename*=UTF-8''x\r\n"
-		    "X-Other: whatever\r\nCONTENT-TYPE:text/csv\r\n\r\nv\r\n--XyZ--")),
-	    0);
-	CHECK_INT(t.m.nfields, 1);
-	CHECK_STR(t.m.fields[0].name, "n");
-	CHECK_INT(t.m.nfiles, 0);
-	done(&t);
-	/* an unparsable part Content-Type falls back to the default */
-	CHECK_INT(parse(&t, CT,
-			L(CD "name=f; filename=a.bin\r\n"
-			     "Content-Type: nonsense\r\n\r\nxx\r\n--XyZ--")),
-		  0);
-	CHECK_INT(t.m.nfiles, 1);
-	CHECK_STR(t.m.files[0].filename, "a.bin");
-	CHECK_STR(t.m.files[0].content_type, "application/octet-stream");
-	done(&t);
-	/* a value may hold the boundary text when it is not at the start of a line */
-	CHECK_INT(parse(&t, CT, L(CD "name=a\r\n\r\nx--XyZ\r\n--XyZ--")), 0);
-	CHECK_STR(t.m.fields[0].value, "x--XyZ");
-	done(&t);
-	/* a real empty file (a name, no bytes) is kept */
-	CHECK_INT(parse(&t, CT, L(CD "name=f; filename=\"e.txt\"\r\n\r\n\r\n--XyZ--")), 0);
-	CHECK_INT(t.m.nfiles, 1);
-	CHECK_INT(t.m.files[0].len, 0);
-	done(&t);
+	for (size_t i = 0; i < sizeof parsed_cases / sizeof parsed_cases[0]; i++)
+		check_parsed(&parsed_cases[i]);
 }
 
 static void test_boundaries(void)
@@ -203,90 +216,103 @@ static void test_boundaries(void)
 	CHECK(!multipart_is_form_data(NULL));
 }
 
+/* Bodies (boundary XyZ) and the status multipart_parse gives them. */
+static const struct {
+	int status;
+	const char *body;
+} status_cases[] = {
+    /* the body must hold the boundary, complete, up to the final one */
+    {400, ""},
+    {400, "hello"},
+    {400, "preamble--XyZ--"}, /* the preamble must end in CRLF */
+    {400, "--XyZ"},
+    {400, "--XyZ\r\n"},
+    {400, CD "name=a\r\n"},
+    {400, CD "name=a\r\n\r\nvalue"},
+    {400, CD "name=a\r\n\r\nvalue\r\n--XyZ"},
+    {400, CD "name=a\r\n\r\nvalue\r\n--XyZ\r\n"},
+    {400, CD "name=a\r\n\r\nvalue\r\n--XyZ-"},
+    {400, CD "name=a\r\n\r\nvalue\r\n--XyZx--"},
+    {400, "--XyZjunk\r\n--XyZ--"},
+    /* the boundary at the start of a line inside data is not allowed (RFC 2046) */
+    {400, CD "name=f; filename=a\r\n\r\n"
+	     "x\r\n--XyZmore\r\n--XyZ--"},
+    /* header lines end in CRLF: no bare LF or CR, no folding */
+    {400, "--XyZ\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--"},
+    {400, CD "name=a\n\r\nv\r\n--XyZ--"},
+    {400, CD "name=a\n\nv\r\n--XyZ--"},
+    {400, "--XyZ\r\nContent-Disposition: form-data;\r name=a\r\n\r\nv\r\n--XyZ--"},
+    {400, "--XyZ\r\nContent-Disposition: form-data;\r\n name=a\r\n\r\nv\r\n--XyZ--"},
+    {400, "--XyZ\r\nX: \x01\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--"},
+    {400, "--XyZ\r\nno colon here\r\nContent-Disposition: form-data; "
+	  "name=a\r\n\r\nv\r\n--XyZ--"},
+    {400, "--XyZ\r\n: empty name\r\n\r\nv\r\n--XyZ--"},
+    /* Content-Disposition: present once, form-data, with a name */
+    {400, "--XyZ\r\n\r\nv\r\n--XyZ--"},
+    {400, "--XyZ\r\nContent-Type: text/plain\r\n\r\nv\r\n--XyZ--"},
+    {400, "--XyZ\r\nContent-Disposition: attachment; name=a\r\n\r\nv\r\n--XyZ--"},
+    {400, "--XyZ\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XyZ--"},
+    {400, CD "filename=a.txt\r\n\r\nv\r\n--XyZ--"},
+    {400, CD "name=\"\"\r\n\r\nv\r\n--XyZ--"},
+    {400, CD "name=a\r\n"
+	     "Content-Disposition: form-data; name=b\r\n\r\nv\r\n--XyZ--"},
+    {400, CD "name=a; name=b\r\n\r\nv\r\n--XyZ--"},
+    {400, CD "name=a; filename=x; filename=y\r\n\r\nv\r\n--XyZ--"},
+    {400, CD "name=\"a\r\n\r\nv\r\n--XyZ--"},
+    {400, CD "name=a b\r\n\r\nv\r\n--XyZ--"},
+    {400, CD "name=\r\n\r\nv\r\n--XyZ--"},
+    {400, "--XyZ\r\nContent-Disposition: form-data name=a\r\n\r\nv\r\n--XyZ--"},
+    {400, "--XyZ\r\nContent-Type: a\r\nContent-Type: b\r\n"
+	  "Content-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--"},
+    /* names: no control bytes, valid UTF-8 */
+    {400, CD "name=\"a\tb\"\r\n\r\nv\r\n--XyZ--"},
+    {400, CD "name=\"\xc3\"\r\n\r\nv\r\n--XyZ--"},
+    {0, CD "name=\"\xc3\xa9\"\r\n\r\nv\r\n--XyZ--"},
+    /* text values: \t \r \n pass, other control bytes and invalid UTF-8 do not */
+    {0, CD "name=a\r\n\r\n\t\r\n\r\n--XyZ--"},
+    {400, CD "name=a\r\n\r\n\x1b[0m\r\n--XyZ--"},
+    {400, CD "name=a\r\n\r\n\x7f\r\n--XyZ--"},
+    {400, CD "name=a\r\n\r\n\xff\r\n--XyZ--"},
+    {400, CD "name=a\r\n\r\n\xed\xa0\x80\r\n--XyZ--"},
+    /* files may hold any bytes; their names must be valid UTF-8 and usable */
+    {400, CD "name=f; filename=\"\xff.txt\"\r\n\r\nx\r\n--XyZ--"},
+    {400, CD "name=f; filename=\"..\"\r\n\r\nx\r\n--XyZ--"},
+    {400, CD "name=f; filename=\"a/.\"\r\n\r\nx\r\n--XyZ--"},
+    {400, CD "name=f; filename=\"dir/\"\r\n\r\nx\r\n--XyZ--"},
+    {400, CD "name=f; filename=\"\\\"\\\"\"\r\n\r\nx\r\n--XyZ--"},
+    {400, CD "name=f; filename=\"   \"\r\n\r\nx\r\n--XyZ--"},
+    /* filename="" with bytes is not an empty input */
+    {400, CD "name=f; filename=\"\"\r\n\r\nx\r\n--XyZ--"},
+};
+
+/* Bodies that hold a NUL byte: refused in a name or a text value, kept in a file. */
+static const struct {
+	int status;
+	const char *body;
+	size_t len;
+} nul_cases[] = {
+    {400, L(CD "name=\"a\0\"\r\n\r\nv\r\n--XyZ--")},
+    {400, L(CD "name=a\r\n\r\n\0b\r\n--XyZ--")},
+    {0, L(CD "name=f; filename=a\r\n\r\n\0\xff\x01\r\n--XyZ--")},
+};
+
+static void check_status(int want, const char *body, size_t len, const char *table, size_t i)
+{
+	int failed = check_failed;
+
+	CHECK_INT(status(CT, body, len), want);
+	if (check_failed > failed)
+		fprintf(stderr, "  %s[%zu]\n", table, i);
+}
+
 static void test_refusals(void)
 {
-	/* the body must hold the boundary, complete, up to the final one */
-	CHECK_INT(status(CT, "", 0), 400);
-	CHECK_INT(status_s(CT, "hello"), 400);
-	CHECK_INT(status_s(CT, "preamble--XyZ--"), 400); /* the preamble must end in CRLF */
-	CHECK_INT(status_s(CT, "--XyZ"), 400);
-	CHECK_INT(status_s(CT, "--XyZ\r\n"), 400);
-	CHECK_INT(status_s(CT, CD "name=a\r\n"), 400);
-	CHECK_INT(status_s(CT, CD "name=a\r\n\r\nvalue"), 400);
-	CHECK_INT(status_s(CT, CD "name=a\r\n\r\nvalue\r\n--XyZ"), 400);
-	CHECK_INT(status_s(CT, CD "name=a\r\n\r\nvalue\r\n--XyZ\r\n"), 400);
-	CHECK_INT(status_s(CT, CD "name=a\r\n\r\nvalue\r\n--XyZ-"), 400);
-	CHECK_INT(status_s(CT, CD "name=a\r\n\r\nvalue\r\n--XyZx--"), 400);
-	CHECK_INT(status_s(CT, "--XyZjunk\r\n--XyZ--"), 400);
-	/* the boundary at the start of a line inside data is not allowed (RFC 2046) */
-	CHECK_INT(status_s(CT, CD "name=f; filename=a\r\n\r\n"
-				  "x\r\n--XyZmore\r\n--XyZ--"),
-		  400);
-	/* header lines end in CRLF: no bare LF or CR, no folding */
-	CHECK_INT(status_s(CT, "--XyZ\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--"),
-		  400);
-	CHECK_INT(status_s(CT, CD "name=a\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=a\n\nv\r\n--XyZ--"), 400);
-	CHECK_INT(
-	    status_s(CT, "--XyZ\r\nContent-Disposition: form-data;\r name=a\r\n\r\nv\r\n--XyZ--"),
-	    400);
-	CHECK_INT(
-	    status_s(CT, "--XyZ\r\nContent-Disposition: form-data;\r\n name=a\r\n\r\nv\r\n--XyZ--"),
-	    400);
-	CHECK_INT(
-	    status_s(
-		CT,
-		"--XyZ\r\nX: \x01\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--"),
-	    400);
-	CHECK_INT(status(CT, L(CD "name=\"a\0\"\r\n\r\nv\r\n--XyZ--")), 400);
-	CHECK_INT(status_s(CT, "--XyZ\r\nno colon here\r\nContent-Disposition: form-data; "
-			       "name=a\r\n\r\nv\r\n--XyZ--"),
-		  400);
-	CHECK_INT(status_s(CT, "--XyZ\r\n: empty name\r\n\r\nv\r\n--XyZ--"), 400);
-	/* Content-Disposition: present once, form-data, with a name */
-	CHECK_INT(status_s(CT, "--XyZ\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, "--XyZ\r\nContent-Type: text/plain\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(
-	    status_s(CT, "--XyZ\r\nContent-Disposition: attachment; name=a\r\n\r\nv\r\n--XyZ--"),
-	    400);
-	CHECK_INT(status_s(CT, "--XyZ\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "filename=a.txt\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=\"\"\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=a\r\n"
-				  "Content-Disposition: form-data; name=b\r\n\r\nv\r\n--XyZ--"),
-		  400);
-	CHECK_INT(status_s(CT, CD "name=a; name=b\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=a; filename=x; filename=y\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=\"a\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=a b\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(
-	    status_s(CT, "--XyZ\r\nContent-Disposition: form-data name=a\r\n\r\nv\r\n--XyZ--"),
-	    400);
-	CHECK_INT(status_s(CT, "--XyZ\r\nContent-Type: a\r\nContent-Type: b\r\n"
-			       "Content-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--"),
-		  400);
-	/* names: no control bytes, valid UTF-8 */
-	CHECK_INT(status_s(CT, CD "name=\"a\tb\"\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=\"\xc3\"\r\n\r\nv\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=\"\xc3\xa9\"\r\n\r\nv\r\n--XyZ--"), 0);
-	/* text values: \t \r \n pass, other control bytes and invalid UTF-8 do not */
-	CHECK_INT(status_s(CT, CD "name=a\r\n\r\n\t\r\n\r\n--XyZ--"), 0);
-	CHECK_INT(status(CT, L(CD "name=a\r\n\r\n\0b\r\n--XyZ--")), 400);
-	CHECK_INT(status_s(CT, CD "name=a\r\n\r\n\x1b[0m\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=a\r\n\r\n\x7f\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=a\r\n\r\n\xff\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=a\r\n\r\n\xed\xa0\x80\r\n--XyZ--"), 400);
-	/* files may hold any bytes; their names must be valid UTF-8 and usable */
-	CHECK_INT(status(CT, L(CD "name=f; filename=a\r\n\r\n\0\xff\x01\r\n--XyZ--")), 0);
-	CHECK_INT(status_s(CT, CD "name=f; filename=\"\xff.txt\"\r\n\r\nx\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=f; filename=\"..\"\r\n\r\nx\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=f; filename=\"a/.\"\r\n\r\nx\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=f; filename=\"dir/\"\r\n\r\nx\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=f; filename=\"\\\"\\\"\"\r\n\r\nx\r\n--XyZ--"), 400);
-	CHECK_INT(status_s(CT, CD "name=f; filename=\"   \"\r\n\r\nx\r\n--XyZ--"), 400);
-	/* filename="" with bytes is not an empty input */
-	CHECK_INT(status_s(CT, CD "name=f; filename=\"\"\r\n\r\nx\r\n--XyZ--"), 400);
+	for (size_t i = 0; i < sizeof status_cases / sizeof status_cases[0]; i++)
+		check_status(status_cases[i].status, status_cases[i].body,
+			     strlen(status_cases[i].body), "status_cases", i);
+	for (size_t i = 0; i < sizeof nul_cases / sizeof nul_cases[0]; i++)
+		check_status(nul_cases[i].status, nul_cases[i].body, nul_cases[i].len, "nul_cases",
+			     i);
 }
 
 static void test_empty_file_input(void)

@@ -122,95 +122,109 @@ static void test_dummy_verify(void)
 	CHECK_INT(password_verify(h, "Tr0ub4dor&3"), 1);
 }
 
+#define ADA "ada@example.com"
+#define SEVEN "\xc3\xa5\xc3\xa4\xc3\xb6\xc3\x85\xc3\x84\xc3\x96\xc3\xa9" /* åäöÅÄÖé: 14 bytes */
+
+/* password_rule_violation(pw, email): the rule it breaks, or NULL where it passes. */
+static const struct rule_case {
+	const char *pw, *email, *want;
+} rule_cases[] = {
+    /* Passing passwords. */
+    {"Tr0ub4dor&3", ADA, NULL},
+    {"correct horse battery staple", ADA, NULL},
+    {"demo-Portal-2026", ADA, NULL},
+    {"Tr0ub4dor&3", NULL, NULL},
+    {"Tr0ub4dor&3", "", NULL},
+    {"s\xc3\xa5ngf\xc3\xa5gel", ADA, NULL}, /* 9 code points */
+    {"1234Tr0ub4dor", ADA, NULL},	    /* run of 4 is fine */
+    {"aaaaTr0ub4dor", ADA, NULL},	    /* 4 repeats is fine */
+
+    /* pw_too_short: code points, not bytes. */
+    {"ab", ADA, "pw_too_short"},
+    {"", ADA, "pw_too_short"},
+    {NULL, ADA, "pw_too_short"},
+    {"Tr0ub4d", ADA, "pw_too_short"},
+    {SEVEN, ADA, "pw_too_short"},
+    /* 3 emoji + 4 = 7 code points, 16 bytes */
+    {"\xf0\x9f\x94\x91\xf0\x9f\x94\x92\xf0\x9f\x8e\xb2k3y!", ADA, "pw_too_short"},
+    {SEVEN "!", ADA, NULL},
+
+    /* pw_contains_email. */
+    {"ada-Secret-9x", ADA, "pw_contains_email"},
+    {"xADAx-Secret-9", ADA, "pw_contains_email"},
+    {"my ada@example.com!", ADA, "pw_contains_email"},
+    {"Lovelace-1815", "ada.lovelace@example.com", "pw_contains_email"},
+    {"Tr0ub4dor&Ada", "ada+portal@example.com", "pw_contains_email"},
+    {"x-AL@X.IO-x9", "al@x.io", "pw_contains_email"},
+    {"Alpine-Tr0ub4dor", "al@x.io", NULL}, /* "al" too short */
+    {"Tr0ub4dor&3", "jo.li@example.com", NULL},
+    {"Example-Tr0ub4dor", ADA, NULL}, /* domain alone is fine */
+
+    /* pw_trivial_sequence. */
+    {"xx12345yy", ADA, "pw_trivial_sequence"},
+    {"xx54321yy", ADA, "pw_trivial_sequence"},
+    {"Q!abcde#9", ADA, "pw_trivial_sequence"},
+    {"Q!aBcDe#9", ADA, "pw_trivial_sequence"},
+    {"Q!EDCBA#9", ADA, "pw_trivial_sequence"},
+    {"zzzzzkq!9", ADA, "pw_trivial_sequence"},
+    {"zzZZzkq!9", ADA, "pw_trivial_sequence"},
+    {"Tr0ub4dor!!!!!", ADA, "pw_trivial_sequence"},
+    {"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9kq!9", ADA, "pw_trivial_sequence"},
+    {"11111111", ADA, "pw_trivial_sequence"},
+    {"abcabcabc", ADA, "pw_trivial_sequence"},
+    {"ab12AB12", ADA, "pw_trivial_sequence"},
+    {"xyxyxyxy", ADA, "pw_trivial_sequence"},
+    {"abcabcabc!", ADA, NULL},	       /* not wholly one unit */
+    {"Tr0ub4dorTr0ub4dor", ADA, NULL}, /* unit > 4 */
+    {"!\"#$%Tr0ub", ADA, NULL},	       /* punctuation is no run */
+    {"9:;<=Tr0ub", ADA, NULL},
+
+    /* pw_common. */
+    {"Password1", ADA, "pw_common"},
+    {"password", ADA, "pw_common"},
+    {"QWERTYUIOP", ADA, "pw_common"},
+    {"iloveyou", ADA, "pw_common"},
+    {"LetMeIn1", ADA, "pw_common"},
+    {"Welcome1", ADA, "pw_common"},
+    {"admin123", ADA, "pw_common"},
+    {"Password1-Tr0ub", ADA, NULL},
+
+    /* Order: email before sequence before common. */
+    {"ada12345", ADA, "pw_contains_email"},
+    {"password12345", "password@example.com", "pw_contains_email"},
+
+    /* Invalid UTF-8 counts byte by byte and does not crash. */
+    {"\xff\xfe\xfd\xfc\xc3Tr0u", ADA, NULL},
+    {"\xff\xff\xff\xff\xffTr0u", ADA, "pw_trivial_sequence"},
+};
+
+static void check_rule(const char *pw, const char *email, const char *want)
+{
+	int failed = check_failed;
+
+	if (want)
+		CHECK_STR(password_rule_violation(pw, email), want);
+	else
+		CHECK(password_rule_violation(pw, email) == NULL);
+	if (check_failed > failed)
+		fprintf(stderr, "  password \"%s\", email \"%s\"\n", pw ? pw : "(null)",
+			email ? email : "(null)");
+}
+
 static void test_rules(void)
 {
-	const char *ada = "ada@example.com";
-
-	/* Passing passwords. */
-	CHECK(password_rule_violation("Tr0ub4dor&3", ada) == NULL);
-	CHECK(password_rule_violation("correct horse battery staple", ada) == NULL);
-	CHECK(password_rule_violation("demo-Portal-2026", ada) == NULL);
-	CHECK(password_rule_violation("Tr0ub4dor&3", NULL) == NULL);
-	CHECK(password_rule_violation("Tr0ub4dor&3", "") == NULL);
-	CHECK(password_rule_violation("s\xc3\xa5ngf\xc3\xa5gel", ada) == NULL); /* 9 code points */
-	CHECK(password_rule_violation("1234Tr0ub4dor", ada) == NULL); /* run of 4 is fine */
-	CHECK(password_rule_violation("aaaaTr0ub4dor", ada) == NULL); /* 4 repeats is fine */
-
-	/* pw_too_short: code points, not bytes. */
-	CHECK_STR(password_rule_violation("ab", ada), "pw_too_short");
-	CHECK_STR(password_rule_violation("", ada), "pw_too_short");
-	CHECK_STR(password_rule_violation(NULL, ada), "pw_too_short");
-	CHECK_STR(password_rule_violation("Tr0ub4d", ada), "pw_too_short");
-	const char *seven =
-	    "\xc3\xa5\xc3\xa4\xc3\xb6\xc3\x85\xc3\x84\xc3\x96\xc3\xa9"; /* åäöÅÄÖé */
-	CHECK_INT(strlen(seven), 14);
-	CHECK_STR(password_rule_violation(seven, ada), "pw_too_short");
-	CHECK_STR(
-	    password_rule_violation("\xf0\x9f\x94\x91\xf0\x9f\x94\x92\xf0\x9f\x8e\xb2k3y!", ada),
-	    "pw_too_short"); /* 3 emoji + 4 = 7 code points, 16 bytes */
-	CHECK(password_rule_violation("\xc3\xa5\xc3\xa4\xc3\xb6\xc3\x85\xc3\x84\xc3\x96\xc3\xa9!",
-				      ada) == NULL);
+	for (size_t i = 0; i < sizeof rule_cases / sizeof rule_cases[0]; i++)
+		check_rule(rule_cases[i].pw, rule_cases[i].email, rule_cases[i].want);
+	CHECK_INT(strlen(SEVEN), 14);
 
 	/* pw_too_long: bytes. */
 	char lng[1100];
 	for (int i = 0; i < 1025; i++)
 		lng[i] = "Tr0ub4dor&3-x"[i % 13];
 	lng[1025] = '\0';
-	CHECK_STR(password_rule_violation(lng, ada), "pw_too_long");
+	check_rule(lng, ADA, "pw_too_long");
 	lng[1024] = '\0';
-	CHECK(password_rule_violation(lng, ada) == NULL);
-
-	/* pw_contains_email. */
-	CHECK_STR(password_rule_violation("ada-Secret-9x", ada), "pw_contains_email");
-	CHECK_STR(password_rule_violation("xADAx-Secret-9", ada), "pw_contains_email");
-	CHECK_STR(password_rule_violation("my ada@example.com!", ada), "pw_contains_email");
-	CHECK_STR(password_rule_violation("Lovelace-1815", "ada.lovelace@example.com"),
-		  "pw_contains_email");
-	CHECK_STR(password_rule_violation("Tr0ub4dor&Ada", "ada+portal@example.com"),
-		  "pw_contains_email");
-	CHECK_STR(password_rule_violation("x-AL@X.IO-x9", "al@x.io"), "pw_contains_email");
-	CHECK(password_rule_violation("Alpine-Tr0ub4dor", "al@x.io") == NULL); /* "al" too short */
-	CHECK(password_rule_violation("Tr0ub4dor&3", "jo.li@example.com") == NULL);
-	CHECK(password_rule_violation("Example-Tr0ub4dor", ada) == NULL); /* domain alone is fine */
-
-	/* pw_trivial_sequence. */
-	CHECK_STR(password_rule_violation("xx12345yy", ada), "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("xx54321yy", ada), "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("Q!abcde#9", ada), "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("Q!aBcDe#9", ada), "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("Q!EDCBA#9", ada), "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("zzzzzkq!9", ada), "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("zzZZzkq!9", ada), "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("Tr0ub4dor!!!!!", ada), "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9kq!9", ada),
-		  "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("11111111", ada), "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("abcabcabc", ada), "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("ab12AB12", ada), "pw_trivial_sequence");
-	CHECK_STR(password_rule_violation("xyxyxyxy", ada), "pw_trivial_sequence");
-	CHECK(password_rule_violation("abcabcabc!", ada) == NULL);	   /* not wholly one unit */
-	CHECK(password_rule_violation("Tr0ub4dorTr0ub4dor", ada) == NULL); /* unit > 4 */
-	CHECK(password_rule_violation("!\"#$%Tr0ub", ada) == NULL); /* punctuation is no run */
-	CHECK(password_rule_violation("9:;<=Tr0ub", ada) == NULL);
-
-	/* pw_common. */
-	CHECK_STR(password_rule_violation("Password1", ada), "pw_common");
-	CHECK_STR(password_rule_violation("password", ada), "pw_common");
-	CHECK_STR(password_rule_violation("QWERTYUIOP", ada), "pw_common");
-	CHECK_STR(password_rule_violation("iloveyou", ada), "pw_common");
-	CHECK_STR(password_rule_violation("LetMeIn1", ada), "pw_common");
-	CHECK_STR(password_rule_violation("Welcome1", ada), "pw_common");
-	CHECK_STR(password_rule_violation("admin123", ada), "pw_common");
-	CHECK(password_rule_violation("Password1-Tr0ub", ada) == NULL);
-
-	/* Order: email before sequence before common. */
-	CHECK_STR(password_rule_violation("ada12345", ada), "pw_contains_email");
-	CHECK_STR(password_rule_violation("password12345", "password@example.com"),
-		  "pw_contains_email");
-
-	/* Invalid UTF-8 counts byte by byte and does not crash. */
-	CHECK(password_rule_violation("\xff\xfe\xfd\xfc\xc3Tr0u", ada) == NULL);
-	CHECK_STR(password_rule_violation("\xff\xff\xff\xff\xffTr0u", ada), "pw_trivial_sequence");
+	check_rule(lng, ADA, NULL);
 }
 
 int main(void)

@@ -315,6 +315,40 @@ static void expect_refused(const char *doc, const struct saml_config *cfg, const
 	CHECK_STR(id.email, "");
 }
 
+/* What the Response tests work on: r, the Response to sign (base()); cfg, the SP's settings
+ * (config()); id and reason, what the last verify filled in. */
+struct fixture {
+	struct resp r;
+	struct saml_config cfg;
+	struct saml_identity id;
+	char reason[160];
+};
+
+static struct fixture fixture(void)
+{
+	struct fixture f = {.r = base(), .cfg = config()};
+	return f;
+}
+
+/* Sign f->r as it asks and verify the document under f->cfg: the return code. */
+static int verify_signed(struct fixture *f)
+{
+	char *doc = signed_doc(&f->r);
+	int rc = verify(doc, &f->cfg, &f->id, f->reason);
+
+	free(doc);
+	return rc;
+}
+
+/* Sign f->r as it asks and expect f->cfg to refuse the document with exactly want. */
+static void expect_signed_refused(const struct fixture *f, const char *want)
+{
+	char *doc = signed_doc(&f->r);
+
+	expect_refused(doc, &f->cfg, want);
+	free(doc);
+}
+
 /* Replace the first occurrence of from in s by to; malloc'd. */
 static char *replace(const char *s, const char *from, const char *to)
 {
@@ -355,94 +389,74 @@ static char *cut(const char *s, const char *start, const char *end)
 
 static void test_signed_assertion_accepted(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc = signed_doc(&r);
+	struct fixture f = fixture();
+	char *doc = signed_doc(&f.r);
 
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(reason, "");
-	CHECK_STR(id.email, "ada@example.com");
-	CHECK_STR(id.assertion_id, "_as1");
-	CHECK_STR(id.in_response_to, "_req1");
-	CHECK_STR(id.name, "");
-	CHECK_INT(id.expires, NOW + 300 + SAML_SKEW_SECONDS);
+	CHECK_INT(verify(doc, &f.cfg, &f.id, f.reason), 0);
+	CHECK_STR(f.reason, "");
+	CHECK_STR(f.id.email, "ada@example.com");
+	CHECK_STR(f.id.assertion_id, "_as1");
+	CHECK_STR(f.id.in_response_to, "_req1");
+	CHECK_STR(f.id.name, "");
+	CHECK_INT(f.id.expires, NOW + 300 + SAML_SKEW_SECONDS);
 	free(doc);
 }
 
 static void test_signed_response_with_one_assertion_accepted(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc;
+	struct fixture f = fixture();
 
 	/* the SP wants signed assertions (its metadata says so): a Response signed only at the top
 	 * is refused */
-	r.sign_assertion = 0;
-	r.sign_response = 1;
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "assertion not signed (only the Response is)");
-	free(doc);
+	f.r.sign_assertion = 0;
+	f.r.sign_response = 1;
+	expect_signed_refused(&f, "assertion not signed (only the Response is)");
 
 	/* both signed */
-	r.sign_assertion = 1;
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(id.email, "ada@example.com");
-	free(doc);
+	f.r.sign_assertion = 1;
+	CHECK_INT(verify_signed(&f), 0);
+	CHECK_STR(f.id.email, "ada@example.com");
 }
 
 static void test_transform_variants_accepted(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc;
+	struct fixture f = fixture();
 
 	/* exc-c14n with InclusiveNamespaces, as many IdPs send it */
-	r.transforms = ENVELOPED
+	f.r.transforms = ENVELOPED
 	    "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\">"
 	    "<ec:InclusiveNamespaces xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" "
 	    "PrefixList=\"xs samlp\"/></ds:Transform>";
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(reason, "");
-	free(doc);
+	CHECK_INT(verify_signed(&f), 0);
+	CHECK_STR(f.reason, "");
 	/* enveloped-signature alone (xmlsec then applies inclusive C14N), on the Response too */
-	r.transforms = ENVELOPED;
-	r.sign_response = 1;
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(reason, "");
-	free(doc);
+	f.r.transforms = ENVELOPED;
+	f.r.sign_response = 1;
+	CHECK_INT(verify_signed(&f), 0);
+	CHECK_STR(f.reason, "");
 	/* exc-c14n alone: the digest would cover the signature itself */
-	r.transforms = EXC_C14N;
-	r.sign_response = 0;
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signature transform not allowed");
-	free(doc);
+	f.r.transforms = EXC_C14N;
+	f.r.sign_response = 0;
+	expect_signed_refused(&f, "signature transform not allowed");
 }
 
 static void test_key_in_keyinfo_is_ignored(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc, *x509, *other, *evil;
+	struct fixture f = fixture();
+	char *doc, *x509, *other, *evil;
 
 	/* signed with the IdP key; its KeyInfo then swapped for the other certificate: still
 	 * verifies, because the key comes from the configuration alone */
-	r.keyinfo = "<ds:KeyInfo><ds:X509Data/></ds:KeyInfo>";
-	doc = signed_doc(&r);
+	f.r.keyinfo = "<ds:KeyInfo><ds:X509Data/></ds:KeyInfo>";
+	doc = signed_doc(&f.r);
 	x509 = between(doc, "<ds:X509Certificate>", "</ds:X509Certificate>");
 	char path[128];
 	snprintf(path, sizeof path, "%s/other.b64", dir);
 	other = slurp(path);
 	evil = x509 && other ? replace(doc, x509, other) : NULL;
 	CHECK(evil != NULL);
-	CHECK_INT(verify(evil, &cfg, &id, reason), 0);
-	CHECK_STR(id.email, "ada@example.com");
+	CHECK_INT(verify(evil, &f.cfg, &f.id, f.reason), 0);
+	CHECK_STR(f.id.email, "ada@example.com");
 	free(doc);
 	free(x509);
 	free(other);
@@ -451,14 +465,12 @@ static void test_key_in_keyinfo_is_ignored(void)
 
 static void test_email_from_attribute(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc;
+	struct fixture f = fixture();
+	char *doc;
 
-	r.nameid = "8f1c7e2a";
-	r.nameid_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
-	r.attrs =
+	f.r.nameid = "8f1c7e2a";
+	f.r.nameid_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+	f.r.attrs =
 	    "<saml:AttributeStatement>"
 	    "<saml:Attribute "
 	    "Name=\"mail\"><saml:AttributeValue>grace@example.com</saml:AttributeValue>"
@@ -468,62 +480,55 @@ static void test_email_from_attribute(void)
 	    "<saml:Attribute "
 	    "Name=\"sn\"><saml:AttributeValue>Hopper</saml:AttributeValue></saml:Attribute>"
 	    "</saml:AttributeStatement>";
-	doc = signed_doc(&r);
-	cfg.email_attribute = "mail";
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(id.email, "grace@example.com");
-	CHECK_STR(id.name, "Grace Hopper");
+	doc = signed_doc(&f.r);
+	f.cfg.email_attribute = "mail";
+	CHECK_INT(verify(doc, &f.cfg, &f.id, f.reason), 0);
+	CHECK_STR(f.id.email, "grace@example.com");
+	CHECK_STR(f.id.name, "Grace Hopper");
 
 	/* with no attribute configured the persistent NameID is not an email: "mail" is used */
-	cfg.email_attribute = "";
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(id.email, "grace@example.com");
-	cfg.email_attribute = "emailaddress";
-	expect_refused(doc, &cfg, "the email attribute is missing");
+	f.cfg.email_attribute = "";
+	CHECK_INT(verify(doc, &f.cfg, &f.id, f.reason), 0);
+	CHECK_STR(f.id.email, "grace@example.com");
+	f.cfg.email_attribute = "emailaddress";
+	expect_refused(doc, &f.cfg, "the email attribute is missing");
 	free(doc);
 }
 
 static void test_display_name_and_idp_initiated(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc;
+	struct fixture f = fixture();
 
-	r.resp_irt = NULL;
-	r.scd_irt = NULL;
-	r.attrs =
+	f.r.resp_irt = NULL;
+	f.r.scd_irt = NULL;
+	f.r.attrs =
 	    "<saml:AttributeStatement><saml:Attribute Name=\"urn:oid:2.16.840.1.113730.3.1.241\" "
 	    "FriendlyName=\"displayName\"><saml:AttributeValue>Ada Lovelace</saml:AttributeValue>"
 	    "</saml:Attribute></saml:AttributeStatement>";
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(id.name, "Ada Lovelace");
-	CHECK_STR(id.in_response_to, "");
-	free(doc);
+	CHECK_INT(verify_signed(&f), 0);
+	CHECK_STR(f.id.name, "Ada Lovelace");
+	CHECK_STR(f.id.in_response_to, "");
 }
 
 static void test_sha1_only_when_allowed(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc;
+	struct fixture f = fixture();
+	char *doc;
 
-	r.sig_alg = RSA_SHA1;
-	r.digest_alg = SHA1;
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signature algorithm not allowed");
-	cfg.allow_sha1 = 1;
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(id.email, "ada@example.com");
+	f.r.sig_alg = RSA_SHA1;
+	f.r.digest_alg = SHA1;
+	doc = signed_doc(&f.r);
+	expect_refused(doc, &f.cfg, "signature algorithm not allowed");
+	f.cfg.allow_sha1 = 1;
+	CHECK_INT(verify(doc, &f.cfg, &f.id, f.reason), 0);
+	CHECK_STR(f.id.email, "ada@example.com");
 	free(doc);
 
 	/* SHA-256 digest under an RSA-SHA1 signature: the signature method alone decides too */
-	r.digest_alg = SHA256;
-	doc = signed_doc(&r);
-	cfg.allow_sha1 = 0;
-	expect_refused(doc, &cfg, "signature algorithm not allowed");
+	f.r.digest_alg = SHA256;
+	doc = signed_doc(&f.r);
+	f.cfg.allow_sha1 = 0;
+	expect_refused(doc, &f.cfg, "signature algorithm not allowed");
 	free(doc);
 }
 
@@ -531,107 +536,91 @@ static void test_sha1_only_when_allowed(void)
 
 static void test_unsigned_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	char *doc;
+	struct fixture f = fixture();
 
-	r.sign_assertion = 0;
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "not signed");
-	free(doc);
+	f.r.sign_assertion = 0;
+	expect_signed_refused(&f, "not signed");
 }
 
 static void test_other_key_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
+	struct fixture f = fixture();
 	char *doc;
 
-	r.key = "other";
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
-	free(doc);
+	f.r.key = "other";
+	expect_signed_refused(&f, "signature does not verify with any configured certificate");
 
 	/* the other key's public value and certificate inside KeyInfo do not help */
-	r.keyinfo = "<ds:KeyInfo><ds:KeyValue/></ds:KeyInfo>";
-	doc = signed_doc(&r);
+	f.r.keyinfo = "<ds:KeyInfo><ds:KeyValue/></ds:KeyInfo>";
+	doc = signed_doc(&f.r);
 	CHECK(doc && strstr(doc, "<ds:Modulus>"));
-	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
+	expect_refused(doc, &f.cfg, "signature does not verify with any configured certificate");
 	free(doc);
-	r.keyinfo = "<ds:KeyInfo><ds:X509Data/></ds:KeyInfo>";
-	doc = signed_doc(&r);
+	f.r.keyinfo = "<ds:KeyInfo><ds:X509Data/></ds:KeyInfo>";
+	doc = signed_doc(&f.r);
 	CHECK(doc && strstr(doc, "<ds:X509Certificate>"));
-	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
+	expect_refused(doc, &f.cfg, "signature does not verify with any configured certificate");
 	free(doc);
 
 	/* a signed Response by the other key around an assertion signed by the IdP: refused too */
-	r = base();
-	r.sign_response = 1;
-	r.key = "other";
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
-	free(doc);
+	f.r = base();
+	f.r.sign_response = 1;
+	f.r.key = "other";
+	expect_signed_refused(&f, "signature does not verify with any configured certificate");
 }
 
 static void test_tampered_assertion_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	char *doc = signed_doc(&r), *evil = replace(doc, ">ada@example.com<", ">eve@example.com<");
+	struct fixture f = fixture();
+	char *doc = signed_doc(&f.r),
+	     *evil = replace(doc, ">ada@example.com<", ">eve@example.com<");
 
-	expect_refused(evil, &cfg, "signature does not verify with any configured certificate");
+	expect_refused(evil, &f.cfg, "signature does not verify with any configured certificate");
 	free(doc);
 	free(evil);
 
-	r.sign_assertion = 0;
-	r.sign_response = 1;
-	doc = signed_doc(&r);
+	f.r.sign_assertion = 0;
+	f.r.sign_response = 1;
+	doc = signed_doc(&f.r);
 	evil = replace(doc, ">ada@example.com<", ">eve@example.com<");
-	expect_refused(evil, &cfg, "signature does not verify with any configured certificate");
+	expect_refused(evil, &f.cfg, "signature does not verify with any configured certificate");
 	free(doc);
 	free(evil);
 }
 
 static void test_whole_document_reference_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	char *doc;
+	struct fixture f = fixture();
 
-	r.ref_uri =
+	f.r.ref_uri =
 	    ""; /* URI="": a valid signature over the whole document, not over the assertion */
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signature reference is not the signed element");
-	free(doc);
-	r.ref_uri = "#_resp1"; /* the assertion's signature names the Response */
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signature reference is not the signed element");
-	free(doc);
+	expect_signed_refused(&f, "signature reference is not the signed element");
+	f.r.ref_uri = "#_resp1"; /* the assertion's signature names the Response */
+	expect_signed_refused(&f, "signature reference is not the signed element");
 }
 
 static void test_signature_shape_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	char *doc = signed_doc(&r), *evil;
+	struct fixture f = fixture();
+	char *doc = signed_doc(&f.r), *evil;
 
 	evil = replace(doc, "xml-exc-c14n#\"/><ds:SignatureMethod",
 		       "xml-exc-c14n#WithComments\"/><ds:SignatureMethod");
-	expect_refused(evil, &cfg, "signature algorithm not allowed");
+	expect_refused(evil, &f.cfg, "signature algorithm not allowed");
 	free(evil);
 	evil = replace(
 	    doc,
 	    "<ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>",
 	    "<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xslt-19991116\"/>");
-	expect_refused(evil, &cfg, "signature transform not allowed");
+	expect_refused(evil, &f.cfg, "signature transform not allowed");
 	free(evil);
 	evil = replace(doc, "</ds:SignatureValue>", "</ds:SignatureValue><ds:Object/>");
-	expect_refused(evil, &cfg, "signature structure not allowed");
+	expect_refused(evil, &f.cfg, "signature structure not allowed");
 	free(evil);
 	evil = replace(
 	    doc, "</ds:Signature>",
 	    "</ds:Signature><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>");
-	expect_refused(evil, &cfg, "two signatures on one element");
+	expect_refused(evil, &f.cfg, "two signatures on one element");
 	free(evil);
 	free(doc);
 }
@@ -654,9 +643,8 @@ static char *evil_assertion(const char *doc, const char *id)
 
 static void test_wrapping_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	char *doc = signed_doc(&r), *good = between(doc, "<saml:Assertion", "</saml:Assertion>");
+	struct fixture f = fixture();
+	char *doc = signed_doc(&f.r), *good = between(doc, "<saml:Assertion", "</saml:Assertion>");
 	char *evil = evil_assertion(doc, "ID=\"_evil\""),
 	     *same = evil_assertion(doc, "ID=\"_as1\"");
 	struct buf b = BUF_INIT;
@@ -669,12 +657,12 @@ static void test_wrapping_refused(void)
 	/* an evil assertion before, and after, the signed one */
 	buf_printf(&b, "%s%s", evil, good);
 	w = replace(doc, good, b.data);
-	expect_refused(w, &cfg, "two assertions");
+	expect_refused(w, &f.cfg, "two assertions");
 	free(w);
 	buf_reset(&b);
 	buf_printf(&b, "%s%s", good, evil);
 	w = replace(doc, good, b.data);
-	expect_refused(w, &cfg, "two assertions");
+	expect_refused(w, &f.cfg, "two assertions");
 	free(w);
 
 	/* the signed assertion moved into Extensions, the evil one in its place (other ID, same ID)
@@ -686,10 +674,10 @@ static void test_wrapping_refused(void)
 		w1 = noas ? replace(noas, "<samlp:Status>", b.data) : NULL;
 		w2 = w1 ? replace(w1, "</samlp:Response>", "__EVIL__</samlp:Response>") : NULL;
 		w = w2 ? replace(w2, "__EVIL__", evil) : NULL;
-		expect_refused(w, &cfg, "not signed");
+		expect_refused(w, &f.cfg, "not signed");
 		free(w);
 		w = w2 ? replace(w2, "__EVIL__", same) : NULL;
-		expect_refused(w, &cfg, "duplicate ID");
+		expect_refused(w, &f.cfg, "duplicate ID");
 		free(w);
 		free(noas), free(w1), free(w2);
 	}
@@ -705,13 +693,13 @@ static void test_wrapping_refused(void)
 			      : NULL;
 		char *e4 = e3 ? replace(e3, "__GOOD__", good) : NULL;
 		w = e4 ? replace(doc, good, e4) : NULL;
-		expect_refused(w, &cfg, "signature reference is not the signed element");
+		expect_refused(w, &f.cfg, "signature reference is not the signed element");
 		free(w);
 		/* the same with the evil assertion taking the original ID: two elements with one ID
 		 */
 		char *e5 = e4 ? replace(e4, "ID=\"_evil\"", "ID=\"_as1\"") : NULL;
 		w = e5 ? replace(doc, good, e5) : NULL;
-		expect_refused(w, &cfg, "duplicate ID");
+		expect_refused(w, &f.cfg, "duplicate ID");
 		free(w);
 		/* the signed assertion inside the signature's Object, evil one with its ID */
 		free(e1), free(e2), free(e3), free(e4), free(e5);
@@ -723,21 +711,21 @@ static void test_wrapping_refused(void)
 		e3 = e2 ? replace(e2, "__GOOD__", good) : NULL;
 		e4 = e1 && e3 ? replace(e1, "__SIG__", e3) : NULL;
 		w = e4 ? replace(doc, good, e4) : NULL;
-		expect_refused(w, &cfg, "duplicate ID");
+		expect_refused(w, &f.cfg, "duplicate ID");
 		free(w);
 		free(e1), free(e2), free(e3), free(e4);
 	}
 	free(sig);
 
 	/* a signed Response with a second, evil assertion added */
-	r.sign_assertion = 0;
-	r.sign_response = 1;
+	f.r.sign_assertion = 0;
+	f.r.sign_response = 1;
 	free(doc);
-	doc = signed_doc(&r);
+	doc = signed_doc(&f.r);
 	w = replace(doc, "</samlp:Response>", "__EVIL__</samlp:Response>");
 	{
 		char *w2 = replace(w, "__EVIL__", evil);
-		expect_refused(w2, &cfg, "two assertions");
+		expect_refused(w2, &f.cfg, "two assertions");
 		free(w2);
 	}
 	free(w);
@@ -751,7 +739,7 @@ static void test_wrapping_refused(void)
 		char *w3 =
 		    w2 ? replace(w2, "</samlp:Response>", "__EVIL__</samlp:Response>") : NULL;
 		char *w4 = w3 && e2 ? replace(w3, "__EVIL__", e2) : NULL;
-		expect_refused(w4, &cfg, "signature reference is not the signed element");
+		expect_refused(w4, &f.cfg, "signature reference is not the signed element");
 		free(rsig), free(w1), free(w2), free(e1), free(e2), free(w3), free(w4);
 	}
 out:
@@ -764,26 +752,25 @@ out:
 
 static void test_two_or_no_assertions_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	char *doc = signed_doc(&r), *good = between(doc, "<saml:Assertion", "</saml:Assertion>");
+	struct fixture f = fixture();
+	char *doc = signed_doc(&f.r), *good = between(doc, "<saml:Assertion", "</saml:Assertion>");
 	struct buf b = BUF_INIT;
 	char *w;
 
 	buf_printf(&b, "%s%s", good, good); /* the same signed assertion twice: duplicate IDs too */
 	w = replace(doc, good, b.data);
-	expect_refused(w, &cfg, "two assertions");
+	expect_refused(w, &f.cfg, "two assertions");
 	free(w);
 	w = replace(doc, good, "");
-	expect_refused(w, &cfg, "no assertion");
+	expect_refused(w, &f.cfg, "no assertion");
 	free(w);
 	w = replace(doc, good, "<saml:EncryptedAssertion/>");
-	expect_refused(w, &cfg, "encrypted assertions are not supported");
+	expect_refused(w, &f.cfg, "encrypted assertions are not supported");
 	free(w);
 	w = replace(doc, good, "");
 	{
 		char *w2 = replace(w, "status:Success", "status:Responder");
-		expect_refused(w2, &cfg, "status is not Success");
+		expect_refused(w2, &f.cfg, "status is not Success");
 		free(w2);
 	}
 	free(w);
@@ -796,172 +783,124 @@ static void test_two_or_no_assertions_refused(void)
 
 static void test_wrong_audience_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	char *doc = signed_doc(&r);
+	struct fixture f = fixture();
 
-	cfg.sp_entity_id = "https://other-portal.example.test/sso/saml/metadata";
-	expect_refused(doc, &cfg, "audience is not this portal");
-	free(doc);
+	f.cfg.sp_entity_id = "https://other-portal.example.test/sso/saml/metadata";
+	expect_signed_refused(&f, "audience is not this portal");
 }
 
 static void test_wrong_recipient_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	char *doc;
+	struct fixture f = fixture();
 
-	r.recipient = "https://other.example.test/acs";
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "recipient is not this portal's ACS URL");
-	free(doc);
+	f.r.recipient = "https://other.example.test/acs";
+	expect_signed_refused(&f, "recipient is not this portal's ACS URL");
 }
 
 static void test_wrong_destination_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc;
+	struct fixture f = fixture();
 
-	r.destination = "https://other.example.test/acs";
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "destination is not this portal's ACS URL");
-	free(doc);
-	r.destination = NULL; /* no Destination on a Response that is not signed: allowed */
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	free(doc);
+	f.r.destination = "https://other.example.test/acs";
+	expect_signed_refused(&f, "destination is not this portal's ACS URL");
+	f.r.destination = NULL; /* no Destination on a Response that is not signed: allowed */
+	CHECK_INT(verify_signed(&f), 0);
 	/* a signed Response must say where it goes (bindings 3.5.5.2), signed assertion or not */
-	r.sign_response = 1;
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signed Response without Destination");
-	free(doc);
-	r.destination = ACS;
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	free(doc);
+	f.r.sign_response = 1;
+	expect_signed_refused(&f, "signed Response without Destination");
+	f.r.destination = ACS;
+	CHECK_INT(verify_signed(&f), 0);
 }
 
 static void test_wrong_issuer_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
+	struct fixture f = fixture();
 	char *doc, *w;
 
 	/* on the assertion (signed), or on the Response (not signed, still checked) */
-	r.issuer = "https://evil.example.test/saml";
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "issuer is not the configured identity provider");
-	free(doc);
-	r = base();
-	doc = signed_doc(&r);
+	f.r.issuer = "https://evil.example.test/saml";
+	expect_signed_refused(&f, "issuer is not the configured identity provider");
+	f.r = base();
+	doc = signed_doc(&f.r);
 	w = replace(doc, "<saml:Issuer>" IDP "</saml:Issuer>",
 		    "<saml:Issuer>https://evil.example.test</saml:Issuer>");
-	expect_refused(w, &cfg, "Response issuer is not the configured identity provider");
+	expect_refused(w, &f.cfg, "Response issuer is not the configured identity provider");
 	free(w);
 	free(doc);
 }
 
 static void test_in_response_to_mismatch_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc;
+	struct fixture f = fixture();
 
-	r.resp_irt = "_other";
-	r.sign_response = 1; /* a signed Response's InResponseTo counts, and must agree */
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "InResponseTo of the assertion and the Response differ");
-	free(doc);
-	r.sign_response = 0; /* an unsigned one is ignored: the assertion's is used */
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(id.in_response_to, base().scd_irt);
-	free(doc);
-	r.resp_irt = "_req9";
-	r.sign_response = 1; /* only a signed Response's: copied out */
-	r.scd_irt = NULL;
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(id.in_response_to, "_req9");
-	free(doc);
-	r.sign_response = 0;
-	r.scd_irt = NULL; /* only the unsigned Response's: not trusted, the answer is unsolicited */
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(id.in_response_to, "");
-	free(doc);
+	f.r.resp_irt = "_other";
+	f.r.sign_response = 1; /* a signed Response's InResponseTo counts, and must agree */
+	expect_signed_refused(&f, "InResponseTo of the assertion and the Response differ");
+	f.r.sign_response = 0; /* an unsigned one is ignored: the assertion's is used */
+	CHECK_INT(verify_signed(&f), 0);
+	CHECK_STR(f.id.in_response_to, base().scd_irt);
+	f.r.resp_irt = "_req9";
+	f.r.sign_response = 1; /* only a signed Response's: copied out */
+	f.r.scd_irt = NULL;
+	CHECK_INT(verify_signed(&f), 0);
+	CHECK_STR(f.id.in_response_to, "_req9");
+	f.r.sign_response = 0;
+	f.r.scd_irt =
+	    NULL; /* only the unsigned Response's: not trusted, the answer is unsolicited */
+	CHECK_INT(verify_signed(&f), 0);
+	CHECK_STR(f.id.in_response_to, "");
 }
 
 static void test_expired_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc = signed_doc(&r);
+	struct fixture f = fixture();
+	char *doc = signed_doc(&f.r);
 
-	cfg.now = NOW + 300 + SAML_SKEW_SECONDS - 1; /* within the skew */
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_INT(id.expires, cfg.now + 300); /* kept at least five minutes */
-	cfg.now = NOW + 300 + SAML_SKEW_SECONDS;
-	expect_refused(doc, &cfg, "expired");
-	cfg.now = NOW + 86400;
-	expect_refused(doc, &cfg, "expired");
+	f.cfg.now = NOW + 300 + SAML_SKEW_SECONDS - 1; /* within the skew */
+	CHECK_INT(verify(doc, &f.cfg, &f.id, f.reason), 0);
+	CHECK_INT(f.id.expires, f.cfg.now + 300); /* kept at least five minutes */
+	f.cfg.now = NOW + 300 + SAML_SKEW_SECONDS;
+	expect_refused(doc, &f.cfg, "expired");
+	f.cfg.now = NOW + 86400;
+	expect_refused(doc, &f.cfg, "expired");
 	free(doc);
 
 	/* the subject confirmation alone expired */
-	r.scd_noa = NOW - 600;
-	doc = signed_doc(&r);
-	cfg.now = NOW;
-	expect_refused(doc, &cfg, "expired");
+	f.r.scd_noa = NOW - 600;
+	doc = signed_doc(&f.r);
+	f.cfg.now = NOW;
+	expect_refused(doc, &f.cfg, "expired");
 	free(doc);
 }
 
 static void test_not_yet_valid_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc = signed_doc(&r);
+	struct fixture f = fixture();
+	char *doc = signed_doc(&f.r);
 
-	cfg.now = NOW - 60 - SAML_SKEW_SECONDS; /* NotBefore is NOW - 60: within the skew */
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	cfg.now = NOW - 60 - SAML_SKEW_SECONDS - 1;
-	expect_refused(doc, &cfg, "not yet valid");
+	f.cfg.now = NOW - 60 - SAML_SKEW_SECONDS; /* NotBefore is NOW - 60: within the skew */
+	CHECK_INT(verify(doc, &f.cfg, &f.id, f.reason), 0);
+	f.cfg.now = NOW - 60 - SAML_SKEW_SECONDS - 1;
+	expect_refused(doc, &f.cfg, "not yet valid");
 	free(doc);
 }
 
 static void test_timestamp_form_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	char *doc;
+	struct fixture f = fixture();
 
-	r.cond_noa = "2027-01-01T01:00:00+01:00";
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "timestamp is not UTC xs:dateTime");
-	free(doc);
-	r.cond_noa = "2027-02-30T00:00:00Z";
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "timestamp is not UTC xs:dateTime");
-	free(doc);
-	r.cond_noa = "2027-01-01T00:05:00.123456Z"; /* fractions are fine */
-	doc = signed_doc(&r);
-	{
-		struct saml_identity id;
-		char reason[160];
-		CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	}
-	free(doc);
+	f.r.cond_noa = "2027-01-01T01:00:00+01:00";
+	expect_signed_refused(&f, "timestamp is not UTC xs:dateTime");
+	f.r.cond_noa = "2027-02-30T00:00:00Z";
+	expect_signed_refused(&f, "timestamp is not UTC xs:dateTime");
+	f.r.cond_noa = "2027-01-01T00:05:00.123456Z"; /* fractions are fine */
+	CHECK_INT(verify_signed(&f), 0);
 }
 
 static void test_doctype_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	char *doc = signed_doc(&r), *body = doc ? strstr(doc, "<samlp:Response") : NULL;
+	struct fixture f = fixture();
+	char *doc = signed_doc(&f.r), *body = doc ? strstr(doc, "<samlp:Response") : NULL;
 	struct buf b = BUF_INIT;
 
 	CHECK(body != NULL);
@@ -970,88 +909,78 @@ static void test_doctype_refused(void)
 		return;
 	}
 	buf_printf(&b, "<!DOCTYPE samlp:Response>%s", body);
-	expect_refused(b.data, &cfg, "DOCTYPE not allowed");
+	expect_refused(b.data, &f.cfg, "DOCTYPE not allowed");
 	buf_reset(&b);
 	buf_printf(&b, "<?xml version=\"1.0\"?>\n<!DOCTYPE r [<!ENTITY e \"ada@example.com\">]>%s",
 		   body);
-	expect_refused(b.data, &cfg, "DOCTYPE not allowed");
+	expect_refused(b.data, &f.cfg, "DOCTYPE not allowed");
 	buf_reset(&b);
 	buf_printf(&b, "<!DOCTYPE r SYSTEM \"file:///etc/passwd\">%s", body);
-	expect_refused(b.data, &cfg, "DOCTYPE not allowed");
+	expect_refused(b.data, &f.cfg, "DOCTYPE not allowed");
 	buf_reset(&b);
 	/* a billion laughs never gets expanded */
 	buf_puts(
 	    &b,
 	    "<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
 	    "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><r>&c;</r>");
-	expect_refused(b.data, &cfg, "DOCTYPE not allowed");
+	expect_refused(b.data, &f.cfg, "DOCTYPE not allowed");
 	buf_free(&b);
 
 	/* an entity reference with no DOCTYPE is not well-formed */
 	char *w = replace(doc, ">ada@example.com<", ">&e;<");
-	expect_refused(w, &cfg, "not well-formed XML");
+	expect_refused(w, &f.cfg, "not well-formed XML");
 	free(w);
-	expect_refused("<samlp:Response", &cfg, "not well-formed XML");
-	expect_refused("<Response/>", &cfg, "not a SAML Response");
+	expect_refused("<samlp:Response", &f.cfg, "not well-formed XML");
+	expect_refused("<Response/>", &f.cfg, "not a SAML Response");
 	free(doc);
 }
 
 static void test_nameid_with_comment_refused(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc, *w;
+	struct fixture f = fixture();
+	char *doc, *w;
 
 	/* the IdP signed "ada@example.com.evil.test"; a comment after ".com" keeps the signature
 	 * valid (comments are not signed) but would make a truncating reader see ada@example.com */
-	r.nameid = "ada@example.com.evil.test";
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(id.email, "ada@example.com.evil.test");
+	f.r.nameid = "ada@example.com.evil.test";
+	doc = signed_doc(&f.r);
+	CHECK_INT(verify(doc, &f.cfg, &f.id, f.reason), 0);
+	CHECK_STR(f.id.email, "ada@example.com.evil.test");
 	w = replace(doc, "ada@example.com.evil.test", "ada@example.com<!---->.evil.test");
-	expect_refused(w, &cfg, "NameID contains a comment");
+	expect_refused(w, &f.cfg, "NameID contains a comment");
 	free(w);
 	w = replace(doc, "ada@example.com.evil.test", "ada@example.com<!-- x -->");
-	expect_refused(w, &cfg, "signature does not verify with any configured certificate");
+	expect_refused(w, &f.cfg, "signature does not verify with any configured certificate");
 	free(w);
 	free(doc);
 
 	/* CDATA is text and is taken whole */
-	r.nameid = "<![CDATA[ada@example.com]]>";
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(id.email, "ada@example.com");
-	free(doc);
-	r.nameid = "ada@example.com<x/>";
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "NameID is not plain text");
-	free(doc);
-	r.nameid = "not an email";
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "email address is not valid");
-	free(doc);
+	f.r.nameid = "<![CDATA[ada@example.com]]>";
+	CHECK_INT(verify_signed(&f), 0);
+	CHECK_STR(f.id.email, "ada@example.com");
+	f.r.nameid = "ada@example.com<x/>";
+	expect_signed_refused(&f, "NameID is not plain text");
+	f.r.nameid = "not an email";
+	expect_signed_refused(&f, "email address is not valid");
 }
 
 static void test_config_and_size_refused(void)
 {
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *big = malloc(SAML_MAX_RESPONSE + 2);
+	struct fixture f = fixture();
+	char *big = malloc(SAML_MAX_RESPONSE + 2);
 
 	memset(big, ' ', SAML_MAX_RESPONSE + 1);
 	big[SAML_MAX_RESPONSE + 1] = '\0';
-	expect_refused(big, &cfg, "response too large");
+	expect_refused(big, &f.cfg, "response too large");
 	free(big);
-	cfg.idp_cert_pem = "";
-	expect_refused("<x/>", &cfg, "SAML is not configured");
-	cfg.idp_cert_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
-	struct resp r = base();
-	char *doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "the configured certificate is not usable");
+	f.cfg.idp_cert_pem = "";
+	expect_refused("<x/>", &f.cfg, "SAML is not configured");
+	f.cfg.idp_cert_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+	char *doc = signed_doc(&f.r);
+	expect_refused(doc, &f.cfg, "the configured certificate is not usable");
 	free(doc);
-	CHECK_INT(saml_verify_response("", 0, &cfg, &id, reason, sizeof reason), -1);
-	CHECK(reason[0] != '\0');
+	CHECK_INT(saml_verify_response("", 0, &f.cfg, &f.id, f.reason, sizeof f.reason), -1);
+	CHECK(f.reason[0] != '\0');
 }
 
 /* ---------------------------------------------------------------- bindings and metadata */
@@ -1206,10 +1135,25 @@ static char *pem_body(const char *pem)
 	return b.data;
 }
 
+/* What saml_idp_metadata reads out of a document, in buffers of the sizes the console uses. */
+struct idp_md {
+	char eid[256], url[256], slo[256], reason[160];
+	char *pem; /* malloc'd */
+};
+
+/* saml_idp_metadata of xml into m (the PEM of an earlier read freed first). */
+static int read_metadata(struct idp_md *m, const char *xml, size_t len)
+{
+	free(m->pem);
+	m->pem = NULL;
+	return saml_idp_metadata(xml, len, m->eid, sizeof m->eid, m->url, sizeof m->url, m->slo,
+				 sizeof m->slo, &m->pem, m->reason, sizeof m->reason);
+}
+
 static void test_idp_metadata(void)
 {
 	char *idp_b64 = pem_body(idp_cert), *other_b64 = pem_body(other_cert);
-	char eid[256], url[256], slo[256], reason[160], *pem = NULL;
+	struct idp_md m = {.pem = NULL};
 	struct buf b = BUF_INIT;
 
 	buf_printf(
@@ -1232,20 +1176,16 @@ static void test_idp_metadata(void)
 	    "Location=\"https://idp.example.test/sso/redirect\"/>"
 	    "</md:IDPSSODescriptor></md:EntityDescriptor>",
 	    other_b64, idp_b64, idp_b64 + 50);
-	CHECK_INT(saml_idp_metadata(b.data, b.len, eid, sizeof eid, url, sizeof url, slo,
-				    sizeof slo, &pem, reason, sizeof reason),
-		  0);
-	CHECK_STR(reason, "");
-	CHECK_STR(eid, IDP);
-	CHECK_STR(url, "https://idp.example.test/sso/redirect");
-	CHECK_STR(slo, "");
-	char *got = pem_body(pem);
+	CHECK_INT(read_metadata(&m, b.data, b.len), 0);
+	CHECK_STR(m.reason, "");
+	CHECK_STR(m.eid, IDP);
+	CHECK_STR(m.url, "https://idp.example.test/sso/redirect");
+	CHECK_STR(m.slo, "");
+	char *got = pem_body(m.pem);
 	CHECK_STR(got, idp_b64);
-	CHECK(pem && strncmp(pem, "-----BEGIN CERTIFICATE-----\n", 28) == 0);
-	CHECK_INT(saml_cert_check(pem, reason, sizeof reason), 0);
+	CHECK(m.pem && strncmp(m.pem, "-----BEGIN CERTIFICATE-----\n", 28) == 0);
+	CHECK_INT(saml_cert_check(m.pem, m.reason, sizeof m.reason), 0);
 	free(got);
-	free(pem);
-	pem = NULL;
 
 	/* the same inside an EntitiesDescriptor */
 	{
@@ -1256,12 +1196,8 @@ static void test_idp_metadata(void)
 		    "<md:EntitiesDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\">%s"
 		    "</md:EntitiesDescriptor>",
 		    inner);
-		CHECK_INT(saml_idp_metadata(e.data, e.len, eid, sizeof eid, url, sizeof url, slo,
-					    sizeof slo, &pem, reason, sizeof reason),
-			  0);
-		CHECK_STR(eid, IDP);
-		free(pem);
-		pem = NULL;
+		CHECK_INT(read_metadata(&m, e.data, e.len), 0);
+		CHECK_STR(m.eid, IDP);
 		buf_free(&e);
 	}
 
@@ -1270,38 +1206,31 @@ static void test_idp_metadata(void)
 		struct buf d = BUF_INIT;
 		buf_printf(&d, "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>%s",
 			   strstr(b.data, "<md:"));
-		CHECK_INT(saml_idp_metadata(d.data, d.len, eid, sizeof eid, url, sizeof url, slo,
-					    sizeof slo, &pem, reason, sizeof reason),
-			  -1);
-		CHECK_STR(reason, "DOCTYPE not allowed");
-		CHECK(pem == NULL);
+		CHECK_INT(read_metadata(&m, d.data, d.len), -1);
+		CHECK_STR(m.reason, "DOCTYPE not allowed");
+		CHECK(m.pem == NULL);
 		buf_free(&d);
 	}
 	char *w = replace(b.data, "bindings:HTTP-Redirect", "bindings:SOAP");
-	CHECK_INT(saml_idp_metadata(w, strlen(w), eid, sizeof eid, url, sizeof url, slo, sizeof slo,
-				    &pem, reason, sizeof reason),
-		  -1);
-	CHECK_STR(reason, "the metadata has no HTTP-Redirect SingleSignOnService");
-	CHECK_STR(eid, "");
+	CHECK_INT(read_metadata(&m, w, strlen(w)), -1);
+	CHECK_STR(m.reason, "the metadata has no HTTP-Redirect SingleSignOnService");
+	CHECK_STR(m.eid, "");
 	free(w);
 	w = replace(b.data, "use=\"signing\"", "use=\"encryption\"");
-	CHECK_INT(saml_idp_metadata(w, strlen(w), eid, sizeof eid, url, sizeof url, slo, sizeof slo,
-				    &pem, reason, sizeof reason),
-		  -1);
-	CHECK_STR(reason, "no signing certificate in the metadata");
+	CHECK_INT(read_metadata(&m, w, strlen(w)), -1);
+	CHECK_STR(m.reason, "no signing certificate in the metadata");
 	free(w);
-	CHECK_INT(saml_idp_metadata(b.data, b.len, eid, 8, url, sizeof url, slo, sizeof slo, &pem,
-				    reason, sizeof reason),
+	CHECK_INT(saml_idp_metadata(b.data, b.len, m.eid, 8, m.url, sizeof m.url, m.slo,
+				    sizeof m.slo, &m.pem, m.reason, sizeof m.reason),
 		  -1);
-	CHECK_STR(reason, "entityID too long");
-	CHECK_INT(saml_idp_metadata("<x/>", 4, eid, sizeof eid, url, sizeof url, slo, sizeof slo,
-				    &pem, reason, sizeof reason),
-		  -1);
-	CHECK_STR(reason, "not SAML metadata of an identity provider");
-	CHECK(pem == NULL);
+	CHECK_STR(m.reason, "entityID too long");
+	CHECK_INT(read_metadata(&m, "<x/>", 4), -1);
+	CHECK_STR(m.reason, "not SAML metadata of an identity provider");
+	CHECK(m.pem == NULL);
 	buf_free(&b);
 	free(idp_b64);
 	free(other_b64);
+	free(m.pem);
 }
 
 static void test_cert_check(void)
@@ -1359,53 +1288,37 @@ static char *cert_of(const char *name)
 
 static void test_rollover_bundle(void)
 {
-	struct resp r = base();
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	char reason[160], *doc, *fresh = cert_of("newidp"), *big = cert_of("big");
+	struct fixture f = fixture();
+	char *fresh = cert_of("newidp"), *big = cert_of("big");
 	struct buf bundle = BUF_INIT, mixed = BUF_INIT;
 
 	/* SimpleSAMLphp's rollover: the NEW certificate listed first, the OLD key still signing */
 	buf_printf(&bundle, "%s\n%s", fresh, idp_cert);
-	cfg.idp_cert_pem = bundle.data;
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(reason, "");
-	CHECK_STR(id.email, "ada@example.com");
-	free(doc);
+	f.cfg.idp_cert_pem = bundle.data;
+	CHECK_INT(verify_signed(&f), 0);
+	CHECK_STR(f.reason, "");
+	CHECK_STR(f.id.email, "ada@example.com");
 	/* the Response signed too, by the old key; then both by the new one */
-	r.sign_response = 1;
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	free(doc);
-	r.key = "newidp";
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	free(doc);
+	f.r.sign_response = 1;
+	CHECK_INT(verify_signed(&f), 0);
+	f.r.key = "newidp";
+	CHECK_INT(verify_signed(&f), 0);
 	/* a third key is refused, with the same anti-wrapping rules as one certificate */
-	r.key = "other";
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
-	free(doc);
+	f.r.key = "other";
+	expect_signed_refused(&f, "signature does not verify with any configured certificate");
 	/* the old certificate alone no longer accepts the new key */
-	cfg.idp_cert_pem = idp_cert;
-	r.key = "newidp";
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "signature does not verify with any configured certificate");
-	free(doc);
+	f.cfg.idp_cert_pem = idp_cert;
+	f.r.key = "newidp";
+	expect_signed_refused(&f, "signature does not verify with any configured certificate");
 	/* keys of different sizes in one bundle: a 3072-bit one first, the 2048-bit one signing */
 	buf_printf(&mixed, "%s%s", big, idp_cert);
-	cfg.idp_cert_pem = mixed.data;
-	r = base();
-	doc = signed_doc(&r);
-	CHECK_INT(verify(doc, &cfg, &id, reason), 0);
-	CHECK_STR(reason, "");
-	free(doc);
+	f.cfg.idp_cert_pem = mixed.data;
+	f.r = base();
+	CHECK_INT(verify_signed(&f), 0);
+	CHECK_STR(f.reason, "");
 	/* a configured bundle that does not pass the check verifies nothing */
 	buf_printf(&mixed, "%s", idp_cert); /* the same certificate twice now */
-	doc = signed_doc(&r);
-	expect_refused(doc, &cfg, "the configured certificate is not usable");
-	free(doc);
+	expect_signed_refused(&f, "the configured certificate is not usable");
 	buf_free(&bundle);
 	buf_free(&mixed);
 	free(fresh);
@@ -1501,7 +1414,7 @@ static void test_idp_metadata_rollover(void)
 	char *old_pem = idp_cert, *new_pem = cert_of("newidp"), *enc_pem = other_cert;
 	char *old_b64 = pem_body(old_pem), *new_b64 = pem_body(new_pem),
 	     *enc_b64 = pem_body(enc_pem);
-	char eid[256], url[256], slo[256], reason[160], *pem = NULL;
+	struct idp_md m = {.pem = NULL};
 	struct buf keys = BUF_INIT, doc = BUF_INIT, want = BUF_INIT;
 
 	/* the new certificate first (no use), the old one signing, the old one again, an
@@ -1517,27 +1430,19 @@ static void test_idp_metadata_rollover(void)
 		     "<md:SingleLogoutService "
 		     "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" "
 		     "Location=\"https://idp.example.test/slo/redirect\"/>");
-	CHECK_INT(saml_idp_metadata(doc.data, doc.len, eid, sizeof eid, url, sizeof url, slo,
-				    sizeof slo, &pem, reason, sizeof reason),
-		  0);
-	CHECK_STR(reason, "");
-	CHECK_STR(slo, "https://idp.example.test/slo/redirect");
+	CHECK_INT(read_metadata(&m, doc.data, doc.len), 0);
+	CHECK_STR(m.reason, "");
+	CHECK_STR(m.slo, "https://idp.example.test/slo/redirect");
 	buf_printf(&want, "%s%s", new_pem, old_pem); /* in order, the duplicate dropped */
-	CHECK_STR(pem, want.data);
+	CHECK_STR(m.pem, want.data);
 	struct saml_cert_info info[SAML_MAX_CERTS];
-	CHECK_INT(saml_cert_list(pem, info, SAML_MAX_CERTS), 2);
+	CHECK_INT(saml_cert_list(m.pem, info, SAML_MAX_CERTS), 2);
 	CHECK_STR(info[0].subject, "CN=newidp");
 	CHECK_STR(info[1].subject, "CN=idp");
 	/* and the bundle verifies a Response signed by either key */
-	struct saml_config cfg = config();
-	struct saml_identity id;
-	struct resp r = base();
-	cfg.idp_cert_pem = pem;
-	char *signed_xml = signed_doc(&r);
-	CHECK_INT(verify(signed_xml, &cfg, &id, reason), 0);
-	free(signed_xml);
-	free(pem);
-	pem = NULL;
+	struct fixture f = fixture();
+	f.cfg.idp_cert_pem = m.pem;
+	CHECK_INT(verify_signed(&f), 0);
 	buf_free(&doc);
 
 	/* an SLO URL that is not http(s) is left out; no SLO is "" */
@@ -1545,12 +1450,8 @@ static void test_idp_metadata_rollover(void)
 		     "<md:SingleLogoutService "
 		     "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" "
 		     "Location=\"javascript:alert(1)\"/>");
-	CHECK_INT(saml_idp_metadata(doc.data, doc.len, eid, sizeof eid, url, sizeof url, slo,
-				    sizeof slo, &pem, reason, sizeof reason),
-		  0);
-	CHECK_STR(slo, "");
-	free(pem);
-	pem = NULL;
+	CHECK_INT(read_metadata(&m, doc.data, doc.len), 0);
+	CHECK_STR(m.slo, "");
 	buf_free(&doc);
 
 	/* five different signing certificates are more than a bundle holds */
@@ -1562,12 +1463,10 @@ static void test_idp_metadata_rollover(void)
 		free(b64);
 	}
 	metadata_doc(&doc, keys.data, "");
-	CHECK_INT(saml_idp_metadata(doc.data, doc.len, eid, sizeof eid, url, sizeof url, slo,
-				    sizeof slo, &pem, reason, sizeof reason),
-		  -1);
-	CHECK_STR(reason, "the metadata lists more than 4 signing certificates");
-	CHECK(pem == NULL);
-	CHECK_STR(eid, "");
+	CHECK_INT(read_metadata(&m, doc.data, doc.len), -1);
+	CHECK_STR(m.reason, "the metadata lists more than 4 signing certificates");
+	CHECK(m.pem == NULL);
+	CHECK_STR(m.eid, "");
 	buf_free(&doc);
 	buf_free(&keys);
 	buf_free(&want);
@@ -1575,6 +1474,7 @@ static void test_idp_metadata_rollover(void)
 	free(old_b64);
 	free(new_b64);
 	free(enc_b64);
+	free(m.pem);
 }
 
 /* A persistent NameID (not an email) with these attributes: the identity under cfg, or the

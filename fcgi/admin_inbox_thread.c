@@ -252,10 +252,5 @@ int admin_inbox_file(struct ctx *c)
 	if (!admin_id(c->caps.v[0]) || !admin_id(c->caps.v[1]))
 		return 404;
 	const char *p[3] = {c->caps.v[1], c->caps.v[0], c->caps.v[2]};
-	PGresult *r = db_exec("admin_inbox_file", 3, p);
-	if (!r)
-		return 500;
-	int status = PQntuples(r) == 1 ? file_send(c, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2)) : 404;
-	PQclear(r);
-	return status;
+	return file_send_found(c, "admin_inbox_file", 3, p);
 }

@@ -138,11 +138,18 @@ int too_large_page(struct ctx *c);
 int tickets_page(struct ctx *c);
 int ticket_detail(struct ctx *c);
 int ticket_reply(struct ctx *c);
+/* Attachments (fcgi/files.c). GET /files/<id>/<name>: one the logged-in customer may see. */
 int file_download(struct ctx *c);
-/* Answer with a stored attachment (fcgi/ticket_reply.c): nginx sends the bytes by X-Accel-Redirect; a
- * safe Content-Type, inline only for plain images, nosniff. 404 for a malformed digest. The
- * caller has checked that the viewer may have it. */
+/* Answer with a stored attachment: nginx sends the bytes by X-Accel-Redirect; a safe
+ * Content-Type, inline only for plain images, nosniff. 404 for a malformed digest. The caller
+ * has checked that the viewer may have it. */
 int file_send(struct ctx *c, const char *sha, const char *stored_type, const char *name);
+/* Run statement stmt, which finds at most one attachment as (sha256, content_type, file_name)
+ * among those the viewer may have, and send it; 404 when it finds none, 500 on an error. */
+int file_send_found(struct ctx *c, const char *stmt, int n, const char *const *params);
+/* Keep an upload's bytes under files_dir by their SHA-256 (written into sha as hex), durably,
+ * before the caller commits the row that names them. 0 or -1 (logged). */
+int file_store(const struct upload *up, char sha[65]);
 int ticket_new_page(struct ctx *c);
 /* Single sign-on (fcgi/sso.c). */
 int sso_saml_metadata(struct ctx *c);

@@ -222,6 +222,7 @@ extern const struct db_stmt admin_tickets_new_stmts[];
 extern const struct db_stmt admin_tickets_stmts[];
 extern const struct db_stmt audit_stmts[];
 extern const struct db_stmt drafts_stmts[];
+extern const struct db_stmt files_stmts[];
 extern const struct db_stmt healthz_stmts[];
 extern const struct db_stmt layout_stmts[];
 extern const struct db_stmt limits_stmts[];
@@ -272,6 +273,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_tickets_stmts,
 	audit_stmts,
 	drafts_stmts,
+	files_stmts,
 	healthz_stmts,
 	layout_stmts,
 	limits_stmts,

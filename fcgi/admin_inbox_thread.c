@@ -1,8 +1,9 @@
-/* admin_inbox_thread.c - one conversation as agents see it: every message including internal
- * notes, the ticket's properties, the reply / note / stage forms; its attachments. */
+/* admin_inbox_thread.c - GET /admin/inbox/<thread> and /admin/inbox/<thread>/files/<id>/<name>:
+ * one conversation as agents see it: every message including internal notes, the ticket's
+ * properties, the reply / note / stage forms; its attachments. */
 #include "admin_inbox.h"
+#include "conversation.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,21 +25,6 @@ const struct db_stmt admin_inbox_thread_stmts[] = {
 	 " LEFT JOIN pipeline_stages s ON s.id = t.stage_id LEFT JOIN pipelines p ON p.id = t.pipeline_id"
 	 " WHERE th.id = $1",
 	 2},
-	/* every message, notes included, oldest first; shown = what the portal shows of it */
-	{"admin_inbox_messages",
-	 "SELECT m.id, m.direction, m.kind, to_char(m.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'),"
-	 " m.body, coalesce(nullif(btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), ''),"
-	 "   c.email, nullif(u.name, ''), u.email, m.from_address, 'Unknown'),"
-	 " CASE WHEN m.author_user_id IS NOT NULL THEN 'staff'"
-	 "   WHEN m.author_contact_id IS NOT NULL THEN 'contact' ELSE '' END,"
-	 " coalesce(m.from_address, ''), array_to_string(m.to_addresses, ', '), pm.id IS NOT NULL,"
-	 " coalesce((SELECT json_agg(json_build_object('id', a.id, 'name', a.file_name,"
-	 "   'size', a.size_bytes) ORDER BY a.id) FROM attachments a WHERE a.message_id = m.id), '[]')::text"
-	 " FROM messages m LEFT JOIN contacts c ON c.id = m.author_contact_id"
-	 " LEFT JOIN staff_users u ON u.id = m.author_user_id"
-	 " LEFT JOIN (SELECT id FROM portal_thread_messages($1)) pm ON pm.id = m.id"
-	 " WHERE m.thread_id = $1 ORDER BY m.created_at, m.id LIMIT 1000",
-	 2},
 	{"admin_inbox_ticket_contacts",
 	 "SELECT c.id, c.email, btrim(c.first_name || ' ' || c.last_name)"
 	 " FROM ticket_contacts x JOIN contacts c ON c.id = x.contact_id"
@@ -59,64 +45,6 @@ const struct db_stmt admin_inbox_thread_stmts[] = {
 static struct json_object *str(const char *s)
 {
 	return json_object_new_string(s);
-}
-
-/* Attachments' links under this thread's own download route. */
-static struct json_object *files_json(const char *thread, const char *json_text)
-{
-	struct json_object *files = json_tokener_parse(json_text);
-	if (!files || !json_object_is_type(files, json_type_array)) {
-		json_object_put(files);
-		return json_object_new_array();
-	}
-	for (size_t k = 0; k < json_object_array_length(files); k++) {
-		struct json_object *f = json_object_array_get_idx(files, k), *fid, *fname;
-		if (!json_object_object_get_ex(f, "id", &fid) || !json_object_object_get_ex(f, "name", &fname))
-			continue;
-		struct buf u = BUF_INIT;
-		const char *nm = json_object_get_string(fname);
-		buf_printf(&u, "/admin/inbox/%s/files/%s/", thread, json_object_get_string(fid));
-		buf_urlenc(&u, nm, strlen(nm));
-		json_object_object_add(f, "url", str(u.data ? u.data : ""));
-		buf_free(&u);
-	}
-	return files;
-}
-
-static int add_messages(struct ctx *c, struct json_object *page, const char *thread, int tied)
-{
-	const char *p[2] = {thread, c->portal->time_zone};
-	PGresult *r = db_exec("admin_inbox_messages", 2, p);
-	if (!r)
-		return -1;
-	struct json_object *msgs = json_object_new_array();
-	int n = PQntuples(r);
-	for (int i = 0; i < n; i++) {
-		struct json_object *o = json_object_new_object();
-		int note = strcmp(PQgetvalue(r, i, 2), "note") == 0;
-		int incoming = strcmp(PQgetvalue(r, i, 1), "incoming") == 0;
-		json_object_object_add(o, "id", str(PQgetvalue(r, i, 0)));
-		json_object_object_add(o, "note", json_object_new_boolean(note));
-		json_object_object_add(o, "incoming", json_object_new_boolean(incoming));
-		json_object_object_add(o, "when", str(PQgetvalue(r, i, 3)));
-		json_object_object_add(o, "body", str(PQgetvalue(r, i, 4)));
-		json_object_object_add(o, "author", str(PQgetvalue(r, i, 5)));
-		json_object_object_add(o, "staff", json_object_new_boolean(strcmp(PQgetvalue(r, i, 6), "staff") == 0));
-		json_object_object_add(o, "from", str(PQgetvalue(r, i, 7)));
-		json_object_object_add(o, "to", str(PQgetvalue(r, i, 8)));
-		/* a public message the portal leaves out (mail to or from an unconnected address) */
-		json_object_object_add(o, "hidden", json_object_new_boolean(
-			!note && tied && PQgetvalue(r, i, 9)[0] != 't'));
-		struct json_object *files = files_json(thread, PQgetvalue(r, i, 10));
-		json_object_object_add(o, "has_files", json_object_new_boolean(json_object_array_length(files) > 0));
-		json_object_object_add(o, "files", files);
-		json_object_object_add(o, "latest", json_object_new_boolean(i == n - 1));
-		json_object_array_add(msgs, o);
-	}
-	PQclear(r);
-	json_object_object_add(page, "messages", msgs);
-	json_object_object_add(page, "has_messages", json_object_new_boolean(n > 0));
-	return 0;
 }
 
 /* The ticket's contacts with their preview links, and its pipeline's stages. */
@@ -221,7 +149,7 @@ int admin_inbox_thread_render(struct ctx *c, const char *thread, int status, con
 		if (add_ticket_lists(c, t, ticket, pipeline, stage) < 0)
 			goto fail;
 	}
-	if (add_messages(c, page, thread, tied) < 0)
+	if (conv_messages(c, page, thread, 1, arena_printf(c->arena, "/admin/inbox/%s/files", thread)) < 0)
 		goto fail;
 	json_object_object_add(page, "reply", form_ctx("reply", which, f));
 	json_object_object_add(page, "note", form_ctx("note", which, f));

@@ -194,6 +194,8 @@ int mail_request_limited(struct ctx *c, const char *purpose);
  * ask it. ticket_visible: 1 when the logged-in contact may see ticket id, 0 if not (answer 404
  * exactly as for a missing ticket), -1 on a database error. */
 int ticket_visible(struct ctx *c, const char *ticket_id);
+/* A time as the statements write it ("YYYY-MM-DD HH24:MI") in the customer's language's format. */
+const char *ticket_when(struct ctx *c, const char *ts);
 /* Where the ticket pages live: "/<slug>", or the admin preview's "/admin/preview/<contact>/tickets". */
 const char *tickets_base(struct ctx *c);
 /* Render the detail page of a visible ticket; f (may be NULL) carries a reply form's input

@@ -1,6 +1,6 @@
 /* conversation.c - adding a message to a conversation and creating a ticket with its first
  * message: every writer of messages goes through here. No URL of its own: see conversation.h
- * for who calls it. */
+ * for who calls it (and conversation_read.c for the reader). */
 #include "conversation.h"
 
 #include <stdio.h>

@@ -1,6 +1,8 @@
-/* conversation.h - the one writer of conversations (fcgi/conversation.c). Writers: the
- * customer's reply (ticket_reply.c), the support form (ticket_new.c), the agent's reply and
- * internal note (admin_inbox_write.c), the console's new ticket (admin_tickets_new.c). */
+/* conversation.h - the one writer of conversations (fcgi/conversation.c) and the one reader of a
+ * thread's messages (fcgi/conversation_read.c). Writers: the customer's reply (ticket_reply.c), the support form
+ * (ticket_new.c), the agent's reply and internal note (admin_inbox_write.c), the console's new
+ * ticket (admin_tickets_new.c). Readers: the portal's ticket page (tickets.c, also in the admin
+ * preview) and the console's thread page (admin_inbox_thread.c). */
 #ifndef PORTAL_CONVERSATION_H
 #define PORTAL_CONVERSATION_H
 
@@ -82,5 +84,15 @@ int conv_ticket(struct ctx *c, struct conv_ticket *t, struct conv_msg *first);
 /* End the caller's transaction after conv_add / conv_ticket and its audit row: COMMIT when got
  * is 1 (returning -1 when that fails), else ROLLBACK; returns got. */
 int conv_end(int got);
+
+/*
+ * The messages of thread into page: messages [{id, incoming, when, body, author, files [{id,
+ * name, size, url}], has_files, latest}] and has_messages. For the customer (staff 0) what the
+ * portal shows them (portal_thread_messages: never notes), when in their language's format;
+ * for staff every message, with note, staff, from, to and hidden (a public message the portal
+ * leaves out). A file's url is <file_base>/<id>/<name>. 0 or -1.
+ */
+int conv_messages(struct ctx *c, struct json_object *page, const char *thread, int staff,
+		  const char *file_base);
 
 #endif

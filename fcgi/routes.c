@@ -220,6 +220,7 @@ extern const struct db_stmt admin_sso_stmts[];
 extern const struct db_stmt admin_ticket_stmts[];
 extern const struct db_stmt admin_tickets_stmts[];
 extern const struct db_stmt audit_stmts[];
+extern const struct db_stmt conversation_read_stmts[];
 extern const struct db_stmt conversation_stmts[];
 extern const struct db_stmt drafts_stmts[];
 extern const struct db_stmt files_stmts[];
@@ -271,6 +272,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_ticket_stmts,
 	admin_tickets_stmts,
 	audit_stmts,
+	conversation_read_stmts,
 	conversation_stmts,
 	drafts_stmts,
 	files_stmts,

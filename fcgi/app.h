@@ -147,8 +147,11 @@ int file_send(struct ctx *c, const char *sha, const char *stored_type, const cha
 /* Run statement stmt, which finds at most one attachment as (sha256, content_type, file_name)
  * among those the viewer may have, and send it; 404 when it finds none, 500 on an error. */
 int file_send_found(struct ctx *c, const char *stmt, int n, const char *const *params);
-/* Keep an upload's bytes under files_dir by their SHA-256 (written into sha as hex), durably,
- * before the caller commits the row that names them. 0 or -1 (logged). */
+/* Keep an upload's bytes as <files_dir>/<sub>/<name>, written to a temporary name, renamed and
+ * synced (so a path that exists is complete), unless a complete copy is there. 0 or -1 (logged). */
+int file_keep(const char *sub, const char *name, const struct upload *up);
+/* The same under <2 hex>/<sha256> (written into sha as hex): an attachment's bytes, kept before
+ * the caller commits the row that names them. */
 int file_store(const struct upload *up, char sha[65]);
 int ticket_new_page(struct ctx *c);
 /* Single sign-on (fcgi/sso.c). */

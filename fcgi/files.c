@@ -37,30 +37,35 @@ const struct db_stmt files_stmts[] = {
 	{NULL, NULL, 0},
 };
 
-int file_store(const struct upload *up, char sha[65])
+int file_keep(const char *sub, const char *name, const struct upload *up)
 {
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned dl = 0;
-	char dir[1024], path[1100];
+	char dir[1024], path[1400];
 	struct stat st;
-
-	if (!EVP_Digest(up->data, up->len, d, &dl, EVP_sha256(), NULL) || dl != 32)
-		return -1;
-	for (unsigned i = 0; i < dl; i++)
-		snprintf(sha + 2 * i, 3, "%02x", d[i]);
-	snprintf(dir, sizeof dir, "%s/%.2s", cfg.files_dir, sha);
-	snprintf(path, sizeof path, "%s/%s", dir, sha);
+	snprintf(dir, sizeof dir, "%s/%s", cfg.files_dir, sub);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == up->len)
 		return 0;
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
 		log_msg(LOG_ERROR, "files: mkdir %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (file_write_atomic(dir, sha, up->data, up->len, 0640) < 0) {
+	if (file_write_atomic(dir, name, up->data, up->len, 0640) < 0) {
 		log_msg(LOG_ERROR, "files: store %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0; /* data and rename are durable before COMMIT */
+}
+
+int file_store(const struct upload *up, char sha[65])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned dl = 0;
+	if (!EVP_Digest(up->data, up->len, d, &dl, EVP_sha256(), NULL) || dl != 32)
+		return -1;
+	for (unsigned i = 0; i < dl; i++)
+		snprintf(sha + 2 * i, 3, "%02x", d[i]);
+	char sub[3] = {sha[0], sha[1], '\0'};
+	return file_keep(sub, sha, up);
 }
 
 /* Media types a browser may run script in, or sniff into one, are served as bytes. */

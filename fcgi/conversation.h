@@ -1,8 +1,8 @@
-/* conversation.h - the one writer of conversations (fcgi/conversation.c) and the one reader of a
- * thread's messages (fcgi/conversation_read.c). Writers: the customer's reply (ticket_reply.c), the support form
- * (ticket_new.c), the agent's reply and internal note (admin_inbox_write.c), the console's new
- * ticket (admin_tickets_new.c). Readers: the portal's ticket page (tickets.c, also in the admin
- * preview) and the console's thread page (admin_inbox_thread.c). */
+/* conversation.h - the one writer of conversations (fcgi/conversation.c) and the one reader of
+ * a thread's messages (fcgi/conversation_read.c). Writers: the customer's reply (ticket_reply.c),
+ * the support form (ticket_new.c), the agent's reply and internal note (admin_inbox_write.c),
+ * the console's new ticket (admin_tickets_new.c). Readers: the portal's ticket page (tickets.c,
+ * also in the admin preview) and the console's thread page (admin_inbox_thread.c). */
 #ifndef PORTAL_CONVERSATION_H
 #define PORTAL_CONVERSATION_H
 
@@ -38,7 +38,8 @@ struct conv_msg {
 	 * a new thread of channel in inbox, made under a lock of the ticket. */
 	const char *thread;
 	const char *ticket, *inbox, *channel;
-	enum conv_author author; /* who: the session's contact or staff member (author_id) */
+	enum conv_author author; /* who: author_id, the session's contact or staff member (the mails
+				  * name them from the session) */
 	long author_id;
 	enum conv_kind kind;
 	const char *body;
@@ -52,7 +53,8 @@ struct conv_msg {
 	char thread_id[24], ticket_id[24]; /* ticket_id "0": a thread without a ticket */
 	char message_id[24];
 	size_t nfiles;
-	struct json_object *mailed_to; /* with CONV_NOTIFY_CUSTOMER: the addresses mailed (caller owns) */
+	struct json_object *mailed_to; /* with CONV_NOTIFY_CUSTOMER: the addresses mailed (the caller
+					* puts it, whatever conv_add answered) */
 };
 
 /* Add m: its thread, the message, its files and attachment rows, the thread's and ticket's times,

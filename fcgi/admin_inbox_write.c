@@ -1,6 +1,8 @@
 /* admin_inbox_write.c - POST /admin/inbox/<thread>/reply, /note and /stage: what agents do in a
  * thread: reply to the customer (portal + email, with attachments), add an internal note, change
- * the ticket's stage; each one transaction with its audit row. */
+ * the ticket's stage; each one transaction with its audit row. Not form pages (form_page.h):
+ * they have no page of their own (a refused form comes back inside the thread page), and a
+ * reply or note is a message written by conv_add (conversation.c). */
 #include "admin_inbox.h"
 #include "conversation.h"
 

@@ -1,5 +1,8 @@
 /* admin_tickets_new.c - /admin/tickets/new: a ticket created by staff for a contact (subject,
- * description, priority, stage, the requester and their company). */
+ * description, priority, stage, the requester and their company). Not on the form-page kit
+ * (form_page.h), which edits a record it loads and locks: this page creates one, looks the
+ * requester and the company up by address and name, and answers with the new ticket's page; the
+ * ticket itself is written by conv_ticket (conversation.c), like the support form's. */
 #include "admin_records.h"
 #include "conversation.h"
 

@@ -1,52 +1,42 @@
-/* admin_inbox_thread.c - one conversation as agents see it: every message including internal
- * notes, the ticket's properties, the reply / note / stage forms; its attachments. */
+/* admin_inbox_thread.c - GET /admin/inbox/<thread> and /admin/inbox/<thread>/files/<id>/<name>:
+ * one conversation as agents see it: every message including internal notes, the ticket's
+ * properties, the reply / note / stage forms; its attachments. */
 #include "admin_inbox.h"
+#include "conversation.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "token.h"
 
+/* Columns are named after the template's keys (db_row_json). */
 const struct db_stmt admin_inbox_thread_stmts[] = {
-	/* the thread page */
 	{"admin_inbox_thread",
-	 "SELECT th.id, coalesce(th.ticket_id, 0), th.channel, i.name,"
-	 " to_char(th.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'),"
-	 " coalesce(t.subject, ''), coalesce(t.priority, ''), coalesce(s.name, ''),"
-	 " coalesce(s.is_closed, false), coalesce(t.stage_id, 0), coalesce(p.name, ''),"
-	 " coalesce(t.pipeline_id, 0), coalesce(th.id = ticket_latest_thread(th.ticket_id), false),"
+	 "SELECT th.id, th.ticket_id, th.channel, i.name AS inbox,"
+	 " to_char(th.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') AS created,"
 	 " coalesce((SELECT a.address FROM inbox_addresses a WHERE a.inbox_id = th.inbox_id"
-	 "   AND a.connected ORDER BY a.id LIMIT 1), ''),"
-	 " coalesce(to_char(t.closed_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'), '')"
-	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id"
-	 " LEFT JOIN tickets t ON t.id = th.ticket_id"
-	 " LEFT JOIN pipeline_stages s ON s.id = t.stage_id LEFT JOIN pipelines p ON p.id = t.pipeline_id"
-	 " WHERE th.id = $1",
+	 "   AND a.connected ORDER BY a.id LIMIT 1), '') AS from_address"
+	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.id = $1",
 	 2},
-	/* every message, notes included, oldest first; shown = what the portal shows of it */
-	{"admin_inbox_messages",
-	 "SELECT m.id, m.direction, m.kind, to_char(m.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'),"
-	 " m.body, coalesce(nullif(btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), ''),"
-	 "   c.email, nullif(u.name, ''), u.email, m.from_address, 'Unknown'),"
-	 " CASE WHEN m.author_user_id IS NOT NULL THEN 'staff'"
-	 "   WHEN m.author_contact_id IS NOT NULL THEN 'contact' ELSE '' END,"
-	 " coalesce(m.from_address, ''), array_to_string(m.to_addresses, ', '), pm.id IS NOT NULL,"
-	 " coalesce((SELECT json_agg(json_build_object('id', a.id, 'name', a.file_name,"
-	 "   'size', a.size_bytes) ORDER BY a.id) FROM attachments a WHERE a.message_id = m.id), '[]')::text"
-	 " FROM messages m LEFT JOIN contacts c ON c.id = m.author_contact_id"
-	 " LEFT JOIN staff_users u ON u.id = m.author_user_id"
-	 " LEFT JOIN (SELECT id FROM portal_thread_messages($1)) pm ON pm.id = m.id"
-	 " WHERE m.thread_id = $1 ORDER BY m.created_at, m.id LIMIT 1000",
-	 2},
+	/* the thread's ticket ($3 the thread) */
+	{"admin_inbox_ticket",
+	 "SELECT t.id, t.subject, t.priority, s.name AS stage, s.is_closed AS closed,"
+	 " coalesce(to_char(t.closed_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'), '') AS closed_at,"
+	 " p.name AS pipeline, '/admin/tickets/' || t.id AS url,"
+	 " coalesce($3::bigint = ticket_latest_thread(t.id), false) AS latest_thread, t.pipeline_id, t.stage_id"
+	 " FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id JOIN pipelines p ON p.id = t.pipeline_id"
+	 " WHERE t.id = $1",
+	 3},
 	{"admin_inbox_ticket_contacts",
-	 "SELECT c.id, c.email, btrim(c.first_name || ' ' || c.last_name)"
+	 "SELECT coalesce(nullif(btrim(c.first_name || ' ' || c.last_name), ''), c.email) AS name, c.email,"
+	 " '/admin/preview/' || c.id || '/tickets/' || x.ticket_id AS preview_url"
 	 " FROM ticket_contacts x JOIN contacts c ON c.id = x.contact_id"
 	 " WHERE x.ticket_id = $1 ORDER BY c.id LIMIT 50",
 	 1},
 	{"admin_inbox_stages",
-	 "SELECT id, name, is_closed FROM pipeline_stages WHERE pipeline_id = $1 ORDER BY position LIMIT 100",
-	 1},
+	 "SELECT id, name, is_closed AS closed, id = $2::bigint AS selected FROM pipeline_stages"
+	 " WHERE pipeline_id = $1 ORDER BY position LIMIT 100",
+	 2},
 	/* an attachment of a message of this thread */
 	{"admin_inbox_file",
 	 "SELECT a.sha256, a.content_type, a.file_name FROM attachments a"
@@ -61,117 +51,48 @@ static struct json_object *str(const char *s)
 	return json_object_new_string(s);
 }
 
-/* Attachments' links under this thread's own download route. */
-static struct json_object *files_json(const char *thread, const char *json_text)
+/* The rows of a statement as objects; NULL on a database error. */
+static struct json_object *rows_of(const char *stmt, int n, const char *const *p)
 {
-	struct json_object *files = json_tokener_parse(json_text);
-	if (!files || !json_object_is_type(files, json_type_array)) {
-		json_object_put(files);
-		return json_object_new_array();
-	}
-	for (size_t k = 0; k < json_object_array_length(files); k++) {
-		struct json_object *f = json_object_array_get_idx(files, k), *fid, *fname;
-		if (!json_object_object_get_ex(f, "id", &fid) || !json_object_object_get_ex(f, "name", &fname))
-			continue;
-		struct buf u = BUF_INIT;
-		const char *nm = json_object_get_string(fname);
-		buf_printf(&u, "/admin/inbox/%s/files/%s/", thread, json_object_get_string(fid));
-		buf_urlenc(&u, nm, strlen(nm));
-		json_object_object_add(f, "url", str(u.data ? u.data : ""));
-		buf_free(&u);
-	}
-	return files;
-}
-
-static int add_messages(struct ctx *c, struct json_object *page, const char *thread, int tied)
-{
-	const char *p[2] = {thread, c->portal->time_zone};
-	PGresult *r = db_exec("admin_inbox_messages", 2, p);
-	if (!r)
-		return -1;
-	struct json_object *msgs = json_object_new_array();
-	int n = PQntuples(r);
-	for (int i = 0; i < n; i++) {
-		struct json_object *o = json_object_new_object();
-		int note = strcmp(PQgetvalue(r, i, 2), "note") == 0;
-		int incoming = strcmp(PQgetvalue(r, i, 1), "incoming") == 0;
-		json_object_object_add(o, "id", str(PQgetvalue(r, i, 0)));
-		json_object_object_add(o, "note", json_object_new_boolean(note));
-		json_object_object_add(o, "incoming", json_object_new_boolean(incoming));
-		json_object_object_add(o, "when", str(PQgetvalue(r, i, 3)));
-		json_object_object_add(o, "body", str(PQgetvalue(r, i, 4)));
-		json_object_object_add(o, "author", str(PQgetvalue(r, i, 5)));
-		json_object_object_add(o, "staff", json_object_new_boolean(strcmp(PQgetvalue(r, i, 6), "staff") == 0));
-		json_object_object_add(o, "from", str(PQgetvalue(r, i, 7)));
-		json_object_object_add(o, "to", str(PQgetvalue(r, i, 8)));
-		/* a public message the portal leaves out (mail to or from an unconnected address) */
-		json_object_object_add(o, "hidden", json_object_new_boolean(
-			!note && tied && PQgetvalue(r, i, 9)[0] != 't'));
-		struct json_object *files = files_json(thread, PQgetvalue(r, i, 10));
-		json_object_object_add(o, "has_files", json_object_new_boolean(json_object_array_length(files) > 0));
-		json_object_object_add(o, "files", files);
-		json_object_object_add(o, "latest", json_object_new_boolean(i == n - 1));
-		json_object_array_add(msgs, o);
-	}
+	PGresult *r = db_exec(stmt, n, p);
+	struct json_object *a = r ? db_rows_json(r, -1) : NULL;
 	PQclear(r);
-	json_object_object_add(page, "messages", msgs);
-	json_object_object_add(page, "has_messages", json_object_new_boolean(n > 0));
-	return 0;
+	return a;
 }
 
-/* The ticket's contacts with their preview links, and its pipeline's stages. */
-static int add_ticket_lists(struct ctx *c, struct json_object *t, const char *ticket,
-			    const char *pipeline, const char *stage)
+/* One row of a statement as an object; NULL when none or on a database error. */
+static struct json_object *row_of(const char *stmt, int n, const char *const *p)
 {
-	const char *p1[1] = {ticket};
-	PGresult *r = db_exec("admin_inbox_ticket_contacts", 1, p1);
-	if (!r)
-		return -1;
-	struct json_object *contacts = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++) {
-		struct json_object *o = json_object_new_object();
-		const char *name = PQgetvalue(r, i, 2);
-		json_object_object_add(o, "name", str(name[0] ? name : PQgetvalue(r, i, 1)));
-		json_object_object_add(o, "email", str(PQgetvalue(r, i, 1)));
-		json_object_object_add(o, "preview_url", str(arena_printf(c->arena,
-			"/admin/preview/%s/tickets/%s", PQgetvalue(r, i, 0), ticket)));
-		json_object_array_add(contacts, o);
+	struct json_object *a = rows_of(stmt, n, p);
+	struct json_object *o = a && json_object_array_length(a) == 1 ? json_object_get(json_object_array_get_idx(a, 0))
+								      : NULL;
+	json_object_put(a);
+	return o;
+}
+
+static const char *key(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* The thread's ticket with its contacts (and their preview links) and its pipeline's stages. */
+static struct json_object *ticket_json(struct ctx *c, const char *ticket, const char *thread)
+{
+	const char *p[3] = {ticket, c->portal->time_zone, thread};
+	struct json_object *t = row_of("admin_inbox_ticket", 3, p), *contacts, *stages;
+	const char *ps[2] = {key(t, "pipeline_id"), key(t, "stage_id")};
+	if (!t || !(contacts = rows_of("admin_inbox_ticket_contacts", 1, p))) {
+		json_object_put(t);
+		return NULL;
 	}
-	json_object_object_add(t, "has_contacts", json_object_new_boolean(PQntuples(r) > 0));
+	json_object_object_add(t, "has_contacts", json_object_new_boolean(json_object_array_length(contacts) > 0));
 	json_object_object_add(t, "contacts", contacts);
-	PQclear(r);
-	const char *p2[1] = {pipeline};
-	r = db_exec("admin_inbox_stages", 1, p2);
-	if (!r)
-		return -1;
-	struct json_object *stages = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++) {
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "id", str(PQgetvalue(r, i, 0)));
-		json_object_object_add(o, "name", str(PQgetvalue(r, i, 1)));
-		json_object_object_add(o, "closed", json_object_new_boolean(PQgetvalue(r, i, 2)[0] == 't'));
-		json_object_object_add(o, "selected", json_object_new_boolean(strcmp(PQgetvalue(r, i, 0), stage) == 0));
-		json_object_array_add(stages, o);
+	if (!(stages = rows_of("admin_inbox_stages", 2, ps))) {
+		json_object_put(t);
+		return NULL;
 	}
 	json_object_object_add(t, "stages", stages);
-	PQclear(r);
-	return 0;
-}
-
-static struct json_object *ticket_json(struct ctx *c, PGresult *r, const char *ticket)
-{
-	struct json_object *t = json_object_new_object();
-	json_object_object_add(t, "id", str(ticket));
-	json_object_object_add(t, "subject", str(PQgetvalue(r, 0, 5)));
-	const char *prio = PQgetvalue(r, 0, 6);
-	if (prio[0])
-		json_object_object_add(t, "priority", str(prio));
-	json_object_object_add(t, "stage", str(PQgetvalue(r, 0, 7)));
-	json_object_object_add(t, "closed", json_object_new_boolean(PQgetvalue(r, 0, 8)[0] == 't'));
-	json_object_object_add(t, "closed_at", str(PQgetvalue(r, 0, 14)));
-	json_object_object_add(t, "pipeline", str(PQgetvalue(r, 0, 10)));
-	json_object_object_add(t, "url", str(arena_printf(c->arena, "/admin/tickets/%s", ticket)));
-	json_object_object_add(t, "latest_thread", json_object_new_boolean(PQgetvalue(r, 0, 12)[0] == 't'));
 	return t;
 }
 
@@ -192,36 +113,25 @@ int admin_inbox_thread_render(struct ctx *c, const char *thread, int status, con
 {
 	const char *p[2] = {thread, c->portal->time_zone};
 	PGresult *r = db_exec("admin_inbox_thread", 2, p);
-	if (!r || PQntuples(r) != 1) {
-		PQclear(r);
+	int missing = r && PQntuples(r) != 1;
+	struct json_object *th = r && !missing ? db_row_json(r, 0) : NULL, *t = NULL;
+	PQclear(r);
+	const char *ticket = key(th, "ticket_id");
+	if (!th || (ticket && !(t = ticket_json(c, ticket, thread)))) {
+		json_object_put(th);
 		if (f)
 			form_free(f);
-		return r ? 404 : 500;
+		return missing ? 404 : 500;
 	}
-	const char *ticket = arena_strdup(c->arena, PQgetvalue(r, 0, 1));
-	int tied = strcmp(ticket, "0") != 0;
 	struct json_object *page = admin_page_new(c, NULL, "inbox");
-	const char *title = tied ? arena_printf(c->arena, "#%s %s", ticket, PQgetvalue(r, 0, 5))
-				 : arena_printf(c->arena, "Conversation %s", thread);
+	const char *title = t ? arena_printf(c->arena, "#%s %s", ticket, key(t, "subject"))
+			      : arena_printf(c->arena, "Conversation %s", thread);
 	json_object_object_add(page, "title", str(title));
-	struct json_object *th = json_object_new_object();
-	json_object_object_add(th, "id", str(thread));
-	json_object_object_add(th, "channel", str(PQgetvalue(r, 0, 2)));
-	json_object_object_add(th, "inbox", str(PQgetvalue(r, 0, 3)));
-	json_object_object_add(th, "created", str(PQgetvalue(r, 0, 4)));
-	json_object_object_add(th, "from_address", str(PQgetvalue(r, 0, 13)));
 	json_object_object_add(page, "thread", th);
 	json_object_object_add(page, "time_zone", str(c->portal->time_zone));
-	const char *pipeline = arena_strdup(c->arena, PQgetvalue(r, 0, 11));
-	const char *stage = arena_strdup(c->arena, PQgetvalue(r, 0, 9));
-	struct json_object *t = tied ? ticket_json(c, r, ticket) : NULL;
-	PQclear(r);
-	if (t) {
+	if (t)
 		json_object_object_add(page, "ticket", t);
-		if (add_ticket_lists(c, t, ticket, pipeline, stage) < 0)
-			goto fail;
-	}
-	if (add_messages(c, page, thread, tied) < 0)
+	if (conv_messages(c, page, thread, 1, arena_printf(c->arena, "/admin/inbox/%s/files", thread)) < 0)
 		goto fail;
 	json_object_object_add(page, "reply", form_ctx("reply", which, f));
 	json_object_object_add(page, "note", form_ctx("note", which, f));
@@ -252,10 +162,5 @@ int admin_inbox_file(struct ctx *c)
 	if (!admin_id(c->caps.v[0]) || !admin_id(c->caps.v[1]))
 		return 404;
 	const char *p[3] = {c->caps.v[1], c->caps.v[0], c->caps.v[2]};
-	PGresult *r = db_exec("admin_inbox_file", 3, p);
-	if (!r)
-		return 500;
-	int status = PQntuples(r) == 1 ? file_send(c, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2)) : 404;
-	PQclear(r);
-	return status;
+	return file_send_found(c, "admin_inbox_file", 3, p);
 }

@@ -1,25 +1,13 @@
 /* admin_tickets_new.c - /admin/tickets/new: a ticket created by staff for a contact (subject,
- * description, priority, stage, the requester and their company). */
+ * description, priority, stage, the requester and their company). Not on the form-page kit
+ * (form_page.h), which edits a record it loads and locks: this page creates one, looks the
+ * requester and the company up by address and name, and answers with the new ticket's page; the
+ * ticket itself is written by conv_ticket (conversation.c), like the support form's. */
 #include "admin_records.h"
+#include "conversation.h"
 
 #include <stdio.h>
 #include <string.h>
-
-const struct db_stmt admin_tickets_new_stmts[] = {
-	{"rec_ticket_insert",
-	 "WITH s AS (SELECT id, pipeline_id, is_closed FROM pipeline_stages WHERE id = $4),"
-	 " t AS (INSERT INTO tickets (subject, description, priority, pipeline_id, stage_id, closed_at)"
-	 "   SELECT $1, $2, nullif($3, ''), s.pipeline_id, s.id, CASE WHEN s.is_closed THEN now() END"
-	 "   FROM s RETURNING id),"
-	 " tc AS (INSERT INTO ticket_contacts (ticket_id, contact_id) SELECT t.id, $5::bigint FROM t),"
-	 " tco AS (INSERT INTO ticket_companies (ticket_id, company_id)"
-	 "   SELECT t.id, $6::bigint FROM t WHERE $6::bigint IS NOT NULL),"
-	 " e AS (INSERT INTO engagements (kind, contact_id, ticket_id, summary)"
-	 "   SELECT 'ticket_created', $5::bigint, t.id, $7 FROM t)"
-	 " SELECT id FROM t",
-	 7},
-	{NULL},
-};
 
 #define TK_SUBJECT_MAX 500
 #define TK_DESCRIPTION_MAX 20000
@@ -108,21 +96,21 @@ int rec_ticket_new_submit(struct ctx *c)
 	form_free(&f);
 	if (!company_id[0] && strcmp(primary, "0") != 0 && !(company && *company))
 		snprintf(company_id, sizeof company_id, "%s", primary); /* the requester's primary company */
-	const char *summary = arena_printf(c->arena, "Ticket created by %s in the console",
-					   c->staff.name[0] ? c->staff.name : c->staff.email);
+	struct conv_ticket t = {
+		.subject = subject, .description = description, .priority = priority, .stage = stage,
+		.contact = contact, .company = company_id[0] ? company_id : NULL,
+		.summary = arena_printf(c->arena, "Ticket created by %s in the console",
+					c->staff.name[0] ? c->staff.name : c->staff.email),
+	};
 	if (db_begin() < 0)
 		return 500;
-	r = rec_q("rec_ticket_insert", 7, subject, description, priority, stage, contact,
-		  company_id[0] ? company_id : NULL, summary);
-	if (!r || PQntuples(r) != 1) {
-		PQclear(r);
-		return rec_abort();
-	}
-	const char *id = arena_strdup(c->arena, PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (admin_audit(c, "ticket_create", NULL, NULL,
-			rec_obj("id", id, "subject", subject, "stage_id", stage, "priority", *priority ? priority : NULL,
-				"requester", email, "company_id", company_id[0] ? company_id : NULL, NULL)) < 0)
-		return rec_abort();
-	return rec_commit_redirect(c, arena_printf(c->arena, "/admin/tickets/%s?notice=created", id));
+	int got = conv_ticket(c, &t, NULL);
+	if (got == 1 && admin_audit(c, "ticket_create", NULL, NULL,
+				    rec_obj("id", t.id, "subject", subject, "stage_id", stage,
+					    "priority", *priority ? priority : NULL, "requester", email,
+					    "company_id", company_id[0] ? company_id : NULL, NULL)) < 0)
+		got = -1;
+	if (conv_end(got) != 1)
+		return 500;
+	return page_redirect(c, 303, arena_printf(c->arena, "/admin/tickets/%s?notice=created", t.id));
 }

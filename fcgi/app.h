@@ -138,11 +138,21 @@ int too_large_page(struct ctx *c);
 int tickets_page(struct ctx *c);
 int ticket_detail(struct ctx *c);
 int ticket_reply(struct ctx *c);
+/* Attachments (fcgi/files.c). GET /files/<id>/<name>: one the logged-in customer may see. */
 int file_download(struct ctx *c);
-/* Answer with a stored attachment (fcgi/ticket_reply.c): nginx sends the bytes by X-Accel-Redirect; a
- * safe Content-Type, inline only for plain images, nosniff. 404 for a malformed digest. The
- * caller has checked that the viewer may have it. */
+/* Answer with a stored attachment: nginx sends the bytes by X-Accel-Redirect; a safe
+ * Content-Type, inline only for plain images, nosniff. 404 for a malformed digest. The caller
+ * has checked that the viewer may have it. */
 int file_send(struct ctx *c, const char *sha, const char *stored_type, const char *name);
+/* Run statement stmt, which finds at most one attachment as (sha256, content_type, file_name)
+ * among those the viewer may have, and send it; 404 when it finds none, 500 on an error. */
+int file_send_found(struct ctx *c, const char *stmt, int n, const char *const *params);
+/* Keep an upload's bytes as <files_dir>/<sub>/<name>, written to a temporary name, renamed and
+ * synced (so a path that exists is complete), unless a complete copy is there. 0 or -1 (logged). */
+int file_keep(const char *sub, const char *name, const struct upload *up);
+/* The same under <2 hex>/<sha256> (written into sha as hex): an attachment's bytes, kept before
+ * the caller commits the row that names them. */
+int file_store(const struct upload *up, char sha[65]);
 int ticket_new_page(struct ctx *c);
 /* Single sign-on (fcgi/sso.c). */
 int sso_saml_metadata(struct ctx *c);
@@ -194,6 +204,8 @@ int mail_form_answer(struct ctx *c, struct form *f, int rc, mail_form_render_fn 
  * ask it. ticket_visible: 1 when the logged-in contact may see ticket id, 0 if not (answer 404
  * exactly as for a missing ticket), -1 on a database error. */
 int ticket_visible(struct ctx *c, const char *ticket_id);
+/* A time as the statements write it ("YYYY-MM-DD HH24:MI") in the customer's language's format. */
+const char *ticket_when(struct ctx *c, const char *ts);
 /* Where the ticket pages live: "/<slug>", or the admin preview's "/admin/preview/<contact>/tickets". */
 const char *tickets_base(struct ctx *c);
 /* Render the detail page of a visible ticket; f (may be NULL) carries a reply form's input

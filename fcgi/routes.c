@@ -218,10 +218,12 @@ extern const struct db_stmt admin_settings_templates_stmts[];
 extern const struct db_stmt admin_settings_theme_stmts[];
 extern const struct db_stmt admin_sso_stmts[];
 extern const struct db_stmt admin_ticket_stmts[];
-extern const struct db_stmt admin_tickets_new_stmts[];
 extern const struct db_stmt admin_tickets_stmts[];
 extern const struct db_stmt audit_stmts[];
+extern const struct db_stmt conversation_read_stmts[];
+extern const struct db_stmt conversation_stmts[];
 extern const struct db_stmt drafts_stmts[];
+extern const struct db_stmt files_stmts[];
 extern const struct db_stmt healthz_stmts[];
 extern const struct db_stmt layout_stmts[];
 extern const struct db_stmt limits_stmts[];
@@ -268,10 +270,12 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_settings_theme_stmts,
 	admin_sso_stmts,
 	admin_ticket_stmts,
-	admin_tickets_new_stmts,
 	admin_tickets_stmts,
 	audit_stmts,
+	conversation_read_stmts,
+	conversation_stmts,
 	drafts_stmts,
+	files_stmts,
 	healthz_stmts,
 	layout_stmts,
 	limits_stmts,

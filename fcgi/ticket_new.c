@@ -1,5 +1,5 @@
-/* ticket_new.c - the support form: the connected form's fields, validated into a new ticket with its thread. */
-#include "app.h"
+/* ticket_new.c - GET and POST /<slug>/new, the support form: the connected form's fields, validated into a new ticket with its thread. */
+#include "conversation.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,11 +16,12 @@
  * the input's name, its property decides where the value goes (subject, description and
  * priority are ticket columns, anything else a key of tickets.properties). A ticket needs a
  * subject: it is required whatever the definition says, and a form without a subject field
- * gets one. A submission is one transaction around ONE statement that creates the ticket, its
- * contact and company links, the form thread, the first message and the timeline entry. The
- * page's random nonce becomes the message's reply_nonce (UNIQUE): a repeated POST with it
- * creates nothing and is sent to the ticket the nonce created; an advisory lock on the nonce
- * makes a concurrent twin wait and then find that ticket instead of failing on the UNIQUE.
+ * gets one. A submission is one transaction: conv_ticket (conversation.c) creates the ticket in
+ * the form's stage, its contact and company links, the form thread in the form's inbox, the
+ * first message and the timeline entry; then the audit row. The page's random nonce becomes the
+ * message's reply_nonce (UNIQUE): a repeated POST with it creates nothing and is sent to the
+ * ticket the nonce created; an advisory lock on the nonce makes a concurrent twin wait and then
+ * find that ticket instead of failing on the UNIQUE.
  */
 
 #define TN_MAX_FIELDS 32
@@ -33,29 +34,7 @@
 #define TN_NUMBER_LIMIT 9007199254740991LL /* 2^53 - 1: exact in every JSON reader */
 
 const struct db_stmt ticket_new_stmts[] = {
-	{"ticket_new_form", "SELECT fields::text FROM forms WHERE id = $1", 1},
-	/* Twin POSTs of one nonce queue here; the second then sees the first one's message. */
-	{"ticket_new_lock", "SELECT pg_advisory_xact_lock(hashtextextended('ticket_new:' || $1, 0))", 1},
-	{"ticket_new_create",
-	 "WITH prev AS (SELECT th.ticket_id FROM messages m JOIN threads th ON th.id = m.thread_id"
-	 "   WHERE m.reply_nonce = $8 AND m.author_contact_id = $2 AND th.ticket_id IS NOT NULL),"
-	 " f AS (SELECT inbox_id, pipeline_id, stage_id FROM forms WHERE id = $1),"
-	 " ct AS (SELECT id, email, primary_company_id FROM contacts WHERE id = $2),"
-	 " t AS (INSERT INTO tickets (subject, description, priority, pipeline_id, stage_id, properties)"
-	 "   SELECT $3, $4, $5, f.pipeline_id, f.stage_id, $6::jsonb FROM f, ct"
-	 "   WHERE NOT EXISTS (SELECT 1 FROM messages WHERE reply_nonce = $8) RETURNING id),"
-	 " tc AS (INSERT INTO ticket_contacts (ticket_id, contact_id) SELECT t.id, ct.id FROM t, ct),"
-	 " tco AS (INSERT INTO ticket_companies (ticket_id, company_id)"
-	 "   SELECT t.id, ct.primary_company_id FROM t, ct WHERE ct.primary_company_id IS NOT NULL),"
-	 " th AS (INSERT INTO threads (ticket_id, inbox_id, channel)"
-	 "   SELECT t.id, f.inbox_id, 'form' FROM t, f RETURNING id),"
-	 " m AS (INSERT INTO messages (thread_id, direction, kind, author_contact_id, from_address,"
-	 "   to_addresses, body, reply_nonce)"
-	 "   SELECT th.id, 'incoming', 'message', ct.id, ct.email, '{}', $7, $8 FROM th, ct RETURNING id),"
-	 " e AS (INSERT INTO engagements (kind, contact_id, ticket_id, message_id, summary)"
-	 "   SELECT 'form_submission', ct.id, t.id, m.id, $3 FROM ct, t, m)"
-	 " SELECT id, true FROM t UNION ALL SELECT ticket_id, false FROM prev LIMIT 1",
-	 8},
+	{"ticket_new_form", "SELECT fields::text, inbox_id, stage_id FROM forms WHERE id = $1", 1},
 	{NULL, NULL, 0},
 };
 
@@ -76,6 +55,7 @@ struct tn_field {
 
 struct tn_form {
 	struct json_object *def; /* the parsed fields array; names and labels point into it */
+	char inbox[24], stage[24]; /* where its tickets go */
 	struct tn_field f[TN_MAX_FIELDS];
 	int n;
 };
@@ -231,6 +211,8 @@ static int form_load(struct ctx *c, struct tn_form *tf)
 		return 404;
 	}
 	tf->def = json_tokener_parse(PQgetvalue(r, 0, 0));
+	snprintf(tf->inbox, sizeof tf->inbox, "%s", PQgetvalue(r, 0, 1));
+	snprintf(tf->stage, sizeof tf->stage, "%s", PQgetvalue(r, 0, 2));
 	PQclear(r);
 	size_t n = json_object_is_type(tf->def, json_type_array) ? json_object_array_length(tf->def) : 0;
 	for (size_t i = 0; i < n; i++) {
@@ -447,35 +429,31 @@ static void collect(struct ctx *c, const struct tn_form *tf, struct tn_ticket *t
 		t->body = t->subject;
 }
 
-/* One transaction: wait for a twin POST of the same nonce, then the one statement that creates
- * everything. Returns 1 created, 0 the nonce's earlier ticket, -1 nothing matched (a nonce used
- * by someone else), -2 a database error; id_out gets the ticket. */
-static int create(struct ctx *c, const struct tn_ticket *t, const char *nonce, char *id_out, size_t cap)
+/* One transaction: the ticket with its first message (conv_ticket: a twin POST of the same nonce
+ * waits, then finds this ticket) and the audit row. Returns conv_ticket's answer; id_out gets
+ * the ticket. */
+static int create(struct ctx *c, const struct tn_form *tf, const struct tn_ticket *t, const char *nonce,
+		  char *id_out, size_t cap)
 {
-	char form[24], contact[24];
-	snprintf(form, sizeof form, "%ld", c->portal->support_form_id);
-	snprintf(contact, sizeof contact, "%ld", c->sess.contact_id);
-	const char *p[8] = {form, contact, t->subject, t->description, t->priority, t->properties,
-			    t->body, nonce};
+	struct conv_ticket tk = {
+		.subject = t->subject, .description = t->description, .priority = t->priority,
+		.properties = t->properties, .stage = tf->stage,
+		.contact = arena_printf(c->arena, "%ld", c->sess.contact_id),
+	};
+	struct conv_msg m = {
+		.inbox = tf->inbox, .channel = "form", .author = CONV_CONTACT, .author_id = c->sess.contact_id,
+		.kind = CONV_MESSAGE, .body = t->body, .nonce = nonce, .engagement = "form_submission",
+		.summary = t->subject,
+	};
 	if (db_begin() < 0)
-		return -2;
-	PGresult *r = db_exec("ticket_new_lock", 1, &nonce);
-	int locked = r != NULL;
-	PQclear(r);
-	r = locked ? db_exec("ticket_new_create", 8, p) : NULL;
-	if (!r) {
-		db_rollback();
-		return -2;
-	}
-	int rc = -1;
-	if (PQntuples(r) == 1) {
-		snprintf(id_out, cap, "%s", PQgetvalue(r, 0, 0));
-		rc = PQgetvalue(r, 0, 1)[0] == 't';
-	}
-	PQclear(r);
-	if (db_commit() < 0)
-		return -2;
-	return rc;
+		return -1;
+	int got = conv_ticket(c, &tk, &m);
+	snprintf(id_out, cap, "%s", tk.id);
+	if (got == 1 && audit(c, "member", c->sess.member_id, "ticket_created",
+			      arena_printf(c->arena, "{\"ticket_id\": %s, \"form_id\": %ld}", tk.id,
+					   c->portal->support_form_id)) < 0)
+		got = -1;
+	return conv_end(got);
 }
 
 int ticket_new_submit(struct ctx *c)
@@ -500,16 +478,13 @@ int ticket_new_submit(struct ctx *c)
 	struct tn_ticket t;
 	char id[24];
 	collect(c, &tf, &t);
+	rc = create(c, &tf, &t, nonce, id, sizeof id);
 	tn_form_free(&tf);
-	rc = create(c, &t, nonce, id, sizeof id);
-	if (rc == -2)
+	if (rc == -1)
 		return 500;
-	if (rc == -1) {
+	if (rc == -2) {
 		log_msg(LOG_WARN, "support form: nonce already used elsewhere");
 		return 400;
 	}
-	if (rc == 1)
-		audit(c, "member", c->sess.member_id, "ticket_created",
-		      arena_printf(c->arena, "{\"ticket_id\": %s, \"form_id\": %ld}", id, c->portal->support_form_id));
 	return page_redirect(c, 303, arena_printf(c->arena, "/%s/%s", c->portal->ticket_slug, id));
 }

@@ -1,5 +1,6 @@
-/* tickets.c - the customer's ticket list (filter, search, sort, keyset pages) and ticket detail. */
-#include "app.h"
+/* tickets.c - GET /<slug> and /<slug>/<id>: the customer's ticket list (filter, search, sort,
+ * keyset pages) and ticket detail (its messages from conversation_read.c). */
+#include "conversation.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,15 +48,6 @@ const struct db_stmt tickets_stmts[] = {
 	 " FROM portal_visible_tickets($1, $2, 'all') t JOIN pipeline_stages s ON s.id = t.stage_id"
 	 " JOIN pipelines p ON p.id = t.pipeline_id WHERE t.id = $3",
 	 4},
-	{"tickets_messages",
-	 "SELECT m.id, m.direction, to_char(m.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'), m.body,"
-	 " coalesce(nullif(btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), ''),"
-	 "   u.name, m.from_address, ''),"
-	 " coalesce((SELECT json_agg(json_build_object('id', a.id, 'name', a.file_name,"
-	 "   'size', a.size_bytes) ORDER BY a.id) FROM attachments a WHERE a.message_id = m.id), '[]')::text"
-	 " FROM portal_thread_messages($1) m"
-	 " LEFT JOIN contacts c ON c.id = m.author_contact_id LEFT JOIN staff_users u ON u.id = m.author_user_id",
-	 2},
 	{NULL, NULL, 0},
 };
 
@@ -146,7 +138,7 @@ static const char *list_url(struct ctx *c, const struct list_state *st, const ch
 	return out;
 }
 
-static const char *when(struct ctx *c, const char *ts)
+const char *ticket_when(struct ctx *c, const char *ts)
 {
 	struct buf b = BUF_INIT;
 	i18n_format_datetime(c->lang, ts, &b);
@@ -170,8 +162,8 @@ static struct json_object *row_json(struct ctx *c, PGresult *r, int i)
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "url", json_object_new_string(arena_printf(c->arena, "%s/%s", tickets_base(c), id)));
 	json_object_object_add(o, "subject", json_object_new_string(PQgetvalue(r, i, 1)));
-	json_object_object_add(o, "created", json_object_new_string(when(c, PQgetvalue(r, i, 2))));
-	json_object_object_add(o, "activity", json_object_new_string(when(c, PQgetvalue(r, i, 3))));
+	json_object_object_add(o, "created", json_object_new_string(ticket_when(c, PQgetvalue(r, i, 2))));
+	json_object_object_add(o, "activity", json_object_new_string(ticket_when(c, PQgetvalue(r, i, 3))));
 	json_object_object_add(o, "closed", json_object_new_boolean(closed));
 	json_object_object_add(o, "status", json_object_new_string(status_label(c, closed, PQgetvalue(r, i, 5))));
 	return o;
@@ -294,48 +286,6 @@ static struct json_object *properties(const char *json_text)
 	return out;
 }
 
-static int add_messages(struct ctx *c, struct json_object *page, const char *thread)
-{
-	const char *p[2] = {thread, c->portal->time_zone};
-	PGresult *r = db_exec("tickets_messages", 2, p);
-	if (!r)
-		return -1;
-	struct json_object *msgs = json_object_new_array();
-	int n = PQntuples(r);
-	for (int i = 0; i < n; i++) {
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(o, "from_customer", json_object_new_boolean(strcmp(PQgetvalue(r, i, 1), "incoming") == 0));
-		json_object_object_add(o, "when", json_object_new_string(when(c, PQgetvalue(r, i, 2))));
-		json_object_object_add(o, "body", json_object_new_string(PQgetvalue(r, i, 3)));
-		json_object_object_add(o, "author", json_object_new_string(PQgetvalue(r, i, 4)));
-		json_object_object_add(o, "latest", json_object_new_boolean(i == n - 1));
-		struct json_object *files = json_tokener_parse(PQgetvalue(r, i, 5));
-		if (files && json_object_is_type(files, json_type_array)) {
-			for (size_t k = 0; k < json_object_array_length(files); k++) {
-				struct json_object *f = json_object_array_get_idx(files, k), *fid, *fname;
-				if (json_object_object_get_ex(f, "id", &fid) && json_object_object_get_ex(f, "name", &fname)) {
-					struct buf u = BUF_INIT;
-					const char *nm = json_object_get_string(fname);
-					if (c->preview_contact)
-						buf_printf(&u, "/admin/preview/%ld", c->preview_contact);
-					buf_printf(&u, "/files/%s/", json_object_get_string(fid));
-					buf_urlenc(&u, nm, strlen(nm));
-					json_object_object_add(f, "url", json_object_new_string(u.data));
-					buf_free(&u);
-				}
-			}
-		}
-		json_object_object_add(o, "has_files", json_object_new_boolean(files && json_object_array_length(files) > 0));
-		json_object_object_add(o, "files", files ? files : json_object_new_array());
-		json_object_array_add(msgs, o);
-	}
-	json_object_object_add(page, "messages", msgs);
-	json_object_object_add(page, "has_messages", json_object_new_boolean(n > 0));
-	PQclear(r);
-	return 0;
-}
-
 int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struct form *f)
 {
 	char pid[24], cid[24];
@@ -359,8 +309,8 @@ int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struc
 	if (prio[0])
 		json_object_object_add(t, "priority", json_object_new_string(
 			i18n_get(c->lang, arena_printf(c->arena, "priority_%s", prio))));
-	json_object_object_add(t, "created", json_object_new_string(when(c, PQgetvalue(r, 0, 4))));
-	json_object_object_add(t, "activity", json_object_new_string(when(c, PQgetvalue(r, 0, 5))));
+	json_object_object_add(t, "created", json_object_new_string(ticket_when(c, PQgetvalue(r, 0, 4))));
+	json_object_object_add(t, "activity", json_object_new_string(ticket_when(c, PQgetvalue(r, 0, 5))));
 	json_object_object_add(t, "closed", json_object_new_boolean(closed));
 	json_object_object_add(t, "status", json_object_new_string(status_label(c, closed, PQgetvalue(r, 0, 7))));
 	json_object_object_add(t, "pipeline", json_object_new_string(PQgetvalue(r, 0, 8)));
@@ -373,7 +323,9 @@ int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struc
 	json_object_object_add(page, "list_url", json_object_new_string(tickets_base(c)));
 	const char *thread = arena_strdup(c->arena, PQgetvalue(r, 0, 10));
 	PQclear(r);
-	if (strcmp(thread, "0") != 0 && add_messages(c, page, thread) < 0) {
+	const char *files = c->preview_contact ? arena_printf(c->arena, "/admin/preview/%ld/files", c->preview_contact)
+					       : "/files";
+	if (strcmp(thread, "0") != 0 && conv_messages(c, page, thread, 0, files) < 0) {
 		json_object_put(page);
 		if (f)
 			form_free(f);

@@ -1,0 +1,426 @@
+/* conversation.c - adding a message to a conversation and creating a ticket with its first
+ * message: every writer of messages goes through here. No URL of its own: see conversation.h
+ * for who calls it (and conversation_read.c for the reader). */
+#include "conversation.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+#define CONV_SUMMARY 140     /* code points of a timeline entry */
+#define CONV_RECIPIENTS 20 /* as conv_recipients' LIMIT */
+
+/*
+ * Design. Every row of a message is written here, in the caller's transaction: the thread
+ * (locked, FOR UPDATE, so that two writers of one thread queue), the message (ON CONFLICT of
+ * its nonce it inserts nothing and conv_add answers 0 before anything else is written), the
+ * files (content-addressed, file_store) and their rows, the thread's and ticket's times (not
+ * for a note), the timeline entries, and the notifications in mail_outbox. A new ticket is its
+ * rows and then, when it has one, its first message through conv_add.
+ */
+const struct db_stmt conversation_stmts[] = {
+	/* a ticket without a thread: lock it, then create the thread unless a concurrent writer
+	 * created one since (a new statement sees what committed while we waited) */
+	{"conv_lock_ticket", "SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", 1},
+	{"conv_thread_new",
+	 "WITH ex AS (SELECT ticket_latest_thread($1) AS id),"
+	 " ins AS (INSERT INTO threads (ticket_id, inbox_id, channel)"
+	 "   SELECT $1, $2, $3 FROM ex WHERE ex.id IS NULL RETURNING id)"
+	 " SELECT id FROM ins UNION ALL SELECT id FROM ex WHERE id IS NOT NULL",
+	 3},
+	{"conv_thread",
+	 "SELECT coalesce(th.ticket_id, 0) AS ticket, coalesce(t.subject, '') AS subject,"
+	 " (SELECT a.address FROM inbox_addresses a WHERE a.inbox_id = th.inbox_id AND a.connected"
+	 "   ORDER BY a.id LIMIT 1) AS address"
+	 " FROM threads th LEFT JOIN tickets t ON t.id = th.ticket_id WHERE th.id = $1 FOR UPDATE OF th",
+	 1},
+	/* whom an agent's reply goes to, with whether the portal shows them the ticket: the ticket's
+	 * contacts, else the author of the first incoming message, else the address it came from */
+	{"conv_recipients",
+	 "WITH th AS (SELECT id, ticket_id FROM threads WHERE id = $1),"
+	 " tc AS (SELECT c.id, c.email, c.first_name FROM th JOIN ticket_contacts x ON x.ticket_id = th.ticket_id"
+	 "   JOIN contacts c ON c.id = x.contact_id),"
+	 " fi AS (SELECT m.author_contact_id, m.from_address FROM messages m JOIN th ON th.id = m.thread_id"
+	 "   WHERE m.direction = 'incoming' AND m.kind = 'message' ORDER BY m.created_at, m.id LIMIT 1),"
+	 " r AS (SELECT id, email, first_name FROM tc"
+	 "   UNION ALL SELECT c.id, c.email, c.first_name FROM fi JOIN contacts c ON c.id = fi.author_contact_id"
+	 "     WHERE NOT EXISTS (SELECT 1 FROM tc)"
+	 "   UNION ALL SELECT NULL, fi.from_address, '' FROM fi WHERE fi.author_contact_id IS NULL"
+	 "     AND fi.from_address ~ '^[^@[:space:]]+@[^@[:space:]]+$' AND NOT EXISTS (SELECT 1 FROM tc))"
+	 " SELECT coalesce(r.id, 0), r.email, r.first_name,"
+	 "  r.id IS NOT NULL AND EXISTS (SELECT 1 FROM th, portal_visible_tickets($2, r.id, 'all') v"
+	 "   WHERE v.id = th.ticket_id)"
+	 " FROM r ORDER BY r.id LIMIT 20",
+	 2},
+	/* a contact's message comes from their address */
+	{"conv_message",
+	 "INSERT INTO messages (thread_id, direction, kind, author_contact_id, author_user_id,"
+	 " from_address, to_addresses, body, reply_nonce)"
+	 " VALUES ($1, $2, $3, $4, $5, coalesce($6, (SELECT email FROM contacts WHERE id = $4)),"
+	 "  $7::text[], $8, $9)"
+	 " ON CONFLICT (reply_nonce) DO NOTHING RETURNING id",
+	 9},
+	{"conv_attachments",
+	 "INSERT INTO attachments (message_id, file_name, content_type, size_bytes, sha256)"
+	 " SELECT $1, x.file_name, x.content_type, x.size_bytes, x.sha256"
+	 " FROM json_to_recordset($2::json)"
+	 "  AS x (file_name text, content_type text, size_bytes bigint, sha256 text)",
+	 2},
+	/* the thread's and ticket's times ($6), one timeline entry per contact (or one) */
+	{"conv_touch",
+	 "WITH th AS (UPDATE threads SET last_message_at = greatest(last_message_at, now())"
+	 "   WHERE id = $1 AND $6::boolean),"
+	 " tk AS (UPDATE tickets SET last_activity_at = greatest(last_activity_at, now())"
+	 "   WHERE id = $2 AND $6::boolean)"
+	 " INSERT INTO engagements (kind, contact_id, ticket_id, message_id, summary)"
+	 " SELECT $7, x, $2, $3, $4"
+	 " FROM unnest(coalesce(nullif($5::bigint[], '{}'), ARRAY[NULL::bigint])) x",
+	 7},
+	/* twin POSTs of one nonce queue here; the second then sees the first one's message */
+	{"conv_nonce_lock", "SELECT pg_advisory_xact_lock(hashtextextended('ticket_new:' || $1, 0))", 1},
+	{"conv_nonce_ticket",
+	 "SELECT coalesce(th.ticket_id, 0), m.author_contact_id IS NOT DISTINCT FROM $2::bigint"
+	 " FROM messages m JOIN threads th ON th.id = m.thread_id WHERE m.reply_nonce = $1",
+	 2},
+	{"conv_ticket",
+	 "WITH s AS (SELECT id, pipeline_id, is_closed FROM pipeline_stages WHERE id = $4),"
+	 " ct AS (SELECT id, primary_company_id FROM contacts WHERE id = $6),"
+	 " t AS (INSERT INTO tickets (subject, description, priority, pipeline_id, stage_id, closed_at,"
+	 "   properties)"
+	 "   SELECT $1, $2, nullif($3, ''), s.pipeline_id, s.id, CASE WHEN s.is_closed THEN now() END,"
+	 "   coalesce($5::jsonb, '{}') FROM s, ct RETURNING id),"
+	 " tc AS (INSERT INTO ticket_contacts (ticket_id, contact_id) SELECT t.id, ct.id FROM t, ct),"
+	 " tco AS (INSERT INTO ticket_companies (ticket_id, company_id)"
+	 "   SELECT t.id, coalesce($7::bigint, ct.primary_company_id) FROM t, ct"
+	 "   WHERE coalesce($7::bigint, ct.primary_company_id) IS NOT NULL),"
+	 " e AS (INSERT INTO engagements (kind, contact_id, ticket_id, summary)"
+	 "   SELECT 'ticket_created', ct.id, t.id, $8::text FROM t, ct WHERE $8::text IS NOT NULL)"
+	 " SELECT id FROM t",
+	 8},
+	{NULL, NULL, 0},
+};
+
+/* The first n code points of s on one line (a line break or tab is one space, CRLF too). */
+static const char *first_chars(struct ctx *c, const char *s, size_t n)
+{
+	struct buf b = BUF_INIT;
+	size_t cps = 0;
+	for (const char *q = s; *q; q++) {
+		unsigned char ch = (unsigned char)*q;
+		if (ch == '\r' && q[1] == '\n')
+			continue;
+		if ((ch & 0xC0) != 0x80 && cps++ == n)
+			break;
+		buf_putc(&b, ch == '\r' || ch == '\n' || ch == '\t' ? ' ' : (char)ch);
+	}
+	const char *out = b.oom ? NULL : arena_strdup(c->arena, b.data ? b.data : "");
+	buf_free(&b);
+	return out;
+}
+
+/* Append s to a PostgreSQL array literal being built in b ("{" so far, or items). */
+static void array_item(struct buf *b, const char *s)
+{
+	if (b->len > 1)
+		buf_putc(b, ',');
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
+static const char *author_name(const struct ctx *c, const struct conv_msg *m)
+{
+	if (m->author == CONV_STAFF)
+		return c->staff.name[0] ? c->staff.name : c->staff.email;
+	return c->sess.name[0] ? c->sess.name : c->sess.email;
+}
+
+/* The language customers of this portal read: its primary domain's. */
+static const char *portal_lang(struct ctx *c)
+{
+	const char *lang = c->lang;
+	const struct portal *p = settings_portal_for_host(settings_primary_host(c->portal), &lang);
+	return p == c->portal && lang ? lang : c->lang;
+}
+
+/* The state of one message being written. */
+struct conv_state {
+	struct conv_msg *m;
+	const char *subject, *address; /* the ticket's subject; the inbox's address (NULL: none) */
+	const struct upload **files;
+	struct recipient {
+		const char *contact, *email, *first_name;
+		int sees_ticket;
+	} rc[CONV_RECIPIENTS];
+	int nrc;
+};
+
+static int tied(const struct conv_state *st)
+{
+	return strcmp(st->m->ticket_id, "0") != 0;
+}
+
+size_t conv_files(const struct ctx *c, const char *field)
+{
+	size_t n = 0;
+	for (size_t i = 0; field && i < c->req->nfiles; i++)
+		n += strcmp(c->req->files[i].field, field) == 0;
+	return n;
+}
+
+/* Find (or make) the thread and lock it. 1, -1 error, -2 no such thread. */
+static int lock_thread(struct ctx *c, struct conv_state *st)
+{
+	struct conv_msg *m = st->m;
+	if (!m->thread || strcmp(m->thread, "0") == 0) {
+		const char *pl[1] = {m->ticket}, *pt[3] = {m->ticket, m->inbox, m->channel};
+		PGresult *r = db_exec("conv_lock_ticket", 1, pl);
+		int locked = r && PQntuples(r) == 1;
+		PQclear(r);
+		if (!locked || db_exec_value("conv_thread_new", 3, pt, m->thread_id, sizeof m->thread_id) != 1)
+			return -1;
+	} else {
+		snprintf(m->thread_id, sizeof m->thread_id, "%s", m->thread);
+	}
+	const char *p[1] = {m->thread_id};
+	PGresult *r = db_exec("conv_thread", 1, p);
+	if (!r)
+		return -1;
+	int found = PQntuples(r) == 1;
+	if (found) {
+		snprintf(m->ticket_id, sizeof m->ticket_id, "%s", PQgetvalue(r, 0, 0));
+		st->subject = arena_strdup(c->arena, PQgetvalue(r, 0, 1));
+		st->address = PQgetisnull(r, 0, 2) ? NULL : arena_strdup(c->arena, PQgetvalue(r, 0, 2));
+	}
+	PQclear(r);
+	return found ? 1 : -2;
+}
+
+/* The uploads of the message's field, into st->files. 0 or -1. */
+static int collect_files(struct ctx *c, struct conv_state *st)
+{
+	size_t n = conv_files(c, st->m->file_field);
+	st->files = arena_alloc(c->arena, (n ? n : 1) * sizeof *st->files);
+	if (!st->files)
+		return -1;
+	st->m->nfiles = 0;
+	for (size_t i = 0; i < c->req->nfiles && n; i++)
+		if (strcmp(c->req->files[i].field, st->m->file_field) == 0)
+			st->files[st->m->nfiles++] = &c->req->files[i];
+	return 0;
+}
+
+static int load_recipients(struct ctx *c, struct conv_state *st)
+{
+	const char *p[2] = {st->m->thread_id, arena_printf(c->arena, "%ld", c->portal->id)};
+	PGresult *r = db_exec("conv_recipients", 2, p);
+	if (!r)
+		return -1;
+	st->nrc = PQntuples(r) < CONV_RECIPIENTS ? PQntuples(r) : CONV_RECIPIENTS;
+	for (int i = 0; i < st->nrc; i++) {
+		st->rc[i].contact = arena_strdup(c->arena, PQgetvalue(r, i, 0));
+		st->rc[i].email = arena_strdup(c->arena, PQgetvalue(r, i, 1));
+		st->rc[i].first_name = arena_strdup(c->arena, PQgetvalue(r, i, 2));
+		st->rc[i].sees_ticket = PQgetvalue(r, i, 3)[0] == 't';
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* The message row. 1, 0 (its nonce was used), -1. */
+static int insert_message(struct ctx *c, struct conv_state *st, const char *to)
+{
+	struct conv_msg *m = st->m;
+	int staff = m->author == CONV_STAFF, note = m->kind == CONV_NOTE;
+	const char *author = arena_printf(c->arena, "%ld", m->author_id);
+	const char *p[9] = {m->thread_id, staff ? "outgoing" : "incoming", note ? "note" : "message",
+			    staff ? NULL : author, staff ? author : NULL, staff && !note ? st->address : NULL,
+			    to, m->body, m->nonce};
+	return db_exec_value("conv_message", 9, p, m->message_id, sizeof m->message_id);
+}
+
+/* The files on disk and their rows. 0 or -1. */
+static int store_files(const struct conv_state *st)
+{
+	struct json_object *list = json_object_new_array();
+	for (size_t i = 0; i < st->m->nfiles; i++) {
+		const struct upload *up = st->files[i];
+		char sha[65];
+		if (file_store(up, sha) < 0) {
+			json_object_put(list);
+			return -1;
+		}
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "file_name", json_object_new_string(up->filename));
+		json_object_object_add(o, "content_type", json_object_new_string(up->content_type));
+		json_object_object_add(o, "size_bytes", json_object_new_int64((int64_t)up->len));
+		json_object_object_add(o, "sha256", json_object_new_string(sha));
+		json_object_array_add(list, o);
+	}
+	const char *p[2] = {st->m->message_id, json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN)};
+	PGresult *r = db_exec("conv_attachments", 2, p);
+	json_object_put(list);
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
+/* The file names, ", " between them. */
+static const char *file_names(struct ctx *c, const struct conv_state *st)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < st->m->nfiles; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", st->files[i]->filename);
+	const char *out = b.oom ? NULL : arena_strdup(c->arena, b.data ? b.data : "");
+	buf_free(&b);
+	return out;
+}
+
+/* Times and timeline entries: one per contact (the author, or the recipients), or one. */
+static int touch(struct ctx *c, struct conv_state *st, const char *contacts)
+{
+	struct conv_msg *m = st->m;
+	const char *summary = m->summary;
+	if (!summary && m->kind == CONV_NOTE)
+		summary = arena_printf(c->arena, "Note by %s", author_name(c, m));
+	if (!summary) {
+		const char *text = m->body[0] || !m->nfiles ? m->body : file_names(c, st);
+		summary = text ? first_chars(c, text, CONV_SUMMARY) : NULL;
+	}
+	const char *p[7] = {m->thread_id, tied(st) ? m->ticket_id : NULL, m->message_id, summary,
+			    contacts, m->kind == CONV_NOTE ? "false" : "true", m->engagement};
+	PGresult *r = summary ? db_exec("conv_touch", 7, p) : NULL;
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
+/* inbox_reply to the inbox's address: who wrote what on which ticket, with the file names. */
+static int mail_inbox(struct ctx *c, const struct conv_state *st)
+{
+	const struct conv_msg *m = st->m;
+	struct json_object *data = json_object_new_object(), *names = json_object_new_array();
+	json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
+	json_object_object_add(data, "ticket_id", json_object_new_string(m->ticket_id));
+	json_object_object_add(data, "subject", json_object_new_string(st->subject));
+	json_object_object_add(data, "name", json_object_new_string(author_name(c, m)));
+	json_object_object_add(data, "email", json_object_new_string(c->sess.email));
+	json_object_object_add(data, "body", json_object_new_string(m->body));
+	for (size_t i = 0; i < m->nfiles; i++)
+		json_object_array_add(names, json_object_new_string(st->files[i]->filename));
+	json_object_object_add(data, "files", names);
+	json_object_object_add(data, "has_files", json_object_new_boolean(m->nfiles > 0));
+	int rc = outbox_queue(c->lang, st->address, "inbox_reply", data);
+	json_object_put(data);
+	return rc;
+}
+
+/* agent_reply to one recipient, with a link to the ticket when the portal shows it to them. */
+static int mail_customer(struct ctx *c, const struct conv_state *st, const struct recipient *rc)
+{
+	const struct conv_msg *m = st->m;
+	struct json_object *d = json_object_new_object();
+	json_object_object_add(d, "portal_name", json_object_new_string(c->portal->name));
+	json_object_object_add(d, "name", json_object_new_string(rc->first_name));
+	json_object_object_add(d, "agent", json_object_new_string(author_name(c, m)));
+	json_object_object_add(d, "body", json_object_new_string(m->body));
+	if (tied(st)) {
+		json_object_object_add(d, "has_ticket", json_object_new_boolean(1));
+		json_object_object_add(d, "ticket_id", json_object_new_string(m->ticket_id));
+		json_object_object_add(d, "subject", json_object_new_string(st->subject));
+		if (rc->sees_ticket)
+			json_object_object_add(d, "link", json_object_new_string(arena_printf(c->arena,
+				"%s/%s/%s", portal_base_url(c), c->portal->ticket_slug, m->ticket_id)));
+	}
+	int rcode = outbox_queue(portal_lang(c), rc->email, "agent_reply", d);
+	json_object_put(d);
+	return rcode;
+}
+
+/* Who the message is to (a staff message from the team's address names its recipients) and
+ * which contacts' timelines it is on, as array literals; the addresses mailed into mailed_to. */
+static void addressees(struct ctx *c, struct conv_state *st, struct buf *to, struct buf *ids)
+{
+	struct conv_msg *m = st->m;
+	buf_puts(to, "{");
+	buf_puts(ids, "{");
+	if (m->author == CONV_CONTACT)
+		array_item(ids, arena_printf(c->arena, "%ld", m->author_id));
+	for (int i = 0; i < st->nrc; i++) {
+		if (st->address)
+			array_item(to, st->rc[i].email);
+		if (strcmp(st->rc[i].contact, "0") != 0)
+			array_item(ids, st->rc[i].contact);
+		json_object_array_add(m->mailed_to, json_object_new_string(st->rc[i].email));
+	}
+	buf_puts(to, "}");
+	buf_puts(ids, "}");
+}
+
+int conv_add(struct ctx *c, struct conv_msg *m)
+{
+	struct conv_state st = {.m = m};
+	int customer = (m->notify & CONV_NOTIFY_CUSTOMER) != 0;
+	snprintf(m->message_id, sizeof m->message_id, "0");
+	m->nfiles = 0;
+	m->mailed_to = customer ? json_object_new_array() : NULL;
+	int got = lock_thread(c, &st);
+	if (got == 1 && (collect_files(c, &st) < 0 || (customer && load_recipients(c, &st) < 0)))
+		got = -1;
+	if (got != 1)
+		return got;
+	struct buf to = BUF_INIT, ids = BUF_INIT;
+	addressees(c, &st, &to, &ids);
+	got = to.oom || ids.oom ? -1 : insert_message(c, &st, to.data);
+	if (got == 1 && ((m->nfiles && store_files(&st) < 0) || touch(c, &st, ids.data) < 0))
+		got = -1;
+	if (got == 1 && (m->notify & CONV_NOTIFY_INBOX) && st.address && mail_inbox(c, &st) < 0)
+		got = -1;
+	for (int i = 0; got == 1 && customer && i < st.nrc; i++)
+		if (mail_customer(c, &st, &st.rc[i]) < 0)
+			got = -1;
+	buf_free(&to);
+	buf_free(&ids);
+	return got;
+}
+
+int conv_ticket(struct ctx *c, struct conv_ticket *t, struct conv_msg *first)
+{
+	if (first && first->nonce) {
+		const char *pn[2] = {first->nonce, t->contact};
+		PGresult *r = db_exec("conv_nonce_lock", 1, pn);
+		int locked = r != NULL;
+		PQclear(r);
+		if (!locked || !(r = db_exec("conv_nonce_ticket", 2, pn)))
+			return -1;
+		int used = PQntuples(r) > 0, mine = used && PQgetvalue(r, 0, 1)[0] == 't' &&
+						   strcmp(PQgetvalue(r, 0, 0), "0") != 0;
+		if (mine)
+			snprintf(t->id, sizeof t->id, "%s", PQgetvalue(r, 0, 0));
+		PQclear(r);
+		if (used)
+			return mine ? 0 : -2;
+	}
+	const char *p[8] = {t->subject, t->description, t->priority, t->stage, t->properties,
+			    t->contact, t->company, first ? NULL : t->summary};
+	if (db_exec_value("conv_ticket", 8, p, t->id, sizeof t->id) != 1)
+		return -1;
+	if (!first)
+		return 1;
+	first->thread = NULL;
+	first->ticket = t->id;
+	int got = conv_add(c, first);
+	return got == 0 ? -2 : got; /* 0: the nonce was taken since (not by a twin: they queue) */
+}
+
+int conv_end(int got)
+{
+	if (got != 1) {
+		db_rollback();
+		return got;
+	}
+	return db_commit() == 0 ? 1 : -1;
+}

@@ -1,0 +1,100 @@
+/* conversation.h - the one writer of conversations (fcgi/conversation.c) and the one reader of
+ * a thread's messages (fcgi/conversation_read.c). Writers: the customer's reply (ticket_reply.c),
+ * the support form (ticket_new.c), the agent's reply and internal note (admin_inbox_write.c),
+ * the console's new ticket (admin_tickets_new.c). Readers: the portal's ticket page (tickets.c,
+ * also in the admin preview) and the console's thread page (admin_inbox_thread.c). */
+#ifndef PORTAL_CONVERSATION_H
+#define PORTAL_CONVERSATION_H
+
+#include "app.h"
+
+/*
+ * Transactions: conv_add and conv_ticket run inside the caller's transaction (they neither
+ * begin nor commit), so that what the caller does around them (its checks and locks before, its
+ * audit row after) commits or rolls back with the message. The caller begins, calls, audits and
+ * ends with conv_end(). A message's nonce (messages.reply_nonce, UNIQUE) makes a repeated POST
+ * of the same form store nothing: conv_add then answers 0 and the caller answers as for the
+ * first POST.
+ */
+
+enum conv_author {
+	CONV_CONTACT, /* the logged-in customer (c->sess): an incoming message from their address */
+	CONV_STAFF,   /* the logged-in agent (c->staff): outgoing, from the inbox's first connected address */
+};
+
+enum conv_kind {
+	CONV_MESSAGE, /* public: moves the thread's and ticket's times */
+	CONV_NOTE,    /* internal note: staff only, no address, no times, never mailed */
+};
+
+#define CONV_NOTIFY_INBOX 0x1    /* mail inbox_reply to the inbox's address (in the request's language) */
+#define CONV_NOTIFY_CUSTOMER 0x2 /* address the message to the ticket's contacts (else the first
+				  * incoming message's author or address) and mail each agent_reply
+				  * in the portal's language; they are the timeline's contacts */
+
+/* A message to add. */
+struct conv_msg {
+	/* Where: thread, or when thread is NULL or "0" the latest thread of ticket, or (it has none)
+	 * a new thread of channel in inbox, made under a lock of the ticket. */
+	const char *thread;
+	const char *ticket, *inbox, *channel;
+	enum conv_author author; /* who: author_id, the session's contact or staff member (the mails
+				  * name them from the session) */
+	long author_id;
+	enum conv_kind kind;
+	const char *body;
+	const char *file_field; /* the uploads of this form field become attachments (NULL: none) */
+	const char *nonce;      /* one-time token of the form (reply_nonce) */
+	const char *engagement; /* kind of the timeline entry (portal_reply, email, note, ...) */
+	const char *summary;    /* its text; NULL: the first 140 characters of the body (of the file
+				 * names when there is no body), for a note "Note by <name>" */
+	unsigned notify;        /* CONV_NOTIFY_* */
+	/* Set by conv_add. */
+	char thread_id[24], ticket_id[24]; /* ticket_id "0": a thread without a ticket */
+	char message_id[24];
+	size_t nfiles;
+	struct json_object *mailed_to; /* with CONV_NOTIFY_CUSTOMER: the addresses mailed (the caller
+					* puts it, whatever conv_add answered) */
+};
+
+/* Add m: its thread, the message, its files and attachment rows, the thread's and ticket's times,
+ * the timeline entries, the notifications in the outbox. 1 stored, 0 the nonce was used
+ * already (nothing stored: roll back), -1 error (logged), -2 no such thread. */
+int conv_add(struct ctx *c, struct conv_msg *m);
+
+/* Upload parts of field in the request (empty file inputs are none). */
+size_t conv_files(const struct ctx *c, const char *field);
+
+/* A new ticket. */
+struct conv_ticket {
+	const char *subject, *description;
+	const char *priority;   /* NULL or "": none */
+	const char *properties; /* a JSON object's text; NULL: {} */
+	const char *stage;      /* the ticket's pipeline is the stage's; a closed stage stamps closed_at */
+	const char *contact;    /* the requester */
+	const char *company;    /* NULL: the requester's primary company, if any */
+	const char *summary;    /* the "ticket_created" timeline entry, without a first message */
+	char id[24];            /* set: the ticket */
+};
+
+/* Create t (the ticket, its contact and company) with its first message (first may be NULL: a
+ * ticket without a conversation; else its thread is a new one, see conv_msg). With first's
+ * nonce, twins of one form wait for each other. 1 created, 0 that nonce already created a ticket
+ * of this contact (t->id is that one), -1 error, -2 the nonce was used otherwise. */
+int conv_ticket(struct ctx *c, struct conv_ticket *t, struct conv_msg *first);
+
+/* End the caller's transaction after conv_add / conv_ticket and its audit row: COMMIT when got
+ * is 1 (returning -1 when that fails), else ROLLBACK; returns got. */
+int conv_end(int got);
+
+/*
+ * The messages of thread into page: messages [{id, incoming, when, body, author, files [{id,
+ * name, size, url}], has_files, latest}] and has_messages. For the customer (staff 0) what the
+ * portal shows them (portal_thread_messages: never notes), when in their language's format;
+ * for staff every message, with note, staff, from, to and hidden (a public message the portal
+ * leaves out). A file's url is <file_base>/<id>/<name>. 0 or -1.
+ */
+int conv_messages(struct ctx *c, struct json_object *page, const char *thread, int staff,
+		  const char *file_base);
+
+#endif

@@ -243,7 +243,7 @@ if [ -f fcgi/tickets.c ]; then
 		page_stmt "detail_visible_$w" fcgi/tickets.c tickets_visible 3 "1, $c, $t"
 		page_stmt "detail_ticket_$w" fcgi/tickets.c tickets_detail 4 "1, $c, $t, '$tz'"
 		th=$(psql_portal -tAc "SELECT coalesce(ticket_latest_thread($t), 0)")
-		page_stmt "detail_messages_$w" fcgi/tickets.c tickets_messages 2 "$th, '$tz'"
+		page_stmt "detail_messages_$w" fcgi/conversation_read.c conv_messages 3 "$th, '$tz', false"
 	done
 fi
 if [ -n "$bad_plans" ]; then

@@ -11,14 +11,6 @@
 /* A boolean column as "yes"/"no" in an audit state built in SQL. */
 #define SQL_YES_NO(col) "CASE WHEN " col " THEN 'yes' ELSE 'no' END"
 
-/* SQL text the group's statements share. */
-#define SNIPPET(thread) \
-	"(SELECT left(m.body, 140) FROM messages m WHERE m.thread_id = " thread \
-	" ORDER BY m.created_at, m.id LIMIT 1)"
-#define TICKET_STATE \
-	"jsonb_build_object('subject', t.subject, 'description', t.description, 'priority', t.priority," \
-	" 'pipeline_id', t.pipeline_id, 'stage_id', t.stage_id, 'properties', t.properties)::text"
-
 /* Pipelines and stages (admin_pipelines.c). */
 int rec_pipelines_page(struct ctx *c);
 int rec_pipeline_create(struct ctx *c);

@@ -10,8 +10,9 @@
 /*
  * Statements. Changes run inside one transaction per request: the record is locked (FOR
  * UPDATE), changed (RETURNING its state before and after as JSON built in SQL), audited,
- * committed. Prepared statements run with generic plans (lib/db.c), so a list whose index depends on a
- * filter has one statement per index instead of "$1 IS NULL OR ..." (sql/010_records.sql).
+ * committed. Prepared statements run with generic plans (lib/db.c), so a list whose index
+ * depends on a filter has one statement per index instead of "$1 IS NULL OR ..."
+ * (sql/010_records.sql).
  */
 const struct db_stmt admin_records_stmts[] = {
 	{"rec_stage_groups",
@@ -88,25 +89,6 @@ struct json_object *rec_rows(PGresult *r, const char *keys)
 		json_object_array_add(a, o);
 	}
 	return a;
-}
-
-struct json_object *rec_row(PGresult *r, int i, const char *keys)
-{
-	struct json_object *o = json_object_new_object();
-	const char *k = keys;
-	for (int col = 0; col < PQnfields(r) && *k; col++) {
-		const char *end = strchr(k, ',');
-		size_t len = end ? (size_t)(end - k) : strlen(k);
-		char key[64];
-		snprintf(key, sizeof key, "%.*s", (int)len, k);
-		k = end ? end + 1 : k + len;
-		if (!key[0] || PQgetisnull(r, i, col))
-			continue;
-		const char *v = PQgetvalue(r, i, col);
-		json_object_object_add(o, key, PQftype(r, col) == 16 /* bool */ ? json_object_new_boolean(v[0] == 't')
-									 : json_object_new_string(v));
-	}
-	return o;
 }
 
 struct json_object *rec_json(const char *text)
@@ -365,11 +347,6 @@ struct json_object *rec_choices(const char *stmt, const char *selected)
 	for (size_t i = 0; i < json_object_array_length(a); i++)
 		mark_selected(json_object_array_get_idx(a, i), selected);
 	return a;
-}
-
-struct json_object *rec_inbox_choices(const char *selected)
-{
-	return rec_choices("rec_inbox_choices", selected);
 }
 
 int rec_in_list(const char *const *list, const char *v)

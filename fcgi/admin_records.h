@@ -62,8 +62,6 @@ int rec_exists(const char *name, int n, ...);
  * Only admin_tickets_new.c still uses it: statements that name their columns with AS use
  * db_rows_json (lib/db.h). */
 struct json_object *rec_rows(PGresult *r, const char *keys);
-/* Row i as rec_rows makes it. */
-struct json_object *rec_row(PGresult *r, int i, const char *keys);
 /* A JSON text parsed (NULL for NULL or text that does not parse). */
 struct json_object *rec_json(const char *text);
 /* An object of string pairs: key, value, ..., NULL (a NULL value becomes json null). */
@@ -140,8 +138,6 @@ struct json_object *rec_stage_groups(const char *selected);
 /* The rows of statement stmt (columns id, name; no parameters) for a picker, each with selected
  * (its id is selected); NULL on a database error. */
 struct json_object *rec_choices(const char *stmt, const char *selected);
-/* Inboxes for a picker: [{id, name, selected}]; NULL on a database error. */
-struct json_object *rec_inbox_choices(const char *selected);
 
 /* v is one of list (ending with NULL); 0 for a NULL v. */
 int rec_in_list(const char *const *list, const char *v);

@@ -181,7 +181,7 @@ static int add_pickers(struct json_object *page, const char *inbox, const char *
 	return 0;
 }
 
-static struct json_object *row_json(const struct ff_row *fr, int i, int n, struct form *f)
+static struct json_object *row_json(const struct ff_row *fr, int i, struct form *f)
 {
 	static const char *const props[] = {"subject", "description", "priority", "custom", NULL};
 	static const char *const prop_labels[] = {"Subject", "Description", "Priority", "Custom property", NULL};
@@ -193,8 +193,6 @@ static struct json_object *row_json(const struct ff_row *fr, int i, int n, struc
 	json_object_object_add(o, "properties", choices(props, prop_labels, fr->property));
 	json_object_object_add(o, "types", choices(types, NULL, fr->type));
 	json_object_object_add(o, "required", json_object_new_boolean(fr->required));
-	json_object_object_add(o, "first", json_object_new_boolean(i == 0));
-	json_object_object_add(o, "last", json_object_new_boolean(i == n - 1));
 	for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
 		row_error(o, f, i, cols[k]);
 	return o;
@@ -212,7 +210,8 @@ static int form_render(struct ctx *c, int status, PGresult *row, const struct ff
 	json_object_object_add(page, "name", json_object_new_string(st->name));
 	struct json_object *rows = json_object_new_array();
 	for (int i = 0; i < st->n; i++)
-		json_object_array_add(rows, row_json(&st->rows[i], i, st->n, f));
+		json_object_array_add(rows, row_json(&st->rows[i], i, f));
+	rec_mark_ends(rows);
 	json_object_object_add(page, "rows", rows);
 	json_object_object_add(page, "nrows", json_object_new_int(st->n));
 	json_object_object_add(page, "no_rows", json_object_new_boolean(st->n == 0));

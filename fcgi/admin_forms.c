@@ -1,39 +1,43 @@
-/* admin_forms.c - forms that create tickets: the inbox they feed, the pipeline stage
- * their tickets start in, and their fields, edited as rows of a plain HTML form. */
+/* admin_forms.c - /admin/forms and /admin/forms/<id>: forms that create tickets: the inbox they
+ * feed, the pipeline stage their tickets start in, and their fields, edited as rows of a plain
+ * HTML form. Not a form page on the kit (form_page.h): the fields are a variable number of rows
+ * saved as one JSON array, row buttons (add, remove, move) re-render the edited rows without
+ * saving, and each row's messages belong to its own inputs. */
 #include "admin_records.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const struct db_stmt admin_forms_stmts[] = {
+#define FORM_STATE \
+	"jsonb_build_object('name', f.name, 'inbox_id', f.inbox_id, 'pipeline_id', f.pipeline_id," \
+	" 'stage_id', f.stage_id, 'fields', f.fields)::text"
 
-	/* --- forms --- */
+const struct db_stmt admin_forms_stmts[] = {
 	{"rec_forms",
-	 "SELECT f.id, f.name, i.name, p.name, s.name, jsonb_array_length(f.fields),"
-	 " EXISTS (SELECT 1 FROM portals po WHERE po.support_form_id = f.id)"
+	 "SELECT f.id, f.name, i.name AS inbox, p.name AS pipeline, s.name AS stage, jsonb_array_length(f.fields) AS nfields,"
+	 " EXISTS (SELECT 1 FROM portals po WHERE po.support_form_id = f.id) AS is_support"
 	 " FROM forms f JOIN inboxes i ON i.id = f.inbox_id JOIN pipelines p ON p.id = f.pipeline_id"
 	 " JOIN pipeline_stages s ON s.id = f.stage_id ORDER BY lower(f.name), f.id LIMIT 500",
 	 0},
 	{"rec_form_taken", "SELECT 1 FROM forms WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2::bigint", 2},
 	{"rec_form_insert",
 	 "INSERT INTO forms (name, inbox_id, pipeline_id, stage_id, fields)"
-	 " SELECT $1, $2, s.pipeline_id, s.id, $4::jsonb FROM pipeline_stages s WHERE s.id = $3 RETURNING id",
+	 " SELECT $1, $2, s.pipeline_id, s.id, $4::jsonb FROM pipeline_stages s WHERE s.id = $3"
+	 " RETURNING id, jsonb_build_object('id', id::text, 'name', name, 'inbox_id', inbox_id::text,"
+	 " 'stage_id', stage_id::text)::text AS after",
 	 4},
 	{"rec_form_get",
-	 "SELECT f.id, f.name, f.inbox_id, f.stage_id, f.fields::text,"
-	 " EXISTS (SELECT 1 FROM portals po WHERE po.support_form_id = f.id)"
+	 "SELECT f.id, f.name, f.inbox_id, f.stage_id, f.fields::text AS fields,"
+	 " EXISTS (SELECT 1 FROM portals po WHERE po.support_form_id = f.id) AS is_support"
 	 " FROM forms f WHERE f.id = $1",
 	 1},
-	{"rec_form_lock",
-	 "SELECT jsonb_build_object('name', name, 'inbox_id', inbox_id, 'pipeline_id', pipeline_id,"
-	 " 'stage_id', stage_id, 'fields', fields)::text FROM forms WHERE id = $1 FOR UPDATE",
-	 1},
+	{"rec_form_lock", "SELECT 1 FROM forms WHERE id = $1 FOR UPDATE", 1},
 	{"rec_form_update",
-	 "UPDATE forms f SET name = $2, inbox_id = $3, pipeline_id = s.pipeline_id, stage_id = s.id,"
-	 " fields = $5::jsonb FROM pipeline_stages s WHERE f.id = $1 AND s.id = $4"
-	 " RETURNING jsonb_build_object('name', f.name, 'inbox_id', f.inbox_id, 'pipeline_id', f.pipeline_id,"
-	 " 'stage_id', f.stage_id, 'fields', f.fields)::text",
+	 "WITH old AS (SELECT " FORM_STATE " AS state FROM forms f WHERE f.id = $1)"
+	 " UPDATE forms f SET name = $2, inbox_id = $3, pipeline_id = s.pipeline_id, stage_id = s.id,"
+	 " fields = $5::jsonb FROM pipeline_stages s, old WHERE f.id = $1 AND s.id = $4"
+	 " RETURNING old.state AS before, " FORM_STATE " AS after",
 	 5},
 	{"rec_inbox_name", "SELECT name FROM inboxes WHERE id = $1", 1},
 	{NULL},
@@ -72,22 +76,6 @@ static const char *const priorities[] = {"low", "medium", "high", "urgent", NULL
 static const char *const reserved[] = {"subject", "description", "priority", "pipeline", "stage", "status",
 				       "id", "created_at", "last_activity_at", "closed_at", "csrf", "nonce", NULL};
 
-static int in_list(const char *const *list, const char *v)
-{
-	for (; *list; list++)
-		if (strcmp(*list, v) == 0)
-			return 1;
-	return 0;
-}
-
-/* ^[a-z][a-z0-9_]{0,39}$ */
-static int key_ok(const char *s)
-{
-	size_t n = strlen(s);
-	return n >= 1 && n <= 40 && s[0] >= 'a' && s[0] <= 'z' &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
-}
-
 static const char *jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -110,8 +98,8 @@ static void state_from_json(struct ctx *c, struct ff_state *st, const char *text
 		r->name = arena_strdup(c->arena, jstr(d, "name"));
 		r->label = arena_strdup(c->arena, jstr(d, "label"));
 		const char *prop = jstr(d, "property");
-		r->property = in_list(builtins, prop) ? arena_strdup(c->arena, prop) : "custom";
-		r->custom = in_list(builtins, prop) ? "" : arena_strdup(c->arena, prop);
+		r->property = rec_in_list(builtins, prop) ? arena_strdup(c->arena, prop) : "custom";
+		r->custom = rec_in_list(builtins, prop) ? "" : arena_strdup(c->arena, prop);
 		r->type = arena_strdup(c->arena, jstr(d, "type"));
 		r->required = json_object_object_get_ex(d, "required", &v) && json_object_get_boolean(v);
 		struct buf b = BUF_INIT;
@@ -179,56 +167,58 @@ static void row_error(struct json_object *row, struct form *f, int i, const char
 		json_object_object_add(row, out, json_object_get(e));
 }
 
-static int form_render(struct ctx *c, int status, const struct ff_state *st, struct form *f, const char *note)
+/* The inbox and stage pickers into page; 0 or 500. */
+static int add_pickers(struct json_object *page, const char *inbox, const char *stage)
+{
+	struct json_object *inboxes = rec_choices("rec_inbox_choices", inbox);
+	struct json_object *stages = inboxes ? rec_stage_groups(stage) : NULL;
+	if (!stages) {
+		json_object_put(inboxes);
+		return 500;
+	}
+	json_object_object_add(page, "inboxes", inboxes);
+	json_object_object_add(page, "stage_groups", stages);
+	return 0;
+}
+
+static struct json_object *row_json(const struct ff_row *fr, int i, struct form *f)
 {
 	static const char *const props[] = {"subject", "description", "priority", "custom", NULL};
 	static const char *const prop_labels[] = {"Subject", "Description", "Priority", "Custom property", NULL};
-	PGresult *r = rec_q("rec_form_get", 1, c->caps.v[0]);
-	struct json_object *inboxes = r && PQntuples(r) == 1 ? rec_inbox_choices(st->inbox) : NULL;
-	struct json_object *stages = inboxes ? rec_stage_groups(st->stage) : NULL;
-	if (!stages) {
-		int code = r && PQntuples(r) == 0 ? 404 : 500;
-		PQclear(r);
-		json_object_put(inboxes);
-		if (f)
-			form_free(f);
-		return code;
-	}
-	struct json_object *page = admin_page_new(c, arena_printf(c->arena, "Form %s", PQgetvalue(r, 0, 1)), "forms");
-	json_object_object_add(page, "form", rec_row(r, 0, "id,saved_name,,,,is_support"));
-	PQclear(r);
+	static const char *const cols[] = {"name", "label", "property", "custom", "type", "options"};
+	struct json_object *o = rec_obj("name", fr->name, "label", fr->label, "custom", fr->custom,
+					"options", fr->options, NULL);
+	json_object_object_add(o, "i", json_object_new_int(i));
+	json_object_object_add(o, "n", json_object_new_int(i + 1));
+	json_object_object_add(o, "properties", choices(props, prop_labels, fr->property));
+	json_object_object_add(o, "types", choices(types, NULL, fr->type));
+	json_object_object_add(o, "required", json_object_new_boolean(fr->required));
+	for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
+		row_error(o, f, i, cols[k]);
+	return o;
+}
+
+/* The form's page with the rows of st (row: the form as stored, or NULL to read it); note: what
+ * a row button did without saving. */
+static int form_render(struct ctx *c, int status, PGresult *row, const struct ff_state *st, struct form *f,
+		       const char *note)
+{
+	struct json_object *page = admin_page_new(c, NULL, "forms");
+	int failed = rec_record_fill(c, page, row, "rec_form_get", "form", "Form", NULL, NULL);
+	if (!failed)
+		failed = add_pickers(page, st->inbox, st->stage);
 	json_object_object_add(page, "name", json_object_new_string(st->name));
-	json_object_object_add(page, "inboxes", inboxes);
-	json_object_object_add(page, "stage_groups", stages);
 	struct json_object *rows = json_object_new_array();
-	for (int i = 0; i < st->n; i++) {
-		const struct ff_row *fr = &st->rows[i];
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "i", json_object_new_int(i));
-		json_object_object_add(o, "n", json_object_new_int(i + 1));
-		json_object_object_add(o, "name", json_object_new_string(fr->name));
-		json_object_object_add(o, "label", json_object_new_string(fr->label));
-		json_object_object_add(o, "properties", choices(props, prop_labels, fr->property));
-		json_object_object_add(o, "custom", json_object_new_string(fr->custom));
-		json_object_object_add(o, "types", choices(types, NULL, fr->type));
-		json_object_object_add(o, "options", json_object_new_string(fr->options));
-		json_object_object_add(o, "required", json_object_new_boolean(fr->required));
-		json_object_object_add(o, "first", json_object_new_boolean(i == 0));
-		json_object_object_add(o, "last", json_object_new_boolean(i == st->n - 1));
-		static const char *const cols[] = {"name", "label", "property", "custom", "type", "options"};
-		for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
-			row_error(o, f, i, cols[k]);
-		json_object_array_add(rows, o);
-	}
+	for (int i = 0; i < st->n; i++)
+		json_object_array_add(rows, row_json(&st->rows[i], i, f));
+	rec_mark_ends(rows);
 	json_object_object_add(page, "rows", rows);
 	json_object_object_add(page, "nrows", json_object_new_int(st->n));
 	json_object_object_add(page, "no_rows", json_object_new_boolean(st->n == 0));
 	json_object_object_add(page, "can_add", json_object_new_boolean(st->n < FF_MAX));
 	if (note)
 		json_object_object_add(page, "unsaved", json_object_new_string(note));
-	if (f)
-		form_to_page(f, page);
-	return admin_render(c, status, "admin/records_form", page);
+	return rec_render(c, status, failed, "admin/records_form", page, f);
 }
 
 int rec_form_page(struct ctx *c)
@@ -242,12 +232,13 @@ int rec_form_page(struct ctx *c)
 		return st;
 	}
 	struct ff_state st;
-	st.name = arena_strdup(c->arena, PQgetvalue(r, 0, 1));
-	st.inbox = arena_strdup(c->arena, PQgetvalue(r, 0, 2));
-	st.stage = arena_strdup(c->arena, PQgetvalue(r, 0, 3));
-	state_from_json(c, &st, PQgetvalue(r, 0, 4));
+	st.name = arena_strdup(c->arena, form_page_col(r, "name"));
+	st.inbox = arena_strdup(c->arena, form_page_col(r, "inbox_id"));
+	st.stage = arena_strdup(c->arena, form_page_col(r, "stage_id"));
+	state_from_json(c, &st, form_page_col(r, "fields"));
+	int rc = form_render(c, 200, r, &st, NULL, NULL);
 	PQclear(r);
-	return form_render(c, 200, &st, NULL, NULL);
+	return rc;
 }
 
 /* Options text -> [value | {value, label}], with messages for row i. */
@@ -277,7 +268,7 @@ static struct json_object *options_json(struct ctx *c, struct form *f, int i, co
 		}
 		if (utf8_length(line) > FF_OPTION_MAX || (label && utf8_length(label) > FF_LABEL_MAX))
 			form_message(f, key, "An option is too long (values up to 200 characters).");
-		if (priority && !in_list(priorities, line))
+		if (priority && !rec_in_list(priorities, line))
 			form_message(f, key, "Priority options must be among: low, medium, high, urgent.");
 		for (size_t k = 0; k < json_object_array_length(a); k++) {
 			struct json_object *o = json_object_array_get_idx(a, k);
@@ -311,20 +302,20 @@ static struct json_object *fields_json(struct ctx *c, struct form *f, const stru
 		const char *name = form_text(f, c->req, k_name, 1, 40, 0, 1);
 		const char *label = form_text(f, c->req, arena_printf(c->arena, "f%d_label", i), 1, FF_LABEL_MAX, 0, 1);
 		const char *prop = r->property, *type = r->type;
-		if (name && (!key_ok(name) || strcmp(name, "csrf") == 0 || strcmp(name, "nonce") == 0))
+		if (name && (!rec_key_ok(name) || strcmp(name, "csrf") == 0 || strcmp(name, "nonce") == 0))
 			form_message(f, k_name, "Use lowercase letters, digits and _ (starting with a letter), not csrf or nonce.");
 		for (int j = 0; name && j < i; j++)
 			if (strcmp(st->rows[j].name, r->name) == 0)
 				form_message(f, k_name, "Another field has this name already.");
 		if (strcmp(prop, "custom") == 0) {
 			prop = form_text(f, c->req, k_custom, 1, 40, 0, 1);
-			if (prop && (!key_ok(prop) || in_list(reserved, prop))) {
-				form_message(f, k_custom, in_list(builtins, prop)
+			if (prop && (!rec_key_ok(prop) || rec_in_list(reserved, prop))) {
+				form_message(f, k_custom, rec_in_list(builtins, prop)
 					? "Choose this property from the list instead of as a custom one."
 					: "Use lowercase letters, digits and _ (starting with a letter), not a reserved name such as pipeline or stage.");
 				prop = NULL;
 			}
-		} else if (!in_list(builtins, prop)) {
+		} else if (!rec_in_list(builtins, prop)) {
 			form_message(f, k_prop, "Choose which ticket property the field fills.");
 			prop = NULL;
 		}
@@ -337,7 +328,7 @@ static struct json_object *fields_json(struct ctx *c, struct form *f, const stru
 				break;
 			}
 		}
-		if (!in_list(types, type)) {
+		if (!rec_in_list(types, type)) {
 			form_message(f, k_type, "Choose a field type from the list.");
 			type = NULL;
 		} else if (prop && strcmp(prop, "subject") == 0 && strcmp(type, "text") != 0) {
@@ -401,22 +392,22 @@ int rec_form_save(struct ctx *c)
 	}
 	if (strcmp(op, "add") == 0) {
 		if (st.n >= FF_MAX)
-			return form_render(c, 422, &st, NULL, "A form holds at most 32 fields.");
+			return form_render(c, 422, NULL, &st, NULL, "A form holds at most 32 fields.");
 		st.rows[st.n++] = (struct ff_row){"", "", "custom", "", "text", "", 0};
-		return form_render(c, 200, &st, NULL, "Field added. Not saved yet: fill it in and press Save.");
+		return form_render(c, 200, NULL, &st, NULL, "Field added. Not saved yet: fill it in and press Save.");
 	}
 	if (colon && at >= 0) {
 		int swap = strncmp(op, "up:", 3) == 0 ? at - 1 : strncmp(op, "down:", 5) == 0 ? at + 1 : -2;
 		if (strncmp(op, "remove:", 7) == 0) {
 			memmove(&st.rows[at], &st.rows[at + 1], (size_t)(st.n - at - 1) * sizeof st.rows[0]);
 			st.n--;
-			return form_render(c, 200, &st, NULL, "Field removed. Not saved yet: press Save to keep the change.");
+			return form_render(c, 200, NULL, &st, NULL, "Field removed. Not saved yet: press Save to keep the change.");
 		}
 		if (swap >= 0 && swap < st.n) {
 			struct ff_row tmp = st.rows[at];
 			st.rows[at] = st.rows[swap];
 			st.rows[swap] = tmp;
-			return form_render(c, 200, &st, NULL, "Field moved. Not saved yet: press Save to keep the order.");
+			return form_render(c, 200, NULL, &st, NULL, "Field moved. Not saved yet: press Save to keep the order.");
 		}
 	}
 	if (strcmp(op, "save") != 0)
@@ -424,72 +415,40 @@ int rec_form_save(struct ctx *c)
 
 	struct form f;
 	form_init(&f, "en");
-	const char *name;
-	if (db_begin() < 0) {
+	int code = rec_lock(c, "rec_form_lock");
+	if (code) {
 		form_free(&f);
-		return 500;
-	}
-	PGresult *r = rec_q("rec_form_lock", 1, c->caps.v[0]);
-	if (!r || PQntuples(r) != 1) {
-		int code = r ? 404 : 500;
-		PQclear(r);
-		form_free(&f);
-		db_rollback();
 		return code;
 	}
-	struct json_object *before = rec_json(PQgetvalue(r, 0, 0));
-	PQclear(r);
+	const char *name;
 	int dberr = check_head(c, &f, c->caps.v[0], &name);
 	struct json_object *fields = fields_json(c, &f, &st);
-	if (dberr || f.nerrors) {
-		json_object_put(before);
+	if (dberr) {
+		json_object_put(fields);
+		form_free(&f);
+		return rec_abort();
+	}
+	if (f.nerrors) {
 		json_object_put(fields);
 		db_rollback();
-		if (dberr) {
-			form_free(&f);
-			return 500;
-		}
-		return form_render(c, 422, &st, &f, NULL);
+		return form_render(c, 422, NULL, &st, &f, NULL);
 	}
 	form_free(&f);
-	r = rec_q("rec_form_update", 5, c->caps.v[0], name, st.inbox, st.stage,
-		  json_object_to_json_string_ext(fields, JSON_C_TO_STRING_PLAIN));
+	PGresult *r = rec_q("rec_form_update", 5, c->caps.v[0], name, st.inbox, st.stage,
+			    json_object_to_json_string_ext(fields, JSON_C_TO_STRING_PLAIN));
 	json_object_put(fields);
-	if (!r || PQntuples(r) != 1) {
-		PQclear(r);
-		json_object_put(before);
-		return rec_abort();
-	}
-	struct json_object *after = rec_json(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (admin_audit(c, "form_update", NULL, before, after) < 0)
-		return rec_abort();
-	return rec_commit_redirect(c, arena_printf(c->arena, "/admin/forms/%s?saved=1", c->caps.v[0]));
+	return rec_finish(c, r, "form_update", arena_printf(c->arena, "/admin/forms/%s?saved=1", c->caps.v[0]));
 }
 
 /* --- the list and a new form --- */
 
 static int forms_render(struct ctx *c, int status, struct form *f)
 {
-	PGresult *r = db_exec("rec_forms", 0, NULL);
-	struct json_object *inboxes = r ? rec_inbox_choices(request_form(c->req, "inbox_id")) : NULL;
-	struct json_object *stages = inboxes ? rec_stage_groups(request_form(c->req, "stage_id")) : NULL;
-	if (!stages) {
-		PQclear(r);
-		json_object_put(inboxes);
-		if (f)
-			form_free(f);
-		return 500;
-	}
 	struct json_object *page = admin_page_new(c, "Forms", "forms");
-	json_object_object_add(page, "rows", rec_rows(r, "id,name,inbox,pipeline,stage,nfields,is_support"));
-	json_object_object_add(page, "empty", json_object_new_boolean(PQntuples(r) == 0));
-	PQclear(r);
-	json_object_object_add(page, "inboxes", inboxes);
-	json_object_object_add(page, "stage_groups", stages);
-	if (f)
-		form_to_page(f, page);
-	return admin_render(c, status, "admin/records_forms", page);
+	int failed = rec_list(page, "rec_forms");
+	if (!failed)
+		failed = add_pickers(page, request_form(c->req, "inbox_id"), request_form(c->req, "stage_id"));
+	return rec_render(c, status, failed, "admin/records_forms", page, f);
 }
 
 int rec_forms_page(struct ctx *c)
@@ -515,19 +474,9 @@ int rec_form_create(struct ctx *c)
 		return forms_render(c, 422, &f);
 	}
 	form_free(&f);
-	const char *inbox = request_form(c->req, "inbox_id"), *stage = request_form(c->req, "stage_id");
 	static const char fields[] =
 		"[{\"name\": \"subject\", \"label\": \"Subject\", \"property\": \"subject\", \"type\": \"text\", \"required\": true},"
 		" {\"name\": \"description\", \"label\": \"Description\", \"property\": \"description\", \"type\": \"textarea\", \"required\": true}]";
-	PGresult *r = rec_q("rec_form_insert", 4, name, inbox, stage, fields);
-	if (!r || PQntuples(r) != 1) {
-		PQclear(r);
-		return rec_abort();
-	}
-	const char *id = arena_strdup(c->arena, PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (admin_audit(c, "form_create", NULL, NULL,
-			rec_obj("id", id, "name", name, "inbox_id", inbox, "stage_id", stage, NULL)) < 0)
-		return rec_abort();
-	return rec_commit_redirect(c, arena_printf(c->arena, "/admin/forms/%s?notice=created", id));
+	PGresult *r = rec_q("rec_form_insert", 4, name, request_form(c->req, "inbox_id"), request_form(c->req, "stage_id"), fields);
+	return rec_finish(c, r, "form_create", arena_printf(c->arena, "/admin/forms/%s?notice=created", form_page_col(r, "id")));
 }

@@ -4,17 +4,12 @@
 #define PORTAL_ADMIN_RECORDS_H
 
 #include "admin.h"
-
-/* SQL text the group's statements share. */
-#define SNIPPET(thread) \
-	"(SELECT left(m.body, 140) FROM messages m WHERE m.thread_id = " thread \
-	" ORDER BY m.created_at, m.id LIMIT 1)"
-#define TICKET_STATE \
-	"jsonb_build_object('subject', t.subject, 'description', t.description, 'priority', t.priority," \
-	" 'pipeline_id', t.pipeline_id, 'stage_id', t.stage_id, 'properties', t.properties)::text"
+#include "form_page.h"
 
 #define REC_NAME_MAX 100 /* pipeline, stage, inbox and form names (code points) */
-#define REC_LIST_MAX 500 /* configuration lists (pipelines, inboxes, forms) are short */
+
+/* A boolean column as "yes"/"no" in an audit state built in SQL. */
+#define SQL_YES_NO(col) "CASE WHEN " col " THEN 'yes' ELSE 'no' END"
 
 /* Pipelines and stages (admin_pipelines.c). */
 int rec_pipelines_page(struct ctx *c);
@@ -36,13 +31,13 @@ int rec_address_add(struct ctx *c);
 int rec_address_connect(struct ctx *c);
 int rec_address_delete(struct ctx *c);
 
-/* Forms (admin_forms.c). */
+/* Forms (admin_forms.c the list, admin_form.c one form). */
 int rec_forms_page(struct ctx *c);
 int rec_form_create(struct ctx *c);
 int rec_form_page(struct ctx *c);
 int rec_form_save(struct ctx *c);
 
-/* Tickets: list and new (admin_tickets.c), one ticket (admin_ticket.c). */
+/* Tickets: the list (admin_tickets.c), a new one (admin_tickets_new.c), one ticket (admin_ticket.c). */
 int rec_tickets_page(struct ctx *c);
 int rec_ticket_new_page(struct ctx *c);
 int rec_ticket_new_submit(struct ctx *c);
@@ -62,28 +57,91 @@ int rec_ticket_thread_detach(struct ctx *c);
 PGresult *rec_q(const char *name, int n, ...);
 /* 1 when the statement returns a row, 0 when none, -1 on a database error. */
 int rec_exists(const char *name, int n, ...);
-/* Row i as an object: keys is a comma-separated list naming the columns in order (an empty
- * name skips a column); booleans become true/false, NULLs are left out. */
-struct json_object *rec_row(PGresult *r, int i, const char *keys);
-/* Every row of r as rec_row; r is not freed. */
+/* Every row of r as an object: keys is a comma-separated list naming the columns in order (an
+ * empty name skips a column); booleans become true/false, NULLs are left out; r is not freed.
+ * Only admin_tickets_new.c still uses it: statements that name their columns with AS use
+ * db_rows_json (lib/db.h). */
 struct json_object *rec_rows(PGresult *r, const char *keys);
-/* A JSON text parsed (a null json value when it does not parse). */
+/* A JSON text parsed (NULL for NULL or text that does not parse). */
 struct json_object *rec_json(const char *text);
 /* An object of string pairs: key, value, ..., NULL (a NULL value becomes json null). */
 struct json_object *rec_obj(const char *key, ...);
-/* A number as an arena string. */
 /* COMMIT, then 303 to location; 500 when the commit failed. */
 int rec_commit_redirect(struct ctx *c, const char *location);
 /* ROLLBACK and 500. */
 int rec_abort(void);
-/* The form's values and errors into the page, with error_list [{field, message}] for the
- * summary at the top; consumes f. */
+
+/* BEGIN and lock the record of the route (statement lock, $1 = the first capture; every capture
+ * must be an id): 0 (the transaction open), 404 or 500. */
+int rec_lock(struct ctx *c, const char *lock);
+/* The end of a change inside the open transaction: the audit row (before and after consumed),
+ * COMMIT, 303 to location; 500 (rolled back) when one fails. */
+int rec_done(struct ctx *c, const char *action, struct json_object *before, struct json_object *after,
+	     const char *location);
+/* The same for the result of the change's statement (freed): NULL is a database error (500), no
+ * row a record that is not there (rolled back, 404); the row's columns "before" and "after"
+ * (JSON text built in SQL, NULL or absent for none) make the audit row. */
+int rec_finish(struct ctx *c, PGresult *r, const char *action, const char *location);
+/* Statement stmt ($1 = name, $2 = a record to leave out or NULL) finds another record named
+ * name: message on field in f and 1; 0 when not (or name is NULL); -1 on a database error. */
+int rec_taken(struct form *f, const char *field, const char *stmt, const char *name, const char *exclude,
+	      const char *message);
+
+/* A list of the group into page: rows (statement stmt without parameters, its columns named in
+ * SQL, each row marked first/last) and empty. 0, or 500 on a database error. */
+int rec_list(struct json_object *page, const char *stmt);
+/* Mark the objects of array rows with first and last. */
+void rec_mark_ends(struct json_object *rows);
+/* The head of a record's page: its row (row, or statement get with $1 = the route's id when
+ * NULL) as page.<key> and the title "<title> <name column>"; then, when list is not NULL, that
+ * statement's result for the same id into *rows (the caller frees it; rows is NULL when list
+ * is). 0, 404 or 500. */
+int rec_record_fill(struct ctx *c, struct json_object *page, PGresult *row, const char *get, const char *key,
+		    const char *title, const char *list, PGresult **rows);
+/* Render page through tmpl with status and the form f (NULL for none; consumed), unless failed is
+ * an HTTP status from building the page (then page is dropped and failed returned). */
+int rec_render(struct ctx *c, int status, int failed, const char *tmpl, struct json_object *page, struct form *f);
+
+/* A kind of named record (pipelines, inboxes): a list with a form that creates one, and each
+ * record's page whose name form is a form page on the kit. */
+struct rec_named {
+	const char *section; /* the console's nav entry */
+	const char *title, *list, *list_tmpl; /* the list: rec_list(list) through list_tmpl */
+	const char *insert;  /* $1 = name, RETURNING id and after (the audit row's JSON) */
+	const char *created; /* the audit action of a new record */
+	const char *exists;  /* the message when a new record's name is taken */
+	const char *base;    /* the list's URL: records at base/<id> */
+	const char *tmpl, *get, *lock, *rename; /* the record's page: load, lock, save (form_page.h) */
+	const char *updated; /* the audit action of a rename */
+	const char *another; /* the message when the new name is taken */
+	const char *taken;   /* rec_taken's statement for both forms */
+	/* The rest of the record's page (decorate of form_page.h; its row, or NULL to read it). */
+	int (*fill)(struct ctx *c, struct json_object *page, PGresult *row);
+};
+int rec_named_list(struct ctx *c, int status, const struct rec_named *k, struct form *f);
+/* POST of the create form: field "name", unique (as well when created meanwhile elsewhere). */
+int rec_named_create(struct ctx *c, const struct rec_named *k);
+/* GET and POST of a record's page (POST renames it; rename_form is set when the form comes back). */
+int rec_named_page(struct ctx *c, const struct rec_named *k);
+int rec_named_rename(struct ctx *c, const struct rec_named *k);
+/* The four route handlers of kind k: list (GET base), create (POST base), page (GET base/<id>)
+ * and rename (POST base/<id>). */
+#define REC_NAMED_HANDLERS(k, list, create, page, rename) \
+	int list(struct ctx *c) { return rec_named_list(c, 200, &(k), NULL); } \
+	int create(struct ctx *c) { return rec_named_create(c, &(k)); } \
+	int page(struct ctx *c) { return rec_named_page(c, &(k)); } \
+	int rename(struct ctx *c) { return rec_named_rename(c, &(k)); }
+
 /* Pipelines with their stages for a stage picker: [{name, stages: [{id, name, is_closed,
  * selected}]}]; NULL on a database error. */
 struct json_object *rec_stage_groups(const char *selected);
-/* Inboxes for a picker: [{id, name, selected}]; NULL on a database error. */
-struct json_object *rec_inbox_choices(const char *selected);
-/* "up" -> -1, "down" -> 1, anything else 0. */
-int rec_direction(const char *s);
+/* The rows of statement stmt (columns id, name; no parameters) for a picker, each with selected
+ * (its id is selected); NULL on a database error. */
+struct json_object *rec_choices(const char *stmt, const char *selected);
+
+/* v is one of list (ending with NULL); 0 for a NULL v. */
+int rec_in_list(const char *const *list, const char *v);
+/* A key of a custom property or a form field: ^[a-z][a-z0-9_]{0,39}$. */
+int rec_key_ok(const char *s);
 
 #endif

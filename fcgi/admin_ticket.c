@@ -1,84 +1,112 @@
-/* admin_ticket.c - one ticket in the console: its properties and stage, associated
- * contacts and companies, the conversation threads tied to it (which decide what the portal
- * shows) and its timeline. */
+/* admin_ticket.c - /admin/tickets/<id> and its sub-routes: one ticket in the console, its
+ * properties and stage, associated contacts and companies, the conversation threads tied to it
+ * (which decide what the portal shows) and its timeline. The properties form is a form page on
+ * the kit (form_page.h); the other forms are not: each adds or removes a row of its own (a custom
+ * property, a contact, a company, a thread), chosen by what the form names. */
 #include "admin_records.h"
 
-#include <stdio.h>
 #include <string.h>
+
+/* SQL text of the statements. */
+#define SNIPPET(thread) \
+	"(SELECT left(m.body, 140) FROM messages m WHERE m.thread_id = " thread \
+	" ORDER BY m.created_at, m.id LIMIT 1)"
+#define TICKET_STATE \
+	"jsonb_build_object('subject', t.subject, 'description', t.description, 'priority', t.priority," \
+	" 'pipeline_id', t.pipeline_id, 'stage_id', t.stage_id, 'properties', t.properties)::text"
+/* a custom property's value before the change ($1 = the ticket, $2 = the key) */
+#define PROP_OLD "WITH old AS (SELECT properties->>$2::text AS value FROM tickets WHERE id = $1)"
+#define PROP_BEFORE "jsonb_build_object('ticket_id', t.id::text, 'key', $2::text, 'value', old.value)::text"
 
 const struct db_stmt admin_ticket_stmts[] = {
 	{"rec_ticket_get",
-	 "SELECT t.id, t.subject, t.description, coalesce(t.priority, ''), p.name, t.stage_id, s.name,"
-	 " s.is_closed, " SQL_UTC("t.created_at", "YYYY-MM-DD HH24:MI") ", " SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") ", " SQL_UTC("t.closed_at", "YYYY-MM-DD HH24:MI") ","
-	 " t.properties::text"
+	 "SELECT t.id, t.subject, t.description, coalesce(t.priority, '') AS priority, p.name AS pipeline,"
+	 " t.stage_id, s.name AS stage, s.is_closed, " SQL_UTC("t.created_at", "YYYY-MM-DD HH24:MI") " AS created,"
+	 " " SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") " AS activity,"
+	 " " SQL_UTC("t.closed_at", "YYYY-MM-DD HH24:MI") " AS closed_at, t.properties::text AS properties"
 	 " FROM tickets t JOIN pipelines p ON p.id = t.pipeline_id JOIN pipeline_stages s ON s.id = t.stage_id"
 	 " WHERE t.id = $1",
 	 1},
 	{"rec_ticket_lock",
-	 "SELECT " TICKET_STATE " FROM tickets t WHERE t.id = $1 FOR UPDATE", 1},
+	 "SELECT t.subject, t.description, coalesce(t.priority, '') AS priority, t.stage_id,"
+	 " " TICKET_STATE " AS state FROM tickets t WHERE t.id = $1 FOR UPDATE",
+	 1},
 	{"rec_ticket_set",
 	 "UPDATE tickets t SET subject = $2, description = $3, priority = nullif($4, ''),"
 	 " pipeline_id = s.pipeline_id, stage_id = s.id,"
 	 " closed_at = CASE WHEN s.is_closed THEN coalesce(t.closed_at, greatest(now(), t.created_at)) END,"
 	 " last_activity_at = greatest(now(), t.last_activity_at)"
-	 " FROM pipeline_stages s WHERE t.id = $1 AND s.id = $5 RETURNING " TICKET_STATE,
+	 " FROM pipeline_stages s WHERE t.id = $1 AND s.id = $5 RETURNING " TICKET_STATE " AS state",
 	 5},
 	{"rec_ticket_prop_set",
-	 "UPDATE tickets SET properties = properties || jsonb_build_object($2::text, $3::text),"
-	 " last_activity_at = greatest(now(), last_activity_at) WHERE id = $1 RETURNING properties::text",
+	 PROP_OLD " UPDATE tickets t SET properties = t.properties || jsonb_build_object($2::text, $3::text)"
+	 " FROM old WHERE t.id = $1 RETURNING " PROP_BEFORE " AS before,"
+	 " jsonb_build_object('ticket_id', t.id::text, 'key', $2::text, 'value', $3::text)::text AS after",
 	 3},
 	{"rec_ticket_prop_del",
-	 "UPDATE tickets SET properties = properties - $2::text,"
-	 " last_activity_at = greatest(now(), last_activity_at) WHERE id = $1 RETURNING properties::text",
+	 PROP_OLD " UPDATE tickets t SET properties = t.properties - $2::text"
+	 " FROM old WHERE t.id = $1 AND t.properties ? $2::text RETURNING " PROP_BEFORE " AS before",
 	 2},
 	{"rec_ticket_touch",
 	 "UPDATE tickets SET last_activity_at = greatest(now(), last_activity_at) WHERE id = $1", 1},
 	{"rec_ticket_contacts",
-	 "SELECT c.id, c.email, btrim(c.first_name || ' ' || c.last_name),"
-	 " EXISTS (SELECT 1 FROM members m WHERE m.contact_id = c.id AND m.portal_id = $2)"
+	 "SELECT c.id, c.email, btrim(c.first_name || ' ' || c.last_name) AS name,"
+	 " EXISTS (SELECT 1 FROM members m WHERE m.contact_id = c.id AND m.portal_id = $2) AS is_member"
 	 " FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id WHERE tc.ticket_id = $1"
 	 " ORDER BY c.id LIMIT 200",
 	 2},
+	/* $3 = the address as typed, for the audit row */
 	{"rec_ticket_contact_add",
 	 "INSERT INTO ticket_contacts (ticket_id, contact_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-	 " RETURNING contact_id",
-	 2},
+	 " RETURNING jsonb_build_object('ticket_id', ticket_id::text, 'contact_id', contact_id::text,"
+	 " 'email', $3::text)::text AS after",
+	 3},
 	{"rec_ticket_contact_del",
 	 "DELETE FROM ticket_contacts tc USING contacts c WHERE tc.ticket_id = $1 AND tc.contact_id = $2"
-	 " AND c.id = tc.contact_id RETURNING c.email",
+	 " AND c.id = tc.contact_id RETURNING jsonb_build_object('ticket_id', tc.ticket_id::text,"
+	 " 'contact_id', tc.contact_id::text, 'email', c.email)::text AS before",
 	 2},
 	{"rec_ticket_companies",
-	 "SELECT co.id, co.name, coalesce(co.domain, '') FROM ticket_companies tc"
+	 "SELECT co.id, co.name, coalesce(co.domain, '') AS domain FROM ticket_companies tc"
 	 " JOIN companies co ON co.id = tc.company_id WHERE tc.ticket_id = $1 ORDER BY lower(co.name), co.id LIMIT 200",
 	 1},
+	/* $3 = the name as typed, for the audit row */
 	{"rec_ticket_company_add",
 	 "INSERT INTO ticket_companies (ticket_id, company_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-	 " RETURNING company_id",
-	 2},
+	 " RETURNING jsonb_build_object('ticket_id', ticket_id::text, 'company_id', company_id::text,"
+	 " 'name', $3::text)::text AS after",
+	 3},
 	{"rec_ticket_company_del",
 	 "DELETE FROM ticket_companies tc USING companies co WHERE tc.ticket_id = $1 AND tc.company_id = $2"
-	 " AND co.id = tc.company_id RETURNING co.name",
+	 " AND co.id = tc.company_id RETURNING jsonb_build_object('ticket_id', tc.ticket_id::text,"
+	 " 'company_id', tc.company_id::text, 'name', co.name)::text AS before",
 	 2},
 	/* in the order the portal picks (ticket_latest_thread): the first is the one it shows */
 	{"rec_ticket_threads",
-	 "SELECT th.id, th.channel, i.name, (SELECT count(*) FROM messages m WHERE m.thread_id = th.id),"
-	 " " SQL_UTC("th.last_message_at", "YYYY-MM-DD HH24:MI") ", " SNIPPET("th.id")
+	 "SELECT th.id, th.channel, i.name AS inbox, (SELECT count(*) FROM messages m WHERE m.thread_id = th.id) AS messages,"
+	 " " SQL_UTC("th.last_message_at", "YYYY-MM-DD HH24:MI") " AS activity, " SNIPPET("th.id") " AS snippet"
 	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.ticket_id = $1"
 	 " ORDER BY th.last_message_at DESC, th.id DESC LIMIT 100",
 	 1},
 	{"rec_threads_detached",
-	 "SELECT th.id, th.channel, i.name, " SQL_UTC("th.last_message_at", "YYYY-MM-DD HH24:MI") ", " SNIPPET("th.id")
+	 "SELECT th.id, th.channel, i.name AS inbox, " SQL_UTC("th.last_message_at", "YYYY-MM-DD HH24:MI") " AS activity,"
+	 " " SNIPPET("th.id") " AS snippet"
 	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.ticket_id IS NULL"
 	 " ORDER BY th.last_message_at DESC, th.id DESC LIMIT 10",
 	 0},
-	{"rec_thread_lock",
-	 "SELECT coalesce(th.ticket_id, 0), i.name, th.channel FROM threads th"
-	 " JOIN inboxes i ON i.id = th.inbox_id WHERE th.id = $1 FOR UPDATE OF th",
-	 1},
-	{"rec_thread_attach", "UPDATE threads SET ticket_id = $2 WHERE id = $1 AND ticket_id IS NULL RETURNING id", 2},
-	{"rec_thread_detach", "UPDATE threads SET ticket_id = NULL WHERE id = $1 AND ticket_id = $2 RETURNING id", 2},
+	{"rec_thread_lock", "SELECT coalesce(ticket_id, 0) AS owner FROM threads WHERE id = $1 FOR UPDATE", 1},
+	{"rec_thread_attach",
+	 "UPDATE threads th SET ticket_id = $1 FROM inboxes i WHERE th.id = $2 AND th.ticket_id IS NULL"
+	 " AND i.id = th.inbox_id RETURNING jsonb_build_object('ticket_id', th.ticket_id::text,"
+	 " 'thread_id', th.id::text, 'inbox', i.name, 'channel', th.channel)::text AS after",
+	 2},
+	{"rec_thread_detach",
+	 "UPDATE threads SET ticket_id = NULL WHERE ticket_id = $1::bigint AND id = $2"
+	 " RETURNING jsonb_build_object('ticket_id', $1::bigint::text, 'thread_id', id::text)::text AS before",
+	 2},
 	{"rec_ticket_timeline",
-	 "SELECT " SQL_UTC("x.at", "YYYY-MM-DD HH24:MI") ", x.is_note, x.is_event, x.direction, x.thread_id, x.channel, x.who, x.body, x.label"
+	 "SELECT " SQL_UTC("x.at", "YYYY-MM-DD HH24:MI") " AS at, x.is_note, x.is_event, x.direction, x.thread_id,"
+	 " x.channel, x.who, x.body, x.label"
 	 " FROM (SELECT m.created_at AS at, m.id AS ord, m.kind = 'note' AS is_note, false AS is_event,"
 	 "   m.direction, th.id AS thread_id, th.channel,"
 	 "   coalesce(nullif(btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), ''),"
@@ -108,52 +136,21 @@ const struct db_stmt admin_ticket_stmts[] = {
  * first of the threads listed here.
  */
 
-#define TK_SUBJECT_MAX 500
-#define TK_DESCRIPTION_MAX 20000
 #define TK_VALUE_MAX 2000
 
 static const char *const priorities[] = {"", "low", "medium", "high", "urgent", NULL};
-static const char *const priority_labels[] = {"None", "Low", "Medium", "High", "Urgent", NULL};
 static const char *const reserved[] = {"subject", "description", "priority", "pipeline", "stage", "status",
 				       "id", "created_at", "last_activity_at", "closed_at", NULL};
 
-static int in_list(const char *const *list, const char *v)
-{
-	for (; v && *list; list++)
-		if (strcmp(*list, v) == 0)
-			return 1;
-	return 0;
-}
-
-static int key_ok(const char *s)
-{
-	size_t n = strlen(s);
-	return n >= 1 && n <= 40 && s[0] >= 'a' && s[0] <= 'z' &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
-}
-
-/* Attach a result's rows under key; 0, or -1 when the statement failed. */
-static int add_rows(struct json_object *page, const char *key, PGresult *r, const char *cols)
+/* The rows of r under key and no_<key> when there are none; 0, or -1 when the statement failed. */
+static int add_rows(struct ctx *c, struct json_object *page, const char *key, PGresult *r)
 {
 	if (!r)
 		return -1;
-	char none[64];
-	snprintf(none, sizeof none, "no_%s", key);
-	json_object_object_add(page, key, rec_rows(r, cols));
-	json_object_object_add(page, none, json_object_new_boolean(PQntuples(r) == 0));
+	json_object_object_add(page, key, db_rows_json(r, -1));
+	json_object_object_add(page, arena_printf(c->arena, "no_%s", key), json_object_new_boolean(PQntuples(r) == 0));
 	PQclear(r);
 	return 0;
-}
-
-static struct json_object *priority_choices(const char *sel)
-{
-	struct json_object *a = json_object_new_array();
-	for (int i = 0; priorities[i]; i++) {
-		struct json_object *o = rec_obj("value", priorities[i], "label", priority_labels[i], NULL);
-		json_object_object_add(o, "selected", json_object_new_boolean(sel && strcmp(sel, priorities[i]) == 0));
-		json_object_array_add(a, o);
-	}
-	return a;
 }
 
 /* The custom properties as [{key, value}] (values that are not strings in their JSON form). */
@@ -172,159 +169,131 @@ static struct json_object *property_list(const char *text)
 	return out;
 }
 
-/*
- * The ticket page. which: the form f came from ("props_form", "prop_form", "contact_form",
- * "company_form", "thread_form"), so its inputs show what was typed; f may be NULL.
- */
-static int ticket_render(struct ctx *c, int status, struct form *f, const char *which)
+/* The ticket page: the ticket (row, or read when NULL), its pickers and lists. props: the
+ * properties form came back (its stage and priority stay as sent). 0 or a status. */
+static int ticket_fill(struct ctx *c, struct json_object *page, PGresult *row, int props)
 {
 	const char *id = c->caps.v[0];
-	PGresult *t = admin_id(id) ? rec_q("rec_ticket_get", 1, id) : NULL;
-	if (!t || PQntuples(t) != 1) {
-		int st = !admin_id(id) || t ? 404 : 500;
-		PQclear(t);
-		if (f)
-			form_free(f);
+	PGresult *own = row ? NULL : rec_q("rec_ticket_get", 1, id);
+	if (!row && (!own || PQntuples(own) != 1)) {
+		int st = own ? 404 : 500;
+		PQclear(own);
 		return st;
 	}
-	const char *sel_stage = f && which && strcmp(which, "props_form") == 0 ? request_form(c->req, "stage_id") : NULL;
-	const char *sel_prio = f && which && strcmp(which, "props_form") == 0 ? request_form(c->req, "priority") : NULL;
-	struct json_object *page = admin_page_new(c, arena_printf(c->arena, "Ticket #%s", id), "tickets");
-	json_object_object_add(page, "ticket", rec_row(t, 0,
-		"id,subject,description,priority,pipeline,stage_id,stage,is_closed,created,activity,closed_at"));
-	struct json_object *props = property_list(PQgetvalue(t, 0, 11));
-	json_object_object_add(page, "has_properties", json_object_new_boolean(json_object_array_length(props) > 0));
-	json_object_object_add(page, "properties", props);
-	struct json_object *stages = rec_stage_groups(sel_stage ? sel_stage : PQgetvalue(t, 0, 5));
-	json_object_object_add(page, "priorities", priority_choices(sel_prio ? sel_prio : PQgetvalue(t, 0, 3)));
-	PQclear(t);
-	if (!stages) {
-		json_object_put(page);
-		if (f)
-			form_free(f);
-		return 500;
+	row = row ? row : own;
+	struct json_object *ticket = db_row_json(row, 0), *values, *v;
+	json_object_object_del(ticket, "properties");
+	json_object_object_add(page, "ticket", ticket);
+	json_object_object_add(page, "title", json_object_new_string(arena_printf(c->arena, "Ticket #%s", id)));
+	struct json_object *list = property_list(form_page_col(row, "properties"));
+	json_object_object_add(page, "has_properties", json_object_new_boolean(json_object_array_length(list) > 0));
+	json_object_object_add(page, "properties", list);
+	const char *stage = form_page_col(row, "stage_id");
+	if (props && json_object_object_get_ex(page, "values", &values) && json_object_object_get_ex(values, "stage_id", &v))
+		stage = json_object_get_string(v);
+	struct json_object *stages = rec_stage_groups(stage);
+	if (!props) { /* the priority picker: choice.priority.<word> */
+		struct json_object *choice = json_object_new_object(), *one = json_object_new_object();
+		const char *prio = form_page_col(row, "priority");
+		if (*prio)
+			json_object_object_add(one, prio, json_object_new_boolean(1));
+		json_object_object_add(choice, "priority", one);
+		json_object_object_add(page, "choice", choice);
 	}
+	PQclear(own);
+	if (!stages)
+		return 500;
 	json_object_object_add(page, "stage_groups", stages);
-	const char *pid = admin_idstr(c, admin_portal_id(c));
-	int bad = add_rows(page, "contacts", rec_q("rec_ticket_contacts", 2, id, pid), "id,email,name,is_member");
-	bad |= add_rows(page, "companies", rec_q("rec_ticket_companies", 1, id), "id,name,domain");
-	bad |= add_rows(page, "threads", rec_q("rec_ticket_threads", 1, id), "id,channel,inbox,messages,activity,snippet");
-	bad |= add_rows(page, "detached", db_exec("rec_threads_detached", 0, NULL), "id,channel,inbox,activity,snippet");
-	bad |= add_rows(page, "timeline", rec_q("rec_ticket_timeline", 1, id),
-			"at,is_note,is_event,direction,thread_id,channel,who,body,label");
-	bad |= add_rows(page, "company_choices", db_exec("rec_company_choices", 0, NULL), "name");
-	if (bad) {
-		json_object_put(page);
-		if (f)
-			form_free(f);
+	const char *pid = admin_pid(c);
+	int bad = add_rows(c, page, "contacts", rec_q("rec_ticket_contacts", 2, id, pid));
+	bad |= add_rows(c, page, "companies", rec_q("rec_ticket_companies", 1, id));
+	bad |= add_rows(c, page, "threads", rec_q("rec_ticket_threads", 1, id));
+	bad |= add_rows(c, page, "detached", db_exec("rec_threads_detached", 0, NULL));
+	bad |= add_rows(c, page, "timeline", rec_q("rec_ticket_timeline", 1, id));
+	bad |= add_rows(c, page, "company_choices", db_exec("rec_company_choices", 0, NULL));
+	if (bad)
 		return 500;
-	}
 	struct json_object *threads;
 	if (json_object_object_get_ex(page, "threads", &threads) && json_object_array_length(threads) > 0)
 		json_object_object_add(json_object_array_get_idx(threads, 0), "shown", json_object_new_boolean(1));
-	if (f) {
-		if (which)
-			json_object_object_add(page, which, json_object_new_boolean(1));
-		form_to_page(f, page);
-	}
-	return admin_render(c, status, "admin/records_ticket", page);
-}
-
-int rec_ticket_page(struct ctx *c)
-{
-	return ticket_render(c, 200, NULL, NULL);
-}
-
-/* Lock the route's ticket: 0 (transaction open), 404 or 500; its state into *state if asked. */
-static int lock_ticket(struct ctx *c, struct json_object **state)
-{
-	if (!admin_id(c->caps.v[0]))
-		return 404;
-	if (db_begin() < 0)
-		return 500;
-	PGresult *r = rec_q("rec_ticket_lock", 1, c->caps.v[0]);
-	if (!r || PQntuples(r) != 1) {
-		int st = r ? 404 : 500;
-		PQclear(r);
-		db_rollback();
-		return st;
-	}
-	if (state)
-		*state = rec_json(PQgetvalue(r, 0, 0));
-	PQclear(r);
 	return 0;
 }
 
-/* Back to the ticket page after a change: last activity, the audit row, COMMIT, 303. */
-static int finish(struct ctx *c, const char *action, struct json_object *before, struct json_object *after)
+/* The page after a refused change: which names the form f came from ("prop_form",
+ * "contact_form", "company_form", "thread_form"), so its inputs show what was typed. */
+static int ticket_render(struct ctx *c, int status, struct form *f, const char *which)
 {
-	PGresult *r = rec_q("rec_ticket_touch", 1, c->caps.v[0]);
-	PQclear(r);
-	if (!r || admin_audit(c, action, NULL, before, after) < 0)
-		return rec_abort();
-	return rec_commit_redirect(c, arena_printf(c->arena, "/admin/tickets/%s?saved=1", c->caps.v[0]));
+	struct json_object *page = admin_page_new(c, NULL, "tickets");
+	json_object_object_add(page, which, json_object_new_boolean(1));
+	return rec_render(c, status, ticket_fill(c, page, NULL, 0), "admin/records_ticket", page, f);
 }
 
-/* Keep only what changed in before/after (both objects). */
-static void only_changes(struct json_object *before, struct json_object *after)
+/* --- subject, description, stage and priority: a form page on the kit --- */
+
+static int props_decorate(struct ctx *c, const struct form_page *fp, struct json_object *page, PGresult *row)
 {
-	struct json_object *same = json_object_new_array();
-	json_object_object_foreach(before, k, v)
-	{
-		struct json_object *w;
-		if (json_object_object_get_ex(after, k, &w) && json_object_equal(v, w))
-			json_object_array_add(same, json_object_new_string(k));
-	}
-	for (size_t i = 0; i < json_object_array_length(same); i++) {
-		const char *name = json_object_get_string(json_object_array_get_idx(same, i));
-		json_object_object_del(before, name);
-		json_object_object_del(after, name);
-	}
-	json_object_put(same);
+	(void)fp;
+	if (!row)
+		json_object_object_add(page, "props_form", json_object_new_boolean(1));
+	return ticket_fill(c, page, row, !row);
+}
+
+static const char *stage_parse(struct ctx *c, struct form *f, const char *name, const char *raw)
+{
+	long id = admin_id(raw);
+	if (!id)
+		form_message(f, name, "Choose a stage of one of the pipelines.");
+	return id ? admin_idstr(c, id) : NULL;
+}
+
+static int props_check(struct ctx *c, const struct form_page *fp, struct form *f, struct fp_save *s)
+{
+	(void)c, (void)fp;
+	int found = rec_exists("rec_stage_find", 1, s->vals[3]);
+	if (!found)
+		form_message(f, "stage_id", "Choose a stage of one of the pipelines.");
+	return found < 0 ? 500 : found ? 0 : 422;
+}
+
+static const struct fp_field props_fields[] = {
+	{.name = "subject", .kind = FP_TEXT, .min = 1, .max = 500},
+	{.name = "description", .kind = FP_LINES, .min = 0, .max = 20000},
+	{.name = "priority", .kind = FP_CHOICE, .choices = priorities, .message = "Choose a priority from the list."},
+	{.name = "stage_id", .kind = FP_CUSTOM, .parse = stage_parse},
+};
+
+static const struct form_page props_page = {
+	.path = "/admin/tickets/<id>", .section = "tickets", .tmpl = "admin/records_ticket",
+	.load = "rec_ticket_get", .lock = "rec_ticket_lock", .save = "rec_ticket_set",
+	.audit_action = "ticket_update", .audit_kind = FP_AUDIT_CHANGES, .id = FP_ID_CAPTURE,
+	.fields = FP_FIELDS(props_fields), .decorate = props_decorate, .check = props_check,
+};
+
+int rec_ticket_page(struct ctx *c)
+{
+	return form_page_get(c, &props_page);
 }
 
 int rec_ticket_update(struct ctx *c)
 {
-	struct json_object *before = NULL;
-	struct form f;
-	form_init(&f, "en");
-	const char *subject = form_text(&f, c->req, "subject", 1, TK_SUBJECT_MAX, 0, 1);
-	const char *description = form_text(&f, c->req, "description", 0, TK_DESCRIPTION_MAX, 1, 1);
-	const char *stage = request_form(c->req, "stage_id"), *priority = request_form(c->req, "priority");
-	if (!in_list(priorities, priority))
-		form_message(&f, "priority", "Choose a priority from the list.");
-	int st = lock_ticket(c, &before);
-	if (st) {
-		form_free(&f);
-		return st;
+	return form_page_post(c, &props_page);
+}
+
+/* --- the rows tied to the ticket --- */
+
+/* Back to the ticket page after the change whose result is r: last activity, the audit row
+ * (rec_finish), COMMIT, 303. */
+static int finish(struct ctx *c, PGresult *r, const char *action)
+{
+	if (r && PQntuples(r) > 0) {
+		PGresult *t = rec_q("rec_ticket_touch", 1, c->caps.v[0]);
+		PQclear(t);
+		if (!t) {
+			PQclear(r);
+			return rec_abort();
+		}
 	}
-	int sg = admin_id(stage) ? rec_exists("rec_stage_find", 1, stage) : 0;
-	if (sg < 0) {
-		form_free(&f);
-		json_object_put(before);
-		return rec_abort();
-	}
-	if (!sg)
-		form_message(&f, "stage_id", "Choose a stage of one of the pipelines.");
-	if (f.nerrors) {
-		json_object_put(before);
-		db_rollback();
-		return ticket_render(c, 422, &f, "props_form");
-	}
-	form_free(&f);
-	PGresult *r = rec_q("rec_ticket_set", 5, c->caps.v[0], subject, description, priority, stage);
-	if (!r || PQntuples(r) != 1) {
-		PQclear(r);
-		json_object_put(before);
-		return rec_abort();
-	}
-	struct json_object *after = rec_json(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (json_object_is_type(before, json_type_object) && json_object_is_type(after, json_type_object))
-		only_changes(before, after);
-	if (admin_audit(c, "ticket_update", NULL, before, after) < 0)
-		return rec_abort();
-	return rec_commit_redirect(c, arena_printf(c->arena, "/admin/tickets/%s?saved=1", c->caps.v[0]));
+	return rec_finish(c, r, action, arena_printf(c->arena, "/admin/tickets/%s?saved=1", c->caps.v[0]));
 }
 
 int rec_ticket_property(struct ctx *c)
@@ -335,153 +304,112 @@ int rec_ticket_property(struct ctx *c)
 	form_init(&f, "en");
 	const char *key = form_text(&f, c->req, "prop_key", 1, 40, 0, 1);
 	const char *value = remove ? "" : form_text(&f, c->req, "prop_value", 1, TK_VALUE_MAX, 0, 1);
-	if (key && (!key_ok(key) || in_list(reserved, key)))
+	if (key && (!rec_key_ok(key) || rec_in_list(reserved, key)))
 		form_message(&f, "prop_key", "Use lowercase letters, digits and _ (starting with a letter), not a built-in name such as subject or stage.");
-	struct json_object *before = NULL;
-	int st = lock_ticket(c, &before);
+	int st = rec_lock(c, "rec_ticket_lock");
 	if (st) {
 		form_free(&f);
 		return st;
 	}
 	if (f.nerrors) {
-		json_object_put(before);
 		db_rollback();
 		return ticket_render(c, 422, &f, "prop_form");
 	}
 	form_free(&f);
-	struct json_object *old = NULL, *props;
-	if (json_object_object_get_ex(before, "properties", &props))
-		json_object_object_get_ex(props, key, &old);
-	const char *old_text = old ? (json_object_is_type(old, json_type_string) ? json_object_get_string(old)
-				       : json_object_to_json_string_ext(old, JSON_C_TO_STRING_PLAIN)) : NULL;
-	old_text = old_text ? arena_strdup(c->arena, old_text) : NULL;
-	json_object_put(before);
-	if (remove && !old_text) {
-		db_rollback();
-		return 404;
-	}
 	PGresult *r = remove ? rec_q("rec_ticket_prop_del", 2, c->caps.v[0], key)
 			     : rec_q("rec_ticket_prop_set", 3, c->caps.v[0], key, value);
-	PQclear(r);
-	if (!r)
+	return finish(c, r, remove ? "ticket_property_remove" : "ticket_property_set");
+}
+
+/* A record associated with the ticket by what the form names (a contact by email, a company by
+ * name). */
+struct link {
+	const char *field; /* the form's field */
+	int email;         /* an email address, else a name of up to 200 characters */
+	const char *find;  /* $1 = the text: the record, its id first; no row when there is none */
+	const char *add;   /* $1 = the ticket, $2 = the record, $3 = the text; no row when linked already */
+	const char *action, *form;
+	const char *none, *several, *already; /* the messages (several NULL: the first will do) */
+};
+
+static const struct link contact_link = {
+	"contact_email", 1, "rec_contact_by_email", "rec_ticket_contact_add", "ticket_contact_add", "contact_form",
+	"No contact has this email address. Create the contact first.", NULL,
+	"This contact is associated with the ticket already.",
+};
+
+static const struct link company_link = {
+	"company_name", 0, "rec_company_by_name", "rec_ticket_company_add", "ticket_company_add", "company_form",
+	"No company has this name. Pick one from the suggestions.",
+	"Several companies have this name. Give them distinct names first.",
+	"This company is associated with the ticket already.",
+};
+
+static int link_add(struct ctx *c, const struct link *k)
+{
+	struct form f;
+	form_init(&f, "en");
+	const char *text = k->email ? form_email(&f, c->req, k->field) : form_text(&f, c->req, k->field, 1, 200, 0, 1);
+	int st = rec_lock(c, "rec_ticket_lock");
+	if (st) {
+		form_free(&f);
+		return st;
+	}
+	PGresult *r = text ? rec_q(k->find, 1, text) : NULL;
+	if (text && !r) {
+		form_free(&f);
 		return rec_abort();
-	return finish(c, remove ? "ticket_property_remove" : "ticket_property_set",
-		      rec_obj("ticket_id", c->caps.v[0], "key", key, "value", old_text, NULL),
-		      remove ? NULL : rec_obj("ticket_id", c->caps.v[0], "key", key, "value", value, NULL));
+	}
+	if (r && PQntuples(r) == 0)
+		form_message(&f, k->field, k->none);
+	else if (r && PQntuples(r) > 1 && k->several)
+		form_message(&f, k->field, k->several);
+	const char *other = f.nerrors ? NULL : arena_strdup(c->arena, PQgetvalue(r, 0, 0));
+	PQclear(r);
+	r = other ? rec_q(k->add, 3, c->caps.v[0], other, text) : NULL;
+	if (other && !r) {
+		form_free(&f);
+		return rec_abort();
+	}
+	if (r && PQntuples(r) == 0)
+		form_message(&f, k->field, k->already);
+	if (f.nerrors) {
+		PQclear(r);
+		db_rollback();
+		return ticket_render(c, 422, &f, k->form);
+	}
+	form_free(&f);
+	return finish(c, r, k->action);
+}
+
+/* Remove the record of the route's second capture from the ticket (statement del: $1 = the
+ * ticket, $2 = the record, RETURNING before). */
+static int unlink_row(struct ctx *c, const char *del, const char *action)
+{
+	int st = rec_lock(c, "rec_ticket_lock");
+	if (st)
+		return st;
+	return finish(c, rec_q(del, 2, c->caps.v[0], c->caps.v[1]), action);
 }
 
 int rec_ticket_contact_add(struct ctx *c)
 {
-	struct form f;
-	form_init(&f, "en");
-	const char *email = form_email(&f, c->req, "contact_email");
-	int st = lock_ticket(c, NULL);
-	if (st) {
-		form_free(&f);
-		return st;
-	}
-	char contact[24] = "";
-	PGresult *r = email ? rec_q("rec_contact_by_email", 1, email) : NULL;
-	if (email && !r) {
-		form_free(&f);
-		return rec_abort();
-	}
-	if (r && PQntuples(r) == 0)
-		form_message(&f, "contact_email", "No contact has this email address. Create the contact first.");
-	else if (r)
-		snprintf(contact, sizeof contact, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	r = contact[0] ? rec_q("rec_ticket_contact_add", 2, c->caps.v[0], contact) : NULL;
-	if (contact[0] && !r) {
-		form_free(&f);
-		return rec_abort();
-	}
-	if (r && PQntuples(r) == 0)
-		form_message(&f, "contact_email", "This contact is associated with the ticket already.");
-	PQclear(r);
-	if (f.nerrors) {
-		db_rollback();
-		return ticket_render(c, 422, &f, "contact_form");
-	}
-	form_free(&f);
-	return finish(c, "ticket_contact_add", NULL,
-		      rec_obj("ticket_id", c->caps.v[0], "contact_id", contact, "email", email, NULL));
+	return link_add(c, &contact_link);
 }
 
 int rec_ticket_contact_remove(struct ctx *c)
 {
-	int st = admin_id(c->caps.v[1]) ? lock_ticket(c, NULL) : 404;
-	if (st)
-		return st;
-	PGresult *r = rec_q("rec_ticket_contact_del", 2, c->caps.v[0], c->caps.v[1]);
-	if (!r || PQntuples(r) != 1) {
-		st = r ? 404 : 500;
-		PQclear(r);
-		db_rollback();
-		return st;
-	}
-	struct json_object *before = rec_obj("ticket_id", c->caps.v[0], "contact_id", c->caps.v[1], "email",
-					     PQgetvalue(r, 0, 0), NULL);
-	PQclear(r);
-	return finish(c, "ticket_contact_remove", before, NULL);
+	return unlink_row(c, "rec_ticket_contact_del", "ticket_contact_remove");
 }
 
 int rec_ticket_company_add(struct ctx *c)
 {
-	struct form f;
-	form_init(&f, "en");
-	const char *name = form_text(&f, c->req, "company_name", 1, 200, 0, 1);
-	int st = lock_ticket(c, NULL);
-	if (st) {
-		form_free(&f);
-		return st;
-	}
-	char company[24] = "";
-	PGresult *r = name ? rec_q("rec_company_by_name", 1, name) : NULL;
-	if (name && !r) {
-		form_free(&f);
-		return rec_abort();
-	}
-	if (r && PQntuples(r) == 0)
-		form_message(&f, "company_name", "No company has this name. Pick one from the suggestions.");
-	else if (r && PQntuples(r) > 1)
-		form_message(&f, "company_name", "Several companies have this name. Give them distinct names first.");
-	else if (r)
-		snprintf(company, sizeof company, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	r = company[0] ? rec_q("rec_ticket_company_add", 2, c->caps.v[0], company) : NULL;
-	if (company[0] && !r) {
-		form_free(&f);
-		return rec_abort();
-	}
-	if (r && PQntuples(r) == 0)
-		form_message(&f, "company_name", "This company is associated with the ticket already.");
-	PQclear(r);
-	if (f.nerrors) {
-		db_rollback();
-		return ticket_render(c, 422, &f, "company_form");
-	}
-	form_free(&f);
-	return finish(c, "ticket_company_add", NULL,
-		      rec_obj("ticket_id", c->caps.v[0], "company_id", company, "name", name, NULL));
+	return link_add(c, &company_link);
 }
 
 int rec_ticket_company_remove(struct ctx *c)
 {
-	int st = admin_id(c->caps.v[1]) ? lock_ticket(c, NULL) : 404;
-	if (st)
-		return st;
-	PGresult *r = rec_q("rec_ticket_company_del", 2, c->caps.v[0], c->caps.v[1]);
-	if (!r || PQntuples(r) != 1) {
-		st = r ? 404 : 500;
-		PQclear(r);
-		db_rollback();
-		return st;
-	}
-	struct json_object *before = rec_obj("ticket_id", c->caps.v[0], "company_id", c->caps.v[1], "name",
-					     PQgetvalue(r, 0, 0), NULL);
-	PQclear(r);
-	return finish(c, "ticket_company_remove", before, NULL);
+	return unlink_row(c, "rec_ticket_company_del", "ticket_company_remove");
 }
 
 int rec_ticket_thread_attach(struct ctx *c)
@@ -492,7 +420,7 @@ int rec_ticket_thread_attach(struct ctx *c)
 	const char *thread = raw && raw[0] == '#' ? raw + 1 : raw;
 	if (raw && !admin_id(thread))
 		form_message(&f, "thread_id", "Enter a conversation number, like 42.");
-	int st = lock_ticket(c, NULL);
+	int st = rec_lock(c, "rec_ticket_lock");
 	if (st) {
 		form_free(&f);
 		return st;
@@ -502,47 +430,24 @@ int rec_ticket_thread_attach(struct ctx *c)
 		form_free(&f);
 		return rec_abort();
 	}
-	const char *inbox = "", *channel = "";
-	if (r && PQntuples(r) == 0) {
+	const char *owner = r && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "0";
+	if (r && PQntuples(r) == 0)
 		form_message(&f, "thread_id", "There is no conversation with this number.");
-	} else if (r) {
-		const char *owner = PQgetvalue(r, 0, 0);
-		if (strcmp(owner, c->caps.v[0]) == 0)
-			form_message(&f, "thread_id", "This conversation is attached to this ticket already.");
-		else if (strcmp(owner, "0") != 0)
-			form_message(&f, "thread_id", arena_printf(c->arena,
-				"This conversation belongs to ticket #%s. Detach it there first: a conversation is tied to one ticket.", owner));
-		inbox = arena_strdup(c->arena, PQgetvalue(r, 0, 1));
-		channel = arena_strdup(c->arena, PQgetvalue(r, 0, 2));
-	}
+	else if (strcmp(owner, c->caps.v[0]) == 0)
+		form_message(&f, "thread_id", "This conversation is attached to this ticket already.");
+	else if (strcmp(owner, "0") != 0)
+		form_message(&f, "thread_id", arena_printf(c->arena,
+			"This conversation belongs to ticket #%s. Detach it there first: a conversation is tied to one ticket.", owner));
 	PQclear(r);
 	if (f.nerrors) {
 		db_rollback();
 		return ticket_render(c, 422, &f, "thread_form");
 	}
 	form_free(&f);
-	r = rec_q("rec_thread_attach", 2, thread, c->caps.v[0]);
-	if (!r || PQntuples(r) != 1) {
-		PQclear(r);
-		return rec_abort();
-	}
-	PQclear(r);
-	return finish(c, "ticket_thread_attach", NULL,
-		      rec_obj("ticket_id", c->caps.v[0], "thread_id", thread, "inbox", inbox, "channel", channel, NULL));
+	return finish(c, rec_q("rec_thread_attach", 2, c->caps.v[0], thread), "ticket_thread_attach");
 }
 
 int rec_ticket_thread_detach(struct ctx *c)
 {
-	int st = admin_id(c->caps.v[1]) ? lock_ticket(c, NULL) : 404;
-	if (st)
-		return st;
-	PGresult *r = rec_q("rec_thread_detach", 2, c->caps.v[1], c->caps.v[0]);
-	if (!r || PQntuples(r) != 1) {
-		st = r ? 404 : 500;
-		PQclear(r);
-		db_rollback();
-		return st;
-	}
-	PQclear(r);
-	return finish(c, "ticket_thread_detach", rec_obj("ticket_id", c->caps.v[0], "thread_id", c->caps.v[1], NULL), NULL);
+	return unlink_row(c, "rec_thread_detach", "ticket_thread_detach");
 }

@@ -21,14 +21,22 @@ static int is_bool(const struct fp_field *fd)
 	return fd->kind == FP_SWITCH || fd->kind == FP_CHECKBOX || (fd->kind == FP_CHOICE && fd->choices_bool);
 }
 
-static const char *page_id(struct ctx *c, const struct form_page *fp)
+/* The statement parameters naming the record into ids (ROUTE_MAX_CAPS of them at most): their
+ * number, 0 when a capture is not an id. */
+static int page_ids(struct ctx *c, const struct form_page *fp, const char **ids)
 {
-	if (fp->id == FP_ID_PORTAL)
-		return admin_pid(c);
-	if (fp->id == FP_ID_NEW)
-		return "";
-	long id = admin_id(c->caps.n > 0 ? c->caps.v[0] : NULL);
-	return id ? admin_idstr(c, id) : NULL;
+	if (fp->id == FP_ID_PORTAL || fp->id == FP_ID_NEW) {
+		ids[0] = fp->id == FP_ID_NEW ? "" : admin_pid(c);
+		return 1;
+	}
+	int n = fp->id == FP_ID_CAPTURES ? c->caps.n : 1;
+	for (int i = 0; i < n; i++) {
+		long id = admin_id(i < c->caps.n ? c->caps.v[i] : NULL);
+		if (!id)
+			return 0;
+		ids[i] = admin_idstr(c, id);
+	}
+	return n;
 }
 
 /* pattern with "<id>" replaced by id. */
@@ -42,7 +50,7 @@ static const char *with_id(struct ctx *c, const char *pattern, const char *id)
 
 static const char *page_path(struct ctx *c, const struct form_page *fp, const char *id)
 {
-	return fp->id == FP_ID_CAPTURE ? with_id(c, fp->path, id) : fp->path;
+	return fp->id == FP_ID_PORTAL ? fp->path : with_id(c, fp->path, id);
 }
 
 /* Where a save (or a save that changes nothing) redirects. */
@@ -125,20 +133,20 @@ static int render(struct ctx *c, const struct form_page *fp, const char *id, int
 
 int form_page_get(struct ctx *c, const struct form_page *fp)
 {
-	const char *id = page_id(c, fp);
-	if (!id)
+	const char *ids[ROUTE_MAX_CAPS];
+	int nids = page_ids(c, fp, ids);
+	if (!nids)
 		return 404;
 	if (fp->id == FP_ID_NEW)
-		return render(c, fp, id, 200, NULL, NULL);
-	const char *p[1] = {id};
-	PGresult *r = db_exec(fp->load, 1, p);
+		return render(c, fp, ids[0], 200, NULL, NULL);
+	PGresult *r = db_exec(fp->load, nids, ids);
 	if (!r)
 		return 500;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return 404;
 	}
-	int rc = render(c, fp, id, 200, NULL, r);
+	int rc = render(c, fp, ids[0], 200, NULL, r);
 	PQclear(r);
 	return rc;
 }
@@ -238,6 +246,35 @@ static int audit_fields(struct ctx *c, const struct form_page *fp, struct fp_sav
 	return 0;
 }
 
+/* Keep only what changed in before and after (both objects). */
+static void only_changes(struct json_object *before, struct json_object *after)
+{
+	struct json_object *same_keys = json_object_new_array();
+	json_object_object_foreach(before, k, v)
+	{
+		struct json_object *w;
+		if (json_object_object_get_ex(after, k, &w) && json_object_equal(v, w))
+			json_object_array_add(same_keys, json_object_new_string(k));
+	}
+	for (size_t i = 0; i < json_object_array_length(same_keys); i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(same_keys, i));
+		json_object_object_del(before, name);
+		json_object_object_del(after, name);
+	}
+	json_object_put(same_keys);
+}
+
+/* One row with the "state" of the lock row and of the save's result (FP_AUDIT_RECORD, _CHANGES). */
+static int audit_record(struct ctx *c, const struct form_page *fp, PGresult *before, PGresult *after)
+{
+	struct json_object *b = json_tokener_parse(form_page_col(before, "state"));
+	struct json_object *a = json_tokener_parse(form_page_col(after, "state"));
+	if (fp->audit_kind == FP_AUDIT_CHANGES && json_object_is_type(b, json_type_object) &&
+	    json_object_is_type(a, json_type_object))
+		only_changes(b, a);
+	return admin_audit(c, fp->audit_action, NULL, b, a);
+}
+
 static int fail(int status)
 {
 	db_rollback();
@@ -246,16 +283,17 @@ static int fail(int status)
 
 int form_page_post(struct ctx *c, const struct form_page *fp)
 {
-	const char *id = page_id(c, fp);
-	if (!id)
+	const char *vals[ROUTE_MAX_CAPS + FP_MAX_FIELDS];
+	int nids = page_ids(c, fp, vals);
+	if (!nids)
 		return 404;
+	const char *id = vals[0];
 	if (fp->nfields > FP_MAX_FIELDS)
 		return 500;
 	struct form f;
 	form_init(&f, "en");
-	const char *vals[FP_MAX_FIELDS + 1] = {id};
 	for (int i = 0; i < fp->nfields; i++)
-		vals[i + 1] = field_value(c, &f, &fp->fields[i]);
+		vals[nids + i] = field_value(c, &f, &fp->fields[i]);
 	if (f.nerrors)
 		return render(c, fp, id, 422, &f, NULL);
 
@@ -266,8 +304,7 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 	int is_new = fp->id == FP_ID_NEW;
 	PGresult *before = NULL;
 	if (!is_new) {
-		const char *p[1] = {id};
-		before = db_exec(fp->lock, 1, p);
+		before = db_exec(fp->lock, nids, vals);
 		if (!before || PQntuples(before) != 1) {
 			int status = before ? 404 : 500;
 			PQclear(before);
@@ -275,10 +312,10 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 			return fail(status);
 		}
 	}
-	struct fp_save s = {id, vals + 1, before};
+	struct fp_save s = {id, vals + nids, before};
 	int changed = is_new;
 	for (int i = 0; i < fp->nfields; i++)
-		changed |= !same(&fp->fields[i], form_page_col(before, fp->fields[i].name), vals[i + 1]);
+		changed |= !same(&fp->fields[i], form_page_col(before, fp->fields[i].name), s.vals[i]);
 	if (fp->check) {
 		int rc = fp->check(c, fp, &f, &s);
 		if (rc == 422 || f.nerrors) {
@@ -298,7 +335,7 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 		db_rollback();
 		return page_redirect(c, 303, done_path(c, fp, id));
 	}
-	PGresult *u = db_exec(fp->save, fp->nfields + !is_new, vals + is_new);
+	PGresult *u = is_new ? db_exec(fp->save, fp->nfields, vals + nids) : db_exec(fp->save, nids + fp->nfields, vals);
 	if (!u && fp->taken_field && strcmp(db_last_sqlstate(), "23505") == 0) {
 		PQclear(before);
 		db_rollback();
@@ -309,9 +346,8 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 	if (is_new && u)
 		s.id = id = arena_strdup(c->arena, form_page_col(u, "id"));
 	int ok = u != NULL;
-	if (ok && fp->audit_kind == FP_AUDIT_RECORD)
-		ok = admin_audit(c, fp->audit_action, NULL, json_tokener_parse(form_page_col(before, "state")),
-				 json_tokener_parse(form_page_col(u, "state"))) == 0;
+	if (ok && fp->audit_kind != FP_AUDIT_FIELDS)
+		ok = audit_record(c, fp, before, u) == 0;
 	else if (ok)
 		ok = audit_fields(c, fp, &s) == 0;
 	PQclear(u);

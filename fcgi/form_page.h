@@ -47,12 +47,17 @@ enum fp_id {
 	FP_ID_CAPTURE, /* the record whose id is the route's first capture */
 	FP_ID_NEW,     /* a record the POST creates: GET shows empty fields (no load), no lock; save
 			* takes the fields as $1.. and returns the new "id" (and the "state" to audit) */
+	FP_ID_CAPTURES, /* every capture of the route is an id (e.g. a pipeline and its stage): the
+			 * statements take them all as $1..$n and the fields after them; "<id>" in
+			 * path and the hooks' id are the first */
 };
 
 enum fp_audit {
 	FP_AUDIT_FIELDS, /* one row per changed field: {setting, before, after} */
 	FP_AUDIT_RECORD, /* one row: before = the lock row's "state" column (JSON text), after = the
 			  * save statement's RETURNING "state" */
+	FP_AUDIT_CHANGES, /* as FP_AUDIT_RECORD, keeping in before and after only the keys whose
+			   * values differ */
 };
 
 struct form_page;

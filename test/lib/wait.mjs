@@ -44,9 +44,11 @@ export async function waitFor(check, { timeout = 5000, interval = 25, what = 'a 
 /*
  * A setting written straight into the database (psql) reaches each worker's settings cache by
  * NOTIFY a few milliseconds after COMMIT; until then that worker still answers with the old
- * settings. Each request goes to whichever idle worker takes it (they take turns), so the change
- * has reached the whole pool once check - a request whose answer shows the setting - holds on
- * 2 x PORTAL_WORKERS requests in a row.
+ * settings. A request goes to whichever idle worker accepts it, so one answer that shows the
+ * change says nothing of the others: check - a request whose answer shows the setting - must
+ * hold on 2 x PORTAL_WORKERS requests in a row. (Every worker's backend is signalled by the same
+ * COMMIT, so a worker that none of them reached is at most milliseconds behind.) For a change
+ * that no request shows by itself, use psqlEverywhere.
  */
 export function everyWorker(check, what, opts = {}) {
   return waitFor(check, { times: 2 * WORKERS, ...opts, what: `${what}, on ${2 * WORKERS} requests in a row` });

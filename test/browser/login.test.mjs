@@ -3,7 +3,8 @@
 import { test, after } from 'node:test';
 import http from 'node:http';
 import assert from 'node:assert/strict';
-import { BASE, VAR, psql, sleep } from '../lib/stack.mjs';
+import { BASE, VAR, psql } from '../lib/stack.mjs';
+import { registrationOpen, ssoOn } from '../lib/wait.mjs';
 import { launch } from '../lib/browser.mjs';
 import path from 'node:path';
 
@@ -37,7 +38,7 @@ test('Chromium renders the login page with its stylesheet and no CSP violations'
 function ssoOff() {
   psql("UPDATE portals SET access_mode = 'registration', sso_method = NULL, sso_audience = 'all' WHERE id = 1; DELETE FROM portal_sso WHERE portal_id = 1");
 }
-after(async () => { ssoOff(); await sleep(300); });
+after(async () => { ssoOff(); await registrationOpen(); });
 
 /* Log in with the password while SSO is off, then turn SAML sign-on on (with logoutUrl) under
  * the open session: the state a customer is in when they press Log out. */
@@ -52,7 +53,7 @@ async function loggedInThenSso(browser, logoutUrl) {
         VALUES (1, 'https://idp.example.test/metadata', 'https://idp.example.test/sso', '${logoutUrl}')
         ON CONFLICT (portal_id) DO UPDATE SET logout_url = EXCLUDED.logout_url;
         UPDATE portals SET access_mode = 'sso', sso_method = 'saml', sso_audience = 'all' WHERE id = 1`);
-  await sleep(300);
+  await ssoOn(); // one commit: the workers that start the sign-on have the logout URL too
   await page.reload();
   assert.equal(new URL(page.url()).pathname, '/tickets');
   return page;
@@ -79,7 +80,7 @@ test('Chromium with SAML on: Log out lands on the logged-out page and stays logg
   } finally {
     await close();
     ssoOff();
-    await sleep(300);
+    await registrationOpen();
   }
 });
 
@@ -109,6 +110,6 @@ test('Chromium with SAML on and a logout URL: Log out ends the session and the b
     await close();
     await new Promise((r) => srv.close(r));
     ssoOff();
-    await sleep(300);
+    await registrationOpen();
   }
 });

@@ -6,9 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { BASE, VAR, psql } from '../lib/stack.mjs';
 import { launch } from '../lib/browser.mjs';
+import { ownTickets } from '../lib/demo.mjs';
 
 test('Chromium: log in, search, open a ticket, reply with a file and download it', async () => {
-  const ticket = psql("SELECT t.id FROM portal_visible_tickets(1, 1, 'mine') t JOIN pipeline_stages s ON s.id = t.stage_id WHERE NOT s.is_closed ORDER BY t.id LIMIT 1");
+  const ticket = psql(`SELECT t.id FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id WHERE t.id IN ${ownTickets(1)} AND NOT s.is_closed ORDER BY t.id LIMIT 1`);
   const subject = psql(`SELECT subject FROM tickets WHERE id = ${ticket}`);
   const word = subject.split(/\s+/).find((w) => w.length > 4) || subject.split(/\s+/)[0];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'portal-upload-'));

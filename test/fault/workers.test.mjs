@@ -1,7 +1,8 @@
 // workers.test.mjs - faults: a worker killed under load is replaced; a PostgreSQL restart loses nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { get, psql, stack, workerPids, sleep } from '../lib/stack.mjs';
+import { get, psql, stack, workerPids } from '../lib/stack.mjs';
+import { waitFor } from '../lib/wait.mjs';
 
 test('kill -9 of one worker under load: multiwatch restarts it and requests keep succeeding', async () => {
   const before = workerPids();
@@ -17,9 +18,14 @@ test('kill -9 of one worker under load: multiwatch restarts it and requests keep
     }
   };
   const loaders = Array.from({ length: 4 }, load);
-  await sleep(300);
+  await waitFor(() => ok >= 25, { what: 'the load to flow (25 answers)' });
   process.kill(before[0], 'SIGKILL');
-  await sleep(1200);
+  // multiwatch starts a new worker in the killed one's place ...
+  await waitFor(() => { const now = workerPids(); return now.length === before.length && !now.includes(before[0]); },
+    { timeout: 10000, what: 'a full pool without the killed worker' });
+  // ... and the load goes on through the renewed pool
+  const okThen = ok;
+  await waitFor(() => ok >= okThen + 50, { timeout: 10000, what: '50 more answers after the replacement' });
   stop = true;
   await Promise.all(loaders);
   const after = workerPids();

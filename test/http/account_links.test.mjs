@@ -3,9 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { psql, sleep } from '../lib/stack.mjs';
+import { psql } from '../lib/stack.mjs';
 import { Client, csrfOf, loggedIn } from '../lib/client.mjs';
 import { waitForMail, linkPath } from '../lib/mail.mjs';
+import { everyWorker, registrationOpen, visit } from '../lib/wait.mjs';
 
 const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const sha256 = (s) => createHash('sha256').update(s).digest('hex');
@@ -82,14 +83,14 @@ test('invitation link (lists mode): two GETs spend nothing, the POST sets the fi
   psql(`INSERT INTO list_members (list_id, contact_id) VALUES (${list}, ${contact})`);
   try {
     psql(`INSERT INTO portal_lists (portal_id, list_id) VALUES (1, ${list}); UPDATE portals SET access_mode = 'lists' WHERE id = 1`);
-    await sleep(200);
+    await everyWorker(async () => (await visit('/register')).status === 404, 'no self-registration (lists mode)');
     const mail = await waitForMail(email, (m) => /invited to our support portal/.test(m.subject));
     const link = linkPath(mail);
     assert.equal(psql(`SELECT purpose FROM member_tokens WHERE token_sha256 = '${sha256(link.split('/').pop())}'`), 'invite');
     await passwordLinkActsOnPost(link, { heading: 'Choose your password', email });
   } finally {
     psql(`UPDATE portals SET access_mode = 'registration' WHERE id = 1; DELETE FROM portal_lists WHERE list_id = ${list}`);
-    await sleep(200);
+    await registrationOpen();
   }
 });
 

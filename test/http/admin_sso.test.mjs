@@ -11,8 +11,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { psql, sleep, BASE, VAR, logText } from '../lib/stack.mjs';
+import { psql, BASE, VAR, logText } from '../lib/stack.mjs';
 import { Client, staffLoggedIn, loggedIn } from '../lib/client.mjs';
+import { everyWorker, registrationOpen, ssoOn, waitFor } from '../lib/wait.mjs';
+import { auditMark, auditSince, oneAudit, staffId } from '../lib/audit.mjs';
 
 const admin = await staffLoggedIn();
 const agent = await staffLoggedIn('agent@example.com');
@@ -24,8 +26,10 @@ const CERT = readFileSync(path.join(dir, 'cert.pem'), 'utf8').trim();
 const PUB = readFileSync(path.join(dir, 'pub.pem'), 'utf8').trim();
 const certBody = CERT.replace(/-----[A-Z ]+-----|\s/g, '');
 
-const lastAudit = (setting) => JSON.parse(psql(`SELECT detail::text FROM audit_log WHERE action = 'settings_change'
-  AND detail->>'setting' = '${setting}' ORDER BY id DESC LIMIT 1`) || 'null');
+const ADMIN = staffId('admin@example.com');
+/* The detail of the one settings_change row for setting written by the admin after mark. */
+const audited = (mark, setting) => oneAudit(mark, { action: 'settings_change', setting, actor_kind: 'staff', actor_id: ADMIN }).detail;
+const JWT_APP = /^https:\/\/app\.example\.test\/login/;
 const ssoRow = () => psql(`SELECT coalesce(row_to_json(s)::text, '') FROM portal_sso s WHERE portal_id = 1`);
 
 function restore() {
@@ -35,7 +39,7 @@ function restore() {
 after(async () => {
   restore();
   rmSync(dir, { recursive: true, force: true });
-  await sleep(300);
+  await registrationOpen();
 });
 
 const SAML = {
@@ -94,6 +98,7 @@ test('pasted IdP metadata fills entity ID, SSO URL and certificate; the save is 
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>`;
   try {
+    const mark = auditMark();
     const r = await admin.submit('/admin/settings/sso', { sso_method: 'saml', saml_metadata: md, jwt_alg: 'HS256' });
     assert.equal(r.status, 303);
     const row = JSON.parse(ssoRow());
@@ -101,7 +106,7 @@ test('pasted IdP metadata fills entity ID, SSO URL and certificate; the save is 
     assert.equal(row.saml_idp_sso_url, 'https://idp.example.test/redirect', 'the HTTP-Redirect binding is used');
     assert.equal(row.saml_idp_cert.replace(/-----[A-Z ]+-----|\s/g, ''), certBody);
     assert.equal(psql('SELECT sso_method FROM portals WHERE id = 1'), 'saml');
-    const a = lastAudit('sso');
+    const a = audited(mark, 'sso');
     assert.equal(a.after.saml_idp_entity_id, 'https://idp.example.test/md');
     assert.match(a.after.saml_idp_cert_sha256, /^[0-9a-f]{64}$/, 'the certificate is audited by its hash');
     const page = await admin.get('/admin/settings/sso');
@@ -113,21 +118,27 @@ test('pasted IdP metadata fills entity ID, SSO URL and certificate; the save is 
 
 test('choosing HS256 makes a secret and shows it once; a new one replaces it', async () => {
   try {
+    const mark = auditMark();
     const r = await admin.submit('/admin/settings/sso', { sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'HS256' });
     assert.equal(r.status, 200);
     const secret = /id="new-secret">([A-Za-z0-9_-]{43})</.exec(r.html)?.[1];
     assert.ok(secret, 'the new secret is on the page');
     assert.equal(psql('SELECT jwt_secret FROM portal_sso WHERE portal_id = 1'), secret);
     assert.equal(r.headers.get('cache-control'), 'no-store');
+    // the save and the new secret are audited, the secret itself is not in the row
+    assert.equal(audited(mark, 'sso').after.sso_method, 'jwt');
+    assert.equal(audited(mark, 'sso_jwt_secret').after, 'generated');
     const again = await admin.get('/admin/settings/sso');
     assert.ok(!again.html.includes(secret), 'never shown again');
     assert.match(again.html, /secret generated \d{4}-\d\d-\d\d/);
+    const freshMark = auditMark();
     const fresh = await admin.submit('/admin/settings/sso', {}, '/admin/settings/sso/secret');
     const second = /id="new-secret">([A-Za-z0-9_-]{43})</.exec(fresh.html)?.[1];
     assert.ok(second && second !== secret);
     assert.equal(psql('SELECT jwt_secret FROM portal_sso WHERE portal_id = 1'), second);
-    assert.ok(!psql(`SELECT detail::text FROM audit_log WHERE detail->>'setting' = 'sso_jwt_secret' ORDER BY id DESC LIMIT 1`).includes(second),
-      'the audit row does not hold the secret');
+    assert.equal(audited(freshMark, 'sso_jwt_secret').after, 'generated');
+    const rows = JSON.stringify(auditSince(mark));
+    assert.ok(!rows.includes(secret) && !rows.includes(second), 'the audit rows of both saves hold neither secret');
     // RS256 with a real public key is accepted
     const rs = await admin.submit('/admin/settings/sso', { sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'RS256', jwt_public_key: PUB });
     assert.equal(rs.status, 303);
@@ -146,11 +157,12 @@ test('SSO is switched on only when set up; then the password pages lead to the s
     const noList = await admin.submit('/admin/settings/access', { access_mode: 'sso', sso_audience: 'lists' });
     assert.equal(noList.status, 422);
     assert.match(noList.html, /Choose at least one list/);
+    const mark = auditMark();
     const on = await admin.submit('/admin/settings/access', { access_mode: 'sso', sso_audience: 'all' });
     assert.equal(on.status, 303);
     assert.equal(psql('SELECT access_mode || sso_method || sso_audience FROM portals WHERE id = 1'), 'ssosamlall');
-    assert.deepEqual(lastAudit('access_mode').after, { access_mode: 'sso' });
-    await sleep(100);
+    assert.deepEqual(audited(mark, 'access_mode').after, { access_mode: 'sso' });
+    await ssoOn(/^\/sso\/saml\/login\?next=%2Ftickets$/);
     const visitor = new Client();
     for (const p of ['/login', '/register', '/password-reset', '/login/link']) {
       const r = await visitor.get(p);
@@ -171,7 +183,7 @@ test('SSO is switched on only when set up; then the password pages lead to the s
     assert.match((await admin.get('/admin/settings')).html, /SAML 2\.0, on/);
   } finally {
     restore();
-    await sleep(300);
+    await registrationOpen();
   }
   assert.equal((await new Client().get('/login')).status, 200, 'the login page is back');
   await loggedIn('ada@example.com');
@@ -181,7 +193,7 @@ test('JWT sign-on sends a visitor to the app with redirect_url on the portal', a
   try {
     psql(`INSERT INTO portal_sso (portal_id, jwt_login_url, jwt_alg, jwt_secret) VALUES (1, 'https://app.example.test/login?x=1', 'HS256', 's3cret')`);
     psql(`UPDATE portals SET access_mode = 'sso', sso_method = 'jwt' WHERE id = 1`);
-    await sleep(300);
+    await ssoOn(JWT_APP);
     const r = await new Client().get('/tickets');
     assert.equal(r.status, 303);
     const to = new URL(r.headers.get('location'));
@@ -190,7 +202,7 @@ test('JWT sign-on sends a visitor to the app with redirect_url on the portal', a
     assert.equal(to.searchParams.get('redirect_url'), new URL('/tickets', BASE.replace('127.0.0.1', 'localhost')).href);
   } finally {
     restore();
-    await sleep(300);
+    await registrationOpen();
   }
 });
 
@@ -198,23 +210,27 @@ test('a sign-on token in the URL is not written to the access logs', async () =>
   try {
     psql(`INSERT INTO portal_sso (portal_id, jwt_login_url, jwt_alg, jwt_secret) VALUES (1, 'https://app.example.test/login', 'HS256', 's3cret')`);
     psql(`UPDATE portals SET access_mode = 'sso', sso_method = 'jwt' WHERE id = 1`);
-    await sleep(300);
+    await ssoOn(JWT_APP);
     const marker = `eyJhbGciOiJIUzI1NiJ9.marker${Date.now()}.c2ln`;
+    const nginxFile = path.join(VAR, 'log', 'nginx-access.log');
+    const nginxFrom = readFileSync(nginxFile, 'utf8').length, portalFrom = logText().length;
+    const mark = auditMark();
     const r = await new Client().get(`/sso/jwt?jwt=${marker}&redirect_url=%2Ftickets`);
     assert.equal(r.status, 403, 'a malformed token is refused');
-    await sleep(100);
-    const nginxLog = readFileSync(path.join(VAR, 'log', 'nginx-access.log'), 'utf8');
-    assert.match(nginxLog, /"GET \/sso\/jwt HTTP/);
+    // nginx writes its line once the response is sent; the worker its access line after the body
+    await waitFor(() => /"GET \/sso\/jwt HTTP\/1\.1" 403 /.test(readFileSync(nginxFile, 'utf8').slice(nginxFrom))
+      && /access GET \/sso\/jwt 403 /.test(logText().slice(portalFrom)), { what: "both logs' lines for the refused request" });
+    const nginxLog = readFileSync(nginxFile, 'utf8');
     assert.ok(!nginxLog.includes(marker) && !logText().includes(marker), 'the token is in neither log');
     const page = await admin.get('/admin/settings/sso');
-    const reason = psql(`SELECT detail->>'reason' FROM audit_log WHERE action = 'sso_refused' ORDER BY id DESC LIMIT 1`);
+    const reason = oneAudit(mark, { action: 'sso_refused', actor_kind: 'anonymous', detail: { method: 'jwt' } }).detail.reason;
     assert.ok(reason.length > 0);
     assert.match(page.html, /Recent refused sign-ons/);
     assert.ok(page.html.includes(`<td>jwt</td><td>${reason.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')}</td>`),
       'the admin sees the exact reason');
   } finally {
     restore();
-    await sleep(300);
+    await registrationOpen();
   }
 });
 
@@ -222,7 +238,7 @@ test('one address cannot flood the table of open SAML requests', async () => {
   try {
     assert.equal((await admin.submit('/admin/settings/sso', SAML)).status, 303);
     psql(`UPDATE portals SET access_mode = 'sso' WHERE id = 1`);
-    await sleep(300);
+    await ssoOn();
     const visitor = new Client();
     assert.equal((await visitor.get('/sso/saml/login')).status, 303);
     const ip = psql(`SELECT host(ip) FROM sso_requests ORDER BY expires_at DESC LIMIT 1`);
@@ -238,7 +254,7 @@ test('one address cannot flood the table of open SAML requests', async () => {
   } finally {
     psql(`DELETE FROM sso_requests`);
     restore();
-    await sleep(300);
+    await registrationOpen();
   }
 });
 
@@ -255,7 +271,7 @@ test('first sign-ons of one new email at the same moment all succeed, with one c
   try {
     psql(`INSERT INTO portal_sso (portal_id, jwt_login_url, jwt_alg, jwt_secret) VALUES (1, 'https://app.example.test/login', 'HS256', 'race-secret')`);
     psql(`UPDATE portals SET access_mode = 'sso', sso_method = 'jwt', sso_audience = 'all' WHERE id = 1`);
-    await sleep(300);
+    await ssoOn(JWT_APP);
     for (const email of emails) {
       // four browsers, each having started its sign-on (the portal's redirect to the app)
       const clients = [0, 1, 2, 3].map(() => new Client());
@@ -267,7 +283,7 @@ test('first sign-ons of one new email at the same moment all succeed, with one c
   } finally {
     psql(`DELETE FROM contacts WHERE email LIKE 'sso-race-%-${stamp}@example.net'`);
     restore();
-    await sleep(300);
+    await registrationOpen();
   }
 });
 
@@ -290,6 +306,7 @@ const certRows = (page) => [...page.matchAll(/<td class="cert-subject">([^<]*)<\
 
 test('a rollover bundle is saved; each certificate is listed with subject, expiry, fingerprint and a 30-day warning', async () => {
   try {
+    const mark = auditMark();
     const r = await admin.submit('/admin/settings/sso', { ...SAML, saml_idp_cert: LONG + SOON });
     assert.equal(r.status, 303);
     assert.equal(bodyOf(JSON.parse(ssoRow()).saml_idp_cert), bodyOf(LONG) + bodyOf(SOON), 'both certificates saved, in order');
@@ -301,7 +318,7 @@ test('a rollover bundle is saved; each certificate is listed with subject, expir
     assert.deepEqual(rows.map((x) => x.expires), [utcMinute(LONG), utcMinute(SOON)]);
     assert.deepEqual(rows.map((x) => x.fingerprint), [new X509Certificate(LONG).fingerprint256, new X509Certificate(SOON).fingerprint256]);
     assert.deepEqual(rows.map((x) => x.warning), ['', 'expires in 10 days'], 'only the one made with -days 10 warns');
-    assert.match(lastAudit('sso').after.saml_idp_cert_sha256, /^[0-9a-f]{64}$/);
+    assert.match(audited(mark, 'sso').after.saml_idp_cert_sha256, /^[0-9a-f]{64}$/);
   } finally {
     restore();
   }
@@ -378,14 +395,17 @@ test('the logout URL must be an http(s) URL; it is saved and audited for JWT too
       assert.match(r.html, /id="logout_url"[^>]* aria-invalid="true"/);
       assert.equal(ssoRow(), '', 'nothing saved');
     }
+    let mark = auditMark();
     const ok = await admin.submit('/admin/settings/sso', { ...JWT, logout_url: 'https://app.example.test/logout?from=portal' });
     assert.equal(ok.status, 303);
     assert.equal(JSON.parse(ssoRow()).logout_url, 'https://app.example.test/logout?from=portal');
-    assert.deepEqual([lastAudit('sso').before.logout_url, lastAudit('sso').after.logout_url], ['', 'https://app.example.test/logout?from=portal']);
+    const a = audited(mark, 'sso');
+    assert.deepEqual([a.before.logout_url, a.after.logout_url], ['', 'https://app.example.test/logout?from=portal']);
     // emptied again: allowed, and audited
+    mark = auditMark();
     assert.equal((await admin.submit('/admin/settings/sso', { ...JWT, logout_url: '' })).status, 303);
     assert.equal(JSON.parse(ssoRow()).logout_url, '');
-    assert.equal(lastAudit('sso').after.logout_url, '');
+    assert.deepEqual([audited(mark, 'sso').before.logout_url, audited(mark, 'sso').after.logout_url], ['https://app.example.test/logout?from=portal', '']);
   } finally {
     restore();
   }
@@ -419,7 +439,8 @@ test('with SAML set up, the domains page shows the entity ID and ACS URL and war
     const prim = await admin.submit('/admin/settings/domains', {}, `/admin/settings/domains/${domainId(host)}/primary`);
     assert.equal(prim.status, 303);
     assert.match(prim.headers.get('location'), /[?&]sp=moved/);
-    await sleep(100);
+    await everyWorker(async () => (await new Client().get('/sso/saml/metadata')).html.includes(`entityID="http://${host}`),
+      'the SP metadata naming the new primary domain');
     const after = (await admin.get(prim.headers.get('location'))).html;
     const moved = /<div class="alert" role="alert" id="saml-moved">([^]*?)<\/div>/.exec(after)?.[1] || '';
     assert.match(moved, /Update them in your identity provider now/);
@@ -431,6 +452,8 @@ test('with SAML set up, the domains page shows the entity ID and ACS URL and war
           UPDATE portal_domains SET is_primary = true WHERE portal_id = 1 AND host = 'localhost';
           DELETE FROM portal_domains WHERE host = '${host}'`);
     restore();
-    await sleep(300);
+    await everyWorker(async () => /entityID="http:\/\/localhost[:/]/.test((await new Client().get('/sso/saml/metadata')).html),
+      'the SP metadata naming localhost again');
+    await registrationOpen();
   }
 });

@@ -3,12 +3,15 @@
 // over it gets the portal's own 413 page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, psql, sleep } from '../lib/stack.mjs';
+import { BASE, psql } from '../lib/stack.mjs';
+import { registrationOpen, ssoOn } from '../lib/wait.mjs';
+import { ownTickets } from '../lib/demo.mjs';
 import { Client, csrfOf, loggedIn, DEMO_PASSWORD } from '../lib/client.mjs';
 
 const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const openTicket = () => psql(`SELECT min(t.id) FROM portal_visible_tickets(1, 1, 'mine') t
-  JOIN pipeline_stages s ON s.id = t.stage_id WHERE NOT s.is_closed AND ticket_latest_thread(t.id) IS NOT NULL`);
+// an open ticket of Ada's own, with a thread (test/lib/demo.mjs)
+const openTicket = () => psql(`SELECT min(t.id) FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id
+  WHERE t.id IN ${ownTickets(1)} AND NOT s.is_closed AND ticket_latest_thread(t.id) IS NOT NULL`);
 const endSessions = (email) => psql(`DELETE FROM sessions WHERE member_id IN (SELECT m.id FROM members m
   JOIN contacts c ON c.id = m.contact_id WHERE lower(c.email) = '${email}')`);
 const nonceOf = (html) => /name="nonce" value="([A-Za-z0-9_-]{43})"/.exec(html)[1];
@@ -107,7 +110,7 @@ test('with SAML on, a reply without a session gets the signed-out page, not a re
     psql(`INSERT INTO portal_sso (portal_id, saml_idp_entity_id, saml_idp_sso_url, saml_idp_cert)
           VALUES (1, 'https://idp.example/e', 'https://idp.example/sso', 'x') ON CONFLICT (portal_id) DO NOTHING;
           UPDATE portals SET access_mode = 'sso', sso_method = 'saml' WHERE id = 1`);
-    await sleep(300);
+    await ssoOn();
     endSessions('ada@example.com');
     const r = await postMultipart(c, `/tickets/${id}/reply`, { csrf: csrfOf(page.html), nonce: nonceOf(page.html), body: 'kept' });
     assert.equal(r.status, 401);
@@ -118,7 +121,7 @@ test('with SAML on, a reply without a session gets the signed-out page, not a re
     assert.match(login.headers.get('location'), /^\/sso\/saml\/login\?next=%2Ftickets%2F\d+$/, 'the link starts the sign-on');
   } finally {
     psql(`UPDATE portals SET access_mode = 'registration', sso_method = NULL WHERE id = 1; DELETE FROM portal_sso`);
-    await sleep(300);
+    await registrationOpen();
   }
 });
 

@@ -2,8 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { BASE, psql, logText, sleep } from '../lib/stack.mjs';
+import { BASE, psql, logText } from '../lib/stack.mjs';
 import { Client } from '../lib/client.mjs';
+import { registrationOpen, ssoOn } from '../lib/wait.mjs';
+import { auditMark } from '../lib/audit.mjs';
 
 /*
  * The tokens are made here as the customer's own app would make them: HS256 with the portal's
@@ -54,12 +56,13 @@ async function withJwt(settings, fn, cleanup = '') {
             jwt_secret = EXCLUDED.jwt_secret, jwt_public_key = EXCLUDED.jwt_public_key,
             jwt_issuer = EXCLUDED.jwt_issuer, jwt_audience = EXCLUDED.jwt_audience;
           UPDATE portals SET access_mode = 'sso', sso_method = 'jwt', sso_audience = ${sq(s.sso_audience)} WHERE id = 1`);
-    await sleep(300); // the workers reload the portal's settings on NOTIFY
+    // every worker has switched from the password login to JWT sign-on, so it holds these settings
+    await ssoOn(new RegExp(`^${LOGIN_URL}\\?redirect_url=`));
     await fn();
   } finally {
     psql(`UPDATE portals SET access_mode = 'registration', sso_method = NULL, sso_audience = 'all' WHERE id = 1;
           DELETE FROM portal_sso; DELETE FROM sso_seen WHERE portal_id = 1 AND kind = 'jwt'; ${cleanup}`);
-    await sleep(300);
+    await registrationOpen();
   }
 }
 
@@ -93,7 +96,6 @@ async function jwtGet(c, jwt, redirect = '/tickets') {
   return jwtOnly(c, jwt, redirect);
 }
 
-const auditMark = () => Number(psql('SELECT coalesce(max(id), 0) FROM audit_log'));
 
 /* A refusal: 403 page, no session, an sso_refused audit row (method jwt) and a log line, both with the reason. */
 function assertRefused(c, res, mark, reason) {

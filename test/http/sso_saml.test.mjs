@@ -2,7 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { BASE, psql, sleep, logText } from '../lib/stack.mjs';
+import { BASE, psql, logText } from '../lib/stack.mjs';
+import { psqlEverywhere, registrationOpen, ssoOn } from '../lib/wait.mjs';
+import { auditMark, auditSince, oneAudit } from '../lib/audit.mjs';
 import { Client } from '../lib/client.mjs';
 import {
   makeIdp, responseXml, sign, xmlsecVerifies, wrappingVariants, postResponse, startLogin, findElement, newId, isoAt,
@@ -28,7 +30,7 @@ before(async () => {
           saml_idp_sso_url = EXCLUDED.saml_idp_sso_url, saml_idp_cert = EXCLUDED.saml_idp_cert,
           saml_email_attribute = '', saml_allow_sha1 = false;
         UPDATE portals SET access_mode = 'sso', sso_method = 'saml', sso_audience = 'all' WHERE id = 1`);
-  await sleep(300);
+  await ssoOn();
   const md = await new Client().get('/sso/saml/metadata');
   assert.equal(md.status, 200, 'metadata is served');
   spEntityId = unescapeXml(/\bentityID="([^"]+)"/.exec(md.html)?.[1] || '');
@@ -47,7 +49,7 @@ after(async () => {
     for (const s of steps) {
       try { psql(s); } catch (e) { console.error(`restore step failed: ${s}: ${e.message}`); }
     }
-    await sleep(300);
+    await registrationOpen();
   } finally {
     idp.cleanup();
   }
@@ -71,12 +73,12 @@ function cloneWithoutSession(c) {
   return d;
 }
 
-const lastAuditId = () => Number(psql('SELECT coalesce(max(id), 0) FROM audit_log'));
-
-function refusalSince(id) {
-  return psql(`SELECT detail->>'reason' FROM audit_log WHERE id > ${id} AND action = 'sso_refused'
-                 AND actor_kind = 'anonymous' AND detail->>'method' = 'saml' ORDER BY id DESC LIMIT 1`);
-}
+const lastAuditId = auditMark;
+const refusals = (id) => auditSince(id, { action: 'sso_refused' });
+/* The reasons of the sso_refused rows after id, for messages ('' when none). */
+const refusalSince = (id) => refusals(id).map((a) => a.detail.reason).join(' | ');
+/* The reason of the one refusal after id: anonymous, method saml; fails unless exactly one. */
+const oneRefusal = (id) => oneAudit(id, { action: 'sso_refused', actor_kind: 'anonymous', detail: { method: 'saml' } }).detail.reason;
 
 const sessionSet = (res) => res.headers.getSetCookie().some((s) => /^portal_session=[^;\s]/.test(s) && !/max-age=0/i.test(s));
 
@@ -124,7 +126,7 @@ async function expectRefused(c, login, xml, reasonRe) {
   assert.equal(r.status, 403, `refusal expected, got ${r.status} ${r.headers.get('location') || ''}`);
   assert.equal(sessionSet(r), false, 'no portal_session cookie');
   assert.equal(c.jar.has('portal_session'), false, 'no session in the browser');
-  const reason = refusalSince(since);
+  const reason = oneRefusal(since);
   assert.ok(reason, 'an sso_refused audit row with method saml and a reason');
   assert.match(reason, reasonRe, `the reason "${reason}" names the fault`);
   const log = logText().split('\n').filter((l) => /sso refused/i.test(l));
@@ -400,7 +402,7 @@ test('a NameID with a comment inside is refused or taken whole, never truncated'
   const r = await followFinish(c, await postResponse(c, xml, login.relayState));
   if (r.status === 403) {
     assert.equal(sessionSet(r), false);
-    assert.match(refusalSince(since), /comment|NameID/i);
+    assert.match(oneRefusal(since), /comment|NameID/i);
   } else {
     assert.equal(r.status, 303, `refused (403) or logged in (303), not ${r.status}`);
     assert.equal(sessionEmail(c), 'ada@example.com.evil.test', 'the identity is the whole NameID');
@@ -415,13 +417,11 @@ test('rsa-sha1 is refused unless saml_allow_sha1 is set', async () => {
   assert.match(xml, /xmldsig#rsa-sha1/);
   await expectRefused(c, login, xml, /sha-?1|algorithm|digest|signature method/i);
   try {
-    psql('UPDATE portal_sso SET saml_allow_sha1 = true WHERE portal_id = 1');
-    await sleep(300);
+    await psqlEverywhere('UPDATE portal_sso SET saml_allow_sha1 = true WHERE portal_id = 1', 'allowing rsa-sha1');
     const ok = await begin();
     await expectLogin(ok.c, ok.login, sign(responseXml(good(ok.login, { nameId: email })), { alg: 'rsa-sha1' }), email, reEsc(email));
   } finally {
-    psql('UPDATE portal_sso SET saml_allow_sha1 = false WHERE portal_id = 1');
-    await sleep(300);
+    await psqlEverywhere('UPDATE portal_sso SET saml_allow_sha1 = false WHERE portal_id = 1', 'refusing rsa-sha1 again');
   }
 });
 
@@ -442,8 +442,7 @@ test('audience lists: only contacts on a portal list get in', async () => {
     assert.notEqual((await c.get('/tickets')).status, 200, 'the ticket list stays closed');
   };
   try {
-    psql("UPDATE portals SET sso_audience = 'lists' WHERE id = 1");
-    await sleep(300);
+    await psqlEverywhere("UPDATE portals SET sso_audience = 'lists' WHERE id = 1", 'SSO audience lists');
     await expectDenied('grace@example.com');
     await expectDenied(fresh('unlisted'));
     assert.equal(contactCount(fresh('unlisted')), '0', 'no contact is created in lists mode');
@@ -454,8 +453,7 @@ test('audience lists: only contacts on a portal list get in', async () => {
     await expectLogin(c, login, sign(responseXml(good(login, { nameId: 'grace@example.com' }))), 'grace@example.com',
       /Grace Hopper|grace@example\.com/);
   } finally {
-    psql(`UPDATE portals SET sso_audience = 'all' WHERE id = 1; DELETE FROM lists WHERE id = ${list}`);
-    await sleep(300);
+    await psqlEverywhere(`UPDATE portals SET sso_audience = 'all' WHERE id = 1; DELETE FROM lists WHERE id = ${list}`, 'SSO audience all');
   }
 });
 
@@ -465,7 +463,7 @@ async function expectFinishRefused(c, finish, reasonRe) {
   const r = await c.get(finish);
   assert.equal(r.status, 403, `refusal expected, got ${r.status} ${r.headers.get('location') || ''}`);
   assert.equal(sessionSet(r), false, 'no portal_session cookie');
-  const reason = refusalSince(since);
+  const reason = oneRefusal(since);
   assert.match(reason, reasonRe, `the reason "${reason}" names the fault`);
   assert.ok(logText().split('\n').some((l) => /sso refused/i.test(l) && l.includes(reason)), 'a log line');
 }

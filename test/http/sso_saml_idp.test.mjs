@@ -2,7 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { BASE, psql, sleep } from '../lib/stack.mjs';
+import { BASE, psql } from '../lib/stack.mjs';
+import { registrationOpen, ssoOn } from '../lib/wait.mjs';
+import { auditMark, auditSince, oneAudit } from '../lib/audit.mjs';
 import { Client } from '../lib/client.mjs';
 import { makeIdp, responseXml, sign, postResponse, startLogin, IDP_ENTITY_ID, IDP_SSO_URL } from '../lib/saml_idp.mjs';
 
@@ -23,7 +25,7 @@ async function configure({ certs = idp.newCertPem + idp.certPem, emailAttribute 
           saml_idp_sso_url = EXCLUDED.saml_idp_sso_url, saml_idp_cert = EXCLUDED.saml_idp_cert,
           saml_email_attribute = EXCLUDED.saml_email_attribute, saml_allow_sha1 = false;
         UPDATE portals SET access_mode = 'sso', sso_method = 'saml', sso_audience = 'all' WHERE id = 1`);
-  await sleep(300);
+  await ssoOn();
 }
 
 before(async () => {
@@ -47,7 +49,7 @@ after(async () => {
     for (const s of steps) {
       try { psql(s); } catch (e) { console.error(`restore step failed: ${s}: ${e.message}`); }
     }
-    await sleep(300);
+    await registrationOpen();
   } finally {
     idp.cleanup();
   }
@@ -63,9 +65,11 @@ async function begin() {
   return { c, login: await startLogin(c, '/tickets') };
 }
 
-const lastAuditId = () => Number(psql('SELECT coalesce(max(id), 0) FROM audit_log'));
-const refusalSince = (id) => psql(`SELECT detail->>'reason' FROM audit_log WHERE id > ${id}
-  AND action = 'sso_refused' AND detail->>'method' = 'saml' ORDER BY id DESC LIMIT 1`);
+const lastAuditId = auditMark;
+/* The reasons of the sso_refused rows after id ('' when none). */
+const refusalSince = (id) => auditSince(id, { action: 'sso_refused' }).map((a) => a.detail.reason).join(' | ');
+/* The reason of the one refusal after id: anonymous, method saml; fails unless exactly one. */
+const oneRefusal = (id) => oneAudit(id, { action: 'sso_refused', actor_kind: 'anonymous', detail: { method: 'saml' } }).detail.reason;
 
 /* Who the browser is signed in as, when the ACS started a session itself. */
 function sessionEmail(c) {
@@ -104,7 +108,7 @@ async function expectRefused(c, login, xml, reasonRe) {
   const r = await postResponse(c, xml, login.relayState);
   assert.equal(r.status, 403, `refusal expected, got ${r.status} ${r.headers.get('location') || ''}`);
   assert.equal(c.jar.has('portal_session'), false, 'no session in the browser');
-  const reason = refusalSince(since);
+  const reason = oneRefusal(since);
   assert.match(reason, reasonRe, `the audit reason "${reason}" names the fault`);
   return reason;
 }

@@ -70,7 +70,8 @@ async function assertRefused(page, context, mark, what) {
   const session = await portalCookie(context, 'portal_session');
   assert.ok(!session || !session.value, `${what}: no session cookie`);
   const refusals = refusalsAfter(mark);
-  assert.ok(refusals.length >= 1, `${what}: an sso_refused row in the audit log`);
+  assert.equal(refusals.length, 1, `${what}: one sso_refused row in the audit log, for this attempt: ${refusals}`);
+  assert.equal(JSON.parse(refusals[0]).method, 'saml');
   return refusals;
 }
 

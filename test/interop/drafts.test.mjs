@@ -4,7 +4,7 @@
 // again through the IdP.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, psql, sleep } from '../lib/stack.mjs';
+import { BASE, psql } from '../lib/stack.mjs';
 import { IDP_ORIGIN, PORTAL_ORIGIN, sessionCount, expireSessions, idpLogin, backOnPortal } from './idp.mjs';
 import { useBrowser, ssoUser, signedOn } from './common.mjs';
 
@@ -30,8 +30,8 @@ test('(3) a reply typed after the session expired is kept and offered back in th
       page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `${ticket}/reply`),
       page.click('form.reply button[type="submit"]'),
     ]);
-    await page.waitForLoadState('load');
-    await sleep(500);
+    // a redirect into the IdP would come now: wait until the network has been quiet for 500 ms
+    await page.waitForLoadState('networkidle');
     assert.ok([200, 401].includes(res.status()), `the portal answers the reply itself (status ${res.status()}), no redirect`);
     assert.equal(new URL(page.url()).origin, PORTAL_ORIGIN, 'a page of the portal');
     assert.deepEqual(toIdp, [], 'not sent into the IdP with the reply in flight');

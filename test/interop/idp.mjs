@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { BASE, psql, sleep } from '../lib/stack.mjs';
+import { BASE, psql } from '../lib/stack.mjs';
+import { psqlEverywhere, registrationOpen } from '../lib/wait.mjs';
 import { DEMO_PASSWORD } from '../lib/client.mjs';
 
 export const IDP_URL = process.env.INTEROP_IDP_URL;
@@ -86,17 +87,17 @@ const q = (s) => String(s).replace(/'/g, "''");
  * the usual email attributes) or an attribute name.
  */
 export async function configurePortal({ cert = certPem(readState().idp.certificate), emailAttribute = '', logoutUrl = '' } = {}) {
-  psql(`DELETE FROM portal_sso WHERE portal_id = 1;
+  // SSO may be on already (with another certificate): wait for the reload of this very change
+  await psqlEverywhere(`DELETE FROM portal_sso WHERE portal_id = 1;
         INSERT INTO portal_sso (portal_id, saml_idp_entity_id, saml_idp_sso_url, saml_idp_cert, saml_email_attribute, logout_url)
         VALUES (1, '${q(IDP_ENTITY_ID)}', '${q(IDP_SSO_URL)}', '${q(cert)}', '${q(emailAttribute)}', '${q(logoutUrl)}');
-        UPDATE portals SET access_mode = 'sso', sso_method = 'saml', sso_audience = 'all' WHERE id = 1`);
-  await sleep(300); // every worker reloads its settings on NOTIFY
+        UPDATE portals SET access_mode = 'sso', sso_method = 'saml', sso_audience = 'all' WHERE id = 1`, 'the SAML settings');
 }
 
 export async function restorePortal() {
   psql(`UPDATE portals SET access_mode = 'registration', sso_method = NULL, sso_audience = 'all' WHERE id = 1;
         DELETE FROM portal_sso WHERE portal_id = 1`);
-  await sleep(300);
+  await registrationOpen();
 }
 
 /* The NameID the IdP sends: the email attribute as an emailAddress NameID (default), or opts. */

@@ -1,8 +1,9 @@
 // mail.mjs - the SMTP sink (Debian's python3-aiosmtpd, started by test/run.sh) and reading what it received.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { sleep } from './stack.mjs';
+import { waitFor } from './wait.mjs';
 
 export const SINK = process.env.SMTP_SINK;
 export const SMTP_PORT = Number(process.env.SMTP_PORT);
@@ -72,15 +73,10 @@ export function allMail() {
   return readdirSync(dir).sort().map((f) => parse(readFileSync(path.join(dir, f), 'utf8')));
 }
 
-/* Wait until a message to `to` matching `pred` arrives (beyond `skip` earlier ones). */
-export async function waitForMail(to, pred = () => true, timeoutMs = 10000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const found = allMail().filter((m) => m.to && m.to.toLowerCase().includes(to.toLowerCase()) && pred(m));
-    if (found.length) return found[found.length - 1];
-    await sleep(100);
-  }
-  throw new Error(`no mail to ${to} within ${timeoutMs} ms`);
+/* Wait until a message to `to` matching `pred` arrives; the newest such message. */
+export function waitForMail(to, pred = () => true, timeoutMs = 10000) {
+  return waitFor(() => allMail().filter((m) => m.to && m.to.toLowerCase().includes(to.toLowerCase()) && pred(m)).at(-1),
+    { timeout: timeoutMs, interval: 50, what: `mail to ${to}` });
 }
 
 export function mailTo(to) {
@@ -94,16 +90,28 @@ export function linkPath(msg) {
   return m[1];
 }
 
-export function stopSink() {
+/* 1 when something accepts connections on the sink's port. */
+function sinkListening() {
+  return new Promise((resolve) => {
+    const s = net.connect(SMTP_PORT, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/* Stop the sink and wait until its port refuses connections. */
+export async function stopSink() {
   const pidFile = path.join(SINK, '..', 'smtp.pid');
   const pid = Number(readFileSync(pidFile, 'utf8'));
   try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+  await waitFor(async () => !(await sinkListening()), { what: `the SMTP sink on port ${SMTP_PORT} to stop` });
 }
 
+/* Start the sink again and wait until it accepts connections. */
 export async function startSink() {
   const child = spawn('/usr/bin/python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${SMTP_PORT}`,
     '-c', 'aiosmtpd.handlers.Mailbox', SINK], { detached: true, stdio: 'ignore' });
   child.unref();
   writeFileSync(path.join(SINK, '..', 'smtp.pid'), String(child.pid));
-  await sleep(800);
+  await waitFor(sinkListening, { timeout: 10000, what: `the SMTP sink on port ${SMTP_PORT} to listen` });
 }

@@ -64,4 +64,6 @@ export function logText() {
   return readFileSync(path.join(VAR, 'log', 'portal.log'), 'utf8');
 }
 
+/* A fixed pause: only for a wait that is itself what a test checks (nothing happens meanwhile);
+ * to wait for something to happen, poll for it with waitFor (wait.mjs). */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -42,7 +42,7 @@ const struct route routes[] = {
 	{HTTP_GET, "/<slug>/<id>", ticket_detail, AUTH_MEMBER, 0},
 	{HTTP_POST, "/<slug>/<id>/reply", ticket_reply, AUTH_MEMBER, ROUTE_DRAFT},
 	{HTTP_GET, "/files/<id>/<name>", file_download, AUTH_MEMBER, 0},
-	/* /sso/...: single sign-on, SAML and JWT (sso.c) */
+	/* /sso/...: single sign-on (sso_saml.c, sso_jwt.c; what both share in sso.c) */
 	{HTTP_GET, "/sso/saml/metadata", sso_saml_metadata, AUTH_ALWAYS, 0},
 	{HTTP_GET, "/sso/saml/login", sso_saml_login, AUTH_PUBLIC, 0},
 	{HTTP_POST, "/sso/saml/acs", sso_saml_acs, AUTH_PUBLIC, ROUTE_NO_CSRF},
@@ -233,6 +233,8 @@ extern const struct db_stmt outbox_stmts[];
 extern const struct db_stmt register_stmts[];
 extern const struct db_stmt reset_stmts[];
 extern const struct db_stmt sso_stmts[];
+extern const struct db_stmt sso_saml_stmts[];
+extern const struct db_stmt sso_jwt_stmts[];
 extern const struct db_stmt ticket_new_stmts[];
 extern const struct db_stmt ticket_reply_stmts[];
 extern const struct db_stmt tickets_stmts[];
@@ -285,6 +287,8 @@ const struct db_stmt *const stmt_tables[] = {
 	register_stmts,
 	reset_stmts,
 	sso_stmts,
+	sso_saml_stmts,
+	sso_jwt_stmts,
 	ticket_new_stmts,
 	ticket_reply_stmts,
 	tickets_stmts,

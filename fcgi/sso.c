@@ -1,8 +1,9 @@
-/* sso.c - customer single sign-on: SAML 2.0 (SP metadata, AuthnRequest, ACS) and JWT. The
- * verification rules live in lib/saml.c and lib/jwt.c; this file holds what a portal adds:
- * its settings, the requests it sent (InResponseTo), the identities already used (replay),
- * the contact and member behind a verified email, and the session. */
-#include "app.h"
+/* sso.c - customer single sign-on, what both methods share (the methods: sso_saml.c for
+ * /sso/saml/..., sso_jwt.c for /sso/jwt...). The verification rules live in lib/saml.c and
+ * lib/jwt.c; this file holds what a portal adds: its settings, the requests it sent
+ * (InResponseTo), the identities already used (replay), the contact and member behind a
+ * verified email, the handoff to the browser that started, and the session. */
+#include "sso.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,16 +34,6 @@ const struct db_stmt sso_stmts[] = {
 	 " WHERE (SELECT count(*) FROM sso_requests WHERE ip = $4::inet AND expires_at > now()) < $5::int"
 	 " RETURNING 1",
 	 7},
-	{"sso_request_take",
-	 "DELETE FROM sso_requests WHERE id = $1 AND portal_id = $2 AND kind = 'saml' AND expires_at > now()"
-	 " RETURNING relay_state, coalesce(pre_hash, '')",
-	 2},
-	/* the newest JWT sign-on this browser started (the portal's own redirect to the app) */
-	{"sso_jwt_started",
-	 "DELETE FROM sso_requests WHERE id = (SELECT id FROM sso_requests WHERE portal_id = $1"
-	 "   AND kind = 'jwt' AND pre_hash = $2 AND expires_at > now() ORDER BY expires_at DESC LIMIT 1)"
-	 " RETURNING relay_state",
-	 2},
 	{"sso_handoff_add",
 	 "WITH old AS (DELETE FROM sso_handoffs WHERE expires_at < now())"
 	 " INSERT INTO sso_handoffs (handle_sha256, portal_id, method, email, name, next, pre_hash, expires_at)"
@@ -76,16 +67,9 @@ const struct db_stmt sso_stmts[] = {
 	{NULL, NULL, 0},
 };
 
-/* One portal's SSO settings (portal_sso), read per sign-on: they are not on the hot path. */
-struct sso_config {
-	PGresult *r; /* owns the strings below */
-	const char *idp_entity_id, *idp_sso_url, *idp_cert, *email_attribute;
-	int allow_sha1;
-	const char *jwt_alg, *jwt_secret, *jwt_public_key, *jwt_issuer, *jwt_audience;
-};
 
 /* 1 found, 0 none, -1 database error. */
-static int config_load_sso(struct ctx *c, struct sso_config *s)
+int sso_config_load(struct ctx *c, struct sso_config *s)
 {
 	memset(s, 0, sizeof *s);
 	const char *p[1] = {arena_printf(c->arena, "%ld", c->portal->id)};
@@ -112,7 +96,7 @@ int sso_on(const struct portal *p)
 	return strcmp(p->access_mode, "sso") == 0 && p->sso_method[0];
 }
 
-static int method_on(const struct portal *p, const char *method)
+int sso_method_on(const struct portal *p, const char *method)
 {
 	return sso_on(p) && strcmp(p->sso_method, method) == 0;
 }
@@ -134,14 +118,14 @@ const char *sso_saml_acs_url(struct ctx *c)
 	return arena_printf(c->arena, "%s/sso/saml/acs", sp_base(c));
 }
 
-static const char *tickets_path(struct ctx *c)
+const char *sso_tickets_path(struct ctx *c)
 {
 	return arena_printf(c->arena, "/%s", c->portal->ticket_slug);
 }
 
 /* Record a sign-on started in this browser (bound to its pre-session cookie): 1 recorded,
  * 0 this address has too many open (answer 429), -1 error. */
-static int request_record(struct ctx *c, const char *id, const char *kind, const char *next)
+int sso_request_record(struct ctx *c, const char *id, const char *kind, const char *next)
 {
 	char pre[65];
 	if (!pre_session(c, pre))
@@ -164,7 +148,7 @@ static int request_record(struct ctx *c, const char *id, const char *kind, const
 int sso_start(struct ctx *c, const char *next)
 {
 	if (!next)
-		next = tickets_path(c);
+		next = sso_tickets_path(c);
 	struct buf to = BUF_INIT;
 	if (strcmp(c->portal->sso_method, "saml") == 0) {
 		buf_puts(&to, "/sso/saml/login?next=");
@@ -178,7 +162,7 @@ int sso_start(struct ctx *c, const char *next)
 		char id[64];
 		if (token_new(id, sizeof id) < 0)
 			return page_error(c, 500);
-		int rec = request_record(c, id, "jwt", next);
+		int rec = sso_request_record(c, id, "jwt", next);
 		if (rec <= 0)
 			return page_error(c, rec < 0 ? 503 : 429);
 		const char *back = arena_printf(c->arena, "%s%s", portal_base_url(c), next);
@@ -205,7 +189,7 @@ static void log_refusal(struct ctx *c, const char *method, const char *reason)
 }
 
 /* ... and a plain page for the visitor, which never repeats the reason. */
-static int refuse(struct ctx *c, const char *method, const char *reason, int status)
+int sso_refuse(struct ctx *c, const char *method, const char *reason, int status)
 {
 	log_refusal(c, method, reason);
 	struct json_object *page = page_new(c, "sso_failed_title");
@@ -233,7 +217,7 @@ static void split_name(struct ctx *c, const char *name, const char **first, cons
  * the audience is everyone), check the portal lets them in, make sure they are a member, commit;
  * then the member's session, cookie and 303 to next (member_login).
  */
-static int finish_login(struct ctx *c, const char *method, const char *email, const char *name,
+int sso_finish_login(struct ctx *c, const char *method, const char *email, const char *name,
 			const char *next)
 {
 	const char *pid = arena_printf(c->arena, "%ld", c->portal->id);
@@ -243,29 +227,29 @@ static int finish_login(struct ctx *c, const char *method, const char *email, co
 	const char *pc[4] = {email, first, last, create ? "true" : "false"};
 	PGresult *r = db_exec("sso_contact", 4, pc);
 	if (!r)
-		return refuse(c, method, "database error finding the contact", 503);
+		return sso_refuse(c, method, "database error finding the contact", 503);
 	if (PQntuples(r) != 1) {
 		PQclear(r);
-		return create ? refuse(c, method, "contact could not be created", 503) : deny(c, method, email);
+		return create ? sso_refuse(c, method, "contact could not be created", 503) : deny(c, method, email);
 	}
 	const char *contact = arena_printf(c->arena, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	const char *pa[2] = {pid, contact};
 	char allowed[8];
 	if (db_exec_value("sso_allowed", 2, pa, allowed, sizeof allowed) < 0)
-		return refuse(c, method, "database error checking access", 503);
+		return sso_refuse(c, method, "database error checking access", 503);
 	if (allowed[0] != 't')
 		return deny(c, method, email);
 	char member[24];
 	if (db_exec_value("sso_member", 2, pa, member, sizeof member) < 0)
-		return refuse(c, method, "database error creating the member", 503);
+		return sso_refuse(c, method, "database error creating the member", 503);
 	if (db_commit() < 0)
-		return refuse(c, method, "database error", 503);
+		return sso_refuse(c, method, "database error", 503);
 	return member_login(c, atol(member), method, next && next[0] ? next : NULL);
 }
 
 /* Record a used identity (assertion ID, jti); 1 new, 0 already used, -1 database error. */
-static int seen_add(struct ctx *c, const char *kind, const char *key, long until)
+int sso_seen_add(struct ctx *c, const char *kind, const char *key, long until)
 {
 	const char *p[4] = {arena_printf(c->arena, "%ld", c->portal->id), kind, key,
 			    arena_printf(c->arena, "%ld", until)};
@@ -277,61 +261,9 @@ static int seen_add(struct ctx *c, const char *kind, const char *key, long until
 	return fresh;
 }
 
-/* ---- SAML ---- */
-
-int sso_saml_metadata(struct ctx *c)
-{
-	char *xml = saml_sp_metadata(sso_saml_entity_id(c), sso_saml_acs_url(c));
-	if (!xml)
-		return 500;
-	response_header(c->res, "Content-Type", "application/samlmetadata+xml");
-	buf_puts(&c->res->body, xml);
-	free(xml);
-	return c->res->status = 200;
-}
-
-int sso_saml_login(struct ctx *c)
-{
-	if (!method_on(c->portal, "saml"))
-		return 404;
-	if (c->sess.found)
-		return page_redirect(c, 303, tickets_path(c));
-	struct sso_config s;
-	int found = config_load_sso(c, &s);
-	if (found < 0) {
-		PQclear(s.r);
-		return 503;
-	}
-	if (!found || !s.idp_sso_url[0]) {
-		PQclear(s.r);
-		log_msg(LOG_ERROR, "sso: SAML is on but portal %ld has no IdP SSO URL", c->portal->id);
-		return 503;
-	}
-	const char *next = safe_next(request_query(c->req, "next"));
-	if (!next)
-		next = tickets_path(c);
-	char id[64];
-	/* RelayState carries where to return, for the IdP's logs; the ACS trusts only the copy
-	 * stored with the request ID */
-	char *url = saml_authn_redirect(s.idp_sso_url, sso_saml_entity_id(c), sso_saml_acs_url(c),
-					strlen(next) <= 80 ? next : "", /* the binding's limit */
-					(long)time(NULL), id, sizeof id);
-	PQclear(s.r);
-	if (!url)
-		return 500;
-	int rec = request_record(c, id, "saml", next);
-	if (rec <= 0) {
-		free(url);
-		return rec < 0 ? 503 : 429;
-	}
-	page_redirect(c, 303, url);
-	free(url);
-	return 303;
-}
-
 /* Keep a verified identity for the browser that started the sign-on (pre_hash) under a fresh
  * one-time handle, inside the open transaction; the handle goes to handle_out. 0 or -1. */
-static int handoff_add(struct ctx *c, const char *method, const char *email, const char *name,
+int sso_handoff_add(struct ctx *c, const char *method, const char *email, const char *name,
 		       const char *next, const char *pre_hash, int seconds, char *handle_out, size_t cap)
 {
 	char hash[65];
@@ -379,219 +311,20 @@ static int same_browser(struct ctx *c, const char *want)
 	char sent[65];
 	return want && strlen(want) == 64 && pre_session_sent(c, sent) && CRYPTO_memcmp(sent, want, 64) == 0;
 }
-
-/*
- * The IdP's cross-site POST carries no SameSite=Lax cookie, so the ACS cannot see which browser
- * it is in: it verifies the Response, spends the assertion ID (a replay is reported as such
- * before anything else is looked at), takes the AuthnRequest it answers, and keeps the identity
- * for two minutes under a handle; the 303 to /sso/saml/finish?h= is a same-site GET that
- * carries the pre-session cookie, and only there is the session made.
- */
-int sso_saml_acs(struct ctx *c)
-{
-	if (!method_on(c->portal, "saml"))
-		return 404;
-	const char *b64 = request_form(c->req, "SAMLResponse");
-	if (!b64 || !b64[0])
-		return refuse(c, "saml", "no SAMLResponse in the request", 400);
-	size_t len = 0;
-	char *xml = saml_decode_post(b64, &len);
-	if (!xml)
-		return refuse(c, "saml", "SAMLResponse is not base64 or too large", 400);
-	struct sso_config s;
-	int found = config_load_sso(c, &s);
-	if (found <= 0) {
-		PQclear(s.r);
-		free(xml);
-		return refuse(c, "saml", found < 0 ? "database error" : "SAML is not configured", 503);
-	}
-	struct saml_config sc = {
-		.idp_entity_id = s.idp_entity_id,
-		.idp_cert_pem = s.idp_cert,
-		.sp_entity_id = sso_saml_entity_id(c),
-		.acs_url = sso_saml_acs_url(c),
-		.email_attribute = s.email_attribute,
-		.allow_sha1 = s.allow_sha1,
-		.now = (long)time(NULL),
-	};
-	struct saml_identity id;
-	char reason[256] = "";
-	int ok = saml_verify_response(xml, len, &sc, &id, reason, sizeof reason);
-	PQclear(s.r);
-	free(xml);
-	if (ok < 0)
-		return refuse(c, "saml", reason[0] ? reason : "response refused", 403);
-	/* spent at once, committed on its own: whatever is refused after this, it stays used */
-	int fresh = seen_add(c, "saml", id.assertion_id, id.expires);
-	if (fresh <= 0)
-		return refuse(c, "saml", fresh < 0 ? "database error" : "assertion already used (replay)",
-			      fresh < 0 ? 503 : 403);
-	if (!id.in_response_to[0])
-		return refuse(c, "saml", "no InResponseTo: only answers to our own requests are accepted", 403);
-	if (db_begin() < 0)
-		return 503;
-	const char *pt[2] = {id.in_response_to, arena_printf(c->arena, "%ld", c->portal->id)};
-	PGresult *r = db_exec("sso_request_take", 2, pt);
-	if (!r)
-		return refuse(c, "saml", "database error", 503);
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return refuse(c, "saml", "InResponseTo matches no request sent in the last 10 minutes", 403);
-	}
-	const char *next = safe_next(arena_printf(c->arena, "%s", PQgetvalue(r, 0, 0)));
-	const char *pre_hash = arena_printf(c->arena, "%s", PQgetvalue(r, 0, 1));
-	PQclear(r);
-	char handle[64];
-	if (handoff_add(c, "saml", id.email, id.name, next, pre_hash, 120, handle, sizeof handle) < 0 ||
-	    db_commit() < 0)
-		return refuse(c, "saml", "database error", 503);
-	return page_redirect(c, 303, arena_printf(c->arena, "/sso/saml/finish?h=%s", handle));
-}
-
 /* The second step of a sign-on: take the handoff (spent whatever follows), check it is this
  * browser's, and sign in. unknown and elsewhere are the refusal reasons of the method. */
-static int handoff_finish(struct ctx *c, const char *method, const char *handle, const char *unknown,
+int sso_handoff_finish(struct ctx *c, const char *method, const char *handle, const char *unknown,
 			  const char *elsewhere)
 {
-	if (!method_on(c->portal, method))
+	if (!sso_method_on(c->portal, method))
 		return 404;
 	struct handoff h;
 	int got = handoff_take(c, method, handle, &h);
 	if (got <= 0)
-		return refuse(c, method, got < 0 ? "database error" : unknown, got < 0 ? 503 : 403);
+		return sso_refuse(c, method, got < 0 ? "database error" : unknown, got < 0 ? 503 : 403);
 	if (!same_browser(c, h.pre_hash))
-		return refuse(c, method, elsewhere, 403);
+		return sso_refuse(c, method, elsewhere, 403);
 	if (db_begin() < 0)
 		return 503;
-	return finish_login(c, method, h.email, h.name, safe_next(h.next));
-}
-
-int sso_saml_finish(struct ctx *c)
-{
-	return handoff_finish(c, "saml", request_query(c->req, "h"), "sign-on handle unknown, used or expired",
-			      "response arrived in a browser that did not start the sign-on");
-}
-
-/* ---- JWT ---- */
-
-/* Where a JWT sign-on may return: a path, or an absolute http(s) URL on one of this portal's
- * own host names (with any port); anything else is NULL (the ticket list). */
-static const char *jwt_return_path(struct ctx *c, const char *url)
-{
-	if (!url || !url[0])
-		return NULL;
-	if (url[0] == '/')
-		return safe_next(url);
-	const char *rest = strncmp(url, "https://", 8) == 0 ? url + 8
-			   : strncmp(url, "http://", 7) == 0 ? url + 7
-							     : NULL;
-	if (!rest)
-		return NULL;
-	size_t hl = strcspn(rest, ":/?#");
-	if (hl == 0 || hl > 253)
-		return NULL;
-	const char *after = rest + hl;
-	if (*after == ':') {
-		after++;
-		size_t dl = strspn(after, "0123456789");
-		if (dl == 0 || dl > 5)
-			return NULL;
-		after += dl;
-	}
-	char host[256];
-	snprintf(host, sizeof host, "%.*s", (int)hl, rest);
-	for (char *h = host; *h; h++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-", *h))
-			return NULL;
-	if (!settings_host_matches(c->portal, host))
-		return NULL;
-	if (*after == '\0')
-		return NULL;
-	return safe_next(after);
-}
-
-/* "Continue as <email>": a token that arrived in a browser that did not start a sign-on. */
-static int render_confirm(struct ctx *c, const char *email, const char *handle)
-{
-	struct json_object *page = page_new(c, "sso_confirm_title");
-	json_object_object_add(page, "email", json_object_new_string(email));
-	json_object_object_add(page, "handle", json_object_new_string(handle));
-	return page_render(c, 200, "portal/sso_confirm", page);
-}
-
-/*
- * A token from the customer's app. Verified with the settings' algorithm and key, its jti spent
- * at once (a replay is reported before anything else), then: when this browser started a
- * JWT sign-on (the portal's own redirect to the app, bound to its pre-session cookie), the
- * person is signed in; otherwise (the app sent them here on its own, or a link was planted) the
- * identity waits ten minutes under a handle and the person confirms it by POST.
- */
-int sso_jwt(struct ctx *c)
-{
-	if (!method_on(c->portal, "jwt"))
-		return 404;
-	int post = c->req->method == HTTP_POST;
-	const char *token = post ? request_form(c->req, "jwt") : request_query(c->req, "jwt");
-	const char *back = post ? request_form(c->req, "redirect_url") : request_query(c->req, "redirect_url");
-	if (!token || !token[0])
-		return refuse(c, "jwt", "no jwt in the request", 400);
-	struct sso_config s;
-	int found = config_load_sso(c, &s);
-	if (found <= 0) {
-		PQclear(s.r);
-		return refuse(c, "jwt", found < 0 ? "database error" : "JWT sign-on is not configured", 503);
-	}
-	int rs = strcmp(s.jwt_alg, "RS256") == 0;
-	const char *key = rs ? s.jwt_public_key : s.jwt_secret;
-	struct jwt_config jc = {
-		.alg = rs ? JWT_RS256 : JWT_HS256,
-		.key = key,
-		.key_len = strlen(key),
-		.issuer = s.jwt_issuer,
-		.audience = s.jwt_audience,
-		.now = (long)time(NULL),
-		.skew = JWT_SKEW_SECONDS,
-	};
-	struct jwt_claims cl;
-	char reason[256] = "";
-	int ok = key[0] ? jwt_verify(token, strlen(token), &jc, &cl, reason, sizeof reason) : -1;
-	PQclear(s.r);
-	if (!key[0])
-		return refuse(c, "jwt", rs ? "no public key configured" : "no secret configured", 503);
-	if (ok < 0)
-		return refuse(c, "jwt", reason[0] ? reason : "token refused", 403);
-	/* spent at once, committed on its own: whatever is refused after this, it stays used */
-	int fresh = seen_add(c, "jwt", cl.replay_key, cl.exp + JWT_SKEW_SECONDS);
-	if (fresh <= 0)
-		return refuse(c, "jwt", fresh < 0 ? "database error" : "token already used (jti)",
-			      fresh < 0 ? 503 : 403);
-	if (db_begin() < 0)
-		return 503;
-	const char *next = jwt_return_path(c, back);
-	char sent[65];
-	if (pre_session_sent(c, sent)) {
-		const char *ps[2] = {arena_printf(c->arena, "%ld", c->portal->id), sent};
-		PGresult *r = db_exec("sso_jwt_started", 2, ps);
-		if (!r)
-			return refuse(c, "jwt", "database error", 503);
-		int started = PQntuples(r) == 1;
-		if (started && !next)
-			next = safe_next(arena_printf(c->arena, "%s", PQgetvalue(r, 0, 0)));
-		PQclear(r);
-		if (started)
-			return finish_login(c, "jwt", cl.email, cl.name, next);
-	}
-	char pre[65], handle[64];
-	if (!pre_session(c, pre) ||
-	    handoff_add(c, "jwt", cl.email, cl.name, next, pre, 600, handle, sizeof handle) < 0 ||
-	    db_commit() < 0)
-		return refuse(c, "jwt", "database error", 503);
-	audit(c, "anonymous", 0, "sso_confirm_asked", arena_printf(c->arena, "{\"method\": \"jwt\"}"));
-	return render_confirm(c, cl.email, handle);
-}
-
-int sso_jwt_confirm(struct ctx *c)
-{
-	return handoff_finish(c, "jwt", request_form(c->req, "handle"), "confirmation unknown, used or expired",
-			      "confirmed in a browser that did not receive the token");
+	return sso_finish_login(c, method, h.email, h.name, safe_next(h.next));
 }

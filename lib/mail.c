@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "fileio.h"
 
 #define HDR_MAX 78   /* folded header lines stay within this where words allow */
@@ -19,24 +20,6 @@
 #define B64_LINE 57  /* input bytes per 76-character base64 line */
 #define WORD_RAW 39  /* input bytes per RFC 2047 encoded-word: 52 base64, 64 in all */
 #define ADDR_MAX 256
-
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void put_base64(struct buf *b, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned long v = (unsigned long)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned long)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		char q[4] = {b64_alphabet[v >> 18 & 63], b64_alphabet[v >> 12 & 63],
-			     i + 1 < n ? b64_alphabet[v >> 6 & 63] : '=',
-			     i + 2 < n ? b64_alphabet[v & 63] : '='};
-		buf_append(b, q, 4);
-	}
-}
 
 static void random_hex(char *out, size_t nbytes)
 {
@@ -161,7 +144,7 @@ static void put_encoded_words(struct buf *b, const char *s, size_t n)
 		if (i)
 			buf_puts(b, "\r\n ");
 		buf_puts(b, "=?UTF-8?B?");
-		put_base64(b, (const unsigned char *)s + i, take);
+		buf_base64(b, s + i, take, 0);
 		buf_puts(b, "?=");
 		i += take;
 	}
@@ -284,7 +267,7 @@ static void put_base64_body(struct buf *b, const char *s)
 		size_t n = canon.len - i < B64_LINE ? canon.len - i : B64_LINE;
 		if (i)
 			buf_puts(b, "\r\n");
-		put_base64(b, (const unsigned char *)canon.data + i, n);
+		buf_base64(b, canon.data + i, n, 0);
 	}
 	buf_free(&canon);
 }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base64.h"
+
 #define SALT_LEN 16
 #define HASH_LEN 32
 #define SALT_B64_LEN 22 /* base64 without padding of SALT_LEN bytes */
@@ -49,15 +51,6 @@ static int parse_num(const char **s, char key, unsigned long max, unsigned long 
 	return 0;
 }
 
-static size_t b64_span(const char *s)
-{
-	size_t n = 0;
-	while ((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') ||
-	       (s[n] >= '0' && s[n] <= '9') || s[n] == '+' || s[n] == '/')
-		n++;
-	return n;
-}
-
 /*
  * Strict parse of "$argon2id$v=19$m=M,t=T,p=P$salt$hash", the only shape password_hash writes.
  * Numbers beyond the ceilings are refused. Returns 0 or -1.
@@ -72,11 +65,11 @@ static int parse_encoded(const char *s, struct encoded_params *ep)
 	    parse_num(&s, 't', PASSWORD_MAX_T_COST, &ep->t) < 0 || *s++ != ',' ||
 	    parse_num(&s, 'p', PASSWORD_MAX_PARALLELISM, &ep->p) < 0 || *s++ != '$')
 		return -1;
-	ep->salt_b64 = b64_span(s);
+	ep->salt_b64 = base64_span(s, 0);
 	s += ep->salt_b64;
 	if (*s++ != '$')
 		return -1;
-	ep->hash_b64 = b64_span(s);
+	ep->hash_b64 = base64_span(s, 0);
 	if (s[ep->hash_b64] != '\0' || ep->salt_b64 == 0 || ep->hash_b64 == 0)
 		return -1;
 	if (ep->t < 1 || ep->p < 1 || ep->m < 8 * ep->p)

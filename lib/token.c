@@ -8,34 +8,9 @@
 #include <openssl/rand.h>
 #include <string.h>
 
+#include "base64.h"
+
 #define RAW_LEN 32
-
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* base64url without padding of n bytes; out needs 4 * ceil(n / 3) + 1 bytes at most. */
-static void b64url_encode(const unsigned char *in, size_t n, char *out)
-{
-	size_t i = 0, k = 0;
-	for (; i + 3 <= n; i += 3) {
-		unsigned long v =
-		    (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
-		out[k++] = b64url[v >> 18 & 63];
-		out[k++] = b64url[v >> 12 & 63];
-		out[k++] = b64url[v >> 6 & 63];
-		out[k++] = b64url[v & 63];
-	}
-	if (n - i == 1) {
-		unsigned long v = (unsigned long)in[i] << 16;
-		out[k++] = b64url[v >> 18 & 63];
-		out[k++] = b64url[v >> 12 & 63];
-	} else if (n - i == 2) {
-		unsigned long v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8;
-		out[k++] = b64url[v >> 18 & 63];
-		out[k++] = b64url[v >> 12 & 63];
-		out[k++] = b64url[v >> 6 & 63];
-	}
-	out[k] = '\0';
-}
 
 static void hex_encode(const unsigned char *in, size_t n, char *out)
 {
@@ -60,7 +35,7 @@ int token_new(char *out, size_t cap)
 		out[0] = '\0';
 		return -1;
 	}
-	b64url_encode(raw, sizeof(raw), out);
+	base64_encode(raw, sizeof(raw), out, BASE64_URL | BASE64_NOPAD);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "base64.h"
 #include "fileio.h"
+#include "str.h"
 
 #define HDR_MAX 78   /* folded header lines stay within this where words allow */
 #define QP_TEXT 75   /* characters of quoted-printable before the soft break '=' */
@@ -23,7 +24,6 @@
 
 static void random_hex(char *out, size_t nbytes)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char r[32];
 	if (nbytes > sizeof r)
 		nbytes = sizeof r;
@@ -34,11 +34,7 @@ static void random_hex(char *out, size_t nbytes)
 		for (size_t i = 0; i < nbytes; i++, x = x * 6364136223846793005UL + 1)
 			r[i] = (unsigned char)(x >> 33);
 	}
-	for (size_t i = 0; i < nbytes; i++) {
-		out[2 * i] = hex[r[i] >> 4];
-		out[2 * i + 1] = hex[r[i] & 15];
-	}
-	out[2 * nbytes] = '\0';
+	hex_encode(r, nbytes, out);
 }
 
 /* No CR, LF or other control byte (tab allowed): nothing can start a new header. */
@@ -78,14 +74,6 @@ int mail_address_ok(const char *s)
 	return domain_ok(at + 1);
 }
 
-static void trim(const char **start, const char **end)
-{
-	while (*start < *end && (**start == ' ' || **start == '\t'))
-		(*start)++;
-	while (*end > *start && ((*end)[-1] == ' ' || (*end)[-1] == '\t'))
-		(*end)--;
-}
-
 /* Split "Name <addr>" into the trimmed name (may be empty) and the address span. */
 static int split_mailbox(const char *from, const char **name, size_t *nlen, const char **addr,
 			 size_t *alen)
@@ -94,19 +82,19 @@ static int split_mailbox(const char *from, const char **name, size_t *nlen, cons
 	const char *a = from, *ae = end, *n = from, *ne = from;
 	if (lt) {
 		const char *gt = strchr(lt, '>'), *rest = gt ? gt + 1 : end;
-		trim(&rest, &end);
+		str_trim(&rest, &end, " \t");
 		if (!gt || rest != end)
 			return -1;
 		a = lt + 1;
 		ae = gt;
 		ne = lt;
-		trim(&n, &ne);
+		str_trim(&n, &ne, " \t");
 		if (ne - n >= 2 && *n == '"' && ne[-1] == '"') {
 			n++;
 			ne--;
 		}
 	}
-	trim(&a, &ae);
+	str_trim(&a, &ae, " \t");
 	*name = n;
 	*nlen = (size_t)(ne - n);
 	*addr = a;

@@ -62,7 +62,7 @@
 
 #include "base64.h"
 #include "buf.h"
-#include "request.h"
+#include "str.h"
 #include "saml.h"
 
 #define NS_SAML "urn:oasis:names:tc:SAML:2.0:assertion"

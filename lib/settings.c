@@ -6,13 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "request.h"
+#include "str.h"
 #include "tmpl.h"
 
 const struct system_page_info system_pages[SYSTEM_PAGE__MAX] = {
@@ -350,7 +349,7 @@ const struct portal *settings_portal_for_host(const char *host, const char **lan
 {
 	*lang = "en";
 	for (int i = 0; host && *host && i < ndomains; i++) {
-		if (strcasecmp(domains[i].host, host) == 0) {
+		if (ascii_caseeq(domains[i].host, host)) {
 			*lang = domains[i].lang;
 			return domains[i].portal;
 		}
@@ -378,7 +377,7 @@ const char *settings_primary_host(const struct portal *p)
 int settings_host_matches(const struct portal *p, const char *host)
 {
 	for (int i = 0; p && host && i < ndomains; i++)
-		if (domains[i].portal == p && strcasecmp(domains[i].host, host) == 0)
+		if (domains[i].portal == p && ascii_caseeq(domains[i].host, host))
 			return 1;
 	return 0;
 }

@@ -9,18 +9,9 @@
 #include <string.h>
 
 #include "base64.h"
+#include "str.h"
 
 #define RAW_LEN 32
-
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 int token_new(char *out, size_t cap)
 {

@@ -15,10 +15,6 @@
 #define CSP_TAIL "; frame-ancestors 'none'; base-uri 'none'"
 #define CSP CSP_HEAD CSP_TAIL
 
-const struct db_stmt layout_stmts[] = {
-	{NULL, NULL, 0},
-};
-
 /* form-action also lists the origin of the portal's remote logout URL while single sign-on is
  * on: Chromium checks the redirects after a form POST against it, and POST /logout answers 303
  * there. The origin was checked strictly when the settings loaded (settings_url_origin). */

@@ -13,6 +13,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "saml.h"
+#include "settings_load.h"
 #include "tmpl.h"
 #include "token.h"
 

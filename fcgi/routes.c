@@ -223,21 +223,20 @@ extern const struct db_stmt admin_tickets_stmts[];
 extern const struct db_stmt audit_stmts[];
 extern const struct db_stmt drafts_stmts[];
 extern const struct db_stmt healthz_stmts[];
-extern const struct db_stmt layout_stmts[];
 extern const struct db_stmt limits_stmts[];
 extern const struct db_stmt login_stmts[];
 extern const struct db_stmt member_token_stmts[];
 extern const struct db_stmt outbox_stmts[];
 extern const struct db_stmt register_stmts[];
 extern const struct db_stmt reset_stmts[];
+extern const struct db_stmt sessions_stmts[];
+extern const struct db_stmt settings_load_stmts[];
 extern const struct db_stmt sso_stmts[];
 extern const struct db_stmt ticket_new_stmts[];
 extern const struct db_stmt ticket_reply_stmts[];
 extern const struct db_stmt tickets_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
-	settings_stmts,
-	session_stmts,
 	admin_audit_stmts,
 	admin_companies_stmts,
 	admin_contacts_import_stmts,
@@ -273,13 +272,14 @@ const struct db_stmt *const stmt_tables[] = {
 	audit_stmts,
 	drafts_stmts,
 	healthz_stmts,
-	layout_stmts,
 	limits_stmts,
 	login_stmts,
 	member_token_stmts,
 	outbox_stmts,
 	register_stmts,
 	reset_stmts,
+	sessions_stmts,
+	settings_load_stmts,
 	sso_stmts,
 	ticket_new_stmts,
 	ticket_reply_stmts,

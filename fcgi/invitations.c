@@ -103,15 +103,10 @@ static int invite(struct mailer *m, PGresult *row)
 /* One pending invitation: 1 handled, 0 none pending, -1 error (rolled back). */
 static int process_one(struct mailer *m)
 {
-	if (mailer_command(m, "BEGIN", "BEGIN", 0, NULL) < 0)
-		return -1;
-	PGresult *row = mailer_query(m, "invitation claim", SQL_CLAIM, 0, NULL);
+	int rc;
+	PGresult *row = mailer_claim(m, "invitation claim", SQL_CLAIM, 0, NULL, &rc);
 	if (!row)
-		return -1;
-	if (PQntuples(row) == 0) {
-		PQclear(row);
-		return mailer_command(m, "COMMIT", "COMMIT", 0, NULL) < 0 ? -1 : 0;
-	}
+		return rc;
 	const char *id[1] = {db_col(row, 0, "id")};
 	int wanted = db_col(row, 0, "registered")[0] != 't' && db_col(row, 0, "allowed")[0] == 't';
 	int ok = (!wanted || invite(m, row) == 0) && mailer_command(m, "invitation sent", SQL_DONE, 1, id) == 0 &&

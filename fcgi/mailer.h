@@ -62,6 +62,10 @@ int setup(struct mailer *m);
 PGresult *mailer_query(struct mailer *m, const char *what, const char *sql, int n, const char *const *params);
 /* Same, rows not wanted; a COMMIT that rolled back counts as failed. 0 or -1. */
 int mailer_command(struct mailer *m, const char *what, const char *sql, int n, const char *const *params);
+/* BEGIN, then the claiming SELECT sql: its result when it found a row (the transaction stays open
+ * for the caller), else NULL with *rc 0 (nothing due; committed) or -1 (error; rolled back). */
+PGresult *mailer_claim(struct mailer *m, const char *what, const char *sql, int n, const char *const *params,
+		       int *rc);
 /* Ends a transaction left open by a failed step (the connection may be gone already). */
 void mailer_rollback(struct mailer *m);
 void mailer_log_pg_error(struct mailer *m, const char *what, const PGresult *r);

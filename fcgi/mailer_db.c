@@ -54,6 +54,19 @@ int mailer_command(struct mailer *m, const char *what, const char *sql, int n, c
 	return ok ? 0 : -1;
 }
 
+PGresult *mailer_claim(struct mailer *m, const char *what, const char *sql, int n, const char *const *params,
+		       int *rc)
+{
+	PGresult *r = mailer_command(m, "BEGIN", "BEGIN", 0, NULL) == 0 ? mailer_query(m, what, sql, n, params) : NULL;
+	*rc = -1;
+	if (r && PQntuples(r) == 0) {
+		PQclear(r);
+		r = NULL;
+		*rc = mailer_command(m, "COMMIT", "COMMIT", 0, NULL);
+	}
+	return r;
+}
+
 static int connect_once(struct mailer *m)
 {
 	const char *const keys[] = {"application_name", "connect_timeout", "dbname", NULL};

@@ -106,15 +106,10 @@ static int process_one(struct mailer *m)
 	char skip[UNRECORDED_MAX * 24 + 4], err[512] = "";
 	unrecorded_array(m, skip, sizeof skip);
 	const char *p[] = {skip};
-	if (mailer_command(m, "BEGIN", "BEGIN", 0, NULL) < 0)
-		return -1;
-	PGresult *q = mailer_query(m, "claim", SQL_CLAIM, 1, p);
+	int rc;
+	PGresult *q = mailer_claim(m, "claim", SQL_CLAIM, 1, p, &rc);
 	if (!q)
-		return -1;
-	if (PQntuples(q) == 0) {
-		PQclear(q);
-		return mailer_command(m, "COMMIT", "COMMIT", 0, NULL);
-	}
+		return rc;
 	struct outbox_row r;
 	read_row(q, &r);
 	int res = deliver(m, &r, err, sizeof err);

@@ -45,15 +45,24 @@ static const struct session_stmts staff_stmts = {"staff_session_load", "session_
 
 #define TEXT(s, r, field) str_copy((s)->field, sizeof (s)->field, db_col(r, 0, #field))
 
-int session_load(const char *token, struct session *s)
+/* Looks token up with st (extra: its second parameter, or NULL); a live session's row goes to
+ * fill(row, s). Sets *found and *idle_expired; 0, or -1 on a database error. */
+static int load(const char *token, const struct session_stmts *st, const char *extra, char hash[65], int *found,
+		int *idle_expired, void (*fill)(PGresult *, void *), void *s)
 {
 	PGresult *r;
-	memset(s, 0, sizeof *s);
-	enum session_found f = session_find(token, &member_stmts, NULL, s->token_hash, &r);
-	s->idle_expired = f == SESSION_IDLE_EXPIRED;
-	if (f != SESSION_FOUND)
-		return f == SESSION_ERROR ? -1 : 0;
-	s->found = 1;
+	enum session_found f = session_find(token, st, extra, hash, &r);
+	*found = f == SESSION_FOUND;
+	*idle_expired = f == SESSION_IDLE_EXPIRED;
+	if (r)
+		fill(r, s);
+	PQclear(r);
+	return f == SESSION_ERROR ? -1 : 0;
+}
+
+static void fill_member(PGresult *r, void *p)
+{
+	struct session *s = p;
 	s->member_id = atol(db_col(r, 0, "member_id"));
 	s->contact_id = atol(db_col(r, 0, "contact_id"));
 	s->portal_id = atol(db_col(r, 0, "portal_id"));
@@ -62,28 +71,30 @@ int session_load(const char *token, struct session *s)
 	TEXT(s, r, csrf_secret);
 	TEXT(s, r, email);
 	TEXT(s, r, name);
-	PQclear(r);
-	return 0;
 }
 
-int staff_session_load(const char *token, struct staff_session *s)
+static void fill_staff(PGresult *r, void *p)
 {
-	PGresult *r;
-	char idle[16];
-	memset(s, 0, sizeof *s);
-	snprintf(idle, sizeof idle, "%d", STAFF_IDLE_MINUTES);
-	enum session_found f = session_find(token, &staff_stmts, idle, s->token_hash, &r);
-	s->idle_expired = f == SESSION_IDLE_EXPIRED;
-	if (f != SESSION_FOUND)
-		return f == SESSION_ERROR ? -1 : 0;
-	s->found = 1;
+	struct staff_session *s = p;
 	s->user_id = atol(db_col(r, 0, "staff_user_id"));
 	s->is_admin = db_col(r, 0, "is_admin")[0] == 't';
 	TEXT(s, r, csrf_secret);
 	TEXT(s, r, email);
 	TEXT(s, r, name);
-	PQclear(r);
-	return 0;
+}
+
+int session_load(const char *token, struct session *s)
+{
+	memset(s, 0, sizeof *s);
+	return load(token, &member_stmts, NULL, s->token_hash, &s->found, &s->idle_expired, fill_member, s);
+}
+
+int staff_session_load(const char *token, struct staff_session *s)
+{
+	char idle[16];
+	memset(s, 0, sizeof *s);
+	snprintf(idle, sizeof idle, "%d", STAFF_IDLE_MINUTES);
+	return load(token, &staff_stmts, idle, s->token_hash, &s->found, &s->idle_expired, fill_staff, s);
 }
 
 int session_create(long member_id, long portal_id, int absolute_hours, char *token_out, size_t cap)

@@ -1,5 +1,6 @@
 /* settings_test.c - unit tests of lib/settings: installing a cache, host and language lookup,
  * primary hosts, reload signals (stamp), and the strict origin of logout URLs. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,11 +40,19 @@ static void install(struct fixture *f)
 	settings_install(f->p, f->np, f->d, f->nd);
 }
 
+/* The portal and language settings_portal_for_host() gives host, as "<id> <lang>" (id 0: none). */
+static const char *lookup(const char *host)
+{
+	static char out[32];
+	const char *lang = "unset";
+	const struct portal *p = settings_portal_for_host(host, &lang);
+	snprintf(out, sizeof out, "%ld %s", p ? p->id : 0L, lang);
+	return out;
+}
+
 static void test_empty(void)
 {
-	const char *lang = "unset";
-	CHECK(settings_portal_for_host("help.example.test", &lang) == NULL);
-	CHECK_STR(lang, "en");
+	CHECK_STR(lookup("help.example.test"), "0 en");
 	CHECK(settings_portal_at(0) == NULL);
 	CHECK_INT(settings_stale(), 1); /* nothing installed yet */
 	CHECK_INT(settings_generation(), 0);
@@ -62,28 +71,15 @@ static void test_host_lookup(void)
 	CHECK_INT(settings_generation(), 1);
 	CHECK_INT(settings_stale(), 0);
 
-	const char *lang = NULL;
-	const struct portal *p = settings_portal_for_host("help.example.test", &lang);
-	CHECK_INT(p ? p->id : 0, 1);
-	CHECK_STR(lang, "de");
+	CHECK_STR(lookup("help.example.test"), "1 de");
 	/* each domain its own language, whatever the case of the host */
-	p = settings_portal_for_host("ALT.Example.Test", &lang);
-	CHECK_INT(p ? p->id : 0, 1);
-	CHECK_STR(lang, "fr");
-	p = settings_portal_for_host("b.example.test", &lang);
-	CHECK_INT(p ? p->id : 0, 2);
-	CHECK_STR(lang, "nl");
+	CHECK_STR(lookup("ALT.Example.Test"), "1 fr");
+	CHECK_STR(lookup("b.example.test"), "2 nl");
 	/* an unknown, empty or missing host: the default portal in its primary domain's language */
-	p = settings_portal_for_host("unknown.example.test", &lang);
-	CHECK_INT(p ? p->id : 0, 2);
-	CHECK_STR(lang, "sv");
-	p = settings_portal_for_host("", &lang);
-	CHECK_INT(p ? p->id : 0, 2);
-	p = settings_portal_for_host(NULL, &lang);
-	CHECK_INT(p ? p->id : 0, 2);
-	CHECK_STR(lang, "sv");
-	p = settings_portal_for_host("help.example.test.", &lang); /* exact match only */
-	CHECK_INT(p ? p->id : 0, 2);
+	CHECK_STR(lookup("unknown.example.test"), "2 sv");
+	CHECK_STR(lookup(""), "2 sv");
+	CHECK_STR(lookup(NULL), "2 sv");
+	CHECK_STR(lookup("help.example.test."), "2 sv"); /* exact match only */
 
 	CHECK_STR(settings_primary_host(&f.p[0]), "help.example.test");
 	CHECK_STR(settings_primary_host(&f.p[1]), "support.example.test");
@@ -110,23 +106,18 @@ static void test_fallbacks(void)
 	add_domain(&f, 1, "two.example.test", "da", 0);
 	install(&f); /* frees the previous cache */
 	CHECK_INT(settings_generation(), 2);
-	const char *lang = NULL;
-	const struct portal *p = settings_portal_for_host("elsewhere.example.test", &lang);
-	CHECK_INT(p ? p->id : 0, 1);
-	CHECK_STR(lang, "en"); /* the first portal has no domain */
+	CHECK_STR(lookup("elsewhere.example.test"), "1 en"); /* the first portal has no domain */
 	CHECK_STR(settings_primary_host(&f.p[1]), "one.example.test");
 
 	/* a default portal without domains answers in English */
 	struct fixture g = fixture_new(1, 1);
 	g.p[0].is_default = 1;
 	install(&g);
-	p = settings_portal_for_host("one.example.test", &lang);
-	CHECK_INT(p ? p->id : 0, 1);
-	CHECK_STR(lang, "en");
+	CHECK_STR(lookup("one.example.test"), "1 en");
 
 	settings_free();
 	CHECK(settings_portal_at(0) == NULL);
-	CHECK(settings_portal_for_host("x", &lang) == NULL);
+	CHECK_STR(lookup("x"), "0 en");
 	CHECK_INT(settings_stale(), 1);
 
 	/* the loader's failure path frees what it built */

@@ -86,11 +86,7 @@ const char *pre_session(struct ctx *c, char *hash_out)
 
 int pre_session_sent(struct ctx *c, char hash_out[65])
 {
-	const char *pre = request_cookie(c->req, PRE_COOKIE);
-	if (!pre || !token_well_formed(pre))
-		return 0;
-	token_sha256_hex(pre, hash_out);
-	return 1;
+	return session_token_hash(request_cookie(c->req, PRE_COOKIE), hash_out);
 }
 
 struct json_object *page_new(struct ctx *c, const char *title_key)

@@ -56,8 +56,7 @@ static void compute_asset_version(void)
 	}
 	EVP_DigestFinal_ex(md, digest, &dlen);
 	EVP_MD_CTX_free(md);
-	for (int i = 0; i < 8; i++)
-		snprintf(asset_version + 2 * i, 3, "%02x", digest[i]);
+	hex_encode(digest, 8, asset_version);
 }
 
 static int startup(void)

@@ -24,8 +24,8 @@ enum session_age {
 };
 enum session_age session_age(double idle_seconds, int timeout_minutes);
 
-/* The stored hash of a cookie's token: 1 with hash set when token is well formed, else 0 (and
- * nothing is looked up). */
+/* The stored hash of a cookie's token: 1 with hash set when token is well formed (TOKEN_LEN
+ * base64url characters), else 0. */
 int session_token_hash(const char *token, char hash[65]);
 /* Secrets of a new session: a token for the cookie (cap >= SESSION_TOKEN_LEN + 1), its hash for
  * the row, and a CSRF secret. 0, or -1 (no randomness, cap too small). */

@@ -14,10 +14,11 @@ LDLIBS  = -lfcgi -lpq -ljson-c -lcrypto -largon2 -lcurl $(XML_LIBS) -lz
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC  := $(wildcard lib/*.c)
-MAILER_SRC := fcgi/mailer.c fcgi/invitations.c
+MAILER_SRC := fcgi/mailer.c fcgi/mailer_db.c fcgi/mailer_queue.c fcgi/mailer_setup.c fcgi/mailer_smtp.c fcgi/invitations.c
 FCGI_SRC := $(filter-out $(MAILER_SRC),$(wildcard fcgi/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o)
+LIB_SAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
 UNIT_SRC := $(wildcard test/unit/*_test.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
 FUZZ_SRC := $(wildcard test/fuzz/*_fuzz.c)
@@ -38,11 +39,16 @@ $(BUILD)/portal: $(FCGI_OBJ) $(LIB_OBJ)
 $(BUILD)/mailer: $(MAILER_SRC:%.c=$(BUILD)/%.o) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# Unit tests: lib/ sources compiled with ASan + UBSan into each test binary.
-$(BUILD)/unit/%: test/unit/%.c $(LIB_SRC) $(wildcard lib/*.h) test/unit/check.h
+# Unit tests: lib/ compiled once with ASan + UBSan (build/san/), linked into each test binary.
+SAN_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Ilib -I/usr/include/postgresql -I/usr/include/json-c $(XML_CFLAGS)
+
+$(LIB_SAN_OBJ): $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Ilib -I/usr/include/postgresql -I/usr/include/json-c $(XML_CFLAGS) \
-		-o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(CC) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/unit/%: test/unit/%.c $(LIB_SAN_OBJ) $(wildcard lib/*.h) test/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -o $@ $< $(LIB_SAN_OBJ) $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t $(CURDIR)/../shared/mustache-spec || exit 1; done
@@ -95,4 +101,4 @@ fuzz:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MAILER_SRC:%.c=$(BUILD)/%.d)
+-include $(LIB_OBJ:.o=.d) $(LIB_SAN_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MAILER_SRC:%.c=$(BUILD)/%.d)

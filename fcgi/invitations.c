@@ -1,10 +1,10 @@
-/* invitations.c - turn pending list invitations into single-use set-password links and emails (run by the mailer). */
-#include "invitations.h"
+/* invitations.c - turn pending list invitations into single-use set-password links and emails
+ * (no URL: run by the mailer on its connection, see mailer.c). */
+#include "mailer.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "db.h"
 #include "log.h"
 #include "mail_render.h"
 #include "token.h"
@@ -20,12 +20,12 @@
  */
 static const char SQL_CLAIM[] =
 	"SELECT i.id, i.portal_id, i.contact_id, c.email,"
-	" btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), p.name,"
-	" coalesce(d.host, 'localhost'), coalesce(d.language, 'en'),"
+	" btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) AS name,"
+	" p.name AS portal_name, coalesce(d.host, 'localhost') AS host, coalesce(d.language, 'en') AS lang,"
 	" EXISTS (SELECT 1 FROM members m WHERE m.portal_id = i.portal_id"
-	"   AND m.contact_id = i.contact_id AND m.password_hash IS NOT NULL),"
-	" portal_contact_allowed(i.portal_id, i.contact_id) OR NOT p.enabled,"
-	" e.subject, e.body_text"
+	"   AND m.contact_id = i.contact_id AND m.password_hash IS NOT NULL) AS registered,"
+	" portal_contact_allowed(i.portal_id, i.contact_id) OR NOT p.enabled AS allowed,"
+	" e.subject AS edited_subject, e.body_text AS edited_text"
 	" FROM member_invitations i JOIN contacts c ON c.id = i.contact_id"
 	" JOIN portals p ON p.id = i.portal_id"
 	" LEFT JOIN LATERAL (SELECT host, language FROM portal_domains WHERE portal_id = p.id"
@@ -43,54 +43,38 @@ static const char SQL_OUTBOX[] =
 	"INSERT INTO mail_outbox (to_address, subject, body_text, body_html) VALUES ($1, $2, $3, $4)";
 static const char SQL_DONE[] = "UPDATE member_invitations SET sent_at = now() WHERE id = $1";
 
-static PGresult *run(PGconn *pg, const char *sql, int n, const char *const *p)
-{
-	PGresult *r = PQexecParams(pg, sql, n, NULL, p, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return r;
-	log_msg(LOG_ERROR, "mailer: invitation: %s", PQresultErrorMessage(r));
-	PQclear(r);
-	return NULL;
-}
-
-static int ok(PGresult *r)
-{
-	PQclear(r);
-	return r != NULL;
-}
-
-static int queue_mail(PGconn *pg, const struct invite_ctx *ic, PGresult *row, const char *token)
+/* The invitation email with the set-password link of token, into mail_outbox. */
+static int queue_mail(struct mailer *m, PGresult *row, const char *token)
 {
 	char link[1024], err[256];
-	const char *host = PQgetvalue(row, 0, 6), *lang = PQgetvalue(row, 0, 7);
-	if (ic->link_port)
-		snprintf(link, sizeof link, "%s://%s:%d/password-reset/%s", ic->link_scheme, host, ic->link_port, token);
+	const char *host = db_col(row, 0, "host"), *lang = db_col(row, 0, "lang");
+	if (m->cfg.link_port)
+		snprintf(link, sizeof link, "%s://%s:%d/password-reset/%s", m->cfg.link_scheme, host, m->cfg.link_port, token);
 	else
-		snprintf(link, sizeof link, "%s://%s/password-reset/%s", ic->link_scheme, host, token);
+		snprintf(link, sizeof link, "%s://%s/password-reset/%s", m->cfg.link_scheme, host, token);
 	struct json_object *data = json_object_new_object();
-	json_object_object_add(data, "name", json_object_new_string(PQgetvalue(row, 0, 4)));
-	json_object_object_add(data, "portal_name", json_object_new_string(PQgetvalue(row, 0, 5)));
+	json_object_object_add(data, "name", json_object_new_string(db_col(row, 0, "name")));
+	json_object_object_add(data, "portal_name", json_object_new_string(db_col(row, 0, "portal_name")));
 	json_object_object_add(data, "link", json_object_new_string(link));
 	struct buf subject = BUF_INIT, text = BUF_INIT, html = BUF_INIT;
 	int rc = -1;
-	if (!PQgetisnull(row, 0, 10)) {
-		rc = mail_render_custom(lang, PQgetvalue(row, 0, 10), PQgetvalue(row, 0, 11), data, &subject, &text,
-					&html, err, sizeof err);
+	if (!PQgetisnull(row, 0, PQfnumber(row, "edited_subject"))) {
+		rc = mail_render_custom(lang, db_col(row, 0, "edited_subject"), db_col(row, 0, "edited_text"), data,
+					&subject, &text, &html, err, sizeof err);
 		if (rc < 0) { /* it compiled when saved; should it not now, the shipped email goes out */
-			log_msg(LOG_ERROR, "mailer: edited invitation of portal %s: %s", PQgetvalue(row, 0, 1), err);
+			log_msg(LOG_ERROR, "mailer: edited invitation of portal %s: %s", db_col(row, 0, "portal_id"), err);
 			buf_reset(&subject);
 			buf_reset(&text);
 			buf_reset(&html);
 		}
 	}
 	if (rc < 0)
-		rc = mail_render(ic->templates, lang, "invite", data, &subject, &text, &html, err, sizeof err);
+		rc = mail_render(m->templates, lang, "invite", data, &subject, &text, &html, err, sizeof err);
 	if (rc < 0) {
 		log_msg(LOG_ERROR, "mailer: invitation: %s", err);
 	} else {
-		const char *p[4] = {PQgetvalue(row, 0, 3), subject.data, text.data, html.len ? html.data : NULL};
-		rc = ok(run(pg, SQL_OUTBOX, 4, p)) ? 0 : -1;
+		const char *p[4] = {db_col(row, 0, "email"), subject.data, text.data, html.len ? html.data : NULL};
+		rc = mailer_command(m, "invitation email", SQL_OUTBOX, 4, p);
 	}
 	json_object_put(data);
 	buf_free(&subject);
@@ -99,52 +83,46 @@ static int queue_mail(PGconn *pg, const struct invite_ctx *ic, PGresult *row, co
 	return rc;
 }
 
-/* One pending invitation: 1 handled, 0 none pending, -1 error (rolled back). */
-static int process_one(PGconn *pg, const struct invite_ctx *ic)
+/* The members row (made if missing), an invite token stored hashed, the email. 0 or -1. */
+static int invite(struct mailer *m, PGresult *row)
 {
-	if (!ok(PQexec(pg, "BEGIN")))
-		return -1;
-	PGresult *row = run(pg, SQL_CLAIM, 0, NULL);
-	if (!row || PQntuples(row) == 0) {
-		PQclear(row);
-		PQclear(PQexec(pg, row ? "COMMIT" : "ROLLBACK"));
-		return row ? 0 : -1;
+	const char *pm[2] = {db_col(row, 0, "portal_id"), db_col(row, 0, "contact_id")};
+	PGresult *member = mailer_query(m, "invitation member", SQL_MEMBER, 2, pm);
+	char token[64], hash[65];
+	int rc = -1;
+	if (member && token_new(token, sizeof token) == 0) {
+		token_sha256_hex(token, hash);
+		const char *pt[2] = {hash, db_col(member, 0, "id")};
+		if (mailer_command(m, "invitation token", SQL_TOKEN, 2, pt) == 0 && queue_mail(m, row, token) == 0)
+			rc = 0;
 	}
-	int registered = PQgetvalue(row, 0, 8)[0] == 't', allowed = PQgetvalue(row, 0, 9)[0] == 't';
-	const char *id = PQgetvalue(row, 0, 0);
-	int rc = 0;
-	if (!registered && allowed) {
-		const char *pm[2] = {PQgetvalue(row, 0, 1), PQgetvalue(row, 0, 2)};
-		PGresult *m = run(pg, SQL_MEMBER, 2, pm);
-		char token[64], hash[65];
-		rc = -1;
-		if (m && token_new(token, sizeof token) == 0) {
-			token_sha256_hex(token, hash);
-			const char *pt[2] = {hash, PQgetvalue(m, 0, 0)};
-			if (ok(run(pg, SQL_TOKEN, 2, pt)) && queue_mail(pg, ic, row, token) == 0)
-				rc = 0;
-		}
-		PQclear(m);
-	}
-	const char *pd[1] = {id};
-	if (rc == 0 && ok(run(pg, SQL_DONE, 1, pd))) {
-		PGresult *c = PQexec(pg, "COMMIT");
-		rc = PQresultStatus(c) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(c), "COMMIT") == 0 ? 1 : -1;
-		PQclear(c);
-		if (rc == 1)
-			log_msg(LOG_INFO, "mailer: invitation %s %s", id, !registered && allowed ? "queued" : "not needed");
-	} else {
-		PQclear(PQexec(pg, "ROLLBACK"));
-		rc = -1;
-	}
-	PQclear(row);
+	PQclear(member);
 	return rc;
 }
 
-int invitations_process(PGconn *pg, const struct invite_ctx *ic)
+/* One pending invitation: 1 handled, 0 none pending, -1 error (rolled back). */
+static int process_one(struct mailer *m)
+{
+	int rc;
+	PGresult *row = mailer_claim(m, "invitation claim", SQL_CLAIM, 0, NULL, &rc);
+	if (!row)
+		return rc;
+	const char *id[1] = {db_col(row, 0, "id")};
+	int wanted = db_col(row, 0, "registered")[0] != 't' && db_col(row, 0, "allowed")[0] == 't';
+	int ok = (!wanted || invite(m, row) == 0) && mailer_command(m, "invitation sent", SQL_DONE, 1, id) == 0 &&
+		 mailer_command(m, "COMMIT", "COMMIT", 0, NULL) == 0;
+	if (ok)
+		log_msg(LOG_INFO, "mailer: invitation %s %s", id[0], wanted ? "queued" : "not needed");
+	else
+		mailer_rollback(m);
+	PQclear(row);
+	return ok ? 1 : -1;
+}
+
+int invitations_process(struct mailer *m)
 {
 	int n = 0, r = 0;
-	while (n < 100 && (r = process_one(pg, ic)) == 1)
+	while (n < 100 && m->pg && (r = process_one(m)) == 1)
 		n++;
 	return r < 0 && n == 0 ? -1 : n;
 }

@@ -15,10 +15,6 @@
 #define CSP_TAIL "; frame-ancestors 'none'; base-uri 'none'"
 #define CSP CSP_HEAD CSP_TAIL
 
-const struct db_stmt layout_stmts[] = {
-	{NULL, NULL, 0},
-};
-
 /* form-action also lists the origin of the portal's remote logout URL while single sign-on is
  * on: Chromium checks the redirects after a form POST against it, and POST /logout answers 303
  * there. The origin was checked strictly when the settings loaded (settings_url_origin). */
@@ -90,11 +86,7 @@ const char *pre_session(struct ctx *c, char *hash_out)
 
 int pre_session_sent(struct ctx *c, char hash_out[65])
 {
-	const char *pre = request_cookie(c->req, PRE_COOKIE);
-	if (!pre || !token_well_formed(pre))
-		return 0;
-	token_sha256_hex(pre, hash_out);
-	return 1;
+	return session_token_hash(request_cookie(c->req, PRE_COOKIE), hash_out);
 }
 
 struct json_object *page_new(struct ctx *c, const char *title_key)

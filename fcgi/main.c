@@ -13,6 +13,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "saml.h"
+#include "settings_load.h"
 #include "tmpl.h"
 #include "token.h"
 
@@ -55,8 +56,7 @@ static void compute_asset_version(void)
 	}
 	EVP_DigestFinal_ex(md, digest, &dlen);
 	EVP_MD_CTX_free(md);
-	for (int i = 0; i < 8; i++)
-		snprintf(asset_version + 2 * i, 3, "%02x", digest[i]);
+	hex_encode(digest, 8, asset_version);
 }
 
 static int startup(void)

@@ -225,13 +225,14 @@ extern const struct db_stmt conversation_stmts[];
 extern const struct db_stmt drafts_stmts[];
 extern const struct db_stmt files_stmts[];
 extern const struct db_stmt healthz_stmts[];
-extern const struct db_stmt layout_stmts[];
 extern const struct db_stmt limits_stmts[];
 extern const struct db_stmt login_stmts[];
 extern const struct db_stmt member_token_stmts[];
 extern const struct db_stmt outbox_stmts[];
 extern const struct db_stmt register_stmts[];
 extern const struct db_stmt reset_stmts[];
+extern const struct db_stmt sessions_stmts[];
+extern const struct db_stmt settings_load_stmts[];
 extern const struct db_stmt sso_stmts[];
 extern const struct db_stmt sso_saml_stmts[];
 extern const struct db_stmt sso_jwt_stmts[];
@@ -240,8 +241,6 @@ extern const struct db_stmt ticket_reply_stmts[];
 extern const struct db_stmt tickets_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
-	settings_stmts,
-	session_stmts,
 	admin_audit_stmts,
 	admin_companies_stmts,
 	admin_contacts_import_stmts,
@@ -279,13 +278,14 @@ const struct db_stmt *const stmt_tables[] = {
 	drafts_stmts,
 	files_stmts,
 	healthz_stmts,
-	layout_stmts,
 	limits_stmts,
 	login_stmts,
 	member_token_stmts,
 	outbox_stmts,
 	register_stmts,
 	reset_stmts,
+	sessions_stmts,
+	settings_load_stmts,
 	sso_stmts,
 	sso_saml_stmts,
 	sso_jwt_stmts,

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "request.h"
+#include "str.h"
 
 void csv_init(struct csv *s, const char *data, size_t len)
 {

@@ -166,6 +166,14 @@ PGresult *db_exec(const char *name, int nparams, const char *const *params)
 	return NULL;
 }
 
+int db_run(const char *name, int nparams, const char *const *params)
+{
+	PGresult *r = db_exec(name, nparams, params);
+	int ok = r != NULL;
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
 int db_exec_value(const char *name, int nparams, const char *const *params, char *out, size_t cap)
 {
 	PGresult *r = db_exec(name, nparams, params);
@@ -247,6 +255,14 @@ int db_poll_notify(void)
 		PQfreemem(n);
 	}
 	return got;
+}
+
+const char *db_col(const PGresult *r, int i, const char *name)
+{
+	int col = r ? PQfnumber(r, name) : -1;
+	if (col < 0 || i < 0 || i >= PQntuples(r) || PQgetisnull(r, i, col))
+		return "";
+	return PQgetvalue(r, i, col);
 }
 
 #define DB_BOOLOID 16 /* pg_type.oid of boolean */

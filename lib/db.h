@@ -28,9 +28,15 @@ PGconn *db_conn(void);
 /* Run a prepared statement. params may hold NULLs (SQL NULL). Returns a result with status
  * TUPLES_OK or COMMAND_OK, or NULL after logging the error. Free with PQclear. */
 PGresult *db_exec(const char *name, int nparams, const char *const *params);
+/* Same, for a statement whose rows (if any) do not matter: 0, or -1 after logging the error. */
+int db_run(const char *name, int nparams, const char *const *params);
 /* Same, text only: 1 row expected; copies column 0 of row 0 into out (NUL-terminated).
  * Returns 1 if a row came, 0 if none, -1 on error. */
 int db_exec_value(const char *name, int nparams, const char *const *params, char *out, size_t cap);
+
+/* Row i's value of the column named name (name columns with AS): "" when r has no such column or
+ * row, or the value is NULL. */
+const char *db_col(const PGresult *r, int i, const char *name);
 
 /* Row i of r as a JSON object keyed by column name (name columns with AS in the statement): a
  * boolean column as true/false, every other as its text; NULL columns are left out. */

@@ -52,23 +52,11 @@ void form_error(struct form *f, const char *field, const char *key)
 	form_message(f, field, i18n_get(f->lang, key));
 }
 
-size_t utf8_length(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
 static char *trimmed(const struct request *r, const char *raw)
 {
-	while (*raw == ' ' || *raw == '\t' || *raw == '\r' || *raw == '\n')
-		raw++;
-	size_t n = strlen(raw);
-	while (n && (raw[n - 1] == ' ' || raw[n - 1] == '\t' || raw[n - 1] == '\r' || raw[n - 1] == '\n'))
-		n--;
-	return arena_strndup(r->arena, raw, n);
+	const char *end = raw + strlen(raw);
+	str_trim(&raw, &end, " \t\r\n");
+	return arena_strndup(r->arena, raw, (size_t)(end - raw));
 }
 
 const char *form_text(struct form *f, const struct request *r, const char *name, size_t min,
@@ -129,7 +117,7 @@ const char *form_email(struct form *f, const struct request *r, const char *name
 		return NULL;
 	}
 	for (char *d = strrchr(v, '@'); *d; d++)
-		*d = (char)tolower((unsigned char)*d);
+		*d = ascii_lower(*d);
 	return v;
 }
 

@@ -39,7 +39,6 @@ const char *form_email(struct form *f, const struct request *r, const char *name
 /* A checkbox: 1 when sent with any value, else 0 (an error when required). */
 int form_checkbox(struct form *f, const struct request *r, const char *name, int required);
 
-size_t utf8_length(const char *s);
 /* Why host is not a lower-case DNS host name (labels of 1-63 a-z 0-9 and inner hyphens, at most
  * 253 characters, no scheme, port or path), as a message for the form; NULL when it is one. */
 const char *host_name_problem(const char *host);

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
+
 /*
  * Order of the checks in jwt_verify: size, shape (three strict base64url segments), header
  * (a JSON object; "alg" equal to the configured one, "typ" JWT if present, no "crit"), then the
@@ -50,48 +52,10 @@ static int fail(char *reason, size_t cap, const char *fmt, ...)
 	return -1;
 }
 
-static int b64url_value(unsigned char c)
+/* One segment: base64url without padding, strict (one spelling per byte string); out holds SEG_MAX. */
+static int segment(const char *in, size_t n, unsigned char *out, size_t *outlen)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/*
- * base64url without padding, strict: only the 64 characters, no length of 1 mod 4, and the
- * unused low bits of the last character zero (one spelling per byte string). out holds SEG_MAX.
- */
-static int b64url_decode(const char *in, size_t n, unsigned char *out, size_t *outlen)
-{
-	unsigned long acc = 0;
-	int bits = 0;
-	size_t k = 0;
-
-	if (n % 4 == 1 || n / 4 * 3 + 2 > SEG_MAX)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64url_value((unsigned char)in[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[k++] = (unsigned char)(acc >> bits & 0xff);
-		}
-	}
-	if (bits && (acc & ((1UL << bits) - 1)))
-		return -1;
-	*outlen = k;
-	return 0;
+	return base64_decode(in, n, out, SEG_MAX, outlen, BASE64_URL | BASE64_NOPAD);
 }
 
 /* Name separators outside strings, or -1 for a NUL byte or a single quote outside a string. */
@@ -528,9 +492,9 @@ int jwt_verify(const char *token, size_t len, const struct jwt_config *cfg, stru
 	if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)))
 		return fail(reason, cap, "malformed token");
 	if (d1 == token || d2 == d1 + 1 ||
-	    b64url_decode(token, (size_t)(d1 - token), hbuf, &hlen) < 0 ||
-	    b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), pbuf, &plen) < 0 ||
-	    b64url_decode(d2 + 1, len - (size_t)(d2 + 1 - token), sig, &siglen) < 0)
+	    segment(token, (size_t)(d1 - token), hbuf, &hlen) < 0 ||
+	    segment(d1 + 1, (size_t)(d2 - d1 - 1), pbuf, &plen) < 0 ||
+	    segment(d2 + 1, len - (size_t)(d2 + 1 - token), sig, &siglen) < 0)
 		return fail(reason, cap, "malformed token");
 
 	if (!(h = json_object_strict(hbuf, hlen))) {

@@ -1,10 +1,12 @@
-/* mail.h - outbound mail: compose RFC 5322/MIME messages, send them by SMTP or write .eml files. */
+/* mail.h - outbound mail: compose RFC 5322/MIME messages (mail.c), send them by SMTP or write .eml files (mail_send.c). */
 #ifndef PORTAL_MAIL_H
 #define PORTAL_MAIL_H
 
 #include <stddef.h>
 
 #include "buf.h"
+
+#define MAIL_ADDR_MAX 256 /* an address's bytes, its NUL included */
 
 /* mail_send_smtp() results. */
 enum mail_result { MAIL_SENT = 0, MAIL_TEMPFAIL = 1, MAIL_PERMFAIL = 2 };

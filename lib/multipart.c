@@ -25,11 +25,6 @@ static int fail(struct mp_err *e, int status, const char *why)
 	return status;
 }
 
-static char ascii_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
 static int is_alnum(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -55,12 +50,7 @@ static int is_ows(char c)
 /* s[0..n) equals the lowercase word w, ignoring ASCII case. */
 static int word_eq(const char *s, size_t n, const char *w)
 {
-	if (strlen(w) != n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (ascii_lower(s[i]) != w[i])
-			return 0;
-	return 1;
+	return strlen(w) == n && ascii_starts(s, w);
 }
 
 
@@ -316,28 +306,6 @@ static int parse_headers(struct arena *a, const char *s, size_t n, struct part_h
 	return 0;
 }
 
-/* Decode the UTF-8 sequence at s[0..n): its length, and the code point in *cp (or -1 when the
- * bytes are not a valid sequence; then the length is 1). */
-static size_t utf8_next(const unsigned char *s, size_t n, long *cp)
-{
-	size_t len = s[0] < 0x80 ? 1 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-
-	if (len > n || !utf8_valid((const char *)s, len)) {
-		*cp = -1;
-		return 1;
-	}
-	if (len == 1)
-		*cp = s[0];
-	else if (len == 2)
-		*cp = (long)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-	else if (len == 3)
-		*cp = (long)(s[0] & 0x0f) << 12 | (long)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
-	else
-		*cp = (long)(s[0] & 0x07) << 18 | (long)(s[1] & 0x3f) << 12 |
-		      (long)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
-	return len;
-}
-
 /* Characters a stored file name never keeps: controls, line/paragraph separators, the
  * bidirectional controls that make "exe.txt" look like "txt.exe", and double quotes. */
 static int dropped_in_filename(long cp)
@@ -357,7 +325,7 @@ size_t multipart_sanitize_filename(char *dst, const char *raw, size_t n)
 			start = i + 1;
 	for (size_t i = start; i < n;) {
 		long cp;
-		size_t len = utf8_next(s + i, n - i, &cp);
+		size_t len = utf8_next(raw + i, n - i, &cp);
 		if (cp >= 0 && !dropped_in_filename(cp) && !(cp == ' ' && o == 0)) {
 			if (o + len > MP_MAX_FILENAME)
 				break;

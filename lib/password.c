@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base64.h"
+#include "str.h"
+
 #define SALT_LEN 16
 #define HASH_LEN 32
 #define SALT_B64_LEN 22 /* base64 without padding of SALT_LEN bytes */
@@ -49,15 +52,6 @@ static int parse_num(const char **s, char key, unsigned long max, unsigned long 
 	return 0;
 }
 
-static size_t b64_span(const char *s)
-{
-	size_t n = 0;
-	while ((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') ||
-	       (s[n] >= '0' && s[n] <= '9') || s[n] == '+' || s[n] == '/')
-		n++;
-	return n;
-}
-
 /*
  * Strict parse of "$argon2id$v=19$m=M,t=T,p=P$salt$hash", the only shape password_hash writes.
  * Numbers beyond the ceilings are refused. Returns 0 or -1.
@@ -72,11 +66,11 @@ static int parse_encoded(const char *s, struct encoded_params *ep)
 	    parse_num(&s, 't', PASSWORD_MAX_T_COST, &ep->t) < 0 || *s++ != ',' ||
 	    parse_num(&s, 'p', PASSWORD_MAX_PARALLELISM, &ep->p) < 0 || *s++ != '$')
 		return -1;
-	ep->salt_b64 = b64_span(s);
+	ep->salt_b64 = base64_span(s, 0);
 	s += ep->salt_b64;
 	if (*s++ != '$')
 		return -1;
-	ep->hash_b64 = b64_span(s);
+	ep->hash_b64 = base64_span(s, 0);
 	if (s[ep->hash_b64] != '\0' || ep->salt_b64 == 0 || ep->hash_b64 == 0)
 		return -1;
 	if (ep->t < 1 || ep->p < 1 || ep->m < 8 * ep->p)
@@ -170,64 +164,23 @@ static const char *const common_passwords[] = {
 };
 /* clang-format on */
 
-static int ascii_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
 static int ascii_alnum(uint32_t c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
 }
 
-static size_t utf8_chars(const char *s, size_t n)
-{
-	size_t count = 0;
-	for (size_t i = 0; i < n; i++)
-		count += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return count;
-}
-
-/* Length of the UTF-8 sequence a lead byte starts, 0 for a byte that cannot lead one. */
-static size_t utf8_seq_len(uint32_t c)
-{
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		return 2;
-	if (c >= 0xE0 && c <= 0xEF)
-		return 3;
-	if (c >= 0xF0 && c <= 0xF4)
-		return 4;
-	return 0;
-}
-
 /* Code points of s (n bytes) with ASCII lowered; an invalid byte becomes 0xDC00 + byte. */
 static size_t utf8_decode_lower(const char *s, size_t n, uint32_t *cp)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, k = 0;
-	while (i < n) {
-		uint32_t c = u[i];
-		size_t len = utf8_seq_len(c);
-		int ok = len > 0 && i + len <= n;
-		for (size_t j = 1; ok && j < len; j++)
-			ok = (u[i + j] & 0xC0) == 0x80;
-		if (!ok) {
-			cp[k++] = 0xDC00 + c;
-			i++;
-			continue;
-		}
-		if (len == 1)
-			c = (uint32_t)ascii_lower((int)c);
-		else if (len == 2)
-			c = (c & 0x1F) << 6 | (u[i + 1] & 0x3F);
-		else if (len == 3)
-			c = (c & 0x0F) << 12 | (uint32_t)(u[i + 1] & 0x3F) << 6 | (u[i + 2] & 0x3F);
-		else
-			c = (c & 0x07) << 18 | (uint32_t)(u[i + 1] & 0x3F) << 12 |
-			    (uint32_t)(u[i + 2] & 0x3F) << 6 | (u[i + 3] & 0x3F);
-		cp[k++] = c;
+	size_t k = 0;
+	for (size_t i = 0; i < n;) {
+		long c;
+		size_t len = utf8_next(s + i, n - i, &c);
+		if (c < 0)
+			c = 0xDC00 + (unsigned char)s[i];
+		else if (len == 1)
+			c = ascii_lower((char)c);
+		cp[k++] = (uint32_t)c;
 		i += len;
 	}
 	return k;
@@ -240,7 +193,7 @@ static int contains_ci(const char *hay, size_t n, const char *needle, size_t m)
 		return 0;
 	for (size_t i = 0; i + m <= n; i++) {
 		size_t j = 0;
-		while (j < m && hay[i + j] == ascii_lower((unsigned char)needle[j]))
+		while (j < m && hay[i + j] == ascii_lower(needle[j]))
 			j++;
 		if (j == m)
 			return 1;
@@ -261,13 +214,13 @@ static int has_email(const char *lower, size_t n, const char *email)
 		return 1;
 	const char *at = strrchr(email, '@');
 	size_t local = at ? (size_t)(at - email) : strlen(email);
-	if (utf8_chars(email, local) >= 3 && contains_ci(lower, n, email, local))
+	if (utf8_count(email, local) >= 3 && contains_ci(lower, n, email, local))
 		return 1;
 	for (size_t i = 0; i < local;) { /* pieces of the local part */
 		size_t j = i;
 		while (j < local && !is_local_sep(email[j]))
 			j++;
-		if (utf8_chars(email + i, j - i) >= 3 && contains_ci(lower, n, email + i, j - i))
+		if (utf8_count(email + i, j - i) >= 3 && contains_ci(lower, n, email + i, j - i))
 			return 1;
 		i = j + 1;
 	}
@@ -308,11 +261,11 @@ const char *password_rule_violation(const char *pw, const char *email)
 	size_t n = strlen(pw);
 	if (n > PASSWORD_MAX_BYTES)
 		return "pw_too_long";
-	if (utf8_chars(pw, n) < PASSWORD_MIN_CHARS)
+	if (utf8_count(pw, n) < PASSWORD_MIN_CHARS)
 		return "pw_too_short";
 
 	for (size_t i = 0; i < n; i++)
-		lower[i] = (char)ascii_lower((unsigned char)pw[i]);
+		lower[i] = ascii_lower(pw[i]);
 	lower[n] = '\0';
 	size_t ncp = utf8_decode_lower(pw, n, cp);
 

@@ -26,47 +26,9 @@ static int fail(struct perr *e, int status, const char *why, const char *where)
 	return status;
 }
 
-static char ascii_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static int ascii_caseeq(const char *a, const char *b)
-{
-	while (*a && ascii_lower(*a) == ascii_lower(*b)) {
-		a++;
-		b++;
-	}
-	return *a == '\0' && *b == '\0';
-}
-
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* 1 when s[0..n) holds a byte below 0x20 or 0x7F; \t \r \n pass when allow_ws. */
-int has_ctl_bytes(const char *s, size_t n, int allow_ws)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == 0x7f)
-			return 1;
-		if (c < 0x20 && !(allow_ws && (c == '\t' || c == '\r' || c == '\n')))
-			return 1;
-	}
-	return 0;
 }
 
 /* Decode src[0..n) into dst (room for n bytes plus NUL). -1 on a broken escape. */
@@ -80,8 +42,8 @@ static int decode_into(char *dst, const char *src, size_t n, int plus_space, siz
 			int hi, lo;
 			if (n - i < 3)
 				return -1;
-			hi = hexval((unsigned char)src[i + 1]);
-			lo = hexval((unsigned char)src[i + 2]);
+			hi = hex_value((unsigned char)src[i + 1]);
+			lo = hex_value((unsigned char)src[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			dst[o++] = (char)(hi << 4 | lo);
@@ -112,63 +74,6 @@ char *url_decode(struct arena *a, const char *src, size_t n, int plus_space, siz
 	if (out_len)
 		*out_len = len;
 	return dst;
-}
-
-int http_url_ok(const char *u)
-{
-	const char *host = strncmp(u, "https://", 8) == 0 ? u + 8 : strncmp(u, "http://", 7) == 0 ? u + 7 : NULL;
-	if (!host || !host[0] || host[0] == '/')
-		return 0;
-	size_t n = strlen(u);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= 0x20 || u[i] == 0x7f || strchr("#\"<>\\^`{|}", u[i]))
-			return 0;
-	return utf8_valid(u, n);
-}
-
-int utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = p[i];
-		unsigned char lo = 0x80, hi = 0xbf;
-		size_t need;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c < 0xc2) {
-			return 0; /* stray continuation byte or overlong C0/C1 lead */
-		} else if (c < 0xe0) {
-			need = 1;
-		} else if (c < 0xf0) {
-			need = 2;
-			if (c == 0xe0)
-				lo = 0xa0; /* overlong */
-			else if (c == 0xed)
-				hi = 0x9f; /* UTF-16 surrogates */
-		} else if (c < 0xf5) {
-			need = 3;
-			if (c == 0xf0)
-				lo = 0x90; /* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f; /* above U+10FFFF */
-		} else {
-			return 0;
-		}
-		if (n - i <= need)
-			return 0; /* truncated */
-		if (p[i + 1] < lo || p[i + 1] > hi)
-			return 0;
-		for (size_t k = 2; k <= need; k++)
-			if (p[i + k] < 0x80 || p[i + k] > 0xbf)
-				return 0;
-		i += need + 1;
-	}
-	return 1;
 }
 
 static const char *env_get(char **envp, const char *name)
@@ -252,7 +157,7 @@ static const char *parse_host(struct arena *a, const char *h, int *oom)
 			return NULL;
 		end = (size_t)(close - h) + 1;
 		for (i = 1; i < end - 1; i++)
-			if (hexval((unsigned char)h[i]) < 0 && h[i] != ':' && h[i] != '.')
+			if (hex_value((unsigned char)h[i]) < 0 && h[i] != ':' && h[i] != '.')
 				return NULL;
 	} else {
 		for (end = 0; end < n && h[end] != ':'; end++) {
@@ -285,14 +190,12 @@ static const char *parse_host(struct arena *a, const char *h, int *oom)
 static int is_urlencoded(const char *ct)
 {
 	static const char t[] = "application/x-www-form-urlencoded";
-	size_t i;
 
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
-	for (i = 0; i < sizeof t - 1; i++)
-		if (ascii_lower(ct[i]) != t[i])
-			return 0;
-	ct += i;
+	if (!ascii_starts(ct, t))
+		return 0;
+	ct += sizeof t - 1;
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
 	return *ct == '\0' || *ct == ';';
@@ -388,11 +291,6 @@ static int parse_fields(struct arena *a, const char *s, size_t n, struct kv **ou
 	return 0;
 }
 
-static int is_wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* RFC 6265 section 5.4, leniently: "a=b; c=d", no percent-decoding, quotes stripped. */
 static int parse_cookies(struct arena *a, const char *s, struct kv **out, size_t *nout,
 			 struct perr *e)
@@ -425,14 +323,8 @@ static int parse_cookies(struct arena *a, const char *s, struct kv **out, size_t
 		ne = eq;
 		vb = eq + 1;
 		ve = p + plen;
-		while (nb < ne && is_wsp(*nb))
-			nb++;
-		while (ne > nb && is_wsp(ne[-1]))
-			ne--;
-		while (vb < ve && is_wsp(*vb))
-			vb++;
-		while (ve > vb && is_wsp(ve[-1]))
-			ve--;
+		str_trim(&nb, &ne, " \t");
+		str_trim(&vb, &ve, " \t");
 		if (ne == nb)
 			continue;
 		if (ve - vb >= 2 && *vb == '"' && ve[-1] == '"') {

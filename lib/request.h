@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "str.h" /* the string and UTF-8 helpers, for the handlers that include only this */
 
 /* Limits; nginx/portal.conf.in uses the same numbers (client_max_body_size, header buffers). */
 #define REQ_MAX_URI 4096          /* REQUEST_URI incl. query string */
@@ -86,12 +87,5 @@ const char *request_param(const struct request *r, const char *name); /* FastCGI
 
 /* Percent-decode src[0..n) into arena memory; plus_space turns '+' into ' '. NULL when malformed. */
 char *url_decode(struct arena *a, const char *src, size_t n, int plus_space, size_t *out_len);
-/* 1 when s[0..n) holds a control byte (below 0x20, or 0x7F); \t \r \n pass when allow_ws. */
-int has_ctl_bytes(const char *s, size_t n, int allow_ws);
-/* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
-int utf8_valid(const char *s, size_t n);
-/* 1 when u is an absolute http(s) URL with a host that can go into a Location header or an XML
- * attribute as it is: no spaces, controls, fragment or characters RFC 3986 never allows; UTF-8. */
-int http_url_ok(const char *u);
 
 #endif

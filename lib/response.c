@@ -4,9 +4,9 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "log.h"
+#include "str.h"
 
 void response_init(struct response *r)
 {
@@ -41,7 +41,7 @@ int response_header(struct response *r, const char *name, const char *value)
 			return -1;
 		}
 	}
-	if (strcasecmp(name, "Content-Type") == 0)
+	if (ascii_caseeq(name, "Content-Type"))
 		r->has_content_type = 1;
 	buf_printf(&r->headers, "%s: %s\r\n", name, value);
 	return 0;

@@ -60,8 +60,9 @@
 #include <xmlsec/xmltree.h>
 #include <zlib.h>
 
+#include "base64.h"
 #include "buf.h"
-#include "request.h"
+#include "str.h"
 #include "saml.h"
 
 #define NS_SAML "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -284,80 +285,19 @@ static void format_instant(long t, char out[32])
  */
 static unsigned char *b64_decode(const char *s, size_t n, size_t max, size_t *outlen)
 {
-	unsigned char *out;
-	size_t o = 0, cap, q = 0, pad = 0;
-	unsigned int acc = 0;
+	size_t cap = base64_decoded_max(n) < max ? base64_decoded_max(n) : max;
+	unsigned char *out = s ? malloc(cap + 1) : NULL;
 
-	if (!s)
-		return NULL;
-	cap = n / 4 * 3 + 3;
-	if (cap > max + 3)
-		cap = max + 3;
-	out = malloc(cap + 1);
 	if (!out)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int v;
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v')
-			continue;
-		if (c == '=') {
-			pad++;
-			q++;
-			if (pad > 2)
-				goto bad;
-			continue;
-		}
-		if (pad)
-			goto bad; /* data after padding */
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+')
-			v = 62;
-		else if (c == '/')
-			v = 63;
-		else
-			goto bad;
-		acc = (acc << 6) | (unsigned int)v;
-		q++;
-		if (q % 4 == 0) {
-			if (o + 3 > max)
-				goto bad;
-			out[o++] = (unsigned char)(acc >> 16);
-			out[o++] = (unsigned char)(acc >> 8);
-			out[o++] = (unsigned char)acc;
-			acc = 0;
-		}
+	if (base64_decode(s, n, out, cap, outlen, BASE64_SPACE) < 0 || *outlen == 0) {
+		free(out);
+		return NULL;
 	}
-	if (q == 0 || q % 4 != 0)
-		goto bad;
-	if (pad) {
-		/* the last quantum: 4 - pad characters carry 3 - pad bytes */
-		size_t keep = 3 - pad;
-		acc <<= 6 * pad;
-		if (o + keep > max)
-			goto bad;
-		if (pad == 2 && (acc & 0xffff))
-			goto bad;
-		if (pad == 1 && (acc & 0xff))
-			goto bad;
-		out[o++] = (unsigned char)(acc >> 16);
-		if (keep == 2)
-			out[o++] = (unsigned char)(acc >> 8);
-	}
-	out[o] = '\0';
-	*outlen = o;
+	out[*outlen] = '\0';
 	return out;
-bad:
-	free(out);
-	return NULL;
 }
 
-/* An absolute http(s) URL without white space or control bytes. */
 /* XML text/attribute escaping; -1 on a control byte or invalid UTF-8 (not representable in XML). */
 static int xml_esc(struct buf *b, const char *s)
 {
@@ -1659,28 +1599,6 @@ char *saml_decode_post(const char *b64, size_t *len)
 	return (char *)out;
 }
 
-static void b64_encode(struct buf *b, const unsigned char *p, size_t n)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	for (i = 0; i + 3 <= n; i += 3) {
-		unsigned int v = (unsigned int)p[i] << 16 | (unsigned int)p[i + 1] << 8 | p[i + 2];
-		char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], tab[v & 63]};
-		buf_append(b, q, 4);
-	}
-	if (n - i == 1) {
-		unsigned int v = (unsigned int)p[i] << 16;
-		char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], '=', '='};
-		buf_append(b, q, 4);
-	} else if (n - i == 2) {
-		unsigned int v = (unsigned int)p[i] << 16 | (unsigned int)p[i + 1] << 8;
-		char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], '='};
-		buf_append(b, q, 4);
-	}
-}
-
 /* Raw deflate (no zlib header), as the HTTP-Redirect binding wants. malloc'd, or NULL. */
 static unsigned char *raw_deflate(const char *in, size_t n, size_t *outlen)
 {
@@ -1751,7 +1669,7 @@ char *saml_authn_redirect(const char *idp_sso_url, const char *sp_entity_id, con
 		     "</samlp:AuthnRequest>");
 	if (bad || x.oom || !(z = raw_deflate(x.data, x.len, &zlen)))
 		goto out;
-	b64_encode(&b64, z, zlen);
+	buf_base64(&b64, z, zlen, 0);
 	buf_puts(&url, idp_sso_url);
 	buf_putc(&url, strchr(idp_sso_url, '?') ? '&' : '?');
 	buf_puts(&url, "SAMLRequest=");

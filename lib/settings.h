@@ -1,14 +1,19 @@
-/* settings.h - per-worker cache of portals and their domains, refreshed on NOTIFY portal_settings. */
+/* settings.h - per-worker cache of portals and their domains: host lookup, and when to reload it. */
 #ifndef PORTAL_SETTINGS_H
 #define PORTAL_SETTINGS_H
 
 #include <json-c/json.h>
+#include <stddef.h>
 
-#include "db.h"
+/*
+ * The mechanism only: fcgi/settings_load.c reads the portals, their domains and template choices
+ * from the database and hands them to settings_install(); this file answers lookups from what
+ * was installed and says when a reload is due (a NOTIFY, a reconnect, the shared stamp).
+ */
 
-#define SETTINGS_NOTIFY_CHANNEL "portal_settings"
-
-/* The system pages whose template a portal picks (portal_page_templates.page). */
+/* The system pages whose template a portal picks (portal_page_templates.page): struct portal
+ * sizes its arrays by them. Their names and templates (system_pages[]) and the two lookups are
+ * the product's, defined in fcgi/settings_load.c; declared here for the handlers (app.h). */
 enum system_page {
 	PAGE_REGISTER,
 	PAGE_LOGIN,
@@ -70,13 +75,18 @@ struct portal_domain {
 	const struct portal *portal;
 };
 
-extern const struct db_stmt settings_stmts[];
+/*
+ * Take over a freshly loaded cache: portals[0..nportals) and domains[0..ndomains) (each domain's
+ * portal pointing into portals), both malloc'd; the previous cache is freed and the generation
+ * counts one more load.
+ */
+void settings_install(struct portal *portals, int nportals, struct portal_domain *domains, int ndomains);
+/* Frees n portals (their theme, nav and custom sources) and the array itself. */
+void settings_free_portals(struct portal *p, int n);
+/* 1 when the cache should be reloaded: nothing installed yet, a NOTIFY or a reconnect since the
+ * last call, or the shared stamp moved. */
+int settings_stale(void);
 
-/* (Re)load everything. On failure the previous cache stays in use. Returns 0 or -1. */
-int settings_load(void);
-/* Reload when a NOTIFY (or a reconnect) happened since the last call, or when the shared stamp
- * moved. */
-void settings_refresh(void);
 /*
  * The settings stamp: a counter in POSIX shared memory named after key (the database conninfo),
  * shared by the workers of one host. NOTIFY reaches other workers a few milliseconds after

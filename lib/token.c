@@ -8,44 +8,10 @@
 #include <openssl/rand.h>
 #include <string.h>
 
+#include "base64.h"
+#include "str.h"
+
 #define RAW_LEN 32
-
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* base64url without padding of n bytes; out needs 4 * ceil(n / 3) + 1 bytes at most. */
-static void b64url_encode(const unsigned char *in, size_t n, char *out)
-{
-	size_t i = 0, k = 0;
-	for (; i + 3 <= n; i += 3) {
-		unsigned long v =
-		    (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
-		out[k++] = b64url[v >> 18 & 63];
-		out[k++] = b64url[v >> 12 & 63];
-		out[k++] = b64url[v >> 6 & 63];
-		out[k++] = b64url[v & 63];
-	}
-	if (n - i == 1) {
-		unsigned long v = (unsigned long)in[i] << 16;
-		out[k++] = b64url[v >> 18 & 63];
-		out[k++] = b64url[v >> 12 & 63];
-	} else if (n - i == 2) {
-		unsigned long v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8;
-		out[k++] = b64url[v >> 18 & 63];
-		out[k++] = b64url[v >> 12 & 63];
-		out[k++] = b64url[v >> 6 & 63];
-	}
-	out[k] = '\0';
-}
-
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 int token_new(char *out, size_t cap)
 {
@@ -60,7 +26,7 @@ int token_new(char *out, size_t cap)
 		out[0] = '\0';
 		return -1;
 	}
-	b64url_encode(raw, sizeof(raw), out);
+	base64_encode(raw, sizeof(raw), out, BASE64_URL | BASE64_NOPAD);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return 0;
 }

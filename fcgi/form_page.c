@@ -16,6 +16,12 @@ const char *form_page_col(PGresult *r, const char *name)
 	return PQgetvalue(r, 0, col);
 }
 
+PGresult *form_page_query(struct ctx *c, const char *stmt)
+{
+	const char *p[1] = {admin_pid(c)};
+	return db_exec(stmt, 1, p);
+}
+
 const char *form_page_value(struct json_object *page, const char *field)
 {
 	struct json_object *values, *v;
@@ -197,6 +203,13 @@ static const char *field_value(struct ctx *c, struct form *f, const struct fp_fi
 				return fd->choices_bool ? (i == 0 ? "true" : "false") : fd->choices[i];
 		form_message(f, fd->name, fd->message ? fd->message : "Choose one of the options.");
 		return NULL;
+	case FP_ID: {
+		long id = admin_id(raw);
+		json_object_object_add(f->values, fd->name, json_object_new_string(raw ? raw : ""));
+		if (!id)
+			form_message(f, fd->name, fd->message ? fd->message : "Choose one of the options.");
+		return id ? admin_idstr(c, id) : NULL;
+	}
 	case FP_CUSTOM: {
 		json_object_object_add(f->values, fd->name, json_object_new_string(raw ? raw : ""));
 		return fd->parse(c, f, fd->name, raw ? raw : "");
@@ -210,7 +223,7 @@ static struct json_object *audit_value(const struct fp_field *fd, const char *v)
 {
 	if (is_bool(fd))
 		return json_object_new_boolean(v[0] == 't');
-	if (fd->kind == FP_INT)
+	if (fd->kind == FP_INT || fd->kind == FP_ID)
 		return json_object_new_int64(atol(v));
 	return json_object_new_string(v);
 }
@@ -277,6 +290,9 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 		vals[i + 1] = field_value(c, &f, &fp->fields[i]);
 	if (f.nerrors)
 		return render(c, fp, id, 422, &f, NULL);
+	for (int i = 0; i < fp->nfields; i++)
+		if (!vals[i + 1]) /* no value and no message: out of memory */
+			return form_page_drop(&f, 500);
 
 	if (db_begin() < 0) {
 		form_free(&f);
@@ -342,6 +358,30 @@ int form_page_show(struct ctx *c, const struct form_page *fp, int status, struct
 
 /* ---- for settings pages that keep their own handler ---- */
 
+int form_page_drop(struct form *f, int status)
+{
+	if (f)
+		form_free(f);
+	return status;
+}
+
+int form_page_render(struct ctx *c, int status, const char *tmpl, struct json_object *page, struct form *f)
+{
+	if (f)
+		form_to_page(f, page);
+	return admin_render(c, status, tmpl, page);
+}
+
+int form_page_list(struct ctx *c, int status, const char *tmpl, struct json_object *page, const char *key,
+		   struct json_object *rows, size_t max, struct form *f)
+{
+	size_t n = json_object_array_length(rows);
+	json_object_object_add(page, key, rows);
+	json_object_object_add(page, "empty", json_object_new_boolean(n == 0));
+	json_object_object_add(page, "at_limit", json_object_new_boolean(n >= max));
+	return form_page_render(c, status, tmpl, page, f);
+}
+
 int form_page_done(struct ctx *c, const char *path, const char *notice)
 {
 	return page_redirect(c, 303, arena_printf(c->arena, "%s?%s%s", path, notice ? "notice=" : "saved=1",
@@ -359,8 +399,7 @@ int form_page_audit_setting(struct ctx *c, const char *setting, const char *befo
 /* The snapshot text (arena), or NULL on an error. */
 static char *snapshot(struct ctx *c, const char *stmt)
 {
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec(stmt, 1, p);
+	PGresult *r = form_page_query(c, stmt);
 	char *s = r && PQntuples(r) == 1 ? arena_strdup(c->arena, PQgetvalue(r, 0, 0)) : NULL;
 	PQclear(r);
 	return s;

@@ -28,6 +28,7 @@ enum fp_kind {
 	FP_CHOICE,   /* one of choices[] (radio buttons or a select); with choices_bool, choices[0]
 		      * stands for true and choices[1] for false in a boolean column */
 	FP_CUSTOM,   /* parse() checks and normalises the text */
+	FP_ID,       /* a record's id, a positive whole number (whether it exists is for a check hook) */
 };
 
 struct fp_field {
@@ -108,6 +109,8 @@ int form_page_post(struct ctx *c, const struct form_page *fp);
 /* The page again with a form that another action on it refused (an add form below the record's
  * fields, say): f's values and errors, then the decorate hook (row NULL). Consumes f. */
 int form_page_show(struct ctx *c, const struct form_page *fp, int status, struct form *f);
+/* Statement stmt with $1 = the id of the portal the console configures (PQclear the result). */
+PGresult *form_page_query(struct ctx *c, const char *stmt);
 /* The value of column name in row 0 of r, "" when there is no such column or it is NULL. */
 const char *form_page_col(PGresult *r, const char *name);
 /* For decorate hooks: values.<field> of page as text ("" when absent), and the rows of r as
@@ -116,8 +119,7 @@ const char *form_page_col(PGresult *r, const char *name);
 const char *form_page_value(struct json_object *page, const char *field);
 int form_page_options(struct json_object *page, const char *key, PGresult *r, const char *field);
 
-
-/* ---- for settings pages that keep their own handler (lists of rows, uploads) ---- */
+/* ---- for pages that keep their own handler (lists of rows, uploads, ...) ---- */
 
 /*
  * One settings change in one transaction: the JSON snapshot statement snap ($1 = the portal id,
@@ -134,6 +136,15 @@ int form_page_remove(struct ctx *c, const char *setting, const char *snap, const
 /* One settings_change row {setting, before: {setting: before}, after: {setting: after}} with
  * strings (NULL: null), inside the caller's transaction. 0 or -1. */
 int form_page_audit_setting(struct ctx *c, const char *setting, const char *before, const char *after);
+/* Free f (a form the caller was to consume; may be NULL) and answer status. */
+int form_page_drop(struct form *f, int status);
+/* admin_render of tmpl with, when f is not NULL, a refused form's values and errors on page
+ * (form_to_page; f is consumed). */
+int form_page_render(struct ctx *c, int status, const char *tmpl, struct json_object *page, struct form *f);
+/* A list page's rows as page.<key>, with "empty" and "at_limit" (max rows or more: no add form),
+ * then form_page_render. */
+int form_page_list(struct ctx *c, int status, const char *tmpl, struct json_object *page, const char *key,
+		   struct json_object *rows, size_t max, struct form *f);
 /* The console's answer to a saved change: 303 to path?saved=1, or path?notice=<notice>. */
 int form_page_done(struct ctx *c, const char *path, const char *notice);
 

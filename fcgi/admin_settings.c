@@ -52,8 +52,7 @@ static const char *plural(struct ctx *c, long n, const char *one, const char *ma
 
 int admin_settings_index(struct ctx *c)
 {
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec("settings_index", 1, p);
+	PGresult *r = form_page_query(c, "settings_index");
 	if (!r || PQntuples(r) != 1) {
 		PQclear(r);
 		return 500;

@@ -6,6 +6,13 @@
 
 #include "admin.h"
 
+/* The settings page of the kit at /admin/settings/<url>: template admin/settings_<name>, the
+ * statements settings_<name>_row/_lock/_save (FP_STMTS), changes audited as settings_change; for
+ * a struct form_page initializer. */
+#define SETTINGS_PAGE(url, name, page_title)                                                     \
+	.path = "/admin/settings/" url, .title = page_title, .section = "settings", .tmpl = "admin/settings_" name, \
+	FP_STMT_NAMES("settings_" name), .audit_action = "settings_change"
+
 /* admin_settings.c */
 int admin_settings_index(struct ctx *c);
 /* admin_settings_general.c: name, page title, on/off */
@@ -56,6 +63,16 @@ int admin_settings_nav_move(struct ctx *c);
 /* admin_settings_support_form.c */
 int admin_settings_support_form(struct ctx *c);
 int admin_settings_support_form_save(struct ctx *c);
+/* admin_settings_templates.c: system page templates; admin_settings_emails.c: emails (what
+ * they share: admin_settings_templates.h) */
+int admin_settings_templates(struct ctx *c);
+int admin_settings_template(struct ctx *c);
+int admin_settings_template_save(struct ctx *c);
+int admin_settings_template_preview(struct ctx *c);
+int admin_settings_emails(struct ctx *c);
+int admin_settings_email(struct ctx *c);
+int admin_settings_email_save(struct ctx *c);
+int admin_settings_email_preview(struct ctx *c);
 /* admin_settings_sso.c: single sign-on (SAML and JWT settings, the JWT secret) */
 int admin_settings_sso(struct ctx *c);
 int admin_settings_sso_save(struct ctx *c);

@@ -80,8 +80,10 @@ static const char *parse_lists(struct ctx *c, struct form *f, const char *name, 
 		json_object_array_add(chosen, json_object_new_string(c->req->form[i].value));
 	}
 	json_object_object_add(f->values, name, chosen);
-	if (!ids)
+	if (!ids) {
+		form_message(f, name, LIST_GONE);
 		return NULL;
+	}
 	qsort(ids, n, sizeof *ids, cmp_long);
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{");
@@ -92,7 +94,7 @@ static const char *parse_lists(struct ctx *c, struct form *f, const char *name, 
 	buf_puts(&b, "}");
 	const char *v = b.oom || bad ? NULL : arena_strdup(c->arena, b.data);
 	buf_free(&b);
-	if (bad)
+	if (!v)
 		form_message(f, name, LIST_GONE);
 	return v;
 }
@@ -164,8 +166,7 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 }
 
 static const struct form_page page = {
-	.path = "/admin/settings/access", .title = "Access", .section = "settings",
-	.tmpl = "admin/settings_access", FP_STMT_NAMES("settings_access"), .audit_action = "settings_change",
+	SETTINGS_PAGE("access", "access", "Access"),
 	.fields = FP_FIELDS(fields), .decorate = decorate, .check = check_access,
 };
 

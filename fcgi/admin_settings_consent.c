@@ -18,8 +18,7 @@ static const struct fp_field fields[] = {
 };
 
 static const struct form_page page = {
-	.path = "/admin/settings/consent", .title = "Consent to process", .section = "settings",
-	.tmpl = "admin/settings_consent", FP_STMT_NAMES("settings_consent"), .audit_action = "settings_change",
+	SETTINGS_PAGE("consent", "consent", "Consent to process"),
 	.audit_kind = FP_AUDIT_RECORD, .audit_setting = "consent", .fields = FP_FIELDS(fields),
 };
 

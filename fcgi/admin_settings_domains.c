@@ -107,9 +107,7 @@ static int render(struct ctx *c, int status, struct form *f, const char *error)
 	PGresult *r = row && PQntuples(row) == 1 ? db_exec("settings_domains_list", 1, p) : NULL;
 	if (!r) {
 		PQclear(row);
-		if (f)
-			form_free(f);
-		return 500;
+		return form_page_drop(f, 500);
 	}
 	struct json_object *page = admin_page_new(c, "Domains and URL", "settings");
 	json_object_object_add(page, "domains", db_rows_json(r, -1));
@@ -195,25 +193,35 @@ int admin_settings_domain_add(struct ctx *c)
 	return finish(c, ok, "notice=created");
 }
 
-/* In a new transaction: the portal locked (*enabled: whether it is switched on) and its domain of
- * the route (*out: host, language, is_primary, state). 0, or 404 or 500 (rolled back). */
-static int domain_locked(struct ctx *c, PGresult **out, int *enabled)
+/* A domain of the portal as read under the lock (text in the arena). */
+struct domain {
+	const char *id, *host, *language, *state; /* state: as the audit log records it */
+	int primary, portal_on;
+};
+
+/* In a new transaction: the portal locked and its domain of the route into d. 0, or 404 or 500
+ * (rolled back). */
+static int domain_locked(struct ctx *c, struct domain *d)
 {
 	long id = admin_id(c->caps.v[0]);
 	if (!id)
 		return 404;
-	const char *p[2] = {admin_idstr(c, id), admin_pid(c)};
+	d->id = admin_idstr(c, id);
+	const char *p[2] = {d->id, admin_pid(c)};
 	if (db_begin() < 0)
 		return 500;
 	PGresult *lock = db_exec("settings_domains_lock", 1, p + 1);
-	*out = lock && PQntuples(lock) == 1 ? db_exec("settings_domain_get", 2, p) : NULL;
-	*enabled = form_page_col(lock, "enabled")[0] == 't';
+	PGresult *r = lock && PQntuples(lock) == 1 ? db_exec("settings_domain_get", 2, p) : NULL;
+	int st = !r ? 500 : PQntuples(r) != 1 ? 404 : 0;
+	d->portal_on = form_page_col(lock, "enabled")[0] == 't';
+	d->host = arena_strdup(c->arena, form_page_col(r, "host"));
+	d->language = arena_strdup(c->arena, form_page_col(r, "language"));
+	d->state = arena_strdup(c->arena, form_page_col(r, "state"));
+	d->primary = form_page_col(r, "is_primary")[0] == 't';
 	PQclear(lock);
-	if (*out && PQntuples(*out) == 1)
-		return 0;
-	int st = *out ? 404 : 500;
-	PQclear(*out);
-	db_rollback();
+	PQclear(r);
+	if (st)
+		db_rollback();
 	return st;
 }
 
@@ -221,52 +229,45 @@ static int domain_locked(struct ctx *c, PGresult **out, int *enabled)
  * stay. */
 int admin_settings_domain_remove(struct ctx *c)
 {
-	PGresult *d;
-	int enabled, st = domain_locked(c, &d, &enabled);
+	struct domain d;
+	int st = domain_locked(c, &d);
 	if (st)
 		return st;
-	const char *host = arena_strdup(c->arena, form_page_col(d, "host"));
-	const char *state = arena_strdup(c->arena, form_page_col(d, "state"));
-	int primary = form_page_col(d, "is_primary")[0] == 't';
-	PQclear(d);
-	const char *p[2] = {c->caps.v[0], admin_pid(c)};
+	const char *p[2] = {d.id, admin_pid(c)};
 	char n[24];
 	if (db_exec_value("settings_domain_count", 1, p + 1, n, sizeof n) != 1)
 		return finish(c, 0, NULL);
 	const char *refuse = NULL;
-	if (atol(n) == 1 && enabled)
+	if (atol(n) == 1 && d.portal_on)
 		refuse = "This is the portal's only domain and the portal is switched on. Add another domain first, or switch the portal off.";
-	else if (primary && atol(n) > 1)
+	else if (d.primary && atol(n) > 1)
 		refuse = "This is the primary domain. Make another domain primary first.";
 	if (refuse) {
 		db_rollback();
-		return render(c, 422, NULL, arena_printf(c->arena, "%s could not be removed: %s", host, refuse));
+		return render(c, 422, NULL, arena_printf(c->arena, "%s could not be removed: %s", d.host, refuse));
 	}
 	PGresult *r = db_exec("settings_domain_delete", 2, p);
 	PQclear(r);
-	return finish(c, r && admin_audit(c, "settings_change", "domains", json_tokener_parse(state), NULL) == 0,
+	return finish(c, r && admin_audit(c, "settings_change", "domains", json_tokener_parse(d.state), NULL) == 0,
 		      "notice=deleted");
 }
 
 int admin_settings_domain_primary(struct ctx *c)
 {
-	PGresult *d;
-	int enabled, st = domain_locked(c, &d, &enabled);
+	struct domain d;
+	int st = domain_locked(c, &d);
 	if (st)
 		return st;
-	const char *host = arena_strdup(c->arena, form_page_col(d, "host"));
-	int primary = form_page_col(d, "is_primary")[0] == 't';
-	PQclear(d);
-	if (primary) {
+	if (d.primary) {
 		db_rollback();
 		return form_page_done(c, "/admin/settings/domains", NULL);
 	}
-	const char *p[2] = {admin_pid(c), c->caps.v[0]};
+	const char *p[2] = {admin_pid(c), d.id};
 	PGresult *all = db_exec("settings_domains_list", 1, p);
 	const char *old = form_page_col(all, "primary")[0] == 't' ? arena_strdup(c->arena, form_page_col(all, "host")) : NULL;
 	PGresult *u = all ? db_exec("settings_domain_unprimary", 2, p) : NULL;
 	PGresult *v = u ? db_exec("settings_domain_primary", 2, p) : NULL;
-	int ok = v && form_page_audit_setting(c, "primary_domain", old, host) == 0;
+	int ok = v && form_page_audit_setting(c, "primary_domain", old, d.host) == 0;
 	PQclear(all);
 	PQclear(u);
 	PQclear(v);
@@ -289,22 +290,19 @@ int admin_settings_domain_language(struct ctx *c)
 		return 404;
 	if (!lang_ok(lang))
 		return render(c, 422, NULL, "Choose English or Swedish as the domain's language.");
-	PGresult *d;
-	int enabled, st = domain_locked(c, &d, &enabled);
+	struct domain d;
+	int st = domain_locked(c, &d);
 	if (st)
 		return st;
-	const char *host = arena_strdup(c->arena, form_page_col(d, "host"));
-	const char *old = arena_strdup(c->arena, form_page_col(d, "language"));
-	PQclear(d);
-	if (strcmp(old, lang) == 0) {
+	if (strcmp(d.language, lang) == 0) {
 		db_rollback();
 		return form_page_done(c, "/admin/settings/domains", NULL);
 	}
-	const char *p[3] = {c->caps.v[0], admin_pid(c), lang};
+	const char *p[3] = {d.id, admin_pid(c), lang};
 	PGresult *u = db_exec("settings_domain_language", 3, p);
 	PQclear(u);
-	return finish(c, u && admin_audit(c, "settings_change", "domain_language", host_language(host, old),
-					  host_language(host, lang)) == 0, "saved=1");
+	return finish(c, u && admin_audit(c, "settings_change", "domain_language", host_language(d.host, d.language),
+					  host_language(d.host, lang)) == 0, "saved=1");
 }
 
 int admin_settings_slug_save(struct ctx *c)

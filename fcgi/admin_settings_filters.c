@@ -7,60 +7,34 @@
 
 const struct db_stmt admin_settings_filters_stmts[] = {
 	{"settings_filters_list",
-	 "SELECT id, property, operator, array_to_json(match_values)::text AS match_values FROM portal_ticket_filters"
-	 " WHERE portal_id = $1 ORDER BY id LIMIT 201",
-	 1},
+	 "SELECT " SETTINGS_RULE_COLS " FROM portal_ticket_filters WHERE portal_id = $1 ORDER BY id LIMIT 201", 1},
 	{"settings_filters_snap",
-	 "SELECT coalesce(json_agg(json_build_object('property', property, 'operator', operator,"
-	 " 'values', match_values) ORDER BY id), '[]')::text FROM portal_ticket_filters WHERE portal_id = $1",
+	 "SELECT coalesce(json_agg(json_build_object(" SETTINGS_RULE_JSON ") ORDER BY id), '[]')::text"
+	 " FROM portal_ticket_filters WHERE portal_id = $1",
 	 1},
 	{"settings_filters_add",
 	 "INSERT INTO portal_ticket_filters (portal_id, property, operator, match_values)"
-	 " VALUES ($1, $2, $3, ARRAY(SELECT jsonb_array_elements_text($4::jsonb)))",
+	 " VALUES ($1, $2, $3, " SETTINGS_RULE_VALUES(4) ")",
 	 4},
 	{"settings_filters_delete", "DELETE FROM portal_ticket_filters WHERE portal_id = $1 AND id = $2", 2},
-	{"settings_filters_keys", "SELECT key FROM ticket_property_keys ORDER BY key LIMIT 500", 0},
-	{"settings_filters_key", "SELECT 1 FROM ticket_property_keys WHERE key = $1", 1},
 	{NULL, NULL, 0},
 };
-
-#define FILTERS_MAX 100
-
-/* What portal_visible_tickets() reads itself (sql/003_tickets.sql); other names are keys of
- * tickets.properties. */
-static const struct settings_rule_builtin builtins[] = {
-	{"pipeline", "Pipeline (name)"},
-	{"stage", "Stage (name)"},
-	{"priority", "Priority"},
-	{"subject", "Subject"},
-	{NULL, NULL},
-};
-static const struct settings_rule_props props = {builtins, "settings_filters_keys", "settings_filters_key"};
 
 /* The rules and the add form; f: a refused add form (consumed). */
 static int render(struct ctx *c, int status, struct form *f)
 {
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec("settings_filters_list", 1, p);
+	PGresult *r = form_page_query(c, "settings_filters_list");
 	struct json_object *page = admin_page_new(c, "Ticket filters", "settings");
-	if (!r || settings_rule_choices(c, page, &props, f != NULL) < 0) {
+	if (!r || settings_rule_choices(c, page, &settings_rule_ticket, f != NULL) < 0) {
 		PQclear(r);
 		json_object_put(page);
-		if (f)
-			form_free(f);
-		return 500;
+		return form_page_drop(f, 500);
 	}
 	struct json_object *rows = json_object_new_array();
-	int n = PQntuples(r);
-	for (int i = 0; i < n; i++)
-		json_object_array_add(rows, settings_rule_row(&props, r, i));
+	for (int i = 0; i < PQntuples(r); i++)
+		json_object_array_add(rows, settings_rule_row(&settings_rule_ticket, r, i));
 	PQclear(r);
-	json_object_object_add(page, "rules", rows);
-	json_object_object_add(page, "empty", json_object_new_boolean(n == 0));
-	json_object_object_add(page, "at_limit", json_object_new_boolean(n >= FILTERS_MAX));
-	if (f)
-		form_to_page(f, page);
-	return admin_render(c, status, "admin/settings_filters", page);
+	return form_page_list(c, status, "admin/settings_filters", page, "rules", rows, SETTINGS_RULES_MAX, f);
 }
 
 int admin_settings_filters(struct ctx *c)
@@ -73,14 +47,14 @@ int admin_settings_filter_add(struct ctx *c)
 	struct form f;
 	form_init(&f, "en");
 	struct settings_rule rule;
-	int rc = settings_rule_parse(c, &f, &props, &rule);
+	int rc = settings_rule_parse(c, &f, &settings_rule_ticket, &rule);
 	const char *p[4] = {admin_pid(c), rule.property, rule.operator, rule.values_json};
 	PGresult *r = rc == 500 ? NULL : db_exec("settings_filters_list", 1, p);
 	if (!r) {
 		form_free(&f);
 		return 500;
 	}
-	if (rc == 0 && PQntuples(r) >= FILTERS_MAX)
+	if (rc == 0 && PQntuples(r) >= SETTINGS_RULES_MAX)
 		form_message(&f, "property", "A portal can have at most 100 filter rules. Remove one first.");
 	PQclear(r);
 	if (f.nerrors)

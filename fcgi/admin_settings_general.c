@@ -33,8 +33,7 @@ static const struct fp_field fields[] = {
  * NULL on a database error. Reads inside the caller's transaction, if any. */
 static struct json_object *blockers(struct ctx *c)
 {
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec("settings_switch_facts", 1, p);
+	PGresult *r = form_page_query(c, "settings_switch_facts");
 	if (!r || PQntuples(r) != 1) {
 		PQclear(r);
 		return NULL;
@@ -82,8 +81,7 @@ static int check_on(struct ctx *c, const struct form_page *fp, struct form *f, s
 /* The list of what switching on still needs. */
 static int decorate(struct ctx *c, const struct form_page *fp, struct json_object *page, PGresult *row)
 {
-	(void)fp;
-	(void)row;
+	(void)fp, (void)row;
 	struct json_object *why = blockers(c);
 	if (why) {
 		json_object_object_add(page, "has_blockers", json_object_new_boolean(json_object_array_length(why) > 0));
@@ -93,8 +91,7 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 }
 
 static const struct form_page page = {
-	.path = "/admin/settings/general", .title = "General settings", .section = "settings",
-	.tmpl = "admin/settings_general", FP_STMT_NAMES("settings_general"), .audit_action = "settings_change",
+	SETTINGS_PAGE("general", "general", "General settings"),
 	.fields = FP_FIELDS(fields), .decorate = decorate, .check = check_on,
 };
 

@@ -17,23 +17,14 @@ const struct db_stmt admin_settings_inbox_stmts[] = {
 	{NULL, NULL, 0},
 };
 
-/* An inbox's id (that it still exists is checked under the lock: check_inbox). */
-static const char *parse_inbox(struct ctx *c, struct form *f, const char *name, const char *raw)
-{
-	long id = admin_id(raw);
-	if (!id)
-		form_message(f, name, "Choose the inbox where replies land.");
-	return id ? admin_idstr(c, id) : NULL;
-}
-
 static const struct fp_field fields[] = {
-	{.name = "inbox_id", .kind = FP_CUSTOM, .parse = parse_inbox},
+	{.name = "inbox_id", .kind = FP_ID, .message = "Choose the inbox where replies land."},
 };
 
+/* The inbox must still exist. */
 static int check_inbox(struct ctx *c, const struct form_page *fp, struct form *f, struct fp_save *s)
 {
-	(void)c;
-	(void)fp;
+	(void)c, (void)fp;
 	char one[8];
 	int got = db_exec_value("settings_inbox_known", 1, s->vals, one, sizeof one);
 	if (got == 0)
@@ -44,9 +35,7 @@ static int check_inbox(struct ctx *c, const struct form_page *fp, struct form *f
 /* The inboxes to choose from, the chosen one marked. */
 static int decorate(struct ctx *c, const struct form_page *fp, struct json_object *page, PGresult *row)
 {
-	(void)c;
-	(void)fp;
-	(void)row;
+	(void)c, (void)fp, (void)row;
 	PGresult *r = db_exec("settings_inboxes", 0, NULL);
 	if (!r)
 		return 500;
@@ -57,8 +46,7 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 }
 
 static const struct form_page page = {
-	.path = "/admin/settings/inbox", .title = "Default inbox", .section = "settings",
-	.tmpl = "admin/settings_inbox", FP_STMT_NAMES("settings_inbox"), .audit_action = "settings_change",
+	SETTINGS_PAGE("inbox", "inbox", "Default inbox"),
 	.audit_kind = FP_AUDIT_RECORD, .audit_setting = "default_inbox", .fields = FP_FIELDS(fields),
 	.decorate = decorate, .check = check_inbox,
 };

@@ -53,8 +53,7 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 }
 
 static const struct form_page page = {
-	.path = "/admin/settings/kb-link", .title = "Knowledge base link", .section = "settings",
-	.tmpl = "admin/settings_kb_link", FP_STMT_NAMES("settings_kb_link"), .audit_action = "settings_change",
+	SETTINGS_PAGE("kb-link", "kb_link", "Knowledge base link"),
 	.fields = FP_FIELDS(fields), .decorate = decorate,
 };
 

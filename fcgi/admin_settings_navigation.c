@@ -77,13 +77,9 @@ static const char *nav_url(struct ctx *c, struct form *f)
 /* The menu and the add form; f: a refused add form (consumed). */
 static int render(struct ctx *c, int status, struct form *f)
 {
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec("settings_nav_list", 1, p);
-	if (!r) {
-		if (f)
-			form_free(f);
-		return 500;
-	}
+	PGresult *r = form_page_query(c, "settings_nav_list");
+	if (!r)
+		return form_page_drop(f, 500);
 	struct json_object *page = admin_page_new(c, "Navigation menu", "settings");
 	struct json_object *items = db_rows_json(r, -1);
 	int n = PQntuples(r);
@@ -94,12 +90,7 @@ static int render(struct ctx *c, int status, struct form *f)
 		json_object_object_add(o, "can_up", json_object_new_boolean(i > 0));
 		json_object_object_add(o, "can_down", json_object_new_boolean(i < n - 1));
 	}
-	json_object_object_add(page, "items", items);
-	json_object_object_add(page, "empty", json_object_new_boolean(n == 0));
-	json_object_object_add(page, "at_limit", json_object_new_boolean(n >= NAV_MAX));
-	if (f)
-		form_to_page(f, page);
-	return admin_render(c, status, "admin/settings_navigation", page);
+	return form_page_list(c, status, "admin/settings_navigation", page, "items", items, NAV_MAX, f);
 }
 
 int admin_settings_navigation(struct ctx *c)
@@ -158,18 +149,13 @@ static int render_item(struct ctx *c, int status, struct form *f)
 	const char *id;
 	struct json_object *values = NULL;
 	int st = item(c, &id, f ? NULL : &values);
-	if (st) {
-		if (f)
-			form_free(f);
-		return st;
-	}
+	if (st)
+		return form_page_drop(f, st);
 	struct json_object *page = admin_page_new(c, "Edit menu item", "settings");
 	json_object_object_add(page, "id", json_object_new_string(id));
-	if (f)
-		form_to_page(f, page);
-	else
+	if (!f)
 		json_object_object_add(page, "values", values);
-	return admin_render(c, status, "admin/settings_nav_edit", page);
+	return form_page_render(c, status, "admin/settings_nav_edit", page, f);
 }
 
 int admin_settings_nav_item(struct ctx *c)

@@ -12,37 +12,22 @@ const struct db_stmt admin_settings_permissions_stmts[] = {
 	FP_STMTS("settings_permissions", "SELECT permission_mode FROM portals WHERE id = $1",
 		 "UPDATE portals SET permission_mode = $2 WHERE id = $1", 2),
 	{"settings_permission_rules",
-	 "SELECT id, group_no, property, operator, array_to_json(match_values)::text AS match_values"
-	 " FROM portal_permission_rules WHERE portal_id = $1 ORDER BY group_no, id LIMIT 201",
+	 "SELECT group_no, " SETTINGS_RULE_COLS " FROM portal_permission_rules WHERE portal_id = $1"
+	 " ORDER BY group_no, id LIMIT 201",
 	 1},
 	{"settings_permission_rules_snap",
-	 "SELECT coalesce(json_agg(json_build_object('group', group_no, 'property', property,"
-	 " 'operator', operator, 'values', match_values) ORDER BY group_no, id), '[]')::text"
-	 " FROM portal_permission_rules WHERE portal_id = $1",
+	 "SELECT coalesce(json_agg(json_build_object('group', group_no, " SETTINGS_RULE_JSON ")"
+	 " ORDER BY group_no, id), '[]')::text FROM portal_permission_rules WHERE portal_id = $1",
 	 1},
 	/* $2 NULL: a new group after the last one */
 	{"settings_permission_rule_add",
 	 "INSERT INTO portal_permission_rules (portal_id, group_no, property, operator, match_values)"
 	 " VALUES ($1, coalesce($2::int, (SELECT coalesce(max(group_no), 0) + 1"
-	 "   FROM portal_permission_rules WHERE portal_id = $1)),"
-	 " $3, $4, ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))",
+	 "   FROM portal_permission_rules WHERE portal_id = $1)), $3, $4, " SETTINGS_RULE_VALUES(5) ")",
 	 5},
 	{"settings_permission_rule_delete", "DELETE FROM portal_permission_rules WHERE portal_id = $1 AND id = $2", 2},
-	{"settings_permission_keys", "SELECT key FROM contact_property_keys ORDER BY key LIMIT 500", 0},
-	{"settings_permission_key", "SELECT 1 FROM contact_property_keys WHERE key = $1", 1},
 	{NULL, NULL, 0},
 };
-
-#define RULES_MAX 100
-
-/* What contact_property() reads itself; other names are keys of contacts.properties. */
-static const struct settings_rule_builtin builtins[] = {
-	{"email", "Email"},
-	{"first_name", "First name"},
-	{"last_name", "Last name"},
-	{NULL, NULL},
-};
-static const struct settings_rule_props props = {builtins, "settings_permission_keys", "settings_permission_key"};
 
 static const char *const words[] = {"own", "own_company", "company_rules", NULL};
 static const struct {
@@ -98,7 +83,7 @@ static int add_groups(struct ctx *c, struct json_object *page, PGresult *r, int 
 			json_object_object_add(ch, "selected", json_object_new_boolean(sel && strcmp(sel, no) == 0));
 			json_object_array_add(choices, ch);
 		}
-		json_object_array_add(rules, settings_rule_row(&props, r, i));
+		json_object_array_add(rules, settings_rule_row(&settings_rule_contact, r, i));
 	}
 	json_object_object_add(page, "groups", groups);
 	json_object_object_add(page, "group_choices", choices);
@@ -114,7 +99,7 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 	if (db_exec_value(fp->load, 1, p, saved, sizeof saved) != 1)
 		return 500;
 	PGresult *r = db_exec("settings_permission_rules", 1, p);
-	if (!r || settings_rule_choices(c, page, &props, row == NULL) < 0) {
+	if (!r || settings_rule_choices(c, page, &settings_rule_contact, row == NULL) < 0) {
 		PQclear(r);
 		return 500;
 	}
@@ -126,14 +111,13 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 	json_object_object_add(page, "rules_mode", json_object_new_boolean(rules_mode));
 	json_object_object_add(page, "empty", json_object_new_boolean(n == 0));
 	json_object_object_add(page, "no_rules_warning", json_object_new_boolean(n == 0 && rules_mode));
-	json_object_object_add(page, "at_limit", json_object_new_boolean(n >= RULES_MAX));
+	json_object_object_add(page, "at_limit", json_object_new_boolean(n >= SETTINGS_RULES_MAX));
 	return 0;
 }
 
 static const struct form_page page = {
-	.path = "/admin/settings/permissions", .title = "Ticket permissions", .section = "settings",
-	.tmpl = "admin/settings_permissions", FP_STMT_NAMES("settings_permissions"),
-	.audit_action = "settings_change", .fields = FP_FIELDS(fields), .decorate = decorate,
+	SETTINGS_PAGE("permissions", "permissions", "Ticket permissions"),
+	.fields = FP_FIELDS(fields), .decorate = decorate,
 };
 
 FP_HANDLERS(admin_settings_permissions, admin_settings_permissions_save, page)
@@ -144,7 +128,7 @@ int admin_settings_permission_rule_add(struct ctx *c)
 	struct form f;
 	form_init(&f, "en");
 	struct settings_rule rule;
-	int rc = settings_rule_parse(c, &f, &props, &rule);
+	int rc = settings_rule_parse(c, &f, &settings_rule_contact, &rule);
 	const char *group = request_form(c->req, "group"), *p[5] = {admin_pid(c), NULL};
 	PGresult *r = rc == 500 ? NULL : db_exec("settings_permission_rules", 1, p);
 	if (!r) {
@@ -158,7 +142,7 @@ int admin_settings_permission_rule_add(struct ctx *c)
 	PQclear(r);
 	if (!p[1] && (!group || strcmp(group, "new") != 0))
 		form_message(&f, "group", "Choose a group from the list, or a new group.");
-	if (f.nerrors == 0 && n >= RULES_MAX)
+	if (f.nerrors == 0 && n >= SETTINGS_RULES_MAX)
 		form_message(&f, "property", "A portal can have at most 100 permission rules. Remove one first.");
 	if (f.nerrors)
 		return form_page_show(c, &page, 422, &f);

@@ -6,9 +6,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-	const char *name, *label;
-} operators[] = {
+const struct db_stmt admin_settings_rules_stmts[] = {
+	{"settings_rule_ticket_keys", "SELECT key FROM ticket_property_keys ORDER BY key LIMIT 500", 0},
+	{"settings_rule_ticket_key", "SELECT 1 FROM ticket_property_keys WHERE key = $1", 1},
+	{"settings_rule_contact_keys", "SELECT key FROM contact_property_keys ORDER BY key LIMIT 500", 0},
+	{"settings_rule_contact_key", "SELECT 1 FROM contact_property_keys WHERE key = $1", 1},
+	{NULL, NULL, 0},
+};
+
+/* What portal_visible_tickets() reads itself (sql/003_tickets.sql); other names are keys of
+ * tickets.properties. */
+static const struct settings_rule_builtin ticket_builtins[] = {
+	{"pipeline", "Pipeline (name)"}, {"stage", "Stage (name)"}, {"priority", "Priority"}, {"subject", "Subject"},
+	{NULL, NULL},
+};
+const struct settings_rule_props settings_rule_ticket = {ticket_builtins, "settings_rule_ticket_keys",
+							  "settings_rule_ticket_key"};
+
+/* What contact_property() reads itself; other names are keys of contacts.properties. */
+static const struct settings_rule_builtin contact_builtins[] = {
+	{"email", "Email"}, {"first_name", "First name"}, {"last_name", "Last name"}, {NULL, NULL},
+};
+const struct settings_rule_props settings_rule_contact = {contact_builtins, "settings_rule_contact_keys",
+							   "settings_rule_contact_key"};
+
+/* (the same pairs of a name and a label as the built-ins) */
+static const struct settings_rule_builtin operators[] = {
 	{"any_of", "is any of"},
 	{"none_of", "is none of"},
 	{"equals", "equals"},

@@ -17,6 +17,8 @@ struct settings_rule_props {
 	const char *keys; /* statement, no parameters: the custom keys, column "key" */
 	const char *key;  /* statement: a row when $1 is a custom key */
 };
+/* A ticket's properties (ticket filters) and a contact's (permission rules). */
+extern const struct settings_rule_props settings_rule_ticket, settings_rule_contact;
 
 /* A checked rule, ready for the SQL (values as a JSON array of strings for a text[]). */
 struct settings_rule {
@@ -24,6 +26,15 @@ struct settings_rule {
 	const char *operator;
 	const char *values_json;
 };
+
+/* SQL of the two rule tables (portal_ticket_filters, portal_permission_rules): a rule's columns
+ * for settings_rule_row, a rule in a JSON snapshot, and parameter $n (the values as a JSON array
+ * of strings) as match_values. */
+#define SETTINGS_RULE_COLS "id, property, operator, array_to_json(match_values)::text AS match_values"
+#define SETTINGS_RULE_JSON "'property', property, 'operator', operator, 'values', match_values"
+#define SETTINGS_RULE_VALUES(n) "ARRAY(SELECT jsonb_array_elements_text($" #n "::jsonb))"
+/* The most rules a portal may hold in each of them. */
+#define SETTINGS_RULES_MAX 100
 
 /* Check the fields property, operator and values into r (messages into f). Returns 0 (valid),
  * 1 (invalid, messages in f) or 500. */

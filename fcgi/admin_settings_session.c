@@ -15,8 +15,7 @@ static const struct fp_field fields[] = {
 };
 
 static const struct form_page page = {
-	.path = "/admin/settings/session", .title = "Session timeout", .section = "settings",
-	.tmpl = "admin/settings_session", FP_STMT_NAMES("settings_session"), .audit_action = "settings_change",
+	SETTINGS_PAGE("session", "session", "Session timeout"),
 	.fields = FP_FIELDS(fields),
 };
 

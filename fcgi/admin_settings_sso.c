@@ -6,6 +6,7 @@
  * span two tables and are audited as one row with the certificate and key by their hashes, and a
  * save that makes a secret answers with the page that shows it instead of a redirect. */
 #include "admin_settings.h"
+#include "form_page.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,8 +118,7 @@ static struct json_object *cert_list_json(struct ctx *c, const char *bundle)
 
 static PGresult *sso_row(struct ctx *c)
 {
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec("sso_admin_row", 1, p);
+	PGresult *r = form_page_query(c, "sso_admin_row");
 	if (r && PQntuples(r) != 1) {
 		PQclear(r);
 		return NULL;
@@ -193,11 +193,8 @@ static void recent_refusals(struct ctx *c, struct json_object *page)
 static int render_sso(struct ctx *c, int status, struct form *f, const char *new_secret)
 {
 	PGresult *row = sso_row(c);
-	if (!row) {
-		if (f)
-			form_free(f);
-		return 500;
-	}
+	if (!row)
+		return form_page_drop(f, 500);
 	struct json_object *page = admin_page_new(c, "Single sign-on", "settings");
 	struct form blank;
 	if (!f) {
@@ -217,8 +214,7 @@ static int render_sso(struct ctx *c, int status, struct form *f, const char *new
 	PQclear(row);
 	sp_values(c, page);
 	recent_refusals(c, page);
-	form_to_page(f, page);
-	return admin_render(c, status, "admin/settings_sso", page);
+	return form_page_render(c, status, "admin/settings_sso", page, f);
 }
 
 int admin_settings_sso(struct ctx *c)

@@ -17,8 +17,7 @@ static const struct fp_field fields[] = {
 };
 
 static const struct form_page page = {
-	.path = "/admin/settings/status", .title = "Ticket status display", .section = "settings",
-	.tmpl = "admin/settings_status", FP_STMT_NAMES("settings_status"), .audit_action = "settings_change",
+	SETTINGS_PAGE("status", "status", "Ticket status display"),
 	.fields = FP_FIELDS(fields),
 };
 

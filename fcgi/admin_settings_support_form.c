@@ -50,8 +50,7 @@ static const struct fp_field fields[] = {
 /* The chosen form must exist, be tied to an inbox and hold a field mapped to a ticket property. */
 static int check_form(struct ctx *c, const struct form_page *fp, struct form *f, struct fp_save *s)
 {
-	(void)c;
-	(void)fp;
+	(void)c, (void)fp;
 	if (!s->vals[0][0])
 		return 0;
 	const char *p[1] = {s->vals[0]};
@@ -71,9 +70,7 @@ static int check_form(struct ctx *c, const struct form_page *fp, struct form *f,
 /* The forms to choose from, the chosen one marked. */
 static int decorate(struct ctx *c, const struct form_page *fp, struct json_object *page, PGresult *row)
 {
-	(void)c;
-	(void)fp;
-	(void)row;
+	(void)c, (void)fp, (void)row;
 	PGresult *r = db_exec("settings_support_forms", 0, NULL);
 	if (!r)
 		return 500;
@@ -84,10 +81,9 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 }
 
 static const struct form_page page = {
-	.path = "/admin/settings/support-form", .title = "Support form", .section = "settings",
-	.tmpl = "admin/settings_support_form", FP_STMT_NAMES("settings_support_form"),
-	.audit_action = "settings_change", .audit_kind = FP_AUDIT_RECORD, .audit_setting = "support_form",
-	.fields = FP_FIELDS(fields), .decorate = decorate, .check = check_form,
+	SETTINGS_PAGE("support-form", "support_form", "Support form"),
+	.audit_kind = FP_AUDIT_RECORD, .audit_setting = "support_form", .fields = FP_FIELDS(fields),
+	.decorate = decorate, .check = check_form,
 };
 
 FP_HANDLERS(admin_settings_support_form, admin_settings_support_form_save, page)

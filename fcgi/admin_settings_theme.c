@@ -225,8 +225,7 @@ static int store(const char *name, const struct upload *up)
 
 static struct json_object *current_theme(struct ctx *c)
 {
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec("settings_theme_snap", 1, p);
+	PGresult *r = form_page_query(c, "settings_theme_snap");
 	if (!r)
 		return NULL;
 	struct json_object *t = PQntuples(r) == 1 ? json_tokener_parse(PQgetvalue(r, 0, 0)) : NULL;
@@ -241,11 +240,8 @@ static struct json_object *current_theme(struct ctx *c)
 static int theme_render(struct ctx *c, int status, struct form *f)
 {
 	struct json_object *theme = current_theme(c);
-	if (!theme) {
-		if (f)
-			form_free(f);
-		return 500;
-	}
+	if (!theme)
+		return form_page_drop(f, 500);
 	struct json_object *page = admin_page_new(c, "Theme", "settings");
 	const char *font_sel;
 	if (!f) {

@@ -7,7 +7,6 @@
 #include "admin_inbox.h"
 #include "admin_records.h"
 #include "admin_settings.h"
-#include "admin_templates.h"
 
 const struct route routes[] = {
 	/* /, /healthz and the pages every visitor may see (layout.c home, healthz.c, access.c, too_large.c) */
@@ -172,14 +171,14 @@ const struct route routes[] = {
 	{HTTP_GET, "/admin/settings/sso", admin_settings_sso, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/sso", admin_settings_sso_save, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/sso/secret", admin_settings_sso_secret, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/templates", admin_templates_list, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/templates/<name>", admin_templates_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/templates/<name>", admin_templates_save, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/templates/<name>/preview", admin_templates_preview, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/emails", admin_templates_emails, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/emails/<name>/<name>", admin_templates_email_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/emails/<name>/<name>", admin_templates_email_save, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/emails/<name>/<name>/preview", admin_templates_email_preview, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/templates", admin_settings_templates, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/templates/<name>", admin_settings_template, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/templates/<name>", admin_settings_template_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/templates/<name>/preview", admin_settings_template_preview, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/emails", admin_settings_emails, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/emails/<name>/<name>", admin_settings_email, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/emails/<name>/<name>", admin_settings_email_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/emails/<name>/<name>/preview", admin_settings_email_preview, AUTH_ADMIN, 0},
 	/* public pages the console configures: the theme's stylesheet (in admin_settings_theme.c, which holds the theme's vocabulary and checks) and the knowledge base's link (kb_link.c) */
 	{HTTP_GET, "/theme.css", admin_settings_theme_css, AUTH_ALWAYS, 0},
 	{HTTP_GET, "/kb-link", kb_link_page, AUTH_ALWAYS, 0},
@@ -213,6 +212,7 @@ extern const struct db_stmt admin_settings_inbox_stmts[];
 extern const struct db_stmt admin_settings_kb_link_stmts[];
 extern const struct db_stmt admin_settings_navigation_stmts[];
 extern const struct db_stmt admin_settings_permissions_stmts[];
+extern const struct db_stmt admin_settings_rules_stmts[];
 extern const struct db_stmt admin_settings_session_stmts[];
 extern const struct db_stmt admin_settings_sso_stmts[];
 extern const struct db_stmt admin_settings_status_stmts[];
@@ -267,6 +267,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_settings_kb_link_stmts,
 	admin_settings_navigation_stmts,
 	admin_settings_permissions_stmts,
+	admin_settings_rules_stmts,
 	admin_settings_session_stmts,
 	admin_settings_sso_stmts,
 	admin_settings_status_stmts,

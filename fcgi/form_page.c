@@ -30,15 +30,20 @@ const char *form_page_value(struct json_object *page, const char *field)
 	return json_object_get_string(v);
 }
 
-int form_page_options(struct json_object *page, const char *key, PGresult *r, const char *field)
+int form_page_options(struct json_object *page, const char *key, const char *stmt, const char *field)
 {
+	PGresult *r = db_exec(stmt, 0, NULL);
+	if (!r)
+		return -1;
 	const char *sel = form_page_value(page, field);
 	struct json_object *rows = db_rows_json(r, -1);
-	for (int i = 0; i < PQntuples(r); i++)
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++)
 		json_object_object_add(json_object_array_get_idx(rows, (size_t)i), "selected",
 				       json_object_new_boolean(strcmp(sel, PQgetvalue(r, i, 0)) == 0));
+	PQclear(r);
 	json_object_object_add(page, key, rows);
-	return PQntuples(r);
+	return n;
 }
 
 static int is_bool(const struct fp_field *fd)

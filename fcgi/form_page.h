@@ -113,11 +113,12 @@ int form_page_show(struct ctx *c, const struct form_page *fp, int status, struct
 PGresult *form_page_query(struct ctx *c, const char *stmt);
 /* The value of column name in row 0 of r, "" when there is no such column or it is NULL. */
 const char *form_page_col(PGresult *r, const char *name);
-/* For decorate hooks: values.<field> of page as text ("" when absent), and the rows of r as
- * page.<key> (db_row_json objects) with "selected" on those whose first column is that value,
- * for a select or radios. form_page_options returns the number of rows. */
+/* For decorate hooks: values.<field> of page as text ("" when absent), and the rows of statement
+ * stmt (no parameters) as page.<key> (db_row_json objects) with "selected" on those whose first
+ * column is that value, for a select or radios. form_page_options returns the number of rows, or
+ * -1 on a database error. */
 const char *form_page_value(struct json_object *page, const char *field);
-int form_page_options(struct json_object *page, const char *key, PGresult *r, const char *field);
+int form_page_options(struct json_object *page, const char *key, const char *stmt, const char *field);
 
 /* ---- for pages that keep their own handler (lists of rows, uploads, ...) ---- */
 

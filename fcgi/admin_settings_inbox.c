@@ -36,13 +36,10 @@ static int check_inbox(struct ctx *c, const struct form_page *fp, struct form *f
 static int decorate(struct ctx *c, const struct form_page *fp, struct json_object *page, PGresult *row)
 {
 	(void)c, (void)fp, (void)row;
-	PGresult *r = db_exec("settings_inboxes", 0, NULL);
-	if (!r)
-		return 500;
-	json_object_object_add(page, "no_inboxes", json_object_new_boolean(form_page_options(page, "inboxes", r, "inbox_id") == 0));
+	int n = form_page_options(page, "inboxes", "settings_inboxes", "inbox_id");
+	json_object_object_add(page, "no_inboxes", json_object_new_boolean(n == 0));
 	json_object_object_add(page, "none_selected", json_object_new_boolean(!form_page_value(page, "inbox_id")[0]));
-	PQclear(r);
-	return 0;
+	return n < 0 ? 500 : 0;
 }
 
 static const struct form_page page = {

@@ -71,13 +71,10 @@ static int check_form(struct ctx *c, const struct form_page *fp, struct form *f,
 static int decorate(struct ctx *c, const struct form_page *fp, struct json_object *page, PGresult *row)
 {
 	(void)c, (void)fp, (void)row;
-	PGresult *r = db_exec("settings_support_forms", 0, NULL);
-	if (!r)
-		return 500;
-	json_object_object_add(page, "empty", json_object_new_boolean(form_page_options(page, "forms", r, "form_id") == 0));
+	int n = form_page_options(page, "forms", "settings_support_forms", "form_id");
+	json_object_object_add(page, "empty", json_object_new_boolean(n == 0));
 	json_object_object_add(page, "none_selected", json_object_new_boolean(!admin_id(form_page_value(page, "form_id"))));
-	PQclear(r);
-	return 0;
+	return n < 0 ? 500 : 0;
 }
 
 static const struct form_page page = {

@@ -1,47 +1,31 @@
-/* admin_settings.h - the portal settings pages of the admin console: handlers (one file per
- * group of pages) and the helpers they share (fcgi/admin_settings.c). */
+/* admin_settings.h - the portal settings pages of the admin console, /admin/settings/<page>: one
+ * file a page, admin_settings_<page>.c (the index: admin_settings.c). Most are form pages of the
+ * kit (form_page.h); a page that is not says why at its top. */
 #ifndef PORTAL_ADMIN_SETTINGS_H
 #define PORTAL_ADMIN_SETTINGS_H
 
 #include "admin.h"
 
-/* Columns of settings_portal_row / settings_portal_lock, in this order. */
-enum settings_col {
-	SC_NAME, SC_PAGE_TITLE, SC_ENABLED, SC_SLUG, SC_PREVIOUS_SLUG, SC_ACCESS_MODE,
-	SC_CONSENT_TEXT, SC_CONSENT_LABEL, SC_DEFAULT_INBOX, SC_CUSTOM_STAGES, SC_KB_LINK,
-	SC_TIMEOUT, SC_PERMISSION_MODE, SC_THEME, SC_SUPPORT_FORM, SC__MAX
-};
+/* The settings page of the kit at /admin/settings/<url>: template admin/settings_<name>, the
+ * statements settings_<name>_row/_lock/_save (FP_STMTS), changes audited as settings_change; for
+ * a struct form_page initializer. */
+#define SETTINGS_PAGE(url, name, page_title)                                                     \
+	.path = "/admin/settings/" url, .title = page_title, .section = "settings", .tmpl = "admin/settings_" name, \
+	FP_STMT_NAMES("settings_" name), .audit_action = "settings_change"
 
-/* The portal's settings row (lock=1: FOR UPDATE, inside the caller's transaction). NULL on a
- * database error or when the portal is gone; PQclear it. */
-PGresult *settings_row(struct ctx *c, int lock);
-/* The portal id as text, in the request's arena. */
-/* A settings page's base context (section "settings", breadcrumb back to the index). */
-struct json_object *settings_page_new(struct ctx *c, const char *title);
-/* form_to_page plus error_list [{field, message}] for the summary at the top of the form. */
-/* One settings_change audit row {setting: before} -> {setting: after}, strings. */
-int settings_audit_str(struct ctx *c, const char *setting, const char *before, const char *after);
-/* Same for a boolean or an integer. */
-int settings_audit_bool(struct ctx *c, const char *setting, int before, int after);
-int settings_audit_int(struct ctx *c, const char *setting, long before, long after);
-/* Commit and answer 303 to path?saved=1, or roll back and 500. */
-int settings_commit_redirect(struct ctx *c, const char *path);
-/* The reasons the portal cannot be switched on yet, as an array of strings (empty when it can).
- * NULL on a database error. Reads inside the caller's transaction. */
-struct json_object *settings_switch_on_blockers(struct ctx *c);
-
-/* admin_settings.c: the index and the general page (name, page title, on/off). */
+/* admin_settings.c */
 int admin_settings_index(struct ctx *c);
+/* admin_settings_general.c: name, page title, on/off */
 int admin_settings_general(struct ctx *c);
 int admin_settings_general_save(struct ctx *c);
-/* admin_settings_domains.c: domains and the ticket slug. */
+/* admin_settings_domains.c: domains, and the ticket slug (/admin/settings/slug) */
 int admin_settings_domains(struct ctx *c);
 int admin_settings_domain_add(struct ctx *c);
 int admin_settings_domain_remove(struct ctx *c);
 int admin_settings_domain_primary(struct ctx *c);
 int admin_settings_domain_language(struct ctx *c);
 int admin_settings_slug_save(struct ctx *c);
-/* admin_settings_access.c: access mode and lists, consent, default inbox. */
+/* admin_settings_access.c, admin_settings_consent.c, admin_settings_inbox.c */
 int admin_settings_access(struct ctx *c);
 int admin_settings_access_save(struct ctx *c);
 int admin_settings_consent(struct ctx *c);
@@ -49,14 +33,47 @@ int admin_settings_consent_save(struct ctx *c);
 int admin_settings_inbox(struct ctx *c);
 int admin_settings_inbox_save(struct ctx *c);
 /* admin_settings_status.c, admin_settings_kb_link.c (the public page: kb_link.c),
- * admin_settings_session.c. */
+ * admin_settings_session.c */
 int admin_settings_status(struct ctx *c);
 int admin_settings_status_save(struct ctx *c);
 int admin_settings_kb_link(struct ctx *c);
 int admin_settings_kb_link_save(struct ctx *c);
 int admin_settings_session(struct ctx *c);
 int admin_settings_session_save(struct ctx *c);
-/* admin_settings_sso.c: single sign-on (SAML and JWT settings, the JWT secret). */
+/* admin_settings_filters.c, admin_settings_permissions.c (the rule form they share:
+ * admin_settings_rules.c) */
+int admin_settings_filters(struct ctx *c);
+int admin_settings_filter_add(struct ctx *c);
+int admin_settings_filter_delete(struct ctx *c);
+int admin_settings_permissions(struct ctx *c);
+int admin_settings_permissions_save(struct ctx *c);
+int admin_settings_permission_rule_add(struct ctx *c);
+int admin_settings_permission_rule_delete(struct ctx *c);
+/* admin_settings_theme.c, with the public stylesheet /theme.css */
+int admin_settings_theme(struct ctx *c);
+int admin_settings_theme_save(struct ctx *c);
+int admin_settings_theme_css(struct ctx *c);
+/* admin_settings_navigation.c */
+int admin_settings_navigation(struct ctx *c);
+int admin_settings_nav_add(struct ctx *c);
+int admin_settings_nav_item(struct ctx *c);
+int admin_settings_nav_item_save(struct ctx *c);
+int admin_settings_nav_delete(struct ctx *c);
+int admin_settings_nav_move(struct ctx *c);
+/* admin_settings_support_form.c */
+int admin_settings_support_form(struct ctx *c);
+int admin_settings_support_form_save(struct ctx *c);
+/* admin_settings_templates.c: system page templates; admin_settings_emails.c: emails (what
+ * they share: admin_settings_templates.h) */
+int admin_settings_templates(struct ctx *c);
+int admin_settings_template(struct ctx *c);
+int admin_settings_template_save(struct ctx *c);
+int admin_settings_template_preview(struct ctx *c);
+int admin_settings_emails(struct ctx *c);
+int admin_settings_email(struct ctx *c);
+int admin_settings_email_save(struct ctx *c);
+int admin_settings_email_preview(struct ctx *c);
+/* admin_settings_sso.c: single sign-on (SAML and JWT settings, the JWT secret) */
 int admin_settings_sso(struct ctx *c);
 int admin_settings_sso_save(struct ctx *c);
 int admin_settings_sso_secret(struct ctx *c);

@@ -1,6 +1,10 @@
-/* admin_settings_emails.c - settings: the registration (verify) and invitation emails' subject
- * and text per language, edited over the shipped ones, checked before saving, with a preview. */
-#include "admin_templates.h"
+/* admin_settings_emails.c - /admin/settings/emails: the registration (verify) and invitation
+ * emails' subject and text per language (/admin/settings/emails/<email>/<lang>), edited over the
+ * shipped ones, checked before saving, with a preview. Not a form page of the kit: the record is
+ * named by the email and language, may not exist yet (the shipped email stands in), and the
+ * form either saves or resets to the shipped one. */
+#include "admin_settings_templates.h"
+#include "form_page.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -140,10 +144,20 @@ static struct json_object *sample_data(struct ctx *c, int ei)
 	return d;
 }
 
-int admin_templates_emails(struct ctx *c)
+/* name, label, hint, lang and lang_label of email ei in language li, added to o. */
+static struct json_object *add_email(struct json_object *o, int ei, int li)
 {
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec("templates_emails", 1, p);
+	json_object_object_add(o, "name", json_object_new_string(emails[ei].name));
+	json_object_object_add(o, "label", json_object_new_string(emails[ei].label));
+	json_object_object_add(o, "hint", json_object_new_string(emails[ei].hint));
+	json_object_object_add(o, "lang", json_object_new_string(langs[li].code));
+	json_object_object_add(o, "lang_label", json_object_new_string(langs[li].label));
+	return o;
+}
+
+int admin_settings_emails(struct ctx *c)
+{
+	PGresult *r = form_page_query(c, "templates_emails");
 	if (!r)
 		return 500;
 	struct json_object *page = admin_page_new(c, "Emails", "settings");
@@ -155,32 +169,28 @@ int admin_templates_emails(struct ctx *c)
 				if (strcmp(PQgetvalue(r, k, 0), emails[i].name) == 0 &&
 				    strcmp(PQgetvalue(r, k, 1), langs[l].code) == 0)
 					updated = PQgetvalue(r, k, 2);
-			struct json_object *row = json_object_new_object();
-			json_object_object_add(row, "name", json_object_new_string(emails[i].name));
-			json_object_object_add(row, "label", json_object_new_string(emails[i].label));
-			json_object_object_add(row, "hint", json_object_new_string(emails[i].hint));
-			json_object_object_add(row, "lang", json_object_new_string(langs[l].code));
-			json_object_object_add(row, "lang_label", json_object_new_string(langs[l].label));
+			struct json_object *row = add_email(json_object_new_object(), i, l);
 			json_object_object_add(row, "updated", updated ? json_object_new_string(updated) : NULL);
 			json_object_array_add(rows, row);
 		}
 	}
 	PQclear(r);
 	json_object_object_add(page, "rows", rows);
-	return admin_render(c, 200, "admin/templates_emails", page);
+	return admin_render(c, 200, "admin/settings_emails", page);
+}
+
+/* A page about email ei in language li, titled "<prefix><label> email (<language>)". */
+static struct json_object *email_page(struct ctx *c, const char *prefix, int ei, int li)
+{
+	return add_email(admin_page_new(c, arena_printf(c->arena, "%s%s email (%s)", prefix, emails[ei].label,
+							 langs[li].label), "settings"), ei, li);
 }
 
 static int render_email(struct ctx *c, int status, int ei, int li, int has_override, const char *subject,
 			const char *body, struct form *f)
 {
-	struct json_object *page = admin_page_new(c,
-		arena_printf(c->arena, "%s email (%s)", emails[ei].label, langs[li].label), "settings");
-	json_object_object_add(page, "name", json_object_new_string(emails[ei].name));
-	json_object_object_add(page, "label", json_object_new_string(emails[ei].label));
-	json_object_object_add(page, "hint", json_object_new_string(emails[ei].hint));
+	struct json_object *page = email_page(c, "", ei, li);
 	json_object_object_add(page, "vars", json_object_new_string(emails[ei].vars));
-	json_object_object_add(page, "lang", json_object_new_string(langs[li].code));
-	json_object_object_add(page, "lang_label", json_object_new_string(langs[li].label));
 	json_object_object_add(page, "has_override", json_object_new_boolean(has_override));
 	json_object_object_add(page, "body", json_object_new_string(body));
 	json_object_object_add(page, "body_max", json_object_new_int(TEMPLATES_EMAIL_BODY_MAX));
@@ -191,7 +201,7 @@ static int render_email(struct ctx *c, int status, int ei, int li, int has_overr
 		json_object_object_add(v, "subject", json_object_new_string(subject));
 		json_object_object_add(page, "values", v);
 	}
-	return admin_render(c, status, "admin/templates_email", page);
+	return admin_render(c, status, "admin/settings_email", page);
 }
 
 static int route_email(struct ctx *c, int *ei, int *li)
@@ -201,16 +211,24 @@ static int route_email(struct ctx *c, int *ei, int *li)
 	return *ei >= 0 && *li >= 0;
 }
 
-int admin_templates_email_page(struct ctx *c)
+/* The email of the route (*ei, *li) and its saved override (*got: 1 with subject/body, else 0).
+ * 0, 404 or 500. */
+static int route_load(struct ctx *c, int *ei, int *li, int *got, const char **subject, const char **body)
 {
-	int ei, li;
-	const char *subject, *body;
-	if (!route_email(c, &ei, &li))
+	if (!route_email(c, ei, li))
 		return 404;
-	int got = load_email(c, "templates_email_get", ei, li, &subject, &body);
-	if (got < 0 || (got == 0 && shipped(c, ei, langs[li].code, &subject, &body) < 0))
-		return 500;
-	return render_email(c, 200, ei, li, got, subject, body, NULL);
+	*got = load_email(c, "templates_email_get", *ei, *li, subject, body);
+	return *got < 0 ? 500 : 0;
+}
+
+int admin_settings_email(struct ctx *c)
+{
+	int ei, li, got;
+	const char *subject, *body;
+	int st = route_load(c, &ei, &li, &got, &subject, &body);
+	if (!st && !got && shipped(c, ei, langs[li].code, &subject, &body) < 0)
+		st = 500;
+	return st ? st : render_email(c, 200, ei, li, got, subject, body, NULL);
 }
 
 /* Compile and render with sample data; refuse with the compiler's message, or a body that
@@ -268,7 +286,7 @@ static int write_email(struct ctx *c, int ei, int li, const char *subject, const
 	return db_commit();
 }
 
-int admin_templates_email_save(struct ctx *c)
+int admin_settings_email_save(struct ctx *c)
 {
 	int ei, li;
 	if (!route_email(c, &ei, &li))
@@ -316,15 +334,13 @@ int admin_templates_email_save(struct ctx *c)
 }
 
 /* The email as it goes out (the saved version, else the shipped one), with sample data. */
-int admin_templates_email_preview(struct ctx *c)
+int admin_settings_email_preview(struct ctx *c)
 {
-	int ei, li;
+	int ei, li, got;
 	const char *subject, *body;
-	if (!route_email(c, &ei, &li))
-		return 404;
-	int got = load_email(c, "templates_email_get", ei, li, &subject, &body);
-	if (got < 0)
-		return 500;
+	int st = route_load(c, &ei, &li, &got, &subject, &body);
+	if (st)
+		return st;
 	struct buf s = BUF_INIT, t = BUF_INIT, h = BUF_INIT;
 	char err[300];
 	struct json_object *data = sample_data(c, ei);
@@ -338,12 +354,7 @@ int admin_templates_email_preview(struct ctx *c)
 		buf_free(&h);
 		return 500;
 	}
-	struct json_object *page = admin_page_new(c,
-		arena_printf(c->arena, "Preview: %s email (%s)", emails[ei].label, langs[li].label), "settings");
-	json_object_object_add(page, "name", json_object_new_string(emails[ei].name));
-	json_object_object_add(page, "label", json_object_new_string(emails[ei].label));
-	json_object_object_add(page, "lang", json_object_new_string(langs[li].code));
-	json_object_object_add(page, "lang_label", json_object_new_string(langs[li].label));
+	struct json_object *page = email_page(c, "Preview: ", ei, li);
 	json_object_object_add(page, "edited", json_object_new_boolean(got));
 	json_object_object_add(page, "subject", json_object_new_string(s.data ? s.data : ""));
 	json_object_object_add(page, "text", json_object_new_string(t.data ? t.data : ""));
@@ -351,5 +362,5 @@ int admin_templates_email_preview(struct ctx *c)
 	buf_free(&s);
 	buf_free(&t);
 	buf_free(&h);
-	return admin_render(c, 200, "admin/templates_email_preview", page);
+	return admin_render(c, 200, "admin/settings_email_preview", page);
 }

@@ -1,8 +1,8 @@
 /* admin_settings_kb_link.c - /admin/settings/kb-link: the switch of the knowledge base's "Go to
  * <portal>" link, with the snippet to paste (a form page on the kit, form_page.h). The public page
  * itself is kb_link.c. */
-#include "form_page.h"
 #include "admin_settings.h"
+#include "form_page.h"
 
 #include <string.h>
 
@@ -11,9 +11,7 @@
 #define KB_COLS "SELECT kb_link_enabled AS kb_link, name, ticket_slug, enabled FROM portals WHERE id = $1"
 
 const struct db_stmt admin_settings_kb_link_stmts[] = {
-	{"settings_kb_link_row", KB_COLS, 1},
-	{"settings_kb_link_lock", KB_COLS " FOR UPDATE", 1},
-	{"settings_kb_link_save", "UPDATE portals SET kb_link_enabled = $2::boolean WHERE id = $1", 2},
+	FP_STMTS("settings_kb_link", KB_COLS, "UPDATE portals SET kb_link_enabled = $2::boolean WHERE id = $1", 2),
 	{NULL, NULL, 0},
 };
 
@@ -55,18 +53,8 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 }
 
 static const struct form_page page = {
-	.path = "/admin/settings/kb-link", .title = "Knowledge base link", .section = "settings",
-	.tmpl = "admin/settings_kb_link", .load = "settings_kb_link_row", .lock = "settings_kb_link_lock",
-	.save = "settings_kb_link_save", .audit_action = "settings_change", .fields = FP_FIELDS(fields),
-	.decorate = decorate,
+	SETTINGS_PAGE("kb-link", "kb_link", "Knowledge base link"),
+	.fields = FP_FIELDS(fields), .decorate = decorate,
 };
 
-int admin_settings_kb_link(struct ctx *c)
-{
-	return form_page_get(c, &page);
-}
-
-int admin_settings_kb_link_save(struct ctx *c)
-{
-	return form_page_post(c, &page);
-}
+FP_HANDLERS(admin_settings_kb_link, admin_settings_kb_link_save, page)

@@ -1,12 +1,11 @@
 /* admin_settings_session.c - /admin/settings/session: how long a customer may sit idle before the
  * portal logs them out (a form page on the kit, form_page.h). */
-#include "form_page.h"
 #include "admin_settings.h"
+#include "form_page.h"
 
 const struct db_stmt admin_settings_session_stmts[] = {
-	{"settings_session_row", "SELECT session_timeout_minutes AS timeout FROM portals WHERE id = $1", 1},
-	{"settings_session_lock", "SELECT session_timeout_minutes AS timeout FROM portals WHERE id = $1 FOR UPDATE", 1},
-	{"settings_session_save", "UPDATE portals SET session_timeout_minutes = $2::int WHERE id = $1", 2},
+	FP_STMTS("settings_session", "SELECT session_timeout_minutes AS timeout FROM portals WHERE id = $1",
+		 "UPDATE portals SET session_timeout_minutes = $2::int WHERE id = $1", 2),
 	{NULL, NULL, 0},
 };
 
@@ -16,17 +15,8 @@ static const struct fp_field fields[] = {
 };
 
 static const struct form_page page = {
-	.path = "/admin/settings/session", .title = "Session timeout", .section = "settings",
-	.tmpl = "admin/settings_session", .load = "settings_session_row", .lock = "settings_session_lock",
-	.save = "settings_session_save", .audit_action = "settings_change", .fields = FP_FIELDS(fields),
+	SETTINGS_PAGE("session", "session", "Session timeout"),
+	.fields = FP_FIELDS(fields),
 };
 
-int admin_settings_session(struct ctx *c)
-{
-	return form_page_get(c, &page);
-}
-
-int admin_settings_session_save(struct ctx *c)
-{
-	return form_page_post(c, &page);
-}
+FP_HANDLERS(admin_settings_session, admin_settings_session_save, page)

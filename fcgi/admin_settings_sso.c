@@ -1,8 +1,12 @@
-/* admin_settings_sso.c - the single sign-on settings page: the method (SAML or JWT), the SP
+/* admin_settings_sso.c - /admin/settings/sso: single sign-on. The method (SAML or JWT), the SP
  * values and rules an identity provider needs, the IdP's entity ID, SSO URL and certificates (or
  * its metadata) with their expiry, the logout URL, and JWT's login URL, algorithm, secret
- * (generated, shown once) or public key. */
+ * (generated, shown once: /admin/settings/sso/secret) or public key. Not a form page of the kit:
+ * pasted metadata fills three other fields, what is required depends on the method, the settings
+ * span two tables and are audited as one row with the certificate and key by their hashes, and a
+ * save that makes a secret answers with the page that shows it instead of a redirect. */
 #include "admin_settings.h"
+#include "form_page.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +17,7 @@
 #include "saml.h"
 #include "token.h"
 
-const struct db_stmt admin_sso_stmts[] = {
+const struct db_stmt admin_settings_sso_stmts[] = {
 	{"sso_admin_row",
 	 "SELECT coalesce(p.sso_method, ''), coalesce(s.saml_idp_entity_id, ''), coalesce(s.saml_idp_sso_url, ''),"
 	 " coalesce(s.saml_idp_cert, ''), coalesce(s.saml_email_attribute, ''), coalesce(s.saml_allow_sha1, false),"
@@ -114,8 +118,7 @@ static struct json_object *cert_list_json(struct ctx *c, const char *bundle)
 
 static PGresult *sso_row(struct ctx *c)
 {
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec("sso_admin_row", 1, p);
+	PGresult *r = form_page_query(c, "sso_admin_row");
 	if (r && PQntuples(r) != 1) {
 		PQclear(r);
 		return NULL;
@@ -190,12 +193,9 @@ static void recent_refusals(struct ctx *c, struct json_object *page)
 static int render_sso(struct ctx *c, int status, struct form *f, const char *new_secret)
 {
 	PGresult *row = sso_row(c);
-	if (!row) {
-		if (f)
-			form_free(f);
-		return 500;
-	}
-	struct json_object *page = settings_page_new(c, "Single sign-on");
+	if (!row)
+		return form_page_drop(f, 500);
+	struct json_object *page = admin_page_new(c, "Single sign-on", "settings");
 	struct form blank;
 	if (!f) {
 		form_init(&blank, "en");
@@ -214,19 +214,12 @@ static int render_sso(struct ctx *c, int status, struct form *f, const char *new
 	PQclear(row);
 	sp_values(c, page);
 	recent_refusals(c, page);
-	form_to_page(f, page);
-	return admin_render(c, status, "admin/settings_sso", page);
+	return form_page_render(c, status, "admin/settings_sso", page, f);
 }
 
 int admin_settings_sso(struct ctx *c)
 {
 	return render_sso(c, 200, NULL, NULL);
-}
-
-static int fail(void)
-{
-	db_rollback();
-	return 500;
 }
 
 /* The settings as an audit object: the certificate and key by their SHA-256, never a secret. */
@@ -350,18 +343,18 @@ static void check_fields(struct ctx *c, struct form *f, const struct sso_input *
 				     " (PEM, -----BEGIN PUBLIC KEY-----): %s.", reason));
 }
 
-/* Save in, audit what changed, and (HS256 chosen without a secret) make one into secret.
- * 0, or 500 after a rollback. */
+/* Save in, audit what changed, and (HS256 chosen without a secret) make one into secret, inside
+ * the caller's transaction. 0 or -1. */
 static int save_settings(struct ctx *c, const struct sso_input *in, char *secret, size_t cap)
 {
 	const char *pid = admin_pid(c), *pl[1] = {pid};
 	PGresult *lock = db_exec("sso_admin_lock", 1, pl);
 	if (!lock)
-		return fail();
+		return -1;
 	PQclear(lock);
 	PGresult *row = sso_row(c);
 	if (!row)
-		return fail();
+		return -1;
 	const char *was[SSO__MAX], *now[SSO__MAX];
 	for (int i = 0; i < SSO__MAX; i++) {
 		was[i] = arena_strdup(c->arena, PQgetvalue(row, 0, i));
@@ -381,17 +374,17 @@ static int save_settings(struct ctx *c, const struct sso_input *in, char *secret
 	PQclear(u);
 	PQclear(m);
 	if (!ok)
-		return fail();
+		return -1;
 	int changed = 0;
 	for (int i = 0; i < SSO__MAX; i++)
 		if (field_names[i] && strcmp(was[i], now[i]) != 0)
 			changed = 1;
 	if (changed && admin_audit(c, "settings_change", "sso", audit_object(was), audit_object(now)) < 0)
-		return fail();
+		return -1;
 	/* HS256 needs a secret: the first save that chooses it makes one and shows it once */
 	int hs = strcmp(now[SSO_METHOD], "jwt") == 0 && strcmp(now[SSO_JWT_ALG], "RS256") != 0;
 	if (hs && !had_secret && new_secret(c, secret, cap) < 0)
-		return fail();
+		return -1;
 	return 0;
 }
 
@@ -409,13 +402,10 @@ int admin_settings_sso_save(struct ctx *c)
 	form_free(&f);
 
 	char secret[TOKEN_LEN + 1] = "";
-	if (db_begin() < 0)
+	if (db_begin() < 0 || save_settings(c, &in, secret, sizeof secret) < 0 || db_commit() < 0) {
+		db_rollback();
 		return 500;
-	int st = save_settings(c, &in, secret, sizeof secret);
-	if (st)
-		return st;
-	if (db_commit() < 0)
-		return 500;
+	}
 	if (secret[0]) {
 		settings_stamp_bump(); /* the method is in every worker's cache; no 303 here to bump it */
 		return render_sso(c, 200, NULL, secret);
@@ -425,12 +415,10 @@ int admin_settings_sso_save(struct ctx *c)
 
 int admin_settings_sso_secret(struct ctx *c)
 {
-	if (db_begin() < 0)
-		return 500;
 	char secret[TOKEN_LEN + 1];
-	if (new_secret(c, secret, sizeof secret) < 0)
-		return fail();
-	if (db_commit() < 0)
+	if (db_begin() < 0 || new_secret(c, secret, sizeof secret) < 0 || db_commit() < 0) {
+		db_rollback();
 		return 500;
+	}
 	return render_sso(c, 200, NULL, secret);
 }

@@ -1,13 +1,11 @@
 /* admin_settings_status.c - /admin/settings/status: whether customers see a ticket's status as
  * Open/Closed or as its pipeline stage's name (a form page on the kit, form_page.h). */
-#include "form_page.h"
 #include "admin_settings.h"
+#include "form_page.h"
 
 const struct db_stmt admin_settings_status_stmts[] = {
-	{"settings_status_row", "SELECT show_custom_stages AS status_display FROM portals WHERE id = $1", 1},
-	{"settings_status_lock",
-	 "SELECT show_custom_stages AS status_display FROM portals WHERE id = $1 FOR UPDATE", 1},
-	{"settings_status_save", "UPDATE portals SET show_custom_stages = $2::boolean WHERE id = $1", 2},
+	FP_STMTS("settings_status", "SELECT show_custom_stages AS status_display FROM portals WHERE id = $1",
+		 "UPDATE portals SET show_custom_stages = $2::boolean WHERE id = $1", 2),
 	{NULL, NULL, 0},
 };
 
@@ -19,17 +17,8 @@ static const struct fp_field fields[] = {
 };
 
 static const struct form_page page = {
-	.path = "/admin/settings/status", .title = "Ticket status display", .section = "settings",
-	.tmpl = "admin/settings_status", .load = "settings_status_row", .lock = "settings_status_lock",
-	.save = "settings_status_save", .audit_action = "settings_change", .fields = FP_FIELDS(fields),
+	SETTINGS_PAGE("status", "status", "Ticket status display"),
+	.fields = FP_FIELDS(fields),
 };
 
-int admin_settings_status(struct ctx *c)
-{
-	return form_page_get(c, &page);
-}
-
-int admin_settings_status_save(struct ctx *c)
-{
-	return form_page_post(c, &page);
-}
+FP_HANDLERS(admin_settings_status, admin_settings_status_save, page)

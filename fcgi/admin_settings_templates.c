@@ -1,6 +1,9 @@
-/* admin_settings_templates.c - settings: the template of each system page (one of two shipped, or an
- * edited copy compiled before it is saved) with a preview; the group's routes and statements. */
-#include "admin_templates.h"
+/* admin_settings_templates.c - /admin/settings/templates: the template of each system page
+ * (/admin/settings/templates/<page>: one of two shipped, or an edited copy compiled before it is
+ * saved) with a preview. Not a form page of the kit: the record is named by the page, may not
+ * exist yet (the shipped template stands in), and one form posts one of three actions. */
+#include "admin_settings_templates.h"
+#include "form_page.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -116,10 +119,9 @@ char *templates_source(struct ctx *c, const char *raw)
 }
 
 /* The list: each page with the template in use. */
-int admin_templates_list(struct ctx *c)
+int admin_settings_templates(struct ctx *c)
 {
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec("templates_pages", 1, p);
+	PGresult *r = form_page_query(c, "templates_pages");
 	if (!r)
 		return 500;
 	struct json_object *page = admin_page_new(c, "Page templates", "settings");
@@ -145,7 +147,7 @@ int admin_templates_list(struct ctx *c)
 	}
 	PQclear(r);
 	json_object_object_add(page, "rows", rows);
-	return admin_render(c, 200, "admin/templates_list", page);
+	return admin_render(c, 200, "admin/settings_templates", page);
 }
 
 /*
@@ -191,25 +193,25 @@ static int render_page(struct ctx *c, int status, int pg, int saved_choice, cons
 			source = templates_read_shipped(c, system_pages[pg].shipped[saved_choice == CHOICE_ALTERNATIVE]);
 		if (!source) {
 			json_object_put(page);
-			if (f)
-				form_free(f);
-			return 500;
+			return form_page_drop(f, 500);
 		}
 	}
 	json_object_object_add(page, "source", json_object_new_string(source));
 	json_object_object_add(page, "source_max_kb", json_object_new_int(TEMPLATES_PAGE_MAX / 1024));
-	if (f)
-		form_to_page(f, page);
-	return admin_render(c, status, "admin/templates_page", page);
+	return form_page_render(c, status, "admin/settings_template", page, f);
 }
 
-/* The saved state of one page: choice (CHOICE_*) and the copy (arena, NULL when none). */
-static int load_page(struct ctx *c, int pg, int *choice, const char **copy)
+/* The system page of the route (*pg) and its saved state: choice (CHOICE_*) and the copy (arena,
+ * NULL when none). 0, 404 or 500. */
+static int load_page(struct ctx *c, int *pg, int *choice, const char **copy)
 {
-	const char *p[2] = {admin_pid(c), system_pages[pg].name};
+	*pg = system_page_by_name(c->caps.v[0]);
+	if (*pg < 0)
+		return 404;
+	const char *p[2] = {admin_pid(c), system_pages[*pg].name};
 	PGresult *r = db_exec("templates_page_get", 2, p);
 	if (!r)
-		return -1;
+		return 500;
 	*choice = CHOICE_STANDARD;
 	*copy = NULL;
 	if (PQntuples(r) == 1) {
@@ -221,15 +223,12 @@ static int load_page(struct ctx *c, int pg, int *choice, const char **copy)
 	return 0;
 }
 
-int admin_templates_page(struct ctx *c)
+int admin_settings_template(struct ctx *c)
 {
-	int pg = system_page_by_name(c->caps.v[0]), choice;
+	int pg, choice;
 	const char *copy;
-	if (pg < 0)
-		return 404;
-	if (load_page(c, pg, &choice, &copy) < 0)
-		return 500;
-	return render_page(c, 200, pg, choice, copy, NULL, NULL, NULL);
+	int st = load_page(c, &pg, &choice, &copy);
+	return st ? st : render_page(c, 200, pg, choice, copy, NULL, NULL, NULL);
 }
 
 static struct json_object *page_state(PGresult *r)
@@ -272,14 +271,13 @@ static int write_page(struct ctx *c, int pg, const char *stmt, const char *value
 	return 0;
 }
 
-int admin_templates_save(struct ctx *c)
+int admin_settings_template_save(struct ctx *c)
 {
-	int pg = system_page_by_name(c->caps.v[0]), saved;
+	int pg, saved;
 	const char *copy, *action = request_form(c->req, "action");
-	if (pg < 0)
-		return 404;
-	if (load_page(c, pg, &saved, &copy) < 0)
-		return 500;
+	int st = load_page(c, &pg, &saved, &copy);
+	if (st)
+		return st;
 	struct form f;
 	form_init(&f, "en");
 	const char *stmt = NULL, *value = NULL, *source = NULL, *picked = NULL;
@@ -295,16 +293,19 @@ int admin_templates_save(struct ctx *c)
 		source = templates_source(c, raw ? raw : "");
 		char err[256];
 		struct tmpl_set *scratch = NULL;
-		if (!source)
+		if (!source) {
+			form_free(&f);
 			return 500;
+		}
 		if (strspn(source, " \t\n") == strlen(source))
 			form_message(&f, "source", "Enter the template.");
 		else if (strlen(source) > TEMPLATES_PAGE_MAX)
 			form_message(&f, "source", arena_printf(c->arena, "The template is %zu bytes; at most %d are allowed.",
 								strlen(source), TEMPLATES_PAGE_MAX));
-		else if (!(scratch = tmpl_set_new()))
+		else if (!(scratch = tmpl_set_new())) {
+			form_free(&f);
 			return 500;
-		else if (tmpl_set_add(scratch, "check", source, strlen(source), err, sizeof err) < 0)
+		} else if (tmpl_set_add(scratch, "check", source, strlen(source), err, sizeof err) < 0)
 			form_message(&f, "source", arena_printf(c->arena, "The template does not compile: %s", err));
 		tmpl_set_free(scratch);
 		stmt = "templates_page_save_copy";
@@ -373,14 +374,14 @@ static struct json_object *preview_catalog(struct ctx *c)
 }
 
 /* A page's template (the saved choice, or ?choice=) with sample data in the customer layout. */
-int admin_templates_preview(struct ctx *c)
+int admin_settings_template_preview(struct ctx *c)
 {
-	int pg = system_page_by_name(c->caps.v[0]), saved;
-	const char *copy, *q = request_query(c->req, "choice");
-	if (pg < 0)
-		return 404;
-	if (load_page(c, pg, &saved, &copy) < 0)
-		return 500;
+	int pg, saved;
+	const char *copy;
+	int st = load_page(c, &pg, &saved, &copy);
+	if (st)
+		return st;
+	const char *q = request_query(c->req, "choice");
 	int choice = q ? choice_index(q) : saved;
 	if (choice < 0)
 		return 400;

@@ -1,6 +1,9 @@
-/* admin_settings_theme.c - settings: the portal's theme (colours, font, logo, favicon) stored in
- * portals.theme, the uploads stored for nginx, and the stylesheet that applies the theme. */
-#include "admin_rules.h"
+/* admin_settings_theme.c - /admin/settings/theme: the portal's theme (colours, font, logo,
+ * favicon) stored in portals.theme, the uploads stored for nginx; and /theme.css, the stylesheet
+ * that applies it. Not a form page of the kit: image uploads, and keys merged into a JSON
+ * column (set or dropped one by one) rather than columns saved. */
+#include "admin_settings.h"
+#include "form_page.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -13,15 +16,14 @@
 #include "log.h"
 
 const struct db_stmt admin_settings_theme_stmts[] = {
-	/* theme */
-	{"admin_rules_theme_snap", "SELECT theme::text FROM portals WHERE id = $1", 1},
+	{"settings_theme_snap", "SELECT theme::text FROM portals WHERE id = $1", 1},
 	/* $2: keys to set, $3: keys to drop; rev = a hash of the rest (the stylesheet's cache key) */
-	{"admin_rules_theme_set",
+	{"settings_theme_set",
 	 "UPDATE portals SET theme = (SELECT t || jsonb_build_object('rev', left(md5(t::text), 16))"
 	 "   FROM (SELECT (theme - 'rev' - ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))"
 	 "     || $2::jsonb AS t) x) WHERE id = $1",
 	 3},
-	{NULL},
+	{NULL, NULL, 0},
 };
 
 /*
@@ -111,7 +113,7 @@ static const char *ink_on(const char *hex)
 	return (299 * r + 587 * g + 114 * b) / 1000 >= 150 ? "#111111" : "#ffffff";
 }
 
-int rules_theme_css(struct ctx *c)
+int admin_settings_theme_css(struct ctx *c)
 {
 	struct json_object *theme = c->portal->theme;
 	struct buf *b = &c->res->body;
@@ -223,8 +225,7 @@ static int store(const char *name, const struct upload *up)
 
 static struct json_object *current_theme(struct ctx *c)
 {
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec("admin_rules_theme_snap", 1, p);
+	PGresult *r = form_page_query(c, "settings_theme_snap");
 	if (!r)
 		return NULL;
 	struct json_object *t = PQntuples(r) == 1 ? json_tokener_parse(PQgetvalue(r, 0, 0)) : NULL;
@@ -239,11 +240,8 @@ static struct json_object *current_theme(struct ctx *c)
 static int theme_render(struct ctx *c, int status, struct form *f)
 {
 	struct json_object *theme = current_theme(c);
-	if (!theme) {
-		if (f)
-			form_free(f);
-		return 500;
-	}
+	if (!theme)
+		return form_page_drop(f, 500);
 	struct json_object *page = admin_page_new(c, "Theme", "settings");
 	const char *font_sel;
 	if (!f) {
@@ -276,15 +274,15 @@ static int theme_render(struct ctx *c, int status, struct form *f)
 	json_object_object_add(page, "logo_max_kb", json_object_new_int(LOGO_MAX / 1024));
 	json_object_object_add(page, "favicon_max_kb", json_object_new_int(FAVICON_MAX / 1024));
 	json_object_put(theme);
-	return admin_render(c, status, "admin/rules_theme", page);
+	return admin_render(c, status, "admin/settings_theme", page);
 }
 
-int rules_theme_page(struct ctx *c)
+int admin_settings_theme(struct ctx *c)
 {
 	return theme_render(c, 200, NULL);
 }
 
-int rules_theme_save(struct ctx *c)
+int admin_settings_theme_save(struct ctx *c)
 {
 	struct form f;
 	form_init(&f, "en");
@@ -350,6 +348,6 @@ int rules_theme_save(struct ctx *c)
 			    arena_strdup(c->arena, json_object_to_json_string_ext(drop, JSON_C_TO_STRING_PLAIN))};
 	json_object_put(set);
 	json_object_put(drop);
-	int rc = rules_change(c, "theme", "admin_rules_theme_snap", "admin_rules_theme_set", 3, p, 1);
-	return rc ? rc : rules_done(c, "/admin/settings/theme", NULL);
+	int rc = form_page_change(c, "theme", "settings_theme_snap", "settings_theme_set", 3, p);
+	return rc ? rc : form_page_done(c, "/admin/settings/theme", NULL);
 }

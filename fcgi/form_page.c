@@ -16,6 +16,36 @@ const char *form_page_col(PGresult *r, const char *name)
 	return PQgetvalue(r, 0, col);
 }
 
+PGresult *form_page_query(struct ctx *c, const char *stmt)
+{
+	const char *p[1] = {admin_pid(c)};
+	return db_exec(stmt, 1, p);
+}
+
+const char *form_page_value(struct json_object *page, const char *field)
+{
+	struct json_object *values, *v;
+	if (!json_object_object_get_ex(page, "values", &values) || !json_object_object_get_ex(values, field, &v))
+		return "";
+	return json_object_get_string(v);
+}
+
+int form_page_options(struct json_object *page, const char *key, const char *stmt, const char *field)
+{
+	PGresult *r = db_exec(stmt, 0, NULL);
+	if (!r)
+		return -1;
+	const char *sel = form_page_value(page, field);
+	struct json_object *rows = db_rows_json(r, -1);
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		json_object_object_add(json_object_array_get_idx(rows, (size_t)i), "selected",
+				       json_object_new_boolean(strcmp(sel, PQgetvalue(r, i, 0)) == 0));
+	PQclear(r);
+	json_object_object_add(page, key, rows);
+	return n;
+}
+
 static int is_bool(const struct fp_field *fd)
 {
 	return fd->kind == FP_SWITCH || fd->kind == FP_CHECKBOX || (fd->kind == FP_CHOICE && fd->choices_bool);
@@ -204,6 +234,13 @@ static const char *field_value(struct ctx *c, struct form *f, const struct fp_fi
 				return fd->choices_bool ? (i == 0 ? "true" : "false") : fd->choices[i];
 		form_message(f, fd->name, fd->message ? fd->message : "Choose one of the options.");
 		return NULL;
+	case FP_ID: {
+		long id = admin_id(raw);
+		json_object_object_add(f->values, fd->name, json_object_new_string(raw ? raw : ""));
+		if (!id)
+			form_message(f, fd->name, fd->message ? fd->message : "Choose one of the options.");
+		return id ? admin_idstr(c, id) : NULL;
+	}
 	case FP_CUSTOM: {
 		json_object_object_add(f->values, fd->name, json_object_new_string(raw ? raw : ""));
 		return fd->parse(c, f, fd->name, raw ? raw : "");
@@ -217,7 +254,7 @@ static struct json_object *audit_value(const struct fp_field *fd, const char *v)
 {
 	if (is_bool(fd))
 		return json_object_new_boolean(v[0] == 't');
-	if (fd->kind == FP_INT)
+	if (fd->kind == FP_INT || fd->kind == FP_ID)
 		return json_object_new_int64(atol(v));
 	return json_object_new_string(v);
 }
@@ -229,6 +266,21 @@ static int same(const struct fp_field *fd, const char *before, const char *after
 	return strcmp(before, after) == 0;
 }
 
+/* The before or after object of field fd's audit row for its saved text v; NULL on an error. */
+static struct json_object *audit_side(const struct fp_field *fd, const char *setting, const char *v)
+{
+	if (!fd->audit_state) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, setting, audit_value(fd, v));
+		return o;
+	}
+	const char *p[1] = {v};
+	PGresult *r = db_exec(fd->audit_state, 1, p);
+	struct json_object *o = r && PQntuples(r) == 1 ? json_tokener_parse(PQgetvalue(r, 0, 0)) : NULL;
+	PQclear(r);
+	return o;
+}
+
 static int audit_fields(struct ctx *c, const struct form_page *fp, struct fp_save *s)
 {
 	for (int i = 0; i < fp->nfields; i++) {
@@ -237,9 +289,11 @@ static int audit_fields(struct ctx *c, const struct form_page *fp, struct fp_sav
 		if (same(fd, was, s->vals[i]))
 			continue;
 		const char *setting = fd->audit ? fd->audit : fd->name;
-		struct json_object *b = json_object_new_object(), *a = json_object_new_object();
-		json_object_object_add(b, setting, audit_value(fd, was));
-		json_object_object_add(a, setting, audit_value(fd, s->vals[i]));
+		struct json_object *b = audit_side(fd, setting, was), *a = b ? audit_side(fd, setting, s->vals[i]) : NULL;
+		if (!a) {
+			json_object_put(b);
+			return -1;
+		}
 		if (admin_audit(c, fp->audit_action, setting, b, a) < 0)
 			return -1;
 	}
@@ -272,9 +326,10 @@ static int audit_record(struct ctx *c, const struct form_page *fp, PGresult *bef
 	if (fp->audit_kind == FP_AUDIT_CHANGES && json_object_is_type(b, json_type_object) &&
 	    json_object_is_type(a, json_type_object))
 		only_changes(b, a);
-	return admin_audit(c, fp->audit_action, NULL, b, a);
+	return admin_audit(c, fp->audit_action, fp->audit_setting, b, a);
 }
 
+/* Roll back and answer status. */
 static int fail(int status)
 {
 	db_rollback();
@@ -296,6 +351,9 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 		vals[nids + i] = field_value(c, &f, &fp->fields[i]);
 	if (f.nerrors)
 		return render(c, fp, id, 422, &f, NULL);
+	for (int i = 0; i < fp->nfields; i++)
+		if (!vals[nids + i]) /* no value and no message: out of memory */
+			return form_page_drop(&f, 500);
 
 	if (db_begin() < 0) {
 		form_free(&f);
@@ -357,4 +415,97 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 	if (!ok || db_commit() < 0)
 		return fail(500);
 	return page_redirect(c, 303, done_path(c, fp, id));
+}
+
+int form_page_show(struct ctx *c, const struct form_page *fp, int status, struct form *f)
+{
+	const char *ids[ROUTE_MAX_CAPS];
+	if (!page_ids(c, fp, ids)) {
+		form_free(f);
+		return 404;
+	}
+	return render(c, fp, ids[0], status, f, NULL);
+}
+
+/* ---- for settings pages that keep their own handler ---- */
+
+int form_page_drop(struct form *f, int status)
+{
+	if (f)
+		form_free(f);
+	return status;
+}
+
+int form_page_render(struct ctx *c, int status, const char *tmpl, struct json_object *page, struct form *f)
+{
+	if (f)
+		form_to_page(f, page);
+	return admin_render(c, status, tmpl, page);
+}
+
+int form_page_list(struct ctx *c, int status, const char *tmpl, struct json_object *page, const char *key,
+		   struct json_object *rows, size_t max, struct form *f)
+{
+	size_t n = json_object_array_length(rows);
+	json_object_object_add(page, key, rows);
+	json_object_object_add(page, "empty", json_object_new_boolean(n == 0));
+	json_object_object_add(page, "at_limit", json_object_new_boolean(n >= max));
+	return form_page_render(c, status, tmpl, page, f);
+}
+
+int form_page_done(struct ctx *c, const char *path, const char *notice)
+{
+	return page_redirect(c, 303, arena_printf(c->arena, "%s?%s%s", path, notice ? "notice=" : "saved=1",
+						  notice ? notice : ""));
+}
+
+int form_page_audit_setting(struct ctx *c, const char *setting, const char *before, const char *after)
+{
+	struct json_object *b = json_object_new_object(), *a = json_object_new_object();
+	json_object_object_add(b, setting, before ? json_object_new_string(before) : NULL);
+	json_object_object_add(a, setting, after ? json_object_new_string(after) : NULL);
+	return admin_audit(c, "settings_change", setting, b, a);
+}
+
+/* The snapshot text (arena), or NULL on an error. */
+static char *snapshot(struct ctx *c, const char *stmt)
+{
+	PGresult *r = form_page_query(c, stmt);
+	char *s = r && PQntuples(r) == 1 ? arena_strdup(c->arena, PQgetvalue(r, 0, 0)) : NULL;
+	PQclear(r);
+	return s;
+}
+
+int form_page_change(struct ctx *c, const char *setting, const char *snap, const char *stmt, int n,
+		     const char *const *p)
+{
+	if (db_begin() < 0)
+		return 500;
+	char *before = snapshot(c, snap);
+	PGresult *r = before ? db_exec(stmt, n, p) : NULL;
+	if (!r)
+		return fail(500);
+	const char *rows = PQcmdTuples(r);
+	int touched = PQntuples(r) > 0 || (rows[0] && strcmp(rows, "0") != 0);
+	PQclear(r);
+	if (!touched)
+		return fail(404);
+	char *after = snapshot(c, snap);
+	if (!after)
+		return fail(500);
+	if (strcmp(before, after) == 0)
+		return fail(0); /* nothing changed: nothing to record */
+	if (admin_audit(c, "settings_change", setting, json_tokener_parse(before), json_tokener_parse(after)) < 0)
+		return fail(500);
+	return db_commit() < 0 ? 500 : 0;
+}
+
+int form_page_remove(struct ctx *c, const char *setting, const char *snap, const char *stmt, const char *path)
+{
+	long id = admin_id(c->caps.n > 0 ? c->caps.v[0] : NULL);
+	if (!id)
+		return 404;
+	const char *p[2] = {admin_pid(c), admin_idstr(c, id)};
+	int rc = form_page_change(c, setting, snap, stmt, 2, p);
+	return rc ? rc : form_page_done(c, path, "deleted");
 }

@@ -6,9 +6,7 @@
 #include "admin_crm.h"
 #include "admin_inbox.h"
 #include "admin_records.h"
-#include "admin_rules.h"
 #include "admin_settings.h"
-#include "admin_templates.h"
 
 const struct route routes[] = {
 	/* /, /healthz and the pages every visitor may see (layout.c home, healthz.c, access.c, too_large.c) */
@@ -131,24 +129,24 @@ const struct route routes[] = {
 	{HTTP_POST, "/admin/forms", rec_form_create, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/forms/<id>", rec_form_page, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/forms/<id>", rec_form_save, AUTH_ADMIN, 0},
-	/* /admin/settings/...: the portal's settings, one file a page: admin_settings_<page>.c (the index and general in admin_settings.c) */
-	{HTTP_GET, "/admin/settings/filters", rules_filters_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/filters", rules_filters_add, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/filters/<id>/delete", rules_filters_delete, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/permissions", rules_perm_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/permissions", rules_perm_mode, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/permissions/rules", rules_perm_add, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/permissions/rules/<id>/delete", rules_perm_delete, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/theme", rules_theme_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/theme", rules_theme_save, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/navigation", rules_nav_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/navigation", rules_nav_add, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/navigation/<id>", rules_nav_edit_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/navigation/<id>", rules_nav_edit, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/navigation/<id>/delete", rules_nav_delete, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/navigation/<id>/move", rules_nav_move, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/support-form", rules_form_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/support-form", rules_form_save, AUTH_ADMIN, 0},
+	/* /admin/settings/...: the portal's settings, one file a page: admin_settings_<page>.c (the index in admin_settings.c; /admin/settings/slug is a form of the domains page) */
+	{HTTP_GET, "/admin/settings/filters", admin_settings_filters, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/filters", admin_settings_filter_add, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/filters/<id>/delete", admin_settings_filter_delete, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/permissions", admin_settings_permissions, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/permissions", admin_settings_permissions_save, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/permissions/rules", admin_settings_permission_rule_add, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/permissions/rules/<id>/delete", admin_settings_permission_rule_delete, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/theme", admin_settings_theme, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/theme", admin_settings_theme_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/navigation", admin_settings_navigation, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/navigation", admin_settings_nav_add, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/navigation/<id>", admin_settings_nav_item, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/navigation/<id>", admin_settings_nav_item_save, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/navigation/<id>/delete", admin_settings_nav_delete, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/navigation/<id>/move", admin_settings_nav_move, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/support-form", admin_settings_support_form, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/support-form", admin_settings_support_form_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings", admin_settings_index, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/general", admin_settings_general, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/general", admin_settings_general_save, AUTH_ADMIN, 0},
@@ -173,16 +171,16 @@ const struct route routes[] = {
 	{HTTP_GET, "/admin/settings/sso", admin_settings_sso, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/sso", admin_settings_sso_save, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/sso/secret", admin_settings_sso_secret, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/templates", admin_templates_list, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/templates/<name>", admin_templates_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/templates/<name>", admin_templates_save, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/templates/<name>/preview", admin_templates_preview, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/emails", admin_templates_emails, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/emails/<name>/<name>", admin_templates_email_page, AUTH_ADMIN, 0},
-	{HTTP_POST, "/admin/settings/emails/<name>/<name>", admin_templates_email_save, AUTH_ADMIN, 0},
-	{HTTP_GET, "/admin/settings/emails/<name>/<name>/preview", admin_templates_email_preview, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/templates", admin_settings_templates, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/templates/<name>", admin_settings_template, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/templates/<name>", admin_settings_template_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/templates/<name>/preview", admin_settings_template_preview, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/emails", admin_settings_emails, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/emails/<name>/<name>", admin_settings_email, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/emails/<name>/<name>", admin_settings_email_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/emails/<name>/<name>/preview", admin_settings_email_preview, AUTH_ADMIN, 0},
 	/* public pages the console configures: the theme's stylesheet (in admin_settings_theme.c, which holds the theme's vocabulary and checks) and the knowledge base's link (kb_link.c) */
-	{HTTP_GET, "/theme.css", rules_theme_css, AUTH_ALWAYS, 0},
+	{HTTP_GET, "/theme.css", admin_settings_theme_css, AUTH_ALWAYS, 0},
 	{HTTP_GET, "/kb-link", kb_link_page, AUTH_ALWAYS, 0},
 	{0},
 };
@@ -204,19 +202,24 @@ extern const struct db_stmt admin_login_stmts[];
 extern const struct db_stmt admin_pipelines_stmts[];
 extern const struct db_stmt admin_preview_stmts[];
 extern const struct db_stmt admin_records_stmts[];
-extern const struct db_stmt admin_rules_stmts[];
 extern const struct db_stmt admin_settings_access_stmts[];
+extern const struct db_stmt admin_settings_consent_stmts[];
 extern const struct db_stmt admin_settings_domains_stmts[];
 extern const struct db_stmt admin_settings_emails_stmts[];
 extern const struct db_stmt admin_settings_filters_stmts[];
+extern const struct db_stmt admin_settings_general_stmts[];
+extern const struct db_stmt admin_settings_inbox_stmts[];
 extern const struct db_stmt admin_settings_kb_link_stmts[];
 extern const struct db_stmt admin_settings_navigation_stmts[];
+extern const struct db_stmt admin_settings_permissions_stmts[];
+extern const struct db_stmt admin_settings_rules_stmts[];
 extern const struct db_stmt admin_settings_session_stmts[];
+extern const struct db_stmt admin_settings_sso_stmts[];
 extern const struct db_stmt admin_settings_status_stmts[];
 extern const struct db_stmt admin_settings_stmts[];
+extern const struct db_stmt admin_settings_support_form_stmts[];
 extern const struct db_stmt admin_settings_templates_stmts[];
 extern const struct db_stmt admin_settings_theme_stmts[];
-extern const struct db_stmt admin_sso_stmts[];
 extern const struct db_stmt admin_ticket_stmts[];
 extern const struct db_stmt admin_tickets_stmts[];
 extern const struct db_stmt audit_stmts[];
@@ -257,19 +260,24 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_pipelines_stmts,
 	admin_preview_stmts,
 	admin_records_stmts,
-	admin_rules_stmts,
 	admin_settings_access_stmts,
+	admin_settings_consent_stmts,
 	admin_settings_domains_stmts,
 	admin_settings_emails_stmts,
 	admin_settings_filters_stmts,
+	admin_settings_general_stmts,
+	admin_settings_inbox_stmts,
 	admin_settings_kb_link_stmts,
 	admin_settings_navigation_stmts,
+	admin_settings_permissions_stmts,
+	admin_settings_rules_stmts,
 	admin_settings_session_stmts,
+	admin_settings_sso_stmts,
 	admin_settings_status_stmts,
 	admin_settings_stmts,
+	admin_settings_support_form_stmts,
 	admin_settings_templates_stmts,
 	admin_settings_theme_stmts,
-	admin_sso_stmts,
 	admin_ticket_stmts,
 	admin_tickets_stmts,
 	audit_stmts,

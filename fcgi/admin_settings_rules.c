@@ -1,75 +1,37 @@
-/* admin_rules.c - settings: ticket filters, permissions, theme, navigation, support form. The
- * group's one route table and statement table, and the helpers its pages share (one audited
- * change per transaction, the property-rule form). */
-#include "admin_rules.h"
+/* admin_settings_rules.c - property rules shared by ticket filters and ticket permissions
+ * (/admin/settings/filters, /admin/settings/permissions): the add form's choices and checks, and
+ * a rule as a row of a list. */
+#include "admin_settings_rules.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-
-const struct db_stmt admin_rules_stmts[] = {
+const struct db_stmt admin_settings_rules_stmts[] = {
+	{"settings_rule_ticket_keys", "SELECT key FROM ticket_property_keys ORDER BY key LIMIT 500", 0},
+	{"settings_rule_ticket_key", "SELECT 1 FROM ticket_property_keys WHERE key = $1", 1},
+	{"settings_rule_contact_keys", "SELECT key FROM contact_property_keys ORDER BY key LIMIT 500", 0},
+	{"settings_rule_contact_key", "SELECT 1 FROM contact_property_keys WHERE key = $1", 1},
 	{NULL, NULL, 0},
 };
 
-int rules_done(struct ctx *c, const char *path, const char *notice)
-{
-	return page_redirect(c, 303, arena_printf(c->arena, "%s?%s%s", path, notice ? "notice=" : "saved=1",
-						  notice ? notice : ""));
-}
+/* What portal_visible_tickets() reads itself (sql/003_tickets.sql); other names are keys of
+ * tickets.properties. */
+static const struct settings_rule_builtin ticket_builtins[] = {
+	{"pipeline", "Pipeline (name)"}, {"stage", "Stage (name)"}, {"priority", "Priority"}, {"subject", "Subject"},
+	{NULL, NULL},
+};
+const struct settings_rule_props settings_rule_ticket = {ticket_builtins, "settings_rule_ticket_keys",
+							  "settings_rule_ticket_key"};
 
-/* The snapshot text, or NULL on error. */
-static char *snapshot(struct ctx *c, const char *stmt)
-{
-	const char *p[1] = {admin_pid(c)};
-	PGresult *r = db_exec(stmt, 1, p);
-	if (!r)
-		return NULL;
-	char *s = PQntuples(r) == 1 ? arena_strdup(c->arena, PQgetvalue(r, 0, 0)) : NULL;
-	PQclear(r);
-	return s;
-}
+/* What contact_property() reads itself; other names are keys of contacts.properties. */
+static const struct settings_rule_builtin contact_builtins[] = {
+	{"email", "Email"}, {"first_name", "First name"}, {"last_name", "Last name"}, {NULL, NULL},
+};
+const struct settings_rule_props settings_rule_contact = {contact_builtins, "settings_rule_contact_keys",
+							   "settings_rule_contact_key"};
 
-int rules_change(struct ctx *c, const char *setting, const char *snap, const char *stmt, int n,
-		 const char *const *p, int missing_404)
-{
-	if (db_begin() < 0)
-		return 500;
-	char *before = snapshot(c, snap);
-	PGresult *r = before ? db_exec(stmt, n, p) : NULL;
-	if (!r) {
-		db_rollback();
-		return 500;
-	}
-	const char *rows = PQcmdTuples(r);
-	int touched = PQntuples(r) > 0 || (rows[0] && strcmp(rows, "0") != 0);
-	PQclear(r);
-	if (!touched && missing_404) {
-		db_rollback();
-		return 404;
-	}
-	char *after = snapshot(c, snap);
-	if (!after) {
-		db_rollback();
-		return 500;
-	}
-	if (strcmp(before, after) == 0) {
-		db_rollback(); /* nothing changed: nothing to record */
-		return 0;
-	}
-	if (admin_audit(c, "settings_change", setting, json_tokener_parse(before), json_tokener_parse(after)) < 0) {
-		db_rollback();
-		return 500;
-	}
-	return db_commit() < 0 ? 500 : 0;
-}
-
-/* ---- the property-rule form (ticket filters and permission rules) ---- */
-
-static const struct {
-	const char *name, *label;
-} operators[] = {
+/* (the same pairs of a name and a label as the built-ins) */
+static const struct settings_rule_builtin operators[] = {
 	{"any_of", "is any of"},
 	{"none_of", "is none of"},
 	{"equals", "equals"},
@@ -89,7 +51,7 @@ static const char *operator_label(const char *op)
 	return op;
 }
 
-static const char *builtin_label(const struct rules_builtin *b, const char *name)
+static const char *builtin_label(const struct settings_rule_builtin *b, const char *name)
 {
 	for (; b->name; b++)
 		if (strcmp(b->name, name) == 0)
@@ -97,19 +59,7 @@ static const char *builtin_label(const struct rules_builtin *b, const char *name
 	return NULL;
 }
 
-struct json_object *rules_operator_options(const char *selected)
-{
-	struct json_object *a = json_object_new_array();
-	for (size_t i = 0; i < NOPS; i++) {
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "value", json_object_new_string(operators[i].name));
-		json_object_object_add(o, "label", json_object_new_string(operators[i].label));
-		json_object_object_add(o, "selected", json_object_new_boolean(selected && strcmp(selected, operators[i].name) == 0));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
+/* {value, label, selected} into the array a. */
 static void option_add(struct json_object *a, const char *value, const char *label, const char *selected)
 {
 	struct json_object *o = json_object_new_object();
@@ -119,41 +69,49 @@ static void option_add(struct json_object *a, const char *value, const char *lab
 	json_object_array_add(a, o);
 }
 
-struct json_object *rules_property_options(const struct rules_builtin *builtins, const char *list,
-					    const char *selected)
+static struct json_object *option_group(const char *label, struct json_object *options)
 {
-	PGresult *r = db_exec(list, 0, NULL);
-	if (!r)
-		return NULL;
-	struct json_object *groups = json_object_new_array();
-	struct json_object *g1 = json_object_new_object(), *b = json_object_new_array();
-	for (const struct rules_builtin *x = builtins; x->name; x++)
-		option_add(b, x->name, x->label, selected);
-	json_object_object_add(g1, "label", json_object_new_string("Built-in"));
-	json_object_object_add(g1, "options", b);
-	json_object_array_add(groups, g1);
-	struct json_object *g2 = json_object_new_object(), *k = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		if (!builtin_label(builtins, PQgetvalue(r, i, 0)))
-			option_add(k, PQgetvalue(r, i, 0), PQgetvalue(r, i, 0), selected);
-	PQclear(r);
-	json_object_object_add(g2, "label", json_object_new_string("Custom properties"));
-	json_object_object_add(g2, "options", k);
-	json_object_array_add(groups, g2);
-	return groups;
+	struct json_object *g = json_object_new_object();
+	json_object_object_add(g, "label", json_object_new_string(label));
+	json_object_object_add(g, "options", options);
+	return g;
 }
 
-struct json_object *rules_rule_row(const struct rules_builtin *builtins, const char *id,
-				   const char *property, const char *operator, const char *values_json)
+int settings_rule_choices(struct ctx *c, struct json_object *page, const struct settings_rule_props *props,
+			  int refused)
 {
-	struct json_object *o = json_object_new_object();
-	const char *bl = builtin_label(builtins, property);
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "property", json_object_new_string(property));
+	PGresult *r = db_exec(props->keys, 0, NULL);
+	if (!r)
+		return -1;
+	const char *prop = refused ? request_form(c->req, "property") : NULL;
+	const char *op = refused ? request_form(c->req, "operator") : "any_of";
+	struct json_object *builtin = json_object_new_array(), *custom = json_object_new_array();
+	for (const struct settings_rule_builtin *x = props->builtins; x->name; x++)
+		option_add(builtin, x->name, x->label, prop);
+	for (int i = 0; i < PQntuples(r); i++)
+		if (!builtin_label(props->builtins, PQgetvalue(r, i, 0)))
+			option_add(custom, PQgetvalue(r, i, 0), PQgetvalue(r, i, 0), prop);
+	PQclear(r);
+	struct json_object *groups = json_object_new_array(), *ops = json_object_new_array();
+	json_object_array_add(groups, option_group("Built-in", builtin));
+	json_object_array_add(groups, option_group("Custom properties", custom));
+	json_object_object_add(page, "property_groups", groups);
+	for (size_t i = 0; i < NOPS; i++)
+		option_add(ops, operators[i].name, operators[i].label, op);
+	json_object_object_add(page, "operators", ops);
+	return 0;
+}
+
+struct json_object *settings_rule_row(const struct settings_rule_props *props, PGresult *r, int i)
+{
+	struct json_object *o = db_row_json(r, i), *v;
+	const char *property = json_object_get_string(json_object_object_get(o, "property"));
+	const char *bl = builtin_label(props->builtins, property);
 	json_object_object_add(o, "property_label", json_object_new_string(bl ? bl : property));
 	json_object_object_add(o, "builtin", json_object_new_boolean(bl != NULL));
-	json_object_object_add(o, "operator_label", json_object_new_string(operator_label(operator)));
-	struct json_object *v = json_tokener_parse(values_json);
+	json_object_object_add(o, "operator_label", json_object_new_string(
+		operator_label(json_object_get_string(json_object_object_get(o, "operator")))));
+	v = json_tokener_parse(json_object_get_string(json_object_object_get(o, "match_values")));
 	if (!json_object_is_type(v, json_type_array)) {
 		json_object_put(v);
 		v = json_object_new_array();
@@ -202,8 +160,8 @@ static int parse_values(struct form *f, const char *raw, struct json_object *out
 	return 0;
 }
 
-int rules_rule_parse(struct ctx *c, struct form *f, const struct rules_builtin *builtins,
-		     const char *known, struct rules_rule *r)
+int settings_rule_parse(struct ctx *c, struct form *f, const struct settings_rule_props *props,
+			struct settings_rule *r)
 {
 	memset(r, 0, sizeof *r);
 	const char *prop = form_text(f, c->req, "property", 0, RULE_MAX_PROPERTY, 0, 1);
@@ -213,10 +171,10 @@ int rules_rule_parse(struct ctx *c, struct form *f, const struct rules_builtin *
 		form_message(f, "property", "Choose a property.");
 		prop = NULL;
 	}
-	if (prop && !builtin_label(builtins, prop)) {
+	if (prop && !builtin_label(props->builtins, prop)) {
 		const char *p[1] = {prop};
 		char one[8];
-		int k = db_exec_value(known, 1, p, one, sizeof one);
+		int k = db_exec_value(props->key, 1, p, one, sizeof one);
 		if (k < 0)
 			return 500;
 		if (k == 0) {

@@ -207,7 +207,7 @@ show_plan shape_org_typical
 explain "shape_mine_heaviest" "$LIST_MINE" "$c_max"
 explain "shape_org_heaviest" "$LIST_ORG" "$c_max"
 
-# The pages' own statements, read from lib/session.c and fcgi/tickets.c (skipped when their
+# The pages' own statements, read from fcgi/sessions.c and fcgi/tickets.c (skipped when their
 # parameters changed).
 stmt() { # file name -> "nparams\nsql" of a db_stmt in that C file
 	python3 - "$1" "$2" <<'PY'
@@ -231,8 +231,8 @@ page_stmt() { # label file name nparams params
 	fi
 	explain "$label" "$sql" "$3"
 }
-echo "the pages' statements (lib/session.c, fcgi/tickets.c; list: status open, sort activity desc, first page):"
-page_stmt "session_load" lib/session.c session_load 1 "'$(printf '%s' "$tok" | sha256sum | cut -d' ' -f1)'"
+echo "the pages' statements (fcgi/sessions.c, fcgi/tickets.c; list: status open, sort activity desc, first page):"
+page_stmt "session_load" fcgi/sessions.c session_load 1 "'$(printf '%s' "$tok" | sha256sum | cut -d' ' -f1)'"
 if [ -f fcgi/tickets.c ]; then
 	for who in typical:$c_typ:$t_typ heaviest:$c_max:$t_max; do
 		IFS=: read -r w c t <<<"$who"

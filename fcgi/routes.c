@@ -9,7 +9,7 @@
 #include "admin_settings.h"
 
 const struct route routes[] = {
-	/* /, /healthz and the pages every visitor may see (layout.c home, healthz.c, access.c, too_large.c) */
+	/* /, /healthz and the pages every visitor may see (access.c: / and /access-denied; healthz.c, too_large.c) */
 	{HTTP_GET, "/", home, AUTH_PUBLIC, 0},
 	{HTTP_GET, "/healthz", healthz, AUTH_ALWAYS, 0},
 	{HTTP_GET, "/access-denied", access_denied_page, AUTH_ALWAYS, 0},

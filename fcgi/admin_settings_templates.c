@@ -4,6 +4,7 @@
  * exist yet (the shipped template stands in), and one form posts one of three actions. */
 #include "admin_settings_templates.h"
 #include "form_page.h"
+#include "settings_load.h"
 
 #include <errno.h>
 #include <stdio.h>

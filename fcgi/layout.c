@@ -1,5 +1,6 @@
 /* layout.c - shared chrome: the base template context, rendering, error pages, redirects, cookies. */
 #include "app.h"
+#include "settings_load.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,6 +2,33 @@
 #ifndef PORTAL_SETTINGS_LOAD_H
 #define PORTAL_SETTINGS_LOAD_H
 
+#include "settings.h"
+
+/* The system pages whose template a portal picks (portal_page_templates.page; the slots of
+ * struct portal's page_choice/page_source, SETTINGS_MAX_PAGES of them), their names and templates
+ * (system_pages[], fcgi/settings_load.c) and the two lookups. */
+enum system_page {
+	PAGE_REGISTER,
+	PAGE_LOGIN,
+	PAGE_LOGOUT,
+	PAGE_ACCESS_DENIED,
+	PAGE_RESET_REQUEST,
+	PAGE_RESET,
+	SYSTEM_PAGE__MAX
+};
+
+struct system_page_info {
+	const char *name;       /* "login": the key in portal_page_templates and admin URLs */
+	const char *tmpl;       /* "portal/login": the name handlers render */
+	const char *shipped[2]; /* standard and alternative: "portal/system/login_standard", "..._split" */
+};
+extern const struct system_page_info system_pages[SYSTEM_PAGE__MAX];
+/* The index of a page name or handler template name, or -1. */
+int system_page_by_name(const char *name);
+int system_page_by_tmpl(const char *tmpl);
+
+_Static_assert(SYSTEM_PAGE__MAX <= SETTINGS_MAX_PAGES, "struct portal holds a slot per system page");
+
 /* The channel the database NOTIFYs when portal settings change (sql/ triggers). */
 #define SETTINGS_NOTIFY_CHANNEL "portal_settings"
 

@@ -25,7 +25,7 @@ void settings_free_portals(struct portal *p, int n)
 	for (int i = 0; i < n; i++) {
 		json_object_put(p[i].theme);
 		json_object_put(p[i].nav);
-		for (int k = 0; k < SYSTEM_PAGE__MAX; k++)
+		for (int k = 0; k < SETTINGS_MAX_PAGES; k++)
 			free(p[i].page_source[k]);
 	}
 	free(p);

@@ -11,28 +11,9 @@
  * was installed and says when a reload is due (a NOTIFY, a reconnect, the shared stamp).
  */
 
-/* The system pages whose template a portal picks (portal_page_templates.page): struct portal
- * sizes its arrays by them. Their names and templates (system_pages[]) and the two lookups are
- * the product's, defined in fcgi/settings_load.c; declared here for the handlers (app.h). */
-enum system_page {
-	PAGE_REGISTER,
-	PAGE_LOGIN,
-	PAGE_LOGOUT,
-	PAGE_ACCESS_DENIED,
-	PAGE_RESET_REQUEST,
-	PAGE_RESET,
-	SYSTEM_PAGE__MAX
-};
-
-struct system_page_info {
-	const char *name;       /* "login": the key in portal_page_templates and admin URLs */
-	const char *tmpl;       /* "portal/login": the name handlers render */
-	const char *shipped[2]; /* standard and alternative: "portal/system/login_standard", "..._split" */
-};
-extern const struct system_page_info system_pages[SYSTEM_PAGE__MAX];
-/* The index of a page name or handler template name, or -1. */
-int system_page_by_name(const char *name);
-int system_page_by_tmpl(const char *tmpl);
+/* A portal may pick the template of up to SETTINGS_MAX_PAGES pages (portal_page_templates.page):
+ * which pages those are, their names and templates, is the product's (fcgi/settings_load.h). */
+#define SETTINGS_MAX_PAGES 8
 
 /* A portal's choice for one system page. */
 enum page_choice { CHOICE_STANDARD, CHOICE_ALTERNATIVE, CHOICE_CUSTOM };
@@ -64,8 +45,8 @@ struct portal {
 	struct json_object *nav;   /* array of {label, url}; owned by the cache */
 	/* Per system page: the template chosen, and for CHOICE_CUSTOM the admin's source (it
 	 * compiled when the cache loaded; one that did not is logged and left at standard). */
-	enum page_choice page_choice[SYSTEM_PAGE__MAX];
-	char *page_source[SYSTEM_PAGE__MAX]; /* NULL unless custom; owned by the cache */
+	enum page_choice page_choice[SETTINGS_MAX_PAGES];
+	char *page_source[SETTINGS_MAX_PAGES]; /* NULL unless custom; owned by the cache */
 };
 
 struct portal_domain {

@@ -62,7 +62,7 @@ static void test_host_lookup(void)
 {
 	struct fixture f = fixture_new(3, 4);
 	f.p[1].is_default = 1;
-	f.p[2].page_source[PAGE_LOGIN] = strdup("{{custom}}"); /* freed with the cache */
+	f.p[2].page_source[1] = /* any page slot */ strdup("{{custom}}"); /* freed with the cache */
 	add_domain(&f, 0, "help.example.test", "de", 1);
 	add_domain(&f, 0, "alt.example.test", "fr", 0);
 	add_domain(&f, 1, "b.example.test", "nl", 0);
@@ -122,7 +122,7 @@ static void test_fallbacks(void)
 
 	/* the loader's failure path frees what it built */
 	struct fixture h = fixture_new(2, 1);
-	h.p[0].page_source[PAGE_RESET] = strdup("{{x}}");
+	h.p[0].page_source[5] = /* any page slot */ strdup("{{x}}");
 	settings_free_portals(h.p, h.np);
 	free(h.d);
 }

@@ -11,7 +11,7 @@
 #include "request.h"
 #include "response.h"
 #include "route.h"
-#include "session.h"
+#include "sessions.h"
 #include "settings.h"
 
 /* Who may enter a route; checked once in dispatch before any handler runs (closed unless opened). */

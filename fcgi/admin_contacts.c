@@ -161,7 +161,6 @@ static int record_decorate(struct ctx *c, const struct form_page *fp, struct jso
 	const char *name = form_page_col(row, "name");
 	json_object_object_add(page, "title", json_object_new_string(*name ? name : form_page_col(row, "email")));
 	json_object_object_add(page, "contact", db_row_json(row, 0));
-	crm_notice(c, page);
 	const char *p[2] = {form_page_col(row, "id"), admin_pid(c)};
 	const char *ap[2] = {p[1], p[0]};
 	PGresult *rl = db_exec("crm_contact_lists", 2, p);

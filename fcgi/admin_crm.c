@@ -27,24 +27,6 @@ const struct db_stmt admin_crm_stmts[] = {
 	{NULL, NULL, 0},
 };
 
-static const struct {
-	const char *word, *text;
-} crm_notices[] = {
-	{"invited", "Invitation queued: the contact will get a registration email shortly."},
-	{"not_invited", "No invitation was queued: the contact already has a login here, one is still waiting to be sent, or the contact may not enter this portal."},
-	{"added", "Contact added to the list."},
-	{"removed", "Contact removed from the list."},
-	{"renamed", "List renamed."},
-};
-
-void crm_notice(struct ctx *c, struct json_object *page)
-{
-	const char *w = request_query(c->req, "notice");
-	for (size_t i = 0; w && i < sizeof crm_notices / sizeof crm_notices[0]; i++)
-		if (strcmp(w, crm_notices[i].word) == 0)
-			json_object_object_add(page, "notice", json_object_new_string(crm_notices[i].text));
-}
-
 /* The search words of ?q= trimmed, at most 100 bytes; "" when none (SQL lower-cases them). */
 static const char *crm_query(struct ctx *c)
 {

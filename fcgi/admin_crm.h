@@ -64,8 +64,6 @@ int crm_import_report(struct ctx *c);
 	int get(struct ctx *c) { return form_page_get(c, fp); }   \
 	int post(struct ctx *c) { return form_page_post(c, fp); }
 
-/* The CRM's own notices (?notice=invited|not_invited|added|removed|renamed) on a page. */
-void crm_notice(struct ctx *c, struct json_object *page);
 /*
  * An index page's rows (keyset-paged by pager.h, cursor ?after=_<id>): stmt takes $1 = the search
  * words of ?q= ('' for none) and $2 = the cursor's id (NULL on the first page). Adds rows,

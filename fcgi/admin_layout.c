@@ -43,6 +43,11 @@ static const struct {
 	{"sent", "Sent."},
 	{"logged_in", "Welcome back."},
 	{"queued", "Queued for sending."},
+	{"invited", "Invitation queued: the contact will get a registration email shortly."},
+	{"not_invited", "No invitation was queued: the contact already has a login here, one is still waiting to be sent, or the contact may not enter this portal."},
+	{"added", "Contact added to the list."},
+	{"removed", "Contact removed from the list."},
+	{"renamed", "List renamed."},
 };
 
 struct json_object *admin_page_new(struct ctx *c, const char *title, const char *section)

@@ -123,7 +123,6 @@ static int list_decorate(struct ctx *c, const struct form_page *fp, struct json_
 	json_object_object_add(page, "title", json_object_new_string(form_page_col(r, "name")));
 	json_object_object_add(page, "list", db_row_json(r, 0));
 	PQclear(r);
-	crm_notice(c, page);
 	r = db_exec("crm_list_members", 3, p);
 	if (!r)
 		return 500;

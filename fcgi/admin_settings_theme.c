@@ -201,26 +201,6 @@ static void upload_check(struct ctx *c, struct form *f, const char *field, const
 	*name = arena_printf(c->arena, "%s.%s", hex, ext);
 }
 
-/* <files_dir>/theme/<name>, unless a complete copy is there. 0 or -1 (logged). */
-static int store(const char *name, const struct upload *up)
-{
-	char dir[600], path[700];
-	struct stat st;
-	snprintf(dir, sizeof dir, "%s/theme", cfg.files_dir);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == up->len)
-		return 0;
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		log_msg(LOG_ERROR, "theme: mkdir %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (file_write_atomic(dir, name, up->data, up->len, 0640) < 0) {
-		log_msg(LOG_ERROR, "theme: store %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- the page ---- */
 
 static struct json_object *current_theme(struct ctx *c)
@@ -331,7 +311,8 @@ int admin_settings_theme_save(struct ctx *c)
 		return theme_render(c, 422, &f);
 	}
 	form_free(&f);
-	if ((logo && store(logo, upload_of(c, "logo")) < 0) || (fav && store(fav, upload_of(c, "favicon")) < 0)) {
+	if ((logo && file_keep("theme", logo, upload_of(c, "logo")) < 0) ||
+	    (fav && file_keep("theme", fav, upload_of(c, "favicon")) < 0)) {
 		json_object_put(set);
 		json_object_put(drop);
 		return 500;

@@ -106,7 +106,7 @@ static const struct form_page new_page = {
 	.taken_field = "domain", .taken_message = DOMAIN_TAKEN, .fields = FP_FIELDS(fields),
 };
 
-CRM_FORM_PAGE(crm_company_new_page, crm_company_create, &new_page)
+FP_HANDLERS(crm_company_new_page, crm_company_create, new_page)
 
 static const struct form_page record_page = {
 	.path = "/admin/companies/<id>", .title = "Company", .section = "companies", .tmpl = "admin/crm_company",
@@ -116,5 +116,5 @@ static const struct form_page record_page = {
 	.decorate = record_decorate,
 };
 
-CRM_FORM_PAGE(crm_company_page, crm_company_update, &record_page)
+FP_HANDLERS(crm_company_page, crm_company_update, record_page)
 

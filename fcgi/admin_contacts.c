@@ -149,7 +149,7 @@ static const struct form_page new_page = {
 	.decorate = new_decorate,
 };
 
-CRM_FORM_PAGE(crm_contact_new_page, crm_contact_create, &new_page)
+FP_HANDLERS(crm_contact_new_page, crm_contact_create, new_page)
 
 /* The contact's portal login, lists, tickets and timeline around the form. */
 static int record_decorate(struct ctx *c, const struct form_page *fp, struct json_object *page, PGresult *row)
@@ -191,7 +191,7 @@ static const struct form_page record_page = {
 	.decorate = record_decorate,
 };
 
-CRM_FORM_PAGE(crm_contact_page, crm_contact_update, &record_page)
+FP_HANDLERS(crm_contact_page, crm_contact_update, record_page)
 
 int crm_contact_resend(struct ctx *c)
 {

@@ -59,13 +59,8 @@ int crm_import_report(struct ctx *c);
 /* Shared pieces (admin_crm.c). */
 #define CRM_NAME_MAX 200 /* names of contacts, companies and lists, in code points */
 
-/* Defines the GET and the POST handler of a form page (form_page.h). */
-#define CRM_FORM_PAGE(get, post, fp)                             \
-	int get(struct ctx *c) { return form_page_get(c, fp); }   \
-	int post(struct ctx *c) { return form_page_post(c, fp); }
-
 /*
- * An index page's rows (keyset-paged by pager.h, cursor ?after=_<id>): stmt takes $1 = the search
+ * An index page's rows (keyset-paged by pager.h, cursor ?after=<id>): stmt takes $1 = the search
  * words of ?q= ('' for none) and $2 = the cursor's id (NULL on the first page). Adds rows,
  * next_url (url with q), empty, paged and q to page. 0, 400 (a malformed cursor) or 500.
  */

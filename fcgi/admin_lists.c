@@ -154,9 +154,9 @@ static const struct form_page delete_page = {
 	.tmpl = "admin/crm_list_delete", .load = "crm_list_name", .id = FP_ID_CAPTURE, .decorate = list_decorate,
 };
 
-CRM_FORM_PAGE(crm_lists_page, crm_list_create, &index_page)
+FP_HANDLERS(crm_lists_page, crm_list_create, index_page)
 
-CRM_FORM_PAGE(crm_list_page, crm_list_rename, &list_page)
+FP_HANDLERS(crm_list_page, crm_list_rename, list_page)
 
 int crm_list_delete_page(struct ctx *c)
 {

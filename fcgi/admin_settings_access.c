@@ -17,7 +17,7 @@
 
 const struct db_stmt admin_settings_access_stmts[] = {
 	/* the save is one statement, so that the invitations queued by the triggers
-	 * (sql/002_accounts.sql) see the new lists and the new mode together */
+	 * (sql/functions/queue_invitations.sql) see the new lists and the new mode together */
 	FP_STMTS("settings_access", ACCESS_COLS,
 		 "WITH d AS (DELETE FROM portal_lists WHERE portal_id = $1 AND NOT (list_id = ANY ($4::bigint[]))),"
 		 " a AS (INSERT INTO portal_lists (portal_id, list_id) SELECT $1, unnest($4::bigint[]) ON CONFLICT DO NOTHING)"

@@ -19,7 +19,7 @@
  * unreferenced file behind, never a row without its file. nginx sends the bytes from its
  * internal location /_files/ (nginx/portal.conf.in); the worker only decides who may have
  * which file and with what headers. Who may see a ticket is portal_visible_tickets()
- * (sql/003_tickets.sql): the customer's download asks it together with
+ * (sql/functions/): the customer's download asks it together with
  * portal_thread_messages(), so an attachment is served exactly when the ticket page lists it.
  */
 const struct db_stmt files_stmts[] = {

@@ -12,7 +12,7 @@
 #define REPLY_FILE_FIELD "files"
 
 /*
- * Design. Who may see a ticket is portal_visible_tickets() (sql/003_tickets.sql); the reply asks
+ * Design. Who may see a ticket is portal_visible_tickets() (sql/functions/portal_visible_tickets.sql); the reply asks
  * it in the same query that reads the ticket's state. A reply is one transaction, answered with
  * 303 only after COMMIT: conv_add writes the message (to the ticket's latest thread, or a new
  * portal thread in the portal's default inbox), its files, the times, the timeline entry and the

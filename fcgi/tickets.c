@@ -12,7 +12,7 @@
 #define PAGE_SIZE 25
 
 /*
- * Every query here reads tickets through portal_visible_tickets() (sql/003_tickets.sql), the one
+ * Every query here reads tickets through portal_visible_tickets() (sql/functions/portal_visible_tickets.sql), the one
  * definition of what a contact may see; a ticket outside it answers 404 like a missing one.
  * The list is keyset-paginated on (sort key, id): "after" and "before" carry the key of the
  * last/first row shown as "<microseconds since epoch>.<id>", so pages stay stable while tickets

@@ -14,7 +14,7 @@ const struct db_stmt admin_settings_rules_stmts[] = {
 	{NULL, NULL, 0},
 };
 
-/* What portal_visible_tickets() reads itself (sql/003_tickets.sql); other names are keys of
+/* What portal_visible_tickets() reads itself (sql/functions/); other names are keys of
  * tickets.properties. */
 static const struct settings_rule_builtin ticket_builtins[] = {
 	{"pipeline", "Pipeline (name)"}, {"stage", "Stage (name)"}, {"priority", "Priority"}, {"subject", "Subject"},

@@ -213,6 +213,11 @@ stmt() { # file name -> "nparams\nsql" of a db_stmt in that C file
 	python3 - "$1" "$2" <<'PY'
 import re, sys
 src = open(sys.argv[1]).read()
+# expand the file's macros that are string literals only (#define COLS "SELECT ..." "...")
+lit = r'"(?:[^"\\]|\\.)*"'
+for name, body in re.findall(r'^#define (\w+)[ \t]+((?:\\\n[ \t]*)?(?:' + lit + r'[ \t]*(?:\\\n[ \t]*)?)+)$', src, re.M):
+    body = re.sub(r'\\\n', ' ', body)
+    src = re.sub(r'(?<!#define )\b' + name + r'\b(?!\()', lambda _m, b=body: b, src)
 m = re.search(r'\{\s*"' + re.escape(sys.argv[2]) + r'"\s*,((?:\s*"(?:[^"\\]|\\.)*")+)\s*,\s*(\d+)\s*\}', src)
 if m:
     print(m.group(2))
@@ -243,7 +248,7 @@ if [ -f fcgi/tickets.c ]; then
 		page_stmt "detail_visible_$w" fcgi/tickets.c tickets_visible 3 "1, $c, $t"
 		page_stmt "detail_ticket_$w" fcgi/tickets.c tickets_detail 4 "1, $c, $t, '$tz'"
 		th=$(psql_portal -tAc "SELECT coalesce(ticket_latest_thread($t), 0)")
-		page_stmt "detail_messages_$w" fcgi/conversation_read.c conv_messages 3 "$th, '$tz', false"
+		page_stmt "detail_messages_$w" fcgi/conversation_read.c conv_messages 2 "$th, '$tz'"
 	done
 fi
 if [ -n "$bad_plans" ]; then

@@ -28,6 +28,10 @@ int admin_error(struct ctx *c, int status);
  */
 int admin_audit(struct ctx *c, const char *action, const char *setting, struct json_object *before,
 		struct json_object *after);
+/* The end of a change inside the open transaction: its audit row (before and after consumed),
+ * COMMIT, 303 to location; 500 (rolled back) when one fails. */
+int admin_audit_commit(struct ctx *c, const char *action, struct json_object *before, struct json_object *after,
+		       const char *location);
 /* The portal the console configures: the one of the request's host (the default portal on
  * any other host). */
 long admin_portal_id(const struct ctx *c);

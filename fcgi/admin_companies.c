@@ -83,9 +83,9 @@ static int record_decorate(struct ctx *c, const struct form_page *fp, struct jso
 	int rc = crm_record(c, fp, &row, &own);
 	if (rc)
 		return rc;
-	json_object_object_add(page, "title", json_object_new_string(form_page_col(row, "name")));
+	json_object_object_add(page, "title", json_object_new_string(db_col(row, 0, "name")));
 	json_object_object_add(page, "company", db_row_json(row, 0));
-	const char *p[1] = {form_page_col(row, "id")};
+	const char *p[1] = {db_col(row, 0, "id")};
 	PGresult *rco = db_exec("crm_company_contacts", 1, p);
 	PGresult *rt = db_exec("crm_company_tickets", 1, p);
 	rc = rco && rt ? 0 : 500;

@@ -158,10 +158,10 @@ static int record_decorate(struct ctx *c, const struct form_page *fp, struct jso
 	int rc = crm_record(c, fp, &row, &own);
 	if (rc)
 		return rc;
-	const char *name = form_page_col(row, "name");
-	json_object_object_add(page, "title", json_object_new_string(*name ? name : form_page_col(row, "email")));
+	const char *name = db_col(row, 0, "name");
+	json_object_object_add(page, "title", json_object_new_string(*name ? name : db_col(row, 0, "email")));
 	json_object_object_add(page, "contact", db_row_json(row, 0));
-	const char *p[2] = {form_page_col(row, "id"), admin_pid(c)};
+	const char *p[2] = {db_col(row, 0, "id"), admin_pid(c)};
 	const char *ap[2] = {p[1], p[0]};
 	PGresult *rl = db_exec("crm_contact_lists", 2, p);
 	PGresult *rt = db_exec("crm_contact_tickets", 1, p);
@@ -203,7 +203,7 @@ int crm_contact_resend(struct ctx *c)
 	int rc = crm_lock("crm_contact_lock", cid, &r);
 	if (rc)
 		return rc;
-	const char *email = arena_strdup(c->arena, form_page_col(r, "contact"));
+	const char *email = arena_strdup(c->arena, db_col(r, 0, "contact"));
 	PQclear(r);
 	return crm_resend_commit(c, cid, email, arena_printf(c->arena, "/admin/contacts/%s", cid));
 }

@@ -126,8 +126,8 @@ static const char *insert(struct ctx *c, const char *stmt, int n, const char *co
 		PQclear(r);
 		return NULL;
 	}
-	const char *id = arena_strdup(c->arena, form_page_col(r, "id"));
-	int a = admin_audit(c, action, "csv_import", NULL, json_tokener_parse(form_page_col(r, "state")));
+	const char *id = arena_strdup(c->arena, db_col(r, 0, "id"));
+	int a = admin_audit(c, action, "csv_import", NULL, json_tokener_parse(db_col(r, 0, "state")));
 	PQclear(r);
 	return a < 0 ? NULL : id;
 }
@@ -210,8 +210,8 @@ static int apply_row(struct import *im, char **v, size_t row)
 		return -1;
 	const char *cid;
 	if (PQntuples(r) == 1) {
-		cid = arena_strdup(c->arena, form_page_col(r, "id"));
-		struct json_object *before = json_tokener_parse(form_page_col(r, "state"));
+		cid = arena_strdup(c->arena, db_col(r, 0, "id"));
+		struct json_object *before = json_tokener_parse(db_col(r, 0, "state"));
 		PQclear(r);
 		const char *up[4] = {cid, first, last, company};
 		r = db_exec("crm_import_update", 4, up);
@@ -221,7 +221,7 @@ static int apply_row(struct import *im, char **v, size_t row)
 		}
 		if (PQntuples(r) == 1) {
 			im->updated++;
-			struct json_object *after = json_tokener_parse(form_page_col(r, "state"));
+			struct json_object *after = json_tokener_parse(db_col(r, 0, "state"));
 			if (admin_audit(c, "contact_update", "csv_import", before, after) < 0) {
 				PQclear(r);
 				return -1;
@@ -417,7 +417,7 @@ int crm_import_report(struct ctx *c)
 	}
 	struct json_object *page = admin_page_new(c, "Import report", "contacts");
 	struct json_object *rep = db_row_json(r, 0);
-	struct json_object *rej = json_tokener_parse(form_page_col(r, "rejected"));
+	struct json_object *rej = json_tokener_parse(db_col(r, 0, "rejected"));
 	PQclear(r);
 	size_t total = rej ? json_object_array_length(rej) : 0;
 	struct json_object *shown = json_object_new_array();

@@ -209,16 +209,6 @@ struct json_object *crm_member_json(const char *list, const char *contact, const
 	return o;
 }
 
-int crm_commit(struct ctx *c, const char *action, struct json_object *before, struct json_object *after,
-	       const char *location)
-{
-	if (admin_audit(c, action, NULL, before, after) < 0 || db_commit() < 0) {
-		db_rollback();
-		return 500;
-	}
-	return page_redirect(c, 303, location);
-}
-
 int crm_resend_commit(struct ctx *c, const char *contact, const char *email, const char *back)
 {
 	char queued[8] = "";
@@ -237,5 +227,5 @@ int crm_resend_commit(struct ctx *c, const char *contact, const char *email, con
 	json_object_object_add(after, "contact_id", json_object_new_int64(atol(contact)));
 	if (email)
 		json_object_object_add(after, "email", json_object_new_string(email));
-	return crm_commit(c, "invitation_resend", NULL, after, to);
+	return admin_audit_commit(c, "invitation_resend", NULL, after, to);
 }

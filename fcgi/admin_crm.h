@@ -87,9 +87,6 @@ const char *crm_properties(struct ctx *c, struct form *f, const char *field, con
 int crm_lock(const char *stmt, const char *id, PGresult **row);
 /* {list, contact_id, email}: a list membership as the audit log shows it. */
 struct json_object *crm_member_json(const char *list, const char *contact, const char *email);
-/* Audits action (before and after are consumed), commits and redirects (303) to location. */
-int crm_commit(struct ctx *c, const char *action, struct json_object *before, struct json_object *after,
-	       const char *location);
 /* Inside the caller's transaction: queues a new invitation of the contact to the console's portal
  * when it may have one (audited as invitation_resend {contact_id, email when given}), commits and
  * redirects to back?notice=invited|not_invited. */

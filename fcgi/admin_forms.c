@@ -232,10 +232,10 @@ int rec_form_page(struct ctx *c)
 		return st;
 	}
 	struct ff_state st;
-	st.name = arena_strdup(c->arena, form_page_col(r, "name"));
-	st.inbox = arena_strdup(c->arena, form_page_col(r, "inbox_id"));
-	st.stage = arena_strdup(c->arena, form_page_col(r, "stage_id"));
-	state_from_json(c, &st, form_page_col(r, "fields"));
+	st.name = arena_strdup(c->arena, db_col(r, 0, "name"));
+	st.inbox = arena_strdup(c->arena, db_col(r, 0, "inbox_id"));
+	st.stage = arena_strdup(c->arena, db_col(r, 0, "stage_id"));
+	state_from_json(c, &st, db_col(r, 0, "fields"));
 	int rc = form_render(c, 200, r, &st, NULL, NULL);
 	PQclear(r);
 	return rc;
@@ -478,5 +478,5 @@ int rec_form_create(struct ctx *c)
 		"[{\"name\": \"subject\", \"label\": \"Subject\", \"property\": \"subject\", \"type\": \"text\", \"required\": true},"
 		" {\"name\": \"description\", \"label\": \"Description\", \"property\": \"description\", \"type\": \"textarea\", \"required\": true}]";
 	PGresult *r = rec_q("rec_form_insert", 4, name, request_form(c->req, "inbox_id"), request_form(c->req, "stage_id"), fields);
-	return rec_finish(c, r, "form_create", arena_printf(c->arena, "/admin/forms/%s?notice=created", form_page_col(r, "id")));
+	return rec_finish(c, r, "form_create", arena_printf(c->arena, "/admin/forms/%s?notice=created", db_col(r, 0, "id")));
 }

@@ -127,3 +127,13 @@ int admin_audit(struct ctx *c, const char *action, const char *setting, struct j
 	json_object_put(d);
 	return rc;
 }
+
+int admin_audit_commit(struct ctx *c, const char *action, struct json_object *before, struct json_object *after,
+		       const char *location)
+{
+	if (admin_audit(c, action, NULL, before, after) < 0 || db_commit() < 0) {
+		db_rollback();
+		return 500;
+	}
+	return page_redirect(c, 303, location);
+}

@@ -120,7 +120,7 @@ static int list_decorate(struct ctx *c, const struct form_page *fp, struct json_
 		PQclear(r);
 		return r ? 404 : 500;
 	}
-	json_object_object_add(page, "title", json_object_new_string(form_page_col(r, "name")));
+	json_object_object_add(page, "title", json_object_new_string(db_col(r, 0, "name")));
 	json_object_object_add(page, "list", db_row_json(r, 0));
 	PQclear(r);
 	r = db_exec("crm_list_members", 3, p);
@@ -200,7 +200,7 @@ int crm_list_delete(struct ctx *c)
 	int rc = list_lock(c, 0, &l);
 	if (rc)
 		return rc;
-	struct json_object *before = json_tokener_parse(form_page_col(l.r, "record"));
+	struct json_object *before = json_tokener_parse(db_col(l.r, 0, "record"));
 	PQclear(l.r);
 	const char *p[1] = {l.lid};
 	PGresult *d = db_exec("crm_list_delete", 1, p);
@@ -210,7 +210,7 @@ int crm_list_delete(struct ctx *c)
 		db_rollback();
 		return 500;
 	}
-	return crm_commit(c, "list_delete", before, NULL, "/admin/lists?notice=deleted");
+	return admin_audit_commit(c, "list_delete", before, NULL, "/admin/lists?notice=deleted");
 }
 
 int crm_list_member_add(struct ctx *c)
@@ -253,10 +253,10 @@ int crm_list_member_add(struct ctx *c)
 		db_rollback();
 		return 500;
 	}
-	struct json_object *after = crm_member_json(form_page_col(l.r, "list"), contact, email);
+	struct json_object *after = crm_member_json(db_col(l.r, 0, "list"), contact, email);
 	PQclear(l.r);
 	json_object_object_add(after, "invitation_queued", json_object_new_boolean(invited[0] == 't'));
-	return crm_commit(c, "list_member_add", NULL, after,
+	return admin_audit_commit(c, "list_member_add", NULL, after,
 			  arena_printf(c->arena, "/admin/lists/%s?notice=%s", l.lid, invited[0] == 't' ? "invited" : "added"));
 }
 
@@ -274,11 +274,11 @@ int crm_list_member_remove(struct ctx *c)
 		db_rollback();
 		return d ? 404 : 500;
 	}
-	const char *email = form_page_col(d, "email");
-	struct json_object *before = crm_member_json(form_page_col(l.r, "list"), l.cid, email);
+	const char *email = db_col(d, 0, "email");
+	struct json_object *before = crm_member_json(db_col(l.r, 0, "list"), l.cid, email);
 	PQclear(d);
 	PQclear(l.r);
-	return crm_commit(c, "list_member_remove", before, NULL,
+	return admin_audit_commit(c, "list_member_remove", before, NULL,
 			  arena_printf(c->arena, "/admin/lists/%s?notice=removed", l.lid));
 }
 

@@ -128,7 +128,7 @@ int rec_pipeline_move(struct ctx *c)
 	PQclear(r);
 	if (!moved) /* first or last already */
 		return rec_commit_redirect(c, "/admin/pipelines?saved=1");
-	return rec_done(c, "pipeline_move", rec_obj("id", c->caps.v[0], NULL), rec_obj("moved", dir, NULL),
+	return admin_audit_commit(c, "pipeline_move", rec_obj("id", c->caps.v[0], NULL), rec_obj("moved", dir, NULL),
 			"/admin/pipelines?saved=1");
 }
 
@@ -211,8 +211,8 @@ static int stage_kinds(const char *pipeline, long *closed, long *open)
 	PGresult *r = rec_q("rec_stage_kinds", 1, pipeline);
 	if (!r)
 		return -1;
-	*closed = atol(form_page_col(r, "closed"));
-	*open = atol(form_page_col(r, "open"));
+	*closed = atol(db_col(r, 0, "closed"));
+	*open = atol(db_col(r, 0, "open"));
 	PQclear(r);
 	return 0;
 }
@@ -227,7 +227,7 @@ static int stage_check(struct ctx *c, const struct form_page *fp, struct form *f
 {
 	(void)fp;
 	long nclosed, nopen;
-	int closed = s->vals[1][0] == 't', was_closed = form_page_col(s->before, "closed")[0] == 't';
+	int closed = s->vals[1][0] == 't', was_closed = db_col(s->before, 0, "closed")[0] == 't';
 	int taken = rec_exists("rec_stage_taken", 3, c->caps.v[0], s->vals[0], c->caps.v[1]);
 	if (taken < 0 || stage_kinds(c->caps.v[0], &nclosed, &nopen) < 0)
 		return 500;
@@ -244,7 +244,7 @@ static int stage_check(struct ctx *c, const struct form_page *fp, struct form *f
 static int stage_after(struct ctx *c, const struct form_page *fp, struct fp_save *s)
 {
 	(void)fp;
-	if ((s->vals[1][0] == 't') == (form_page_col(s->before, "closed")[0] == 't'))
+	if ((s->vals[1][0] == 't') == (db_col(s->before, 0, "closed")[0] == 't'))
 		return 0;
 	PGresult *r = rec_q("rec_stage_tickets", 2, c->caps.v[1], s->vals[1]);
 	PQclear(r);
@@ -314,9 +314,9 @@ static int lock_stage(struct ctx *c, struct stage *s)
 		db_rollback();
 		return st;
 	}
-	s->name = arena_strdup(c->arena, form_page_col(r, "name"));
-	s->position = arena_strdup(c->arena, form_page_col(r, "position"));
-	s->closed = form_page_col(r, "closed")[0] == 't';
+	s->name = arena_strdup(c->arena, db_col(r, 0, "name"));
+	s->position = arena_strdup(c->arena, db_col(r, 0, "position"));
+	s->closed = db_col(r, 0, "closed")[0] == 't';
 	PQclear(r);
 	return 0;
 }
@@ -352,7 +352,7 @@ int rec_stage_move(struct ctx *c)
 			return rec_abort();
 		PQclear(r);
 	}
-	return rec_done(c, "stage_move", rec_obj("id", c->caps.v[1], "name", s.name, "position", s.position, NULL),
+	return admin_audit_commit(c, "stage_move", rec_obj("id", c->caps.v[1], "name", s.name, "position", s.position, NULL),
 			rec_obj("id", c->caps.v[1], "name", s.name, "position", other_pos, NULL),
 			arena_printf(c->arena, "%s?saved=1", url));
 }
@@ -369,8 +369,8 @@ int rec_stage_delete(struct ctx *c)
 		PQclear(r);
 		return rec_abort();
 	}
-	int tickets = form_page_col(r, "tickets")[0] == 't';
-	long forms = atol(form_page_col(r, "forms"));
+	int tickets = db_col(r, 0, "tickets")[0] == 't';
+	long forms = atol(db_col(r, 0, "forms"));
 	PQclear(r);
 	const char *refusal = NULL;
 	if (tickets || forms)

@@ -68,29 +68,6 @@ int rec_exists(const char *name, int n, ...)
 	return found;
 }
 
-struct json_object *rec_rows(PGresult *r, const char *keys)
-{
-	struct json_object *a = json_object_new_array();
-	for (int i = 0; r && i < PQntuples(r); i++) {
-		struct json_object *o = json_object_new_object();
-		const char *k = keys;
-		for (int col = 0; col < PQnfields(r) && *k; col++) {
-			const char *end = strchr(k, ',');
-			size_t len = end ? (size_t)(end - k) : strlen(k);
-			char key[64];
-			snprintf(key, sizeof key, "%.*s", (int)len, k);
-			k = end ? end + 1 : k + len;
-			if (!key[0] || PQgetisnull(r, i, col))
-				continue;
-			const char *v = PQgetvalue(r, i, col);
-			json_object_object_add(o, key, PQftype(r, col) == 16 /* bool */ ? json_object_new_boolean(v[0] == 't')
-										 : json_object_new_string(v));
-		}
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
 struct json_object *rec_json(const char *text)
 {
 	return text ? json_tokener_parse(text) : NULL;
@@ -135,14 +112,6 @@ int rec_lock(struct ctx *c, const char *lock)
 	return found < 0 ? 500 : found ? 0 : 404;
 }
 
-int rec_done(struct ctx *c, const char *action, struct json_object *before, struct json_object *after,
-	     const char *location)
-{
-	if (admin_audit(c, action, NULL, before, after) < 0)
-		return rec_abort();
-	return rec_commit_redirect(c, location);
-}
-
 int rec_finish(struct ctx *c, PGresult *r, const char *action, const char *location)
 {
 	if (!r)
@@ -152,10 +121,10 @@ int rec_finish(struct ctx *c, PGresult *r, const char *action, const char *locat
 		db_rollback();
 		return 404;
 	}
-	struct json_object *before = json_tokener_parse(form_page_col(r, "before"));
-	struct json_object *after = json_tokener_parse(form_page_col(r, "after"));
+	struct json_object *before = json_tokener_parse(db_col(r, 0, "before"));
+	struct json_object *after = json_tokener_parse(db_col(r, 0, "after"));
 	PQclear(r);
-	return rec_done(c, action, before, after, location);
+	return admin_audit_commit(c, action, before, after, location);
 }
 
 int rec_taken(struct form *f, const char *field, const char *stmt, const char *name, const char *exclude,
@@ -204,7 +173,7 @@ int rec_record_fill(struct ctx *c, struct json_object *page, PGresult *row, cons
 	}
 	row = row ? row : own;
 	json_object_object_add(page, "title", json_object_new_string(
-		arena_printf(c->arena, "%s %s", title, form_page_col(row, "name"))));
+		arena_printf(c->arena, "%s %s", title, db_col(row, 0, "name"))));
 	json_object_object_add(page, key, db_row_json(row, 0));
 	PQclear(own);
 	if (rows)
@@ -252,7 +221,7 @@ int rec_named_create(struct ctx *c, const struct rec_named *k)
 		return rec_named_list(c, 422, k, &f);
 	}
 	form_free(&f);
-	return rec_finish(c, r, k->created, arena_printf(c->arena, "%s/%s?notice=created", k->base, form_page_col(r, "id")));
+	return rec_finish(c, r, k->created, arena_printf(c->arena, "%s/%s?notice=created", k->base, db_col(r, 0, "id")));
 }
 
 /* The record's page as a form page: the kit's hooks find the kind behind their page. */

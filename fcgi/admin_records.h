@@ -57,11 +57,6 @@ int rec_ticket_thread_detach(struct ctx *c);
 PGresult *rec_q(const char *name, int n, ...);
 /* 1 when the statement returns a row, 0 when none, -1 on a database error. */
 int rec_exists(const char *name, int n, ...);
-/* Every row of r as an object: keys is a comma-separated list naming the columns in order (an
- * empty name skips a column); booleans become true/false, NULLs are left out; r is not freed.
- * Only admin_tickets_new.c still uses it: statements that name their columns with AS use
- * db_rows_json (lib/db.h). */
-struct json_object *rec_rows(PGresult *r, const char *keys);
 /* A JSON text parsed (NULL for NULL or text that does not parse). */
 struct json_object *rec_json(const char *text);
 /* An object of string pairs: key, value, ..., NULL (a NULL value becomes json null). */
@@ -74,11 +69,7 @@ int rec_abort(void);
 /* BEGIN and lock the record of the route (statement lock, $1 = the first capture; every capture
  * must be an id): 0 (the transaction open), 404 or 500. */
 int rec_lock(struct ctx *c, const char *lock);
-/* The end of a change inside the open transaction: the audit row (before and after consumed),
- * COMMIT, 303 to location; 500 (rolled back) when one fails. */
-int rec_done(struct ctx *c, const char *action, struct json_object *before, struct json_object *after,
-	     const char *location);
-/* The same for the result of the change's statement (freed): NULL is a database error (500), no
+/* admin_audit_commit (admin.h) for the result of the change's statement (freed): NULL is a database error (500), no
  * row a record that is not there (rolled back, 404); the row's columns "before" and "after"
  * (JSON text built in SQL, NULL or absent for none) make the audit row. */
 int rec_finish(struct ctx *c, PGresult *r, const char *action, const char *location);

@@ -57,7 +57,7 @@ int admin_settings_index(struct ctx *c)
 		PQclear(r);
 		return 500;
 	}
-#define V(col) form_page_col(r, col)
+#define V(col) db_col(r, 0, col)
 	struct json_object *list = json_object_new_array();
 	const char *title = V("page_title")[0] ? V("page_title") : "(none)";
 	entry(list, "General", "/admin/settings/general",

@@ -110,7 +110,7 @@ static const struct fp_field fields[] = {
 static int check_access(struct ctx *c, const struct form_page *fp, struct form *f, struct fp_save *s)
 {
 	(void)fp;
-	const char *mode = s->vals[0], *ids = s->vals[2], *problem = form_page_col(s->before, "sso_problem");
+	const char *mode = s->vals[0], *ids = s->vals[2], *problem = db_col(s->before, 0, "sso_problem");
 	int sso = strcmp(mode, "sso") == 0, none = strcmp(ids, "{}") == 0;
 	if (strcmp(mode, "lists") == 0 && none)
 		form_message(f, "lists", "Choose at least one list: with none, nobody could enter the portal.");
@@ -142,7 +142,7 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 	int on_lists = strcmp(form_page_value(page, "sso_audience"), "lists") == 0, n = PQntuples(r);
 	json_object_object_add(page, "audience_all", json_object_new_boolean(!on_lists));
 	json_object_object_add(page, "audience_lists", json_object_new_boolean(on_lists));
-	json_object_object_add(page, "sso_problem", json_object_new_string(form_page_col(row ? row : own, "sso_problem")));
+	json_object_object_add(page, "sso_problem", json_object_new_string(db_col(row ? row : own, 0, "sso_problem")));
 	const char *sm = c->portal->sso_method;
 	json_object_object_add(page, "sso_method", json_object_new_string(
 		strcmp(sm, "saml") == 0 ? "SAML 2.0" : strcmp(sm, "jwt") == 0 ? "JWT" : ""));

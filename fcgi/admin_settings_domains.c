@@ -113,7 +113,7 @@ static int render(struct ctx *c, int status, struct form *f, const char *error)
 	json_object_object_add(page, "domains", db_rows_json(r, -1));
 	json_object_object_add(page, "empty", json_object_new_boolean(PQntuples(r) == 0));
 	PQclear(r);
-	const char *slug = form_page_col(row, "ticket_slug"), *prev = form_page_col(row, "previous_slug");
+	const char *slug = db_col(row, 0, "ticket_slug"), *prev = db_col(row, 0, "previous_slug");
 	json_object_object_add(page, "slug", json_object_new_string(slug));
 	if (prev[0])
 		json_object_object_add(page, "previous_slug", json_object_new_string(prev));
@@ -188,7 +188,7 @@ int admin_settings_domain_add(struct ctx *c)
 		return render(c, 422, &f, NULL);
 	}
 	form_free(&f);
-	int ok = r && admin_audit(c, "settings_change", "domains", NULL, json_tokener_parse(form_page_col(r, "state"))) == 0;
+	int ok = r && admin_audit(c, "settings_change", "domains", NULL, json_tokener_parse(db_col(r, 0, "state"))) == 0;
 	PQclear(r);
 	return finish(c, ok, "notice=created");
 }
@@ -213,11 +213,11 @@ static int domain_locked(struct ctx *c, struct domain *d)
 	PGresult *lock = db_exec("settings_domains_lock", 1, p + 1);
 	PGresult *r = lock && PQntuples(lock) == 1 ? db_exec("settings_domain_get", 2, p) : NULL;
 	int st = !r ? 500 : PQntuples(r) != 1 ? 404 : 0;
-	d->portal_on = form_page_col(lock, "enabled")[0] == 't';
-	d->host = arena_strdup(c->arena, form_page_col(r, "host"));
-	d->language = arena_strdup(c->arena, form_page_col(r, "language"));
-	d->state = arena_strdup(c->arena, form_page_col(r, "state"));
-	d->primary = form_page_col(r, "is_primary")[0] == 't';
+	d->portal_on = db_col(lock, 0, "enabled")[0] == 't';
+	d->host = arena_strdup(c->arena, db_col(r, 0, "host"));
+	d->language = arena_strdup(c->arena, db_col(r, 0, "language"));
+	d->state = arena_strdup(c->arena, db_col(r, 0, "state"));
+	d->primary = db_col(r, 0, "is_primary")[0] == 't';
 	PQclear(lock);
 	PQclear(r);
 	if (st)
@@ -264,7 +264,7 @@ int admin_settings_domain_primary(struct ctx *c)
 	}
 	const char *p[2] = {admin_pid(c), d.id};
 	PGresult *all = db_exec("settings_domains_list", 1, p);
-	const char *old = form_page_col(all, "primary")[0] == 't' ? arena_strdup(c->arena, form_page_col(all, "host")) : NULL;
+	const char *old = db_col(all, 0, "primary")[0] == 't' ? arena_strdup(c->arena, db_col(all, 0, "host")) : NULL;
 	PGresult *u = all ? db_exec("settings_domain_unprimary", 2, p) : NULL;
 	PGresult *v = u ? db_exec("settings_domain_primary", 2, p) : NULL;
 	int ok = v && form_page_audit_setting(c, "primary_domain", old, d.host) == 0;
@@ -320,7 +320,7 @@ int admin_settings_slug_save(struct ctx *c)
 	if (db_begin() < 0)
 		return 500;
 	PGresult *row = db_exec("settings_domains_lock", 1, p);
-	const char *old = row && PQntuples(row) == 1 ? arena_strdup(c->arena, form_page_col(row, "ticket_slug")) : NULL;
+	const char *old = row && PQntuples(row) == 1 ? arena_strdup(c->arena, db_col(row, 0, "ticket_slug")) : NULL;
 	PQclear(row);
 	if (old && strcmp(old, slug) == 0) {
 		db_rollback();

@@ -39,7 +39,7 @@ static struct json_object *blockers(struct ctx *c)
 		return NULL;
 	}
 	struct json_object *why = json_object_new_array();
-#define F(col) form_page_col(r, col)
+#define F(col) db_col(r, 0, col)
 #define WHY(s) json_object_array_add(why, json_object_new_string(s))
 	const char *mode = F("access_mode");
 	int sso = strcmp(mode, "sso") == 0, on_lists = sso && strcmp(F("sso_audience"), "lists") == 0;
@@ -67,7 +67,7 @@ static struct json_object *blockers(struct ctx *c)
 static int check_on(struct ctx *c, const struct form_page *fp, struct form *f, struct fp_save *s)
 {
 	(void)fp;
-	if (s->vals[2][0] != 't' || form_page_col(s->before, "enabled")[0] == 't')
+	if (s->vals[2][0] != 't' || db_col(s->before, 0, "enabled")[0] == 't')
 		return 0;
 	struct json_object *why = blockers(c);
 	if (!why)

@@ -35,8 +35,8 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 			return 500;
 		}
 	}
-	const char *name = form_page_col(row, "name");
-	const char *url = arena_printf(c->arena, "%s/%s", portal_base_url(c), form_page_col(row, "ticket_slug"));
+	const char *name = db_col(row, 0, "name");
+	const char *url = arena_printf(c->arena, "%s/%s", portal_base_url(c), db_col(row, 0, "ticket_slug"));
 	struct buf snip = BUF_INIT;
 	buf_puts(&snip, "<a href=\"");
 	buf_html(&snip, url, strlen(url));
@@ -46,7 +46,7 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 	json_object_object_add(page, "name", json_object_new_string(name));
 	json_object_object_add(page, "snippet", json_object_new_string(snip.data ? snip.data : ""));
 	json_object_object_add(page, "embed_url", json_object_new_string(arena_printf(c->arena, "%s/kb-link", portal_base_url(c))));
-	json_object_object_add(page, "portal_off", json_object_new_boolean(form_page_col(row, "enabled")[0] != 't'));
+	json_object_object_add(page, "portal_off", json_object_new_boolean(db_col(row, 0, "enabled")[0] != 't'));
 	buf_free(&snip);
 	PQclear(own);
 	return 0;

@@ -59,9 +59,9 @@ static int check_form(struct ctx *c, const struct form_page *fp, struct form *f,
 		return 500;
 	if (PQntuples(r) != 1)
 		form_message(f, "form_id", "That form does not exist any more. Choose another one.");
-	else if (form_page_col(r, "has_inbox")[0] != 't')
+	else if (db_col(r, 0, "has_inbox")[0] != 't')
 		form_message(f, "form_id", "That form is not tied to an inbox, so its tickets would reach nobody. Tie it to an inbox first (Forms).");
-	else if (atol(form_page_col(r, "fields")) == 0)
+	else if (atol(db_col(r, 0, "fields")) == 0)
 		form_message(f, "form_id", "That form holds no field mapped to a ticket property. Add fields to it first (Forms).");
 	PQclear(r);
 	return 0;

@@ -185,16 +185,16 @@ static int ticket_fill(struct ctx *c, struct json_object *page, PGresult *row, i
 	json_object_object_del(ticket, "properties");
 	json_object_object_add(page, "ticket", ticket);
 	json_object_object_add(page, "title", json_object_new_string(arena_printf(c->arena, "Ticket #%s", id)));
-	struct json_object *list = property_list(form_page_col(row, "properties"));
+	struct json_object *list = property_list(db_col(row, 0, "properties"));
 	json_object_object_add(page, "has_properties", json_object_new_boolean(json_object_array_length(list) > 0));
 	json_object_object_add(page, "properties", list);
-	const char *stage = form_page_col(row, "stage_id");
+	const char *stage = db_col(row, 0, "stage_id");
 	if (props && json_object_object_get_ex(page, "values", &values) && json_object_object_get_ex(values, "stage_id", &v))
 		stage = json_object_get_string(v);
 	struct json_object *stages = rec_stage_groups(stage);
 	if (!props) { /* the priority picker: choice.priority.<word> */
 		struct json_object *choice = json_object_new_object(), *one = json_object_new_object();
-		const char *prio = form_page_col(row, "priority");
+		const char *prio = db_col(row, 0, "priority");
 		if (*prio)
 			json_object_object_add(one, prio, json_object_new_boolean(1));
 		json_object_object_add(choice, "priority", one);

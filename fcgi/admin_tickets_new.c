@@ -38,7 +38,7 @@ static int new_render(struct ctx *c, int status, struct form *f)
 	}
 	struct json_object *page = admin_page_new(c, "New ticket", "tickets");
 	json_object_object_add(page, "stage_groups", stages);
-	json_object_object_add(page, "companies", rec_rows(co, "name"));
+	json_object_object_add(page, "companies", db_rows_json(co, -1));
 	PQclear(co);
 	json_object_object_add(page, "priorities", priority_choices(request_form(c->req, "priority")));
 	if (f)

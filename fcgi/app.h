@@ -200,10 +200,8 @@ typedef int (*mail_form_render_fn)(struct ctx *c, int status, struct form *f, in
  * again with 429 and its message, or the page saying the mail is on its way. */
 int mail_form_answer(struct ctx *c, struct form *f, int rc, mail_form_render_fn render);
 
-/* Tickets (fcgi/tickets.c). The one visibility rule is SQL's portal_visible_tickets(); these
- * ask it. ticket_visible: 1 when the logged-in contact may see ticket id, 0 if not (answer 404
- * exactly as for a missing ticket), -1 on a database error. */
-int ticket_visible(struct ctx *c, const char *ticket_id);
+/* Tickets (fcgi/tickets.c). The one visibility rule is SQL's portal_visible_tickets(); every
+ * ticket query asks it, and a ticket the contact may not see answers 404 exactly as a missing one. */
 /* A time as the statements write it ("YYYY-MM-DD HH24:MI") in the customer's language's format. */
 const char *ticket_when(struct ctx *c, const char *ts);
 /* Where the ticket pages live: "/<slug>", or the admin preview's "/admin/preview/<contact>/tickets". */

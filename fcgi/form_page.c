@@ -8,14 +8,6 @@
 
 #define FP_MAX_FIELDS 16
 
-const char *form_page_col(PGresult *r, const char *name)
-{
-	int col = r ? PQfnumber(r, name) : -1;
-	if (col < 0 || PQntuples(r) < 1 || PQgetisnull(r, 0, col))
-		return "";
-	return PQgetvalue(r, 0, col);
-}
-
 PGresult *form_page_query(struct ctx *c, const char *stmt)
 {
 	const char *p[1] = {admin_pid(c)};
@@ -139,7 +131,7 @@ static int render(struct ctx *c, const struct form_page *fp, const char *id, int
 		struct json_object *values = json_object_new_object();
 		for (int i = 0; i < fp->nfields; i++) {
 			const struct fp_field *fd = &fp->fields[i];
-			const char *v = form_page_col(row, fd->name);
+			const char *v = db_col(row, 0, fd->name);
 			if (fd->kind == FP_CHOICE) {
 				json_object_object_add(values, fd->name, json_object_new_string(choice_word(fd, v)));
 				add_choice(page, fd->name, choice_word(fd, v));
@@ -285,7 +277,7 @@ static int audit_fields(struct ctx *c, const struct form_page *fp, struct fp_sav
 {
 	for (int i = 0; i < fp->nfields; i++) {
 		const struct fp_field *fd = &fp->fields[i];
-		const char *was = form_page_col(s->before, fd->name);
+		const char *was = db_col(s->before, 0, fd->name);
 		if (same(fd, was, s->vals[i]))
 			continue;
 		const char *setting = fd->audit ? fd->audit : fd->name;
@@ -321,8 +313,8 @@ static void only_changes(struct json_object *before, struct json_object *after)
 /* One row with the "state" of the lock row and of the save's result (FP_AUDIT_RECORD, _CHANGES). */
 static int audit_record(struct ctx *c, const struct form_page *fp, PGresult *before, PGresult *after)
 {
-	struct json_object *b = json_tokener_parse(form_page_col(before, "state"));
-	struct json_object *a = json_tokener_parse(form_page_col(after, "state"));
+	struct json_object *b = json_tokener_parse(db_col(before, 0, "state"));
+	struct json_object *a = json_tokener_parse(db_col(after, 0, "state"));
 	if (fp->audit_kind == FP_AUDIT_CHANGES && json_object_is_type(b, json_type_object) &&
 	    json_object_is_type(a, json_type_object))
 		only_changes(b, a);
@@ -373,7 +365,7 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 	struct fp_save s = {id, vals + nids, before};
 	int changed = is_new;
 	for (int i = 0; i < fp->nfields; i++)
-		changed |= !same(&fp->fields[i], form_page_col(before, fp->fields[i].name), s.vals[i]);
+		changed |= !same(&fp->fields[i], db_col(before, 0, fp->fields[i].name), s.vals[i]);
 	if (fp->check) {
 		int rc = fp->check(c, fp, &f, &s);
 		if (rc == 422 || f.nerrors) {
@@ -402,7 +394,7 @@ int form_page_post(struct ctx *c, const struct form_page *fp)
 	}
 	form_free(&f);
 	if (is_new && u)
-		s.id = id = arena_strdup(c->arena, form_page_col(u, "id"));
+		s.id = id = arena_strdup(c->arena, db_col(u, 0, "id"));
 	int ok = u != NULL;
 	if (ok && fp->audit_kind != FP_AUDIT_FIELDS)
 		ok = audit_record(c, fp, before, u) == 0;

@@ -68,7 +68,7 @@ enum fp_audit {
 struct form_page;
 
 /* A page's values as they stand during a save: vals[i] is field i's text as saved, before is the
- * lock row (columns by name: form_page_col). */
+ * lock row (columns by name: db_col). */
 struct fp_save {
 	const char *id;
 	const char **vals;
@@ -122,8 +122,6 @@ int form_page_post(struct ctx *c, const struct form_page *fp);
 int form_page_show(struct ctx *c, const struct form_page *fp, int status, struct form *f);
 /* Statement stmt with $1 = the id of the portal the console configures (PQclear the result). */
 PGresult *form_page_query(struct ctx *c, const char *stmt);
-/* The value of column name in row 0 of r, "" when there is no such column or it is NULL. */
-const char *form_page_col(PGresult *r, const char *name);
 /* For decorate hooks: values.<field> of page as text ("" when absent), and the rows of statement
  * stmt (no parameters) as page.<key> (db_row_json objects) with "selected" on those whose first
  * column is that value, for a select or radios. form_page_options returns the number of rows, or

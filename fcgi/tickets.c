@@ -39,7 +39,6 @@ const struct db_stmt tickets_stmts[] = {
 	 "  k ASC, id ASC"
 	 " LIMIT 26",
 	 11},
-	{"tickets_visible", "SELECT 1 FROM portal_visible_tickets($1, $2, 'all') t WHERE t.id = $3", 3},
 	{"tickets_detail",
 	 "SELECT t.id, t.subject, t.description, coalesce(t.priority, ''),"
 	 " to_char(t.created_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI'),"
@@ -256,15 +255,6 @@ int tickets_page(struct ctx *c)
 		json_object_object_add(page, "new_url", json_object_new_string(arena_printf(c->arena, "/%s/new", c->portal->ticket_slug)));
 	add_controls(c, page, &st);
 	return page_render(c, 200, "portal/tickets", page);
-}
-
-int ticket_visible(struct ctx *c, const char *ticket_id)
-{
-	char pid[24], cid[24], v[4];
-	snprintf(pid, sizeof pid, "%ld", c->portal->id);
-	snprintf(cid, sizeof cid, "%ld", c->sess.contact_id);
-	const char *p[3] = {pid, cid, ticket_id};
-	return db_exec_value("tickets_visible", 3, p, v, sizeof v);
 }
 
 /* Custom properties as [{name, value}] for the detail's property list. */

@@ -245,7 +245,6 @@ if [ -f fcgi/tickets.c ]; then
 			page_stmt "list_${v}_$w" fcgi/tickets.c tickets_list 11 "1, $c, '$v', 'open', '', 'activity', 'desc', NULL, NULL, 'next', '$tz'"
 		done
 		page_stmt "list_search_$w" fcgi/tickets.c tickets_list 11 "1, $c, 'mine', 'open', '$Q', 'activity', 'desc', NULL, NULL, 'next', '$tz'"
-		page_stmt "detail_visible_$w" fcgi/tickets.c tickets_visible 3 "1, $c, $t"
 		page_stmt "detail_ticket_$w" fcgi/tickets.c tickets_detail 4 "1, $c, $t, '$tz'"
 		th=$(psql_portal -tAc "SELECT coalesce(ticket_latest_thread($t), 0)")
 		page_stmt "detail_messages_$w" fcgi/conversation_read.c conv_messages 2 "$th, '$tz'"

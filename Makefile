@@ -11,11 +11,19 @@ XML_CFLAGS = $(shell pkg-config --cflags xmlsec1-openssl)
 XML_LIBS   = $(shell pkg-config --libs xmlsec1-openssl)
 CFLAGS  += $(XML_CFLAGS)
 LDLIBS  = -lfcgi -lpq -ljson-c -lcrypto -largon2 -lcurl $(XML_LIBS) -lz
+# GMime (and GLib) parse received mail: linked into the mail gateway, the unit test of the parse
+# and the fuzz targets only, never into the workers (lib/mail_parse.c is left out of LIB_SRC).
+GMIME_CFLAGS = $(shell pkg-config --cflags gmime-3.0)
+GMIME_LIBS   = $(shell pkg-config --libs gmime-3.0)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-LIB_SRC  := $(wildcard lib/*.c)
+MIME_SRC := lib/mail_parse.c
+LIB_SRC  := $(filter-out $(MIME_SRC),$(wildcard lib/*.c))
 MAILER_SRC := fcgi/mailer.c fcgi/mailer_db.c fcgi/mailer_queue.c fcgi/mailer_setup.c fcgi/mailer_smtp.c fcgi/invitations.c
-FCGI_SRC := $(filter-out $(MAILER_SRC),$(wildcard fcgi/*.c))
+# The mail gateway: its main and the ingest, on top of the worker's objects (the one conversation
+# write path, the outbox, the settings) without the worker's main.
+MAILGATE_SRC := fcgi/mailgate.c fcgi/mail_ingest.c
+FCGI_SRC := $(filter-out $(MAILER_SRC) $(MAILGATE_SRC),$(wildcard fcgi/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o)
 LIB_SAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
@@ -24,7 +32,7 @@ UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
 FUZZ_SRC := $(wildcard test/fuzz/*_fuzz.c)
 
 .PHONY: all deps run stop test unit bench fuzz clean
-all: $(BUILD)/portal $(BUILD)/mailer
+all: $(BUILD)/portal $(BUILD)/mailer $(BUILD)/portal-mailgate
 
 deps:
 	@nginx/deps.sh
@@ -39,16 +47,26 @@ $(BUILD)/portal: $(FCGI_OBJ) $(LIB_OBJ)
 $(BUILD)/mailer: $(MAILER_SRC:%.c=$(BUILD)/%.o) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/lib/mail_parse.o: CFLAGS += $(GMIME_CFLAGS)
+$(BUILD)/portal-mailgate: $(MAILGATE_SRC:%.c=$(BUILD)/%.o) $(filter-out $(BUILD)/fcgi/main.o,$(FCGI_OBJ)) \
+		$(LIB_OBJ) $(BUILD)/lib/mail_parse.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(GMIME_LIBS)
+
 # Unit tests: lib/ compiled once with ASan + UBSan (build/san/), linked into each test binary.
 SAN_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Ilib -I/usr/include/postgresql -I/usr/include/json-c $(XML_CFLAGS)
 
-$(LIB_SAN_OBJ): $(BUILD)/san/%.o: %.c
+$(LIB_SAN_OBJ) $(BUILD)/san/lib/mail_parse.o: $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/unit/%: test/unit/%.c $(LIB_SAN_OBJ) $(wildcard lib/*.h) test/unit/check.h
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) -o $@ $< $(LIB_SAN_OBJ) $(LDLIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS)
+
+# The parse's unit test links GMime.
+$(BUILD)/unit/mail_parse_test: $(BUILD)/san/lib/mail_parse.o
+$(BUILD)/unit/mail_parse_test: SAN_CFLAGS += $(GMIME_CFLAGS)
+$(BUILD)/unit/mail_parse_test: LDLIBS += $(GMIME_LIBS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t $(CURDIR)/../shared/mustache-spec || exit 1; done
@@ -92,7 +110,8 @@ fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -I/usr/include/json-c $(XML_CFLAGS) \
-			-o $(BUILD)/fuzz/$$n $$f $(LIB_SRC:%=%) -I/usr/include/postgresql $(LDLIBS) || exit 1; \
+			$(GMIME_CFLAGS) -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC:%=%) $(MIME_SRC) -I/usr/include/postgresql \
+			$(LDLIBS) $(GMIME_LIBS) || exit 1; \
 		mkdir -p $(BUILD)/fuzz/$$n.corpus; \
 		seeds=$$(test -d test/fuzz/seeds/$$n && echo test/fuzz/seeds/$$n); \
 		$(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 $(BUILD)/fuzz/$$n.corpus $$seeds || exit 1; \
@@ -101,4 +120,5 @@ fuzz:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(LIB_SAN_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MAILER_SRC:%.c=$(BUILD)/%.d)
+-include $(LIB_OBJ:.o=.d) $(LIB_SAN_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MAILER_SRC:%.c=$(BUILD)/%.d) \
+	$(MAILGATE_SRC:%.c=$(BUILD)/%.d) $(BUILD)/lib/mail_parse.d $(BUILD)/san/lib/mail_parse.d

@@ -56,11 +56,11 @@ const struct db_stmt conversation_stmts[] = {
 	/* a contact's message comes from their address */
 	{"conv_message",
 	 "INSERT INTO messages (thread_id, direction, kind, author_contact_id, author_user_id,"
-	 " from_address, to_addresses, body, reply_nonce)"
+	 " from_address, to_addresses, body, reply_nonce, mail_message_id, body_original)"
 	 " VALUES ($1, $2, $3, $4, $5, coalesce($6, (SELECT email FROM contacts WHERE id = $4)),"
-	 "  $7::text[], $8, $9)"
-	 " ON CONFLICT (reply_nonce) DO NOTHING RETURNING id",
-	 9},
+	 "  $7::text[], $8, $9, $10, $11)"
+	 " ON CONFLICT DO NOTHING RETURNING id",
+	 11},
 	{"conv_attachments",
 	 "INSERT INTO attachments (message_id, file_name, content_type, size_bytes, sha256)"
 	 " SELECT $1, x.file_name, x.content_type, x.size_bytes, x.sha256"
@@ -133,8 +133,17 @@ static void array_item(struct buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
+static const char *author_email(const struct ctx *c, const struct conv_msg *m)
+{
+	if (m->author_email || m->author == CONV_MAIL)
+		return m->author_email ? m->author_email : m->from ? m->from : "";
+	return m->author == CONV_STAFF ? c->staff.email : c->sess.email;
+}
+
 static const char *author_name(const struct ctx *c, const struct conv_msg *m)
 {
+	if (m->author_name || m->author == CONV_MAIL)
+		return m->author_name && m->author_name[0] ? m->author_name : author_email(c, m);
 	if (m->author == CONV_STAFF)
 		return c->staff.name[0] ? c->staff.name : c->staff.email;
 	return c->sess.name[0] ? c->sess.name : c->sess.email;
@@ -167,6 +176,8 @@ static int tied(const struct conv_state *st)
 
 size_t conv_files(const struct ctx *c, const char *field)
 {
+	if (!c->req)
+		return 0;
 	size_t n = 0;
 	for (size_t i = 0; field && i < c->req->nfiles; i++)
 		n += strcmp(c->req->files[i].field, field) == 0;
@@ -204,11 +215,16 @@ static int lock_thread(struct ctx *c, struct conv_state *st)
 /* The uploads of the message's field, into st->files. 0 or -1. */
 static int collect_files(struct ctx *c, struct conv_state *st)
 {
-	size_t n = conv_files(c, st->m->file_field);
+	size_t n = st->m->files ? st->m->files_n : conv_files(c, st->m->file_field);
 	st->files = arena_alloc(c->arena, (n ? n : 1) * sizeof *st->files);
 	if (!st->files)
 		return -1;
 	st->m->nfiles = 0;
+	if (st->m->files) {
+		for (size_t i = 0; i < n; i++)
+			st->files[st->m->nfiles++] = &st->m->files[i];
+		return 0;
+	}
 	for (size_t i = 0; i < c->req->nfiles && n; i++)
 		if (strcmp(c->req->files[i].field, st->m->file_field) == 0)
 			st->files[st->m->nfiles++] = &c->req->files[i];
@@ -236,12 +252,14 @@ static int load_recipients(struct ctx *c, struct conv_state *st)
 static int insert_message(struct ctx *c, struct conv_state *st, const char *to)
 {
 	struct conv_msg *m = st->m;
-	int staff = m->author == CONV_STAFF, note = m->kind == CONV_NOTE;
-	const char *author = arena_printf(c->arena, "%ld", m->author_id);
-	const char *p[9] = {m->thread_id, staff ? "outgoing" : "incoming", note ? "note" : "message",
-			    staff ? NULL : author, staff ? author : NULL, staff && !note ? st->address : NULL,
-			    to, m->body, m->nonce};
-	return db_exec_value("conv_message", 9, p, m->message_id, sizeof m->message_id);
+	int staff = m->author == CONV_STAFF, note = m->kind == CONV_NOTE, mail = m->author == CONV_MAIL;
+	const char *author = m->author_id > 0 ? arena_printf(c->arena, "%ld", m->author_id) : NULL;
+	const char *from = mail ? m->from : staff && !note ? st->address : NULL;
+	const char *p[11] = {m->thread_id, staff ? "outgoing" : "incoming", note ? "note" : "message",
+			     staff ? NULL : author, staff ? author : NULL, from, mail && m->to ? m->to : to,
+			     m->body, m->nonce, mail ? m->mail_message_id : NULL,
+			     mail ? m->body_original : NULL};
+	return db_exec_value("conv_message", 11, p, m->message_id, sizeof m->message_id);
 }
 
 /* The files on disk and their rows. 0 or -1. */
@@ -307,7 +325,7 @@ static int mail_inbox(struct ctx *c, const struct conv_state *st)
 	json_object_object_add(data, "ticket_id", json_object_new_string(m->ticket_id));
 	json_object_object_add(data, "subject", json_object_new_string(st->subject));
 	json_object_object_add(data, "name", json_object_new_string(author_name(c, m)));
-	json_object_object_add(data, "email", json_object_new_string(c->sess.email));
+	json_object_object_add(data, "email", json_object_new_string(author_email(c, m)));
 	json_object_object_add(data, "body", json_object_new_string(m->body));
 	for (size_t i = 0; i < m->nfiles; i++)
 		json_object_array_add(names, json_object_new_string(st->files[i]->filename));
@@ -347,7 +365,7 @@ static void addressees(struct ctx *c, struct conv_state *st, struct buf *to, str
 	struct conv_msg *m = st->m;
 	buf_puts(to, "{");
 	buf_puts(ids, "{");
-	if (m->author == CONV_CONTACT)
+	if (m->author != CONV_STAFF && m->author_id > 0)
 		array_item(ids, arena_printf(c->arena, "%ld", m->author_id));
 	for (int i = 0; i < st->nrc; i++) {
 		if (st->address)
@@ -377,7 +395,7 @@ int conv_add(struct ctx *c, struct conv_msg *m)
 	got = to.oom || ids.oom ? -1 : insert_message(c, &st, to.data);
 	if (got == 1 && ((m->nfiles && store_files(&st) < 0) || touch(c, &st, ids.data) < 0))
 		got = -1;
-	if (got == 1 && (m->notify & CONV_NOTIFY_INBOX) && st.address && mail_inbox(c, &st) < 0)
+	if (got == 1 && (m->notify & CONV_NOTIFY_STAFF) && st.address && mail_inbox(c, &st) < 0)
 		got = -1;
 	for (int i = 0; got == 1 && customer && i < st.nrc; i++)
 		if (mail_customer(c, &st, &st.rc[i]) < 0)

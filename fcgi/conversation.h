@@ -20,6 +20,8 @@
 enum conv_author {
 	CONV_CONTACT, /* the logged-in customer (c->sess): an incoming message from their address */
 	CONV_STAFF,   /* the logged-in agent (c->staff): outgoing, from the inbox's first connected address */
+	CONV_MAIL,    /* an email that came in (fcgi/mail_ingest.c): incoming, author_id the sender's
+		       * contact (0: none), from and to as the mail said, no session */
 };
 
 enum conv_kind {
@@ -27,10 +29,12 @@ enum conv_kind {
 	CONV_NOTE,    /* internal note: staff only, no address, no times, never mailed */
 };
 
-#define CONV_NOTIFY_INBOX 0x1    /* mail inbox_reply to the inbox's address (in the request's language) */
+#define CONV_NOTIFY_STAFF 0x1    /* tell the inbox's staff users: staff_customer_reply for a message,
+				  * staff_new_ticket from conv_ticket (never a connected address) */
 #define CONV_NOTIFY_CUSTOMER 0x2 /* address the message to the ticket's contacts (else the first
 				  * incoming message's author or address) and mail each agent_reply
 				  * in the portal's language; they are the timeline's contacts */
+#define CONV_NOTIFY_CONFIRM 0x4  /* conv_ticket: mail the requester ticket_created (the confirmation) */
 
 /* A message to add. */
 struct conv_msg {
@@ -41,10 +45,17 @@ struct conv_msg {
 	enum conv_author author; /* who: author_id, the session's contact or staff member (the mails
 				  * name them from the session) */
 	long author_id;
+	const char *author_name, *author_email; /* NULL: the session's (CONV_MAIL: the sender's) */
+	const char *from; /* CONV_MAIL: the sender's address */
+	const char *to;   /* CONV_MAIL: the recipients (To and Cc) as a PostgreSQL array literal */
 	enum conv_kind kind;
 	const char *body;
 	const char *file_field; /* the uploads of this form field become attachments (NULL: none) */
-	const char *nonce;      /* one-time token of the form (reply_nonce) */
+	const struct upload *files; /* or these (CONV_MAIL: the mail's attachments) */
+	size_t files_n;
+	const char *mail_message_id; /* CONV_MAIL: its Message-ID; one stored twice is stored once (0) */
+	const char *body_original;   /* CONV_MAIL: the whole text when body is cut (NULL: body is) */
+	const char *nonce;      /* one-time token of the form (reply_nonce; NULL for mail) */
 	const char *engagement; /* kind of the timeline entry (portal_reply, email, note, ...) */
 	const char *summary;    /* its text; NULL: the first 140 characters of the body (of the file
 				 * names when there is no body), for a note "Note by <name>" */
@@ -58,8 +69,8 @@ struct conv_msg {
 };
 
 /* Add m: its thread, the message, its files and attachment rows, the thread's and ticket's times,
- * the timeline entries, the notifications in the outbox. 1 stored, 0 the nonce was used
- * already (nothing stored: roll back), -1 error (logged), -2 no such thread. */
+ * the timeline entries, the notifications in the outbox. 1 stored, 0 the nonce (or the mail's
+ * Message-ID) was used already (nothing stored: roll back), -1 error (logged), -2 no such thread. */
 int conv_add(struct ctx *c, struct conv_msg *m);
 
 /* Upload parts of field in the request (empty file inputs are none). */

@@ -64,7 +64,7 @@ int ticket_reply(struct ctx *c)
 	struct conv_msg m = {
 		.ticket = c->caps.v[0], .channel = "portal", .author = CONV_CONTACT,
 		.author_id = c->sess.contact_id, .kind = CONV_MESSAGE, .file_field = REPLY_FILE_FIELD,
-		.engagement = "portal_reply", .notify = CONV_NOTIFY_INBOX,
+		.engagement = "portal_reply", .notify = CONV_NOTIFY_STAFF,
 	};
 	int st = reply_target(c, &m);
 	if (st)

@@ -1,0 +1,2 @@
+/* mail_ingest.c - (being written). */
+#include "app.h"

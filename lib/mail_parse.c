@@ -277,7 +277,8 @@ static char *iconv_to_utf8(const char *s, size_t n, const char *cs, size_t *outl
 
 /*
  * s[0..n) in charset cs (NULL: none declared) as clean UTF-8 (mail_text_clean). A charset iconv
- * does not know, or none with bytes that are not UTF-8, is read as ISO-8859-1.
+ * does not know, or none or US-ASCII with bytes that are not UTF-8, is read as ISO-8859-1;
+ * declared UTF-8 has its invalid bytes replaced by U+FFFD.
  */
 static char *to_utf8(struct ctx *c, const char *s, size_t n, const char *cs)
 {
@@ -290,7 +291,9 @@ static char *to_utf8(struct ctx *c, const char *s, size_t n, const char *cs)
 		if (c->oom)
 			return NULL;
 	}
-	if (!conv && !utf8_valid(s, n)) {
+	/* declared UTF-8 keeps its bad bytes as U+FFFD (mail_text_clean); others are latin1 */
+	if (!conv && !(cs && (ascii_caseeq(cs, "utf-8") || ascii_caseeq(cs, "utf8"))) &&
+	    !utf8_valid(s, n)) {
 		conv = latin1_to_utf8(s, n);
 		if (!conv) {
 			c->oom = 1;

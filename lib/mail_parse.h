@@ -58,8 +58,8 @@ struct mail_parsed {
  * the newest 99). Several inline text/plain parts (text, image, text) are joined by a blank
  * line. A message/rfc822 part is an attachment (filename "message.eml" unless it names one),
  * the signature part of multipart/signed is left out. A charset iconv does not know, or 8-bit
- * bytes without a charset that are not UTF-8, are read as ISO-8859-1; bytes a charset cannot
- * convert become U+FFFD.
+ * bytes without a charset (or US-ASCII) that are not UTF-8, are read as ISO-8859-1; bytes a
+ * charset cannot convert, and invalid bytes in declared UTF-8, become U+FFFD.
  */
 int mail_parse(const char *data, size_t len, struct mail_parsed *out, char *err, size_t errlen);
 void mail_parsed_free(struct mail_parsed *m);

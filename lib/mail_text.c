@@ -568,12 +568,13 @@ char *mail_html_to_text(const char *html, size_t len)
 	if (len > INT_MAX)
 		len = INT_MAX;
 	memset(&h, 0, sizeof h);
+	h.at_line_start = 1;
 	buf_init(&h.b);
 	/* bytes that are valid UTF-8 are taken as UTF-8, whatever a meta says; else the meta */
 	enc = utf8_valid(html, len) ? "UTF-8" : NULL;
 	doc = htmlReadMemory(html, (int)len, NULL, enc,
 			     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-				     HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED);
+				     HTML_PARSE_NONET);
 	if (doc) {
 		walk(&h, doc->children, 0);
 		xmlFreeDoc(doc);

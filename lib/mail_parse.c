@@ -684,7 +684,7 @@ int mail_parse(const char *data, size_t len, struct mail_parsed *out, char *err,
 		return -1;
 	}
 	/* an mbox "From " line in front (an MTA's pipe may add one) is no header */
-	if (len > 5 && memcmp(data, "From ", 5) == 0) {
+	if (len > 6 && memcmp(data, "From ", 5) == 0 && data[5] != ':' && data[5] != ' ') {
 		const char *nl = memchr(data, '\n', len);
 		if (!nl) {
 			snprintf(err, errlen, "no header");

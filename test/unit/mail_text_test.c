@@ -151,6 +151,33 @@ static void test_html(void)
 	}
 }
 
+/* HTML-only replies: reduced to text, then cut like a text reply */
+static void test_html_reply(void)
+{
+	static const char gmail[] =
+		"<div dir=\"ltr\">Still broken.</div><br><div class=\"gmail_quote\"><div dir=\"ltr\" "
+		"class=\"gmail_attr\">On Fri, 17 May 2024 at 03:10, Support &lt;<a href=\"mailto:s@example.com\">"
+		"s@example.com</a>&gt; wrote:<br></div><blockquote class=\"gmail_quote\">##- Please type your "
+		"reply above this line -##<br><br>Olof answered</blockquote></div>";
+	static const char outlook[] =
+		"<html><head><style>P {margin:0}</style></head><body><div>Thanks, fixed.</div><div>Maria</div>"
+		"<hr><div id=\"divRplyFwdMsg\"><b>From:</b> Support &lt;s@example.com&gt;<br><b>Sent:</b> Friday, "
+		"May 17, 2024 3:10 AM<br><b>To:</b> Maria<br><b>Subject:</b> answered</div><div>old</div></body></html>";
+	char *t, *c;
+	int cut;
+
+	t = mail_html_to_text(gmail, sizeof gmail - 1);
+	c = t ? mail_cut_quoted(t, &cut) : NULL;
+	CHECK_STR(c, "Still broken.");
+	free(c);
+	free(t);
+	t = mail_html_to_text(outlook, sizeof outlook - 1);
+	c = t ? mail_cut_quoted(t, &cut) : NULL;
+	CHECK_STR(c, "Thanks, fixed.\nMaria");
+	free(c);
+	free(t);
+}
+
 static void test_clean(void)
 {
 	char *s;
@@ -179,6 +206,7 @@ int main(void)
 {
 	test_cut();
 	test_html();
+	test_html_reply();
 	test_clean();
 	return CHECK_DONE("mail_text");
 }

@@ -775,6 +775,7 @@ static int ingest(struct ingest *g)
 	const struct ingest_in *in = g->in;
 	struct arena *a = g->c->arena;
 	char err[256] = "";
+	g->recipient = in->to ? clean(a, in->to, 320, 1) : "";
 	if (in->size > in->limit)
 		return refuse(g, arena_printf(a, "too large: %zu bytes, the limit is %zu", in->size, in->limit));
 	if (mail_parse(in->data, in->len, &g->m, err, sizeof err) < 0) {

@@ -367,3 +367,26 @@ test('a reply to a closed ticket reopens it within the window, else opens a foll
   ok(gate(late.text, ['--to', to]), 'late');
   assert.match(inbound(late.id), /^stored\|a follow-up/);
 });
+
+test('attachments over the upload limits (10 files, 10 MB each) are left out and the message says so; --via imap is logged', async () => {
+  const b = `b-${uniq()}`;
+  const big = Buffer.alloc(10 * 1024 * 1024 + 1, 0x61);
+  const parts = [`--${b}`, 'Content-Type: text/plain; charset=utf-8', '', 'Twelve files.'];
+  parts.push(`--${b}`, 'Content-Type: application/octet-stream', 'Content-Disposition: attachment; filename="huge.bin"',
+    'Content-Transfer-Encoding: base64', '', big.toString('base64').replace(/.{76}/g, '$&\n'));
+  for (let i = 1; i <= 11; i++) {
+    parts.push(`--${b}`, 'Content-Type: text/plain', `Content-Disposition: attachment; filename="note-${String(i).padStart(2, '0')}.txt"`,
+      '', `note ${i}`);
+  }
+  parts.push(`--${b}--`, '');
+  const id = `${uniq()}@client.example`;
+  const text = message({ From: 'ada@example.com', To: 'support@example.com', Subject: 'Many files', 'Message-ID': `<${id}>`,
+    'MIME-Version': '1.0', 'Content-Type': `multipart/mixed; boundary="${b}"` }, parts.join('\n'));
+  ok(gate(text, ['--to', 'support@example.com', '--via', 'imap']), 'many files');
+  const msg = messageOf(id);
+  assert.equal(psql(`SELECT string_agg(file_name, ',' ORDER BY file_name) FROM attachments WHERE message_id = ${msg}`),
+    Array.from({ length: 10 }, (_, i) => `note-${String(i + 1).padStart(2, '0')}.txt`).join(','), 'the first ten that fit');
+  const body = psql(`SELECT body FROM messages WHERE id = ${msg}`);
+  assert.match(body, /^Twelve files\.\n\n\[Attachments left out, over the limits of 10 files of 10 MB each: huge\.bin \(10241 KB\), note-11\.txt \(1 KB\)\]$/);
+  assert.equal(one(`SELECT via FROM mail_inbound WHERE message_id = '${id}'`), 'imap');
+});

@@ -20,6 +20,7 @@ void config_defaults(struct config *c)
 	c->argon2_m_cost_kib = 19456;
 	c->argon2_parallelism = 1;
 	c->max_body_bytes = 26214400;
+	c->max_mail_bytes = 35L * 1024 * 1024; /* 25 MB of attachments, base64-encoded */
 	c->session_absolute_hours = 24 * 14;
 	c->login_max_failures = 10;
 	c->login_lockout_minutes = 15;
@@ -75,6 +76,9 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		int mb = (int)(c->max_body_bytes / (1024 * 1024));
 		get_int(s, "max_body_mb", &mb);
 		c->max_body_bytes = (long)mb * 1024 * 1024;
+		int mail_mb = (int)(c->max_mail_bytes / (1024 * 1024));
+		get_int(s, "max_mail_mb", &mail_mb);
+		c->max_mail_bytes = (long)mail_mb * 1024 * 1024;
 		get_int(s, "session_absolute_hours", &c->session_absolute_hours);
 		get_int(s, "login_max_failures", &c->login_max_failures);
 		get_int(s, "login_lockout_minutes", &c->login_lockout_minutes);
@@ -106,6 +110,10 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 	}
 	if (c->max_body_bytes <= 0) {
 		snprintf(err, errlen, "%s: limits.max_body_mb must be positive", path);
+		return -1;
+	}
+	if (c->max_mail_bytes <= 0) {
+		snprintf(err, errlen, "%s: limits.max_mail_mb must be positive", path);
 		return -1;
 	}
 	return 0;

@@ -15,6 +15,7 @@ struct config {
 	int argon2_m_cost_kib;
 	int argon2_parallelism;
 	long max_body_bytes;    /* must match nginx client_max_body_size */
+	long max_mail_bytes;    /* a received message (build/portal-mailgate): limits.max_mail_mb */
 	int session_absolute_hours;
 	int login_max_failures;         /* per account before lockout */
 	int login_lockout_minutes;

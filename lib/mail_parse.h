@@ -19,7 +19,8 @@ struct mail_attachment {
 };
 
 struct mail_parsed {
-	char *from_address; /* bare address of From (lowercased domain), "" when none or invalid */
+	char *from_address; /* bare address of From (lowercased domain), "" when the From header
+			     * holds no valid address (one '@', no spaces, controls, quotes, <>) */
 	char *from_name;    /* its display name, decoded to UTF-8, "" when none */
 	char *subject;      /* decoded to UTF-8, one line, "" when none */
 	char *message_id;   /* without angle brackets, NULL when none */
@@ -44,9 +45,21 @@ struct mail_parsed {
 };
 
 /*
- * Parse the len bytes of data (CRLF or LF line ends) into *out. 0, or -1 with a reason in err
- * when it is no message (no header, no From address); *out then holds nothing to free. Never
- * crashes on any input (a fuzz target checks). Free with mail_parsed_free.
+ * Parse the len bytes of data (CRLF or LF line ends; an mbox "From " line in front is skipped)
+ * into *out. 0, or -1 with a reason in err when it is no message (empty, no header, no From
+ * header) or out of memory; *out then holds nothing to free. Never crashes on any input (a fuzz
+ * target checks). Free with mail_parsed_free.
+ *
+ * Every string is valid UTF-8 without NUL and control characters (text keeps \n and \t; the
+ * others are one line). Limits: subject 500 characters, display name 200, List-Id,
+ * Auto-Submitted, Precedence and X-Portal-Notification 998; ids 1..998 bytes without spaces,
+ * controls or <> (others are left out); MIME nesting walked 16 deep and at most 100 entities
+ * (what lies beyond is ignored); lists MAIL_PARSE_MAX_LIST (of more References: the first and
+ * the newest 99). Several inline text/plain parts (text, image, text) are joined by a blank
+ * line. A message/rfc822 part is an attachment (filename "message.eml" unless it names one),
+ * the signature part of multipart/signed is left out. A charset iconv does not know, or 8-bit
+ * bytes without a charset that are not UTF-8, are read as ISO-8859-1; bytes a charset cannot
+ * convert become U+FFFD.
  */
 int mail_parse(const char *data, size_t len, struct mail_parsed *out, char *err, size_t errlen);
 void mail_parsed_free(struct mail_parsed *m);

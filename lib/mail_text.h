@@ -24,4 +24,18 @@ char *mail_cut_quoted(const char *text, int *cut);
  * entities decoded, runs of blank lines collapsed. Never NULL unless out of memory. */
 char *mail_html_to_text(const char *html, size_t len);
 
+/*
+ * s[0..n) as text safe for a PostgreSQL text column (malloc'd, NULL only when out of memory):
+ * valid UTF-8 (each invalid byte becomes U+FFFD), CRLF and lone CR as \n, without NUL and the
+ * other control characters (C0 but \t and \n, DEL, C1). Added for lib/mail_parse.c.
+ */
+char *mail_text_clean(const char *s, size_t n);
+
+/*
+ * s[0..n) cleaned as above and made one line (a subject, a display name): tabs, line breaks
+ * and runs of spaces (also U+00A0, U+2028/9, U+3000) as one space, trimmed, cut to at most
+ * max characters (code points; so at most 4 * max bytes). malloc'd; NULL only when out of memory.
+ */
+char *mail_text_line(const char *s, size_t n, size_t max);
+
 #endif

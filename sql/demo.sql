@@ -124,10 +124,10 @@ INSERT INTO inboxes (id, name, created_at) OVERRIDING SYSTEM VALUE VALUES
 
 -- old-help@example.com belongs to the Support inbox but is NOT connected: mail
 -- to or from it must not appear in the portal.
-INSERT INTO inbox_addresses (id, inbox_id, address, connected, created_at) OVERRIDING SYSTEM VALUE VALUES
-  (1, 1, 'support@example.com',  true,  pg_temp.demo_t0() - interval '400 days'),
-  (2, 2, 'billing@example.com',  true,  pg_temp.demo_t0() - interval '400 days'),
-  (3, 1, 'old-help@example.com', false, pg_temp.demo_t0() - interval '400 days');
+INSERT INTO inbox_addresses (id, inbox_id, address, connected, is_primary, created_at) OVERRIDING SYSTEM VALUE VALUES
+  (1, 1, 'support@example.com',  true,  true,  pg_temp.demo_t0() - interval '400 days'),
+  (2, 2, 'billing@example.com',  true,  true,  pg_temp.demo_t0() - interval '400 days'),
+  (3, 1, 'old-help@example.com', false, false, pg_temp.demo_t0() - interval '400 days');
 
 -- ---------------------------------------------------------------------------
 -- Ticket plan (temporary): one row per ticket g = 1..200

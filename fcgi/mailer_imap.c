@@ -277,7 +277,7 @@ static int poll_message(struct poll *p, long uid_n)
 {
 	char uid[24], cmd[256];
 	snprintf(uid, sizeof uid, "%ld", uid_n);
-	long max = p->m->cfg.max_body_bytes > 0 ? p->m->cfg.max_body_bytes : 25L * 1024 * 1024;
+	long max = p->m->cfg.max_mail_bytes; /* the gateway's limit (limits.max_mail_mb) */
 
 	snprintf(cmd, sizeof cmd, "UID FETCH %s (RFC822.SIZE)", uid);
 	if (imap_do(p, cmd, NULL, 1 << 16, "asking a message's size") < 0)

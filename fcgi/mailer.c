@@ -95,8 +95,7 @@ static int run(struct mailer *m)
 		if (!m->pg || stop_requested) {
 			continue; /* reconnects (1 s between tries) or stops */
 		}
-		if (m->pg && !stop_requested)
-			imap_poll(m, 0);
+		imap_poll(m, 0); /* when due; a NOTIFY mail_imap makes it due */
 		if (!m->pg || stop_requested)
 			continue;
 		if (!more) {

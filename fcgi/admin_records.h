@@ -30,6 +30,10 @@ int rec_inbox_rename(struct ctx *c);
 int rec_address_add(struct ctx *c);
 int rec_address_connect(struct ctx *c);
 int rec_address_delete(struct ctx *c);
+int rec_address_primary(struct ctx *c);
+int rec_address_imap(struct ctx *c);
+int rec_address_imap_delete(struct ctx *c);
+int rec_inbox_mail(struct ctx *c);
 
 /* Forms (admin_forms.c the list, admin_form.c one form). */
 int rec_forms_page(struct ctx *c);

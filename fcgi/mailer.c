@@ -1,8 +1,9 @@
 /* mailer.c - the mail daemon (no URL): drains mail_outbox through SMTP or into .eml files, woken
- * by NOTIFY mail_outbox, and turns pending list invitations into emails. Its files: mailer_setup.c
- * (start-up), mailer_db.c (the connection), mailer_queue.c (claiming and recording outbox rows),
- * mailer_smtp.c (delivery), invitations.c; the design is in mailer.h. This file: signals, waiting,
- * the main loops. */
+ * by NOTIFY mail_outbox, turns pending list invitations into emails, and polls the IMAP mailboxes of
+ * inbox addresses into the mail gateway. Its files: mailer_setup.c (start-up), mailer_db.c (the
+ * connection), mailer_queue.c (claiming and recording outbox rows), mailer_smtp.c (delivery),
+ * invitations.c, mailer_imap.c (the poller); the design is in mailer.h. This file: signals,
+ * waiting, the main loops. */
 #include "mailer.h"
 
 #include <curl/curl.h>
@@ -73,6 +74,8 @@ static int run_once(struct mailer *m)
 	invitations_process(m);
 	while (more && n >= 0 && !stop_requested)
 		n = drain(m, &more);
+	if (!stop_requested && imap_poll(m, 1) < 0)
+		n = -1;
 	return n < 0 || m->nunrecorded ? 1 : 0;
 }
 
@@ -92,8 +95,13 @@ static int run(struct mailer *m)
 		if (!m->pg || stop_requested) {
 			continue; /* reconnects (1 s between tries) or stops */
 		}
-		if (!more)
-			wait_notify(m, n < 0 ? 1000 : next_wait_ms(m, n > 0));
+		imap_poll(m, 0); /* when due; a NOTIFY mail_imap makes it due */
+		if (!m->pg || stop_requested)
+			continue;
+		if (!more) {
+			long wait = n < 0 ? 1000 : next_wait_ms(m, n > 0), imap = imap_wait_ms(m);
+			wait_notify(m, imap < wait ? imap : wait);
+		}
 	}
 	return 0;
 }

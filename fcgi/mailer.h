@@ -34,6 +34,11 @@ struct mailer {
 	int max_attempts; /* then status 'failed' */
 	char mail_dir[PATH_MAX];
 	PGconn *pg;
+	/* IMAP poller (mailer_imap.c) */
+	int imap_poll_seconds;        /* between polls */
+	struct timespec imap_next;    /* CLOCK_MONOTONIC; the next poll */
+	int imap_requested;           /* NOTIFY mail_imap came: poll at once */
+	/* end of the IMAP poller's fields */
 	int db_down_logged;
 	struct timespec pause_until; /* CLOCK_MONOTONIC; no SMTP attempts before */
 	int server_failures;         /* consecutive, for the pause */
@@ -94,5 +99,15 @@ void flush_queue(struct mailer *m);
 /* List invitations (invitations.c): up to 100 pending ones into emails. Returns how many, or -1
  * when the first one failed. */
 int invitations_process(struct mailer *m);
+
+/* ---- the IMAP poller (mailer_imap.c) ---- */
+/* The poll interval (PORTAL_IMAP_POLL_SECONDS or 60 s); the first poll is due at once. */
+void imap_setup(struct mailer *m);
+/* Poll every connected address with an IMAP mailbox when due (or requested, or force): unread
+ * messages go to build/portal-mailgate and are marked \Seen only after it exited 0 or 65.
+ * Returns the number of addresses polled, or -1 on a database error. */
+int imap_poll(struct mailer *m, int force);
+/* Milliseconds until the next poll is due (0: now). */
+long imap_wait_ms(const struct mailer *m);
 
 #endif

@@ -79,7 +79,8 @@ static int connect_once(struct mailer *m)
 		drop_conn(m);
 		return -1;
 	}
-	if (mailer_command(m, "LISTEN", "LISTEN mail_outbox", 0, NULL) < 0) {
+	if (mailer_command(m, "LISTEN", "LISTEN mail_outbox", 0, NULL) < 0 ||
+	    mailer_command(m, "LISTEN", "LISTEN mail_imap", 0, NULL) < 0) {
 		drop_conn(m);
 		return -1;
 	}
@@ -108,6 +109,8 @@ int notifies_pending(struct mailer *m)
 	PGnotify *n;
 	while ((n = PQnotifies(m->pg)) != NULL) {
 		got = 1;
+		if (strcmp(n->relname, "mail_imap") == 0) /* the console saved an IMAP mailbox */
+			m->imap_requested = 1;
 		PQfreemem(n);
 	}
 	return got;

@@ -1,5 +1,5 @@
 /* mailer_setup.c - the mail daemon's start-up: arguments, the config file's smtp and mail options,
- * the .eml directory, log, email templates, curl (no URL: part of the mailer, see mailer.c). */
+ * the .eml directory, log, email templates, curl, the IMAP poll interval (no URL: part of the mailer, see mailer.c). */
 #include "mailer.h"
 
 #include <curl/curl.h>
@@ -54,7 +54,9 @@ int parse_args(struct mailer *m, int argc, char **argv)
 					"  Delivers mail_outbox; config from PORTAL_CONFIG.\n"
 					"  --once  deliver what is due now, then exit\n"
 					"  SIGTERM/SIGINT: finish the current message and exit 0\n"
-					"  SIGUSR1: retry deferred mail now\n",
+					"  SIGUSR1: retry deferred mail now\n"
+					"  Also polls the IMAP mailboxes of inbox addresses (every 60 s,\n"
+					"  PORTAL_IMAP_POLL_SECONDS overrides; NOTIFY mail_imap: at once).\n",
 				argv[0]);
 			return -1;
 		}
@@ -136,6 +138,10 @@ int setup(struct mailer *m)
 		fprintf(stderr, "mailer: curl_global_init failed\n");
 		return -1;
 	}
+	/* the gateway the IMAP poller runs reads the same config */
+	if (setenv("PORTAL_CONFIG", m->config_path, 1) < 0)
+		return -1;
+	imap_setup(m);
 	setup_signals();
 	announce(m);
 	return 0;

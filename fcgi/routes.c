@@ -116,7 +116,7 @@ const struct route routes[] = {
 	{HTTP_POST, "/admin/pipelines/<id>/stages/<id>", rec_stage_update, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/pipelines/<id>/stages/<id>/move", rec_stage_move, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/pipelines/<id>/stages/<id>/delete", rec_stage_delete, AUTH_ADMIN, 0},
-	/* /admin/inboxes/...: inboxes and their connected addresses (admin_inboxes.c) */
+	/* /admin/inboxes/...: inboxes, their connected addresses and their mail (admin_inboxes.c) */
 	{HTTP_GET, "/admin/inboxes", rec_inboxes_page, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/inboxes", rec_inbox_create, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/inboxes/<id>", rec_inbox_page, AUTH_ADMIN, 0},
@@ -124,6 +124,10 @@ const struct route routes[] = {
 	{HTTP_POST, "/admin/inboxes/<id>/addresses", rec_address_add, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/inboxes/<id>/addresses/<id>", rec_address_connect, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/inboxes/<id>/addresses/<id>/delete", rec_address_delete, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/inboxes/<id>/addresses/<id>/primary", rec_address_primary, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/inboxes/<id>/addresses/<id>/imap", rec_address_imap, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/inboxes/<id>/addresses/<id>/imap/delete", rec_address_imap_delete, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/inboxes/<id>/mail", rec_inbox_mail, AUTH_ADMIN, 0},
 	/* /admin/forms/...: forms that create tickets (admin_forms.c) */
 	{HTTP_GET, "/admin/forms", rec_forms_page, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/forms", rec_form_create, AUTH_ADMIN, 0},

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh - install the Debian packages (and, with "test", the npm packages) the stack needs, when missing.
-# "interop" adds the identity provider of make test-interop (Debian's SimpleSAMLphp and PHP).
+# "interop" adds the identity provider of make test-interop (Debian's SimpleSAMLphp and PHP) and its
+# mail servers (Postfix, Dovecot).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="gcc make pkg-config nginx spawn-fcgi multiwatch postgresql-15 postgresql-client-15 libfcgi-dev
@@ -9,7 +10,9 @@ libcurl4-openssl-dev libgmime-3.0-dev openssl ca-certificates curl"
 TEST_PKGS="nodejs npm chromium python3 python3-aiosmtpd clang libclang-rt-14-dev wrk xmlsec1 procps"
 # SimpleSAMLphp needs a web server ("apache2 | httpd"): installed after the rest, nginx already
 # satisfies that and no Apache comes along; php-xml and php-mbstring are the extensions it uses.
-INTEROP_PKGS="simplesamlphp php-cli php-xml php-mbstring"
+# Postfix and Dovecot: the private MTA and IMAP server of the mail tests (their system services
+# are left alone: the tests run instances of their own).
+INTEROP_PKGS="simplesamlphp php-cli php-xml php-mbstring postfix dovecot-imapd"
 want=$PKGS
 [ "${1:-}" = test ] && want="$PKGS $TEST_PKGS"
 [ "${1:-}" = interop ] && want="$PKGS $TEST_PKGS"

@@ -44,7 +44,7 @@ check_paths() {
 		rm -rf "$APP"
 		mkdir -p "$APP/build"
 		cp -a "$ROOT/templates" "$APP/"
-		cp "$ROOT/build/portal" "$ROOT/build/mailer" "$APP/build/"
+		cp "$ROOT/build/portal" "$ROOT/build/mailer" "$ROOT/build/portal-mailgate" "$APP/build/"
 		chmod -R a+rX "$APP"
 		say "the checkout is not readable by www-data: running a copy staged in $APP"
 	fi

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # run.sh - make test-interop: the portal's SAML sign-on end to end in Chromium against a real
 # identity provider, Debian's SimpleSAMLphp (served by `php -S` on 127.0.0.1, a different site from
-# the portal on http://localhost). Starts a private portal stack (as test/run.sh does) and the IdP,
-# runs node --test on test/interop/*.test.mjs, tears everything down, ends with "N passed, N failed".
+# the portal on http://localhost), and mail in through a real MTA and a real IMAP server: a private
+# Postfix piping to build/portal-mailgate and a private Dovecot the mailer polls
+# (test/interop/mail_servers.sh). Starts a private portal stack (as test/run.sh does), the IdP and
+# the mail servers, runs node --test on test/interop/*.test.mjs, tears everything down, ends with
+# "N passed, N failed".
 #   TESTS="test/interop/x.test.mjs" runs only those files; KEEP_TEST_VAR=1 keeps the run's folder;
 #   INTEROP_HOLD=SECONDS keeps the stack and the IdP up that long before the tests (prints the env).
 set -u
@@ -13,12 +16,16 @@ passed=0 failed=0
 SSP=${SIMPLESAMLPHP_DIR:-/usr/share/simplesamlphp}
 
 . "$ROOT/test/stack_env.sh" portal-interop
+. "$ROOT/test/interop/mail_servers.sh"
 IDP_PORT=$(free_port)
+# the mailer polls IMAP mailboxes every 2 s here (60 s by default)
+export PORTAL_IMAP_POLL_SECONDS=2
 export INTEROP_IDP_DIR=$VARDIR/idp INTEROP_IDP_URL=http://127.0.0.1:$IDP_PORT
 export SIMPLESAMLPHP_CONFIG_DIR=$ROOT/test/interop/idp/config
 
 cleanup() {
 	[ -f "$VARDIR/idp.pid" ] && kill -- "-$(cat "$VARDIR/idp.pid")" 2>/dev/null
+	mail_servers_down
 	nginx/stack.sh down >/dev/null 2>&1
 	[ -f "$VARDIR/smtp.pid" ] && kill "$(cat "$VARDIR/smtp.pid")" 2>/dev/null
 	if [ "${KEEP_TEST_VAR:-0}" = 1 ]; then echo "kept $VARDIR"; else rm -rf "$VARDIR"; fi
@@ -77,11 +84,18 @@ if [ $up != 1 ]; then
 fi
 echo "IdP entity ID: $(sed -n 's/.*entityID="\([^"]*\)".*/\1/p' "$INTEROP_IDP_DIR/idp-metadata.xml" | head -n1)"
 
+echo "== mail servers: Postfix $(postconf -h mail_version 2>/dev/null), Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1)"
+# the gateway the pipe runs: the stack's (a staged copy when the checkout is not readable by www-data)
+APP_BUILD=$ROOT/build
+[ -x "$VARDIR/app/build/portal-mailgate" ] && APP_BUILD=$VARDIR/app/build
+postfix_up && echo "Postfix smtpd on 127.0.0.1:$INTEROP_SMTP_PORT (pipe to $APP_BUILD/portal-mailgate)"
+dovecot_up && echo "Dovecot IMAP on 127.0.0.1:$INTEROP_IMAP_PORT"
+
 if [ -n "${INTEROP_HOLD:-}" ]; then # working on the tests: keep both up, print the environment
-	echo "export PORTAL_VAR=$PORTAL_VAR PORTAL_URL=$PORTAL_URL PORTAL_CONFIG=$PORTAL_CONFIG SMTP_PORT=$SMTP_PORT SMTP_SINK=$SMTP_SINK INTEROP_IDP_DIR=$INTEROP_IDP_DIR INTEROP_IDP_URL=$INTEROP_IDP_URL"
+	echo "export PORTAL_VAR=$PORTAL_VAR PORTAL_URL=$PORTAL_URL PORTAL_CONFIG=$PORTAL_CONFIG SMTP_PORT=$SMTP_PORT SMTP_SINK=$SMTP_SINK INTEROP_IDP_DIR=$INTEROP_IDP_DIR INTEROP_IDP_URL=$INTEROP_IDP_URL INTEROP_SMTP_PORT=${INTEROP_SMTP_PORT:-} INTEROP_POSTFIX_DIR=${INTEROP_POSTFIX_DIR:-} INTEROP_IMAP_PORT=${INTEROP_IMAP_PORT:-} INTEROP_IMAP_USER=${INTEROP_IMAP_USER:-} INTEROP_IMAP_PASSWORD=${INTEROP_IMAP_PASSWORD:-} INTEROP_MAILDIR=${INTEROP_MAILDIR:-} INTEROP_MAIL_USER=${INTEROP_MAIL_USER:-}"
 	sleep "$INTEROP_HOLD"
 fi
-echo "== browser tests"
+echo "== tests"
 out=$VARDIR/node-tests.tap
 # shellcheck disable=SC2086
 node --test --test-concurrency=1 --test-reporter=tap ${TESTS:-test/interop/*.test.mjs} >"$out" 2>&1
@@ -90,6 +104,8 @@ grep -B2 -A30 '^not ok' "$out" | head -n 200
 if ! add_node_counts "$out"; then
 	echo "-- portal log (last lines)"; tail -n 25 "$VARDIR/log/portal.log"
 	echo "-- SimpleSAMLphp log (errors)"; grep -iE 'error|exception' "$INTEROP_IDP_DIR/log/simplesamlphp.log" | tail -n 15
+	echo "-- Postfix log (last lines)"; tail -n 15 "$POSTFIX_DIR/maillog" 2>/dev/null
+	echo "-- Dovecot log (last lines)"; tail -n 10 "$DOVECOT_DIR/dovecot.log" 2>/dev/null
 fi
 
 echo "== make test-interop took $(($(date +%s) - start))s"

@@ -249,3 +249,28 @@ test('with single sign-on on, the link goes through sign-on with the ticket as n
     await registrationOpen();
   }
 });
+
+test('a contact the portal does not let in (lists mode, not on a list): the access-denied page, no session', async () => {
+  const email = `tl-out-${uniq()}@example.net`;
+  const contact = psql(`INSERT INTO contacts (email, first_name, last_name) VALUES ('${email}', 'Otto', 'Outside') RETURNING id`);
+  psql(`INSERT INTO ticket_contacts (ticket_id, contact_id) VALUES (${TICKET}, ${contact})`);
+  try {
+    psql("UPDATE portals SET access_mode = 'lists' WHERE id = 1");
+    await everyWorker(async () => (await visit('/register')).status === 404, 'no self-registration (lists mode)');
+    const c = new Client();
+    const page = await c.get(link(contact, TICKET));
+    assert.equal(page.status, 200);
+    const mark = auditMark();
+    const r = await c.post(`/tickets/${TICKET}/open`, { csrf: csrfOf(page.html), t: token(contact, TICKET) });
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.get('location'), '/access-denied');
+    assert.equal(c.jar.has('portal_session'), false);
+    assert.equal(psql(`SELECT count(*) FROM members WHERE contact_id = ${contact}`), '0', 'no member made');
+    oneAudit(mark, { action: 'login_denied', detail: { method: 'ticket_link', contact: Number(contact) } });
+    assert.deepEqual(auditSince(mark, { action: 'login' }), []);
+  } finally {
+    psql(`UPDATE portals SET access_mode = 'registration' WHERE id = 1;
+          DELETE FROM ticket_contacts WHERE contact_id = ${contact}; DELETE FROM contacts WHERE id = ${contact}`);
+    await registrationOpen();
+  }
+});

@@ -52,6 +52,7 @@ struct ctx {
 	const char *csrf;      /* the token forms of this page carry */
 	const char *pre;       /* this browser's pre-session token once pre_session() ran */
 	int draft_restored;    /* a form on this page holds text kept from before a sign-in */
+	int no_referrer;       /* this page's URL carries a secret: Referrer-Policy no-referrer */
 };
 
 /* A handler fills ctx->res (status, headers, body) and returns the status. A status >= 400
@@ -138,6 +139,9 @@ int too_large_page(struct ctx *c);
 int tickets_page(struct ctx *c);
 int ticket_detail(struct ctx *c);
 int ticket_reply(struct ctx *c);
+/* The signed ticket link of a notification (fcgi/ticket_link.c): GET and POST /<slug>/<id>/open. */
+int ticket_link_open(struct ctx *c);
+int ticket_link_use(struct ctx *c);
 /* Attachments (fcgi/files.c). GET /files/<id>/<name>: one the logged-in customer may see. */
 int file_download(struct ctx *c);
 /* Answer with a stored attachment: nginx sends the bytes by X-Accel-Redirect; a safe

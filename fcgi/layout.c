@@ -26,7 +26,7 @@ void page_security_headers(struct ctx *c)
 		csp = arena_printf(c->arena, "%s %s%s", CSP_HEAD, c->portal->logout_origin, CSP_TAIL);
 	response_header(c->res, "Content-Security-Policy", csp ? csp : CSP);
 	response_header(c->res, "X-Content-Type-Options", "nosniff");
-	response_header(c->res, "Referrer-Policy", "same-origin");
+	response_header(c->res, "Referrer-Policy", c->no_referrer ? "no-referrer" : "same-origin");
 	response_header(c->res, "X-Frame-Options", "DENY");
 	response_header(c->res, "Cache-Control", "no-store");
 }

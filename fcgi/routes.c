@@ -33,12 +33,14 @@ const struct route routes[] = {
 	{HTTP_POST, "/password-reset", reset_request_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_GET, "/password-reset/<token>", reset_page, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_POST, "/password-reset/<token>", reset_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
-	/* /<slug>/...: the customer's tickets, under the portal's ticket slug (tickets.c list and one ticket, ticket_new.c, ticket_reply.c; files.c the attachments) */
+	/* /<slug>/...: the customer's tickets, under the portal's ticket slug (tickets.c list and one ticket, ticket_new.c, ticket_reply.c; ticket_link.c the signed link of a notification, public; files.c the attachments) */
 	{HTTP_GET, "/<slug>", tickets_page, AUTH_MEMBER, 0},
 	{HTTP_GET, "/<slug>/new", ticket_new_page, AUTH_MEMBER, 0},
 	{HTTP_POST, "/<slug>/new", ticket_new_submit, AUTH_MEMBER, ROUTE_DRAFT},
 	{HTTP_GET, "/<slug>/<id>", ticket_detail, AUTH_MEMBER, 0},
 	{HTTP_POST, "/<slug>/<id>/reply", ticket_reply, AUTH_MEMBER, ROUTE_DRAFT},
+	{HTTP_GET, "/<slug>/<id>/open", ticket_link_open, AUTH_PUBLIC, 0},
+	{HTTP_POST, "/<slug>/<id>/open", ticket_link_use, AUTH_PUBLIC, 0},
 	{HTTP_GET, "/files/<id>/<name>", file_download, AUTH_MEMBER, 0},
 	/* /sso/...: single sign-on (sso_saml.c, sso_jwt.c; what both share in sso.c) */
 	{HTTP_GET, "/sso/saml/metadata", sso_saml_metadata, AUTH_ALWAYS, 0},
@@ -243,6 +245,7 @@ extern const struct db_stmt settings_load_stmts[];
 extern const struct db_stmt sso_stmts[];
 extern const struct db_stmt sso_saml_stmts[];
 extern const struct db_stmt sso_jwt_stmts[];
+extern const struct db_stmt ticket_link_stmts[];
 extern const struct db_stmt ticket_new_stmts[];
 extern const struct db_stmt ticket_reply_stmts[];
 extern const struct db_stmt tickets_stmts[];
@@ -301,6 +304,7 @@ const struct db_stmt *const stmt_tables[] = {
 	sso_stmts,
 	sso_saml_stmts,
 	sso_jwt_stmts,
+	ticket_link_stmts,
 	ticket_new_stmts,
 	ticket_reply_stmts,
 	tickets_stmts,

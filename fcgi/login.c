@@ -285,6 +285,7 @@ int login_link_submit(struct ctx *c)
 /* GET shows a button only: mail scanners that open links must not use up the login. */
 int login_link_open(struct ctx *c)
 {
+	c->no_referrer = 1; /* the URL carries the token */
 	long mid = member_token_take(c->portal->id, c->caps.v[0], "login", 0);
 	if (mid < 0)
 		return 500;

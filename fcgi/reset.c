@@ -147,6 +147,7 @@ static int render_invalid(struct ctx *c)
 /* GET shows the form and spends nothing (mail scanners open links). */
 int reset_page(struct ctx *c)
 {
+	c->no_referrer = 1; /* the URL carries the token */
 	struct reset_member m;
 	int got = reset_member(c, &m);
 	if (got < 0)

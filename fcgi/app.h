@@ -78,6 +78,11 @@ extern struct config cfg;
 extern struct tmpl_set *templates;
 extern char asset_version[17];
 
+/* Start-up shared by the worker and the mail gateway (fcgi/startup.c): PORTAL_CONFIG (default
+ * var/portal.json) into cfg, the log (log_fallback: to stderr when the file cannot be opened),
+ * templates and message catalogs. 0, or -1 after saying why (prog names the program). */
+int startup_load(const char *prog, int log_fallback);
+
 /* Chrome (fcgi/layout.c). */
 struct json_object *page_new(struct ctx *c, const char *title_key); /* base context: t, lang, portal, nav, csrf, user */
 int page_render(struct ctx *c, int status, const char *tmpl, struct json_object *page); /* consumes page */
@@ -224,8 +229,11 @@ long member_token_take(long portal_id, const char *token, const char *purposes, 
  * purpose_out may be NULL with cap 0). */
 long member_token_peek(long portal_id, const char *token, const char *purposes, char *purpose_out, size_t cap);
 /* A link proved the mailbox: mark the member verified, dropping a password held while
- * unverified, inside the caller's transaction (sso.c's sso_member upsert applies the same rule).
+ * unverified, inside the caller's transaction (member_verified below applies the same rule).
  * 0 or -1. */
 int member_verify(long member_id);
+/* The member of portal_id for contact_id, made when missing, verified as member_verify does (a
+ * sign-on or a mailed link proved the mailbox): its id, or -1 on a database error. */
+long member_verified(long portal_id, long contact_id);
 
 #endif

@@ -29,34 +29,12 @@ static void usage(void)
 			"  PORTAL_CONFIG names the configuration (default var/portal.json)\n");
 }
 
-/* Config, log, templates and catalogs (the notifications are rendered here), statements. 0 or -1. */
+/* Config, log (to stderr when the pipe's user may not write the workers' log: the MTA keeps
+ * it), templates and catalogs (the notifications are rendered here), statements. 0 or -1. */
 static int startup(void)
 {
-	const char *path = getenv("PORTAL_CONFIG");
-	char err[512];
-	if (!path || !*path)
-		path = "var/portal.json";
-	if (config_load(&cfg, path, err, sizeof err) < 0) {
-		fprintf(stderr, "portal-mailgate: %s\n", err);
+	if (startup_load("portal-mailgate", 1) < 0)
 		return -1;
-	}
-	if (log_open(cfg.log_file, log_level_parse(cfg.log_level)) < 0) {
-		/* the pipe's user may not write the workers' log: the MTA logs stderr */
-		fprintf(stderr, "portal-mailgate: cannot open log %s: %s; logging to stderr\n", cfg.log_file,
-			strerror(errno));
-		log_open("-", log_level_parse(cfg.log_level));
-	}
-	templates = tmpl_set_new();
-	if (!templates || tmpl_set_load_dir(templates, cfg.templates_dir, err, sizeof err) < 0) {
-		log_msg(LOG_ERROR, "mailgate: templates: %s", err);
-		return -1;
-	}
-	char i18n_dir[600];
-	snprintf(i18n_dir, sizeof i18n_dir, "%s/i18n", cfg.templates_dir);
-	if (i18n_load(i18n_dir, err, sizeof err) < 0) {
-		log_msg(LOG_ERROR, "mailgate: %s", err);
-		return -1;
-	}
 	for (unsigned i = 0; stmt_tables[i]; i++)
 		db_register(stmt_tables[i]);
 	db_register(mail_ingest_stmts);

@@ -61,29 +61,8 @@ static void compute_asset_version(void)
 
 static int startup(void)
 {
-	const char *path = getenv("PORTAL_CONFIG");
-	char err[512];
-	if (!path || !*path)
-		path = "var/portal.json";
-	if (config_load(&cfg, path, err, sizeof err) < 0) {
-		fprintf(stderr, "portal: %s\n", err);
+	if (startup_load("portal", 0) < 0)
 		return -1;
-	}
-	if (log_open(cfg.log_file, log_level_parse(cfg.log_level)) < 0) {
-		fprintf(stderr, "portal: cannot open log %s: %s\n", cfg.log_file, strerror(errno));
-		return -1;
-	}
-	templates = tmpl_set_new();
-	if (!templates || tmpl_set_load_dir(templates, cfg.templates_dir, err, sizeof err) < 0) {
-		log_msg(LOG_ERROR, "templates: %s", err);
-		return -1;
-	}
-	char i18n_dir[600];
-	snprintf(i18n_dir, sizeof i18n_dir, "%s/i18n", cfg.templates_dir);
-	if (i18n_load(i18n_dir, err, sizeof err) < 0) {
-		log_msg(LOG_ERROR, "%s", err);
-		return -1;
-	}
 	compute_asset_version();
 	if (saml_init() < 0) {
 		log_msg(LOG_ERROR, "xmlsec could not be initialised (SAML sign-on)");

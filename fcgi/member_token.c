@@ -29,6 +29,13 @@ const struct db_stmt member_token_stmts[] = {
 	 "UPDATE members SET password_hash = CASE WHEN verified_at IS NULL THEN NULL ELSE password_hash END,"
 	 " verified_at = coalesce(verified_at, now()) WHERE id = $1",
 	 1},
+	/* the same for a contact whose member of the portal is made when missing */
+	{"member_verified",
+	 "INSERT INTO members (portal_id, contact_id, verified_at) VALUES ($1, $2, now())"
+	 " ON CONFLICT (portal_id, contact_id) DO UPDATE SET"
+	 " password_hash = CASE WHEN members.verified_at IS NULL THEN NULL ELSE members.password_hash END,"
+	 " verified_at = coalesce(members.verified_at, now()) RETURNING id",
+	 2},
 	{NULL, NULL, 0},
 };
 
@@ -71,6 +78,16 @@ int member_verify(long member_id)
 	PGresult *r = db_exec("member_verify", 1, p);
 	PQclear(r);
 	return r ? 0 : -1;
+}
+
+long member_verified(long portal_id, long contact_id)
+{
+	char pid[24], cid[24], out[24];
+	snprintf(pid, sizeof pid, "%ld", portal_id);
+	snprintf(cid, sizeof cid, "%ld", contact_id);
+	const char *p[2] = {pid, cid};
+	int got = db_exec_value("member_verified", 2, p, out, sizeof out);
+	return got == 1 ? atol(out) : -1;
 }
 
 long member_token_peek(long portal_id, const char *token, const char *purposes, char *purpose_out, size_t cap)

@@ -57,13 +57,6 @@ const struct db_stmt sso_stmts[] = {
 	 " SELECT id FROM found UNION ALL SELECT id FROM made",
 	 4},
 	{"sso_allowed", "SELECT coalesce(portal_contact_allowed($1, $2), false)", 2},
-	/* the member, verified by the sign-on: the rule of member_verify() (fcgi/member_token.c) */
-	{"sso_member",
-	 "INSERT INTO members (portal_id, contact_id, verified_at) VALUES ($1, $2, now())"
-	 " ON CONFLICT (portal_id, contact_id) DO UPDATE SET"
-	 " password_hash = CASE WHEN members.verified_at IS NULL THEN NULL ELSE members.password_hash END,"
-	 " verified_at = coalesce(members.verified_at, now()) RETURNING id",
-	 2},
 	{NULL, NULL, 0},
 };
 
@@ -240,12 +233,12 @@ int sso_finish_login(struct ctx *c, const char *method, const char *email, const
 		return sso_refuse(c, method, "database error checking access", 503);
 	if (allowed[0] != 't')
 		return deny(c, method, email);
-	char member[24];
-	if (db_exec_value("sso_member", 2, pa, member, sizeof member) < 0)
+	long member = member_verified(c->portal->id, atol(contact)); /* the sign-on proved the mailbox */
+	if (member < 0)
 		return sso_refuse(c, method, "database error creating the member", 503);
 	if (db_commit() < 0)
 		return sso_refuse(c, method, "database error", 503);
-	return member_login(c, atol(member), method, next && next[0] ? next : NULL);
+	return member_login(c, member, method, next && next[0] ? next : NULL);
 }
 
 /* Record a used identity (assertion ID, jti); 1 new, 0 already used, -1 database error. */

@@ -30,15 +30,6 @@ const struct db_stmt ticket_link_stmts[] = {
 	 " EXISTS (SELECT 1 FROM portal_visible_tickets($1, c.id, 'all') t WHERE t.id = $3) AS visible"
 	 " FROM contacts c WHERE c.id = $2",
 	 3},
-	/* the contact's member of this portal, made when missing: the link was mailed to the contact's
-	 * address, which proves the mailbox as a login link does (the rule of member_verify() in
-	 * fcgi/member_token.c: a password held while unverified is dropped) */
-	{"ticket_link_member",
-	 "INSERT INTO members (portal_id, contact_id, verified_at) VALUES ($1, $2, now())"
-	 " ON CONFLICT (portal_id, contact_id) DO UPDATE SET"
-	 " password_hash = CASE WHEN members.verified_at IS NULL THEN NULL ELSE members.password_hash END,"
-	 " verified_at = coalesce(members.verified_at, now()) RETURNING id",
-	 2},
 	{NULL, NULL, 0},
 };
 
@@ -239,11 +230,9 @@ int ticket_link_use(struct ctx *c)
 	}
 	/* A member locked after failed passwords is let in, as by a login link (login.c): the lock
 	 * stops password guessing, and this link proves the mailbox instead. */
-	char pid[24], cid[24], member[24];
-	snprintf(pid, sizeof pid, "%ld", c->portal->id);
-	snprintf(cid, sizeof cid, "%ld", contact);
-	const char *pm[2] = {pid, cid};
-	if (db_exec_value("ticket_link_member", 2, pm, member, sizeof member) != 1) {
+	/* the link was mailed to the contact's address: it proves the mailbox as a login link does */
+	long member = member_verified(c->portal->id, contact);
+	if (member < 0) {
 		db_rollback();
 		return 500;
 	}
@@ -251,7 +240,7 @@ int ticket_link_use(struct ctx *c)
 	 * session exists: this POST then answers the code page (carrying the ticket as next) instead
 	 * of signing in, and the session is opened only after the code is right. */
 	response_header(c->res, "Referrer-Policy", "no-referrer");
-	int status = member_login(c, atol(member), "ticket_link", ticket_path(c));
+	int status = member_login(c, member, "ticket_link", ticket_path(c));
 	if (status != 303 || db_commit() < 0) {
 		db_rollback();
 		response_reset(c->res);

@@ -189,8 +189,16 @@ int admin_inbox_stage(struct ctx *c)
 			return 500;
 		return stage_refused(c, stage);
 	}
+	int closing = !json_object_get_boolean(json_object_object_get(before, "closed")) &&
+		      PQgetvalue(r, 0, 1)[0] == 't';
 	struct json_object *after = stage_json(ticket, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)[0] == 't');
 	PQclear(r);
+	if (closing && conv_ticket_closed(c, ticket) < 0) { /* ticket_closed to its contacts */
+		json_object_put(before);
+		json_object_put(after);
+		db_rollback();
+		return 500;
+	}
 	if (admin_audit(c, "ticket_stage", NULL, before, after) < 0) {
 		db_rollback();
 		return 500;

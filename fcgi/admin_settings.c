@@ -17,7 +17,9 @@ const struct db_stmt admin_settings_stmts[] = {
 	 " coalesce((SELECT name FROM inboxes WHERE id = p.default_inbox_id), '') AS inbox,"
 	 " (SELECT count(*) FROM portal_ticket_filters WHERE portal_id = p.id) AS filters,"
 	 " (SELECT count(*) FROM portal_nav_items WHERE portal_id = p.id) AS nav_items,"
-	 " coalesce((SELECT name FROM forms WHERE id = p.support_form_id), '') AS support_form"
+	 " coalesce((SELECT name FROM forms WHERE id = p.support_form_id), '') AS support_form,"
+	 " (SELECT count(*) FROM portal_notifications WHERE portal_id = p.id AND NOT enabled) AS notifications_off,"
+	 " p.customer_reopen, p.reopen_days"
 	 " FROM portals p WHERE p.id = $1",
 	 1},
 	{NULL, NULL, 0},
@@ -104,7 +106,14 @@ int admin_settings_index(struct ctx *c)
 	      V("support_form")[0] ? arena_printf(c->arena, "Form \"%s\"", V("support_form")) : "None: no \"Submit a support ticket\" link");
 	entry(list, "System pages", "/admin/settings/templates",
 	      "Templates of registration, login, logout, access denied and password reset pages");
-	entry(list, "Emails", "/admin/settings/emails", "Registration and invitation emails per language");
+	entry(list, "Emails", "/admin/settings/emails", "Registration, invitation and ticket notification emails per language");
+	long off = atol(V("notifications_off"));
+	entry(list, "Notifications", "/admin/settings/notifications",
+	      arena_printf(c->arena, "%s · a reply to a closed ticket %s",
+			   off ? arena_printf(c->arena, "%ld of 5 emails off", off) : "Every email on",
+			   V("customer_reopen")[0] == 't'
+				   ? arena_printf(c->arena, "reopens it within %s days", V("reopen_days"))
+				   : "opens a follow-up ticket"));
 	const char *sm = c->portal->sso_method;
 	entry(list, "Single sign-on", "/admin/settings/sso",
 	      !sm[0] ? "Not set up"

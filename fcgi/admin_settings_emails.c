@@ -1,6 +1,7 @@
 /* admin_settings_emails.c - /admin/settings/emails: the registration (verify) and invitation
  * emails' subject and text per language (/admin/settings/emails/<email>/<lang>), edited over the
- * shipped ones, checked before saving, with a preview. Not a form page of the kit: the record is
+ * shipped ones, checked before saving, with a preview; also the ticket notifications (ticket_created,
+ * agent_reply, ticket_closed, staff_new_ticket, staff_customer_reply). Not a form page of the kit: the record is
  * named by the email and language, may not exist yet (the shipped email stands in), and the
  * form either saves or resets to the shipped one. */
 #include "admin_settings_templates.h"
@@ -37,19 +38,49 @@ const struct db_stmt admin_settings_emails_stmts[] = {
 	{NULL},
 };
 
-/* The emails an admin may edit; outbox_queue_portal (verify) and the mailer (invite) use them. */
+/* The emails an admin may edit; outbox_send (outbox.c) uses the edited copies. sample: what the
+ * preview and the check render with (0 account mail, 1 customer ticket mail, 2 staff mail). */
 static const struct {
 	const char *name, *label, *hint, *vars, *link_path;
-	int has_name;
+	int has_name, link_required, sample;
 } emails[] = {
 	{"invite", "Invitation",
 	 "Sent to a contact added to a list that grants access to the portal (access mode: specific lists).",
 	 "{{link}} (the set-password link, required), {{name}} (the contact's name, may be empty), {{portal_name}}",
-	 "/password-reset/SAMPLE-TOKEN", 1},
+	 "/password-reset/SAMPLE-TOKEN", 1, 1, 0},
 	{"verify", "Email confirmation",
 	 "Sent after self-registration, to confirm the address (access mode: member registration).",
 	 "{{link}} (the link where the person confirms the address by choosing a password, required), {{portal_name}}",
-	 "/password-reset/SAMPLE-TOKEN", 0},
+	 "/password-reset/SAMPLE-TOKEN", 0, 1, 0},
+	{"ticket_created", "Ticket received",
+	 "Sent to the requester when a ticket is opened through the support form or by email (switch it off on "
+	 "the Notifications page). Replying to it adds to the ticket.",
+	 "{{ticket_id}}, {{subject}}, {{body}} (what they wrote), {{name}} (first name, may be empty), "
+	 "{{link}} (a signed link to the ticket, empty when the portal does not show it to them), {{portal_name}}",
+	 "/tickets/42/open?t=SAMPLE-TOKEN", 1, 0, 1},
+	{"agent_reply", "Agent reply",
+	 "Sent to the ticket's contacts when an agent replies in the inbox. Replying to it adds to the ticket.",
+	 "{{body}} (the reply), {{agent}} (the agent's name), {{ticket_id}}, {{subject}}, {{name}} (first name), "
+	 "{{link}} (a signed link to the ticket, may be empty), {{portal_name}}; {{#has_ticket}}...{{/has_ticket}}",
+	 "/tickets/42/open?t=SAMPLE-TOKEN", 1, 0, 1},
+	{"ticket_closed", "Ticket closed",
+	 "Sent to the ticket's contacts when the ticket moves into a closed stage. A reply reopens it or opens a "
+	 "follow-up (see Notifications).",
+	 "{{ticket_id}}, {{subject}}, {{name}} (first name), {{link}} (a signed link to the ticket, may be empty), "
+	 "{{portal_name}}",
+	 "/tickets/42/open?t=SAMPLE-TOKEN", 1, 0, 1},
+	{"staff_new_ticket", "New ticket (to staff)",
+	 "Sent to the inbox's staff users (every staff user when none are chosen) when a customer opens a ticket; "
+	 "never to a connected inbox address.",
+	 "{{name}} and {{email}} (the customer), {{ticket_id}}, {{subject}}, {{body}}, {{#files}}{{.}}{{/files}}, "
+	 "{{link}} (the conversation in the console), {{staff_name}}, {{portal_name}}",
+	 "/admin/inbox/7", 0, 0, 2},
+	{"staff_customer_reply", "Customer reply (to staff)",
+	 "Sent to the inbox's staff users when a customer replies in the portal or by email; never to a "
+	 "connected inbox address.",
+	 "{{name}} and {{email}} (the customer), {{ticket_id}}, {{subject}}, {{body}}, {{#files}}{{.}}{{/files}}, "
+	 "{{link}} (the conversation in the console), {{staff_name}}, {{portal_name}}; {{#has_ticket}}...{{/has_ticket}}",
+	 "/admin/inbox/7", 0, 0, 2},
 };
 static const struct {
 	const char *code, *label;
@@ -140,7 +171,24 @@ static struct json_object *sample_data(struct ctx *c, int ei)
 	json_object_object_add(d, "link", json_object_new_string(
 		arena_printf(c->arena, "%s%s", portal_base_url(c), emails[ei].link_path)));
 	if (emails[ei].has_name)
+		json_object_object_add(d, "name", json_object_new_string(emails[ei].sample ? "Ada" : "Ada Lovelace"));
+	if (emails[ei].sample) {
+		json_object_object_add(d, "has_ticket", json_object_new_boolean(1));
+		json_object_object_add(d, "ticket_id", json_object_new_string("42"));
+		json_object_object_add(d, "subject", json_object_new_string("The printer on floor 3 is offline"));
+		json_object_object_add(d, "body", json_object_new_string(
+			"It shows a paper jam, but there is no paper in it.\nCould someone have a look?"));
+		json_object_object_add(d, "agent", json_object_new_string("Sam Agent"));
+	}
+	if (emails[ei].sample == 2) {
+		struct json_object *files = json_object_new_array();
+		json_object_array_add(files, json_object_new_string("photo.jpg"));
 		json_object_object_add(d, "name", json_object_new_string("Ada Lovelace"));
+		json_object_object_add(d, "email", json_object_new_string("ada@example.com"));
+		json_object_object_add(d, "staff_name", json_object_new_string("Sam Agent"));
+		json_object_object_add(d, "files", files);
+		json_object_object_add(d, "has_files", json_object_new_boolean(1));
+	}
 	return d;
 }
 
@@ -246,7 +294,7 @@ static void check_email(struct ctx *c, struct form *f, int ei, int li, const cha
 		const char *msg = strchr(err, ':') ? strchr(err, ':') + 2 : err;
 		form_message(f, subj ? "subject" : "body",
 			     arena_printf(c->arena, "The template does not compile: %s", msg));
-	} else if (!t.data || !l || !strstr(t.data, l)) {
+	} else if (emails[ei].link_required && (!t.data || !l || !strstr(t.data, l))) {
 		form_message(f, "body", "The body must contain {{link}}: without the link the email is of no use.");
 	} else if (!s.len) {
 		form_message(f, "subject", "The subject comes out empty.");

@@ -4,6 +4,7 @@
  * the kit (form_page.h); the other forms are not: each adds or removes a row of its own (a custom
  * property, a contact, a company, a thread), chosen by what the form names. */
 #include "admin_records.h"
+#include "conversation.h"
 
 #include <string.h>
 
@@ -46,6 +47,11 @@ const struct db_stmt admin_ticket_stmts[] = {
 	{"rec_ticket_prop_del",
 	 PROP_OLD " UPDATE tickets t SET properties = t.properties - $2::text"
 	 " FROM old WHERE t.id = $1 AND t.properties ? $2::text RETURNING " PROP_BEFORE " AS before",
+	 2},
+	/* whether a save moved the ticket from an open stage ($1) into a closed one ($2) */
+	{"rec_ticket_closing",
+	 "SELECT NOT a.is_closed AND b.is_closed FROM pipeline_stages a, pipeline_stages b"
+	 " WHERE a.id = $1 AND b.id = $2",
 	 2},
 	{"rec_ticket_touch",
 	 "UPDATE tickets SET last_activity_at = greatest(now(), last_activity_at) WHERE id = $1", 1},
@@ -255,6 +261,18 @@ static int props_check(struct ctx *c, const struct form_page *fp, struct form *f
 	return found < 0 ? 500 : found ? 0 : 422;
 }
 
+/* A ticket moved into a closed stage: ticket_closed to its contacts, in the same transaction. */
+static int props_after(struct ctx *c, const struct form_page *fp, struct fp_save *s)
+{
+	(void)fp;
+	char closing[8];
+	const char *p[2] = {db_col(s->before, 0, "stage_id"), s->vals[3]};
+	int got = db_exec_value("rec_ticket_closing", 2, p, closing, sizeof closing);
+	if (got < 0)
+		return -1;
+	return got == 1 && closing[0] == 't' ? conv_ticket_closed(c, s->id) : 0;
+}
+
 static const struct fp_field props_fields[] = {
 	{.name = "subject", .kind = FP_TEXT, .min = 1, .max = 500},
 	{.name = "description", .kind = FP_LINES, .min = 0, .max = 20000},
@@ -267,6 +285,7 @@ static const struct form_page props_page = {
 	.load = "rec_ticket_get", .lock = "rec_ticket_lock", .save = "rec_ticket_set",
 	.audit_action = "ticket_update", .audit_kind = FP_AUDIT_CHANGES, .id = FP_ID_CAPTURE,
 	.fields = FP_FIELDS(props_fields), .decorate = props_decorate, .check = props_check,
+	.after = props_after,
 };
 
 int rec_ticket_page(struct ctx *c)

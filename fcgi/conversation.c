@@ -4,9 +4,12 @@
 #include "conversation.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "mail_tokens.h"
+#include "outbox.h"
 
 #define CONV_SUMMARY 140     /* code points of a timeline entry */
 #define CONV_RECIPIENTS 20 /* as conv_recipients' LIMIT */
@@ -32,7 +35,7 @@ const struct db_stmt conversation_stmts[] = {
 	{"conv_thread",
 	 "SELECT coalesce(th.ticket_id, 0) AS ticket, coalesce(t.subject, '') AS subject,"
 	 " (SELECT a.address FROM inbox_addresses a WHERE a.inbox_id = th.inbox_id AND a.connected"
-	 "   ORDER BY a.id LIMIT 1) AS address"
+	 "   ORDER BY a.is_primary DESC, a.id LIMIT 1) AS address, th.inbox_id"
 	 " FROM threads th LEFT JOIN tickets t ON t.id = th.ticket_id WHERE th.id = $1 FOR UPDATE OF th",
 	 1},
 	/* whom an agent's reply goes to, with whether the portal shows them the ticket: the ticket's
@@ -98,6 +101,29 @@ const struct db_stmt conversation_stmts[] = {
 	 "   SELECT 'ticket_created', ct.id, t.id, $8::text FROM t, ct WHERE $8::text IS NOT NULL)"
 	 " SELECT id FROM t",
 	 8},
+	/* the staff users an inbox notifies (none chosen: every one), never at an address mail
+	 * comes in on (that would mail the team's own inbox, and the gateway) */
+	{"conv_staff",
+	 "SELECT u.email, u.name FROM staff_users u"
+	 " WHERE (NOT EXISTS (SELECT 1 FROM inbox_staff s WHERE s.inbox_id = $1)"
+	 "   OR EXISTS (SELECT 1 FROM inbox_staff s WHERE s.inbox_id = $1 AND s.staff_user_id = u.id))"
+	 " AND NOT EXISTS (SELECT 1 FROM inbox_addresses a WHERE a.connected AND lower(a.address) = lower(u.email))"
+	 " ORDER BY u.id LIMIT 50",
+	 1},
+	/* a ticket that was closed: its subject and the thread the portal shows, with that thread's
+	 * inbox address */
+	{"conv_closed_ticket",
+	 "SELECT t.subject, coalesce(x.id, 0) AS thread,"
+	 " (SELECT a.address FROM threads th JOIN inbox_addresses a ON a.inbox_id = th.inbox_id"
+	 "   WHERE th.id = x.id AND a.connected ORDER BY a.is_primary DESC, a.id LIMIT 1) AS address"
+	 " FROM tickets t LEFT JOIN LATERAL (SELECT ticket_latest_thread(t.id) AS id) x ON true WHERE t.id = $1",
+	 1},
+	{"conv_ticket_contacts",
+	 "SELECT c.id, c.email, c.first_name,"
+	 "  EXISTS (SELECT 1 FROM portal_visible_tickets($2, c.id, 'all') v WHERE v.id = $1)"
+	 " FROM ticket_contacts x JOIN contacts c ON c.id = x.contact_id WHERE x.ticket_id = $1"
+	 " ORDER BY c.id LIMIT 20",
+	 2},
 	{NULL, NULL, 0},
 };
 
@@ -160,7 +186,9 @@ static const char *portal_lang(struct ctx *c)
 /* The state of one message being written. */
 struct conv_state {
 	struct conv_msg *m;
-	const char *subject, *address; /* the ticket's subject; the inbox's address (NULL: none) */
+	const char *subject, *address; /* the ticket's subject; the inbox's primary address (NULL: none) */
+	const char *inbox;             /* the thread's inbox */
+	int new_ticket;                /* the first message of a ticket conv_ticket is creating */
 	const struct upload **files;
 	struct recipient {
 		const char *contact, *email, *first_name;
@@ -207,6 +235,7 @@ static int lock_thread(struct ctx *c, struct conv_state *st)
 		snprintf(m->ticket_id, sizeof m->ticket_id, "%s", PQgetvalue(r, 0, 0));
 		st->subject = arena_strdup(c->arena, PQgetvalue(r, 0, 1));
 		st->address = PQgetisnull(r, 0, 2) ? NULL : arena_strdup(c->arena, PQgetvalue(r, 0, 2));
+		st->inbox = arena_strdup(c->arena, PQgetvalue(r, 0, 3));
 	}
 	PQclear(r);
 	return found ? 1 : -2;
@@ -231,21 +260,27 @@ static int collect_files(struct ctx *c, struct conv_state *st)
 	return 0;
 }
 
-static int load_recipients(struct ctx *c, struct conv_state *st)
+/* The recipients of statement stmt ($1 = the thread or ticket, $2 = the portal) into rc[]. */
+static int recipients(struct ctx *c, const char *stmt, const char *id, struct recipient *rc, int *nrc)
 {
-	const char *p[2] = {st->m->thread_id, arena_printf(c->arena, "%ld", c->portal->id)};
-	PGresult *r = db_exec("conv_recipients", 2, p);
+	const char *p[2] = {id, arena_printf(c->arena, "%ld", c->portal->id)};
+	PGresult *r = db_exec(stmt, 2, p);
 	if (!r)
 		return -1;
-	st->nrc = PQntuples(r) < CONV_RECIPIENTS ? PQntuples(r) : CONV_RECIPIENTS;
-	for (int i = 0; i < st->nrc; i++) {
-		st->rc[i].contact = arena_strdup(c->arena, PQgetvalue(r, i, 0));
-		st->rc[i].email = arena_strdup(c->arena, PQgetvalue(r, i, 1));
-		st->rc[i].first_name = arena_strdup(c->arena, PQgetvalue(r, i, 2));
-		st->rc[i].sees_ticket = PQgetvalue(r, i, 3)[0] == 't';
+	*nrc = PQntuples(r) < CONV_RECIPIENTS ? PQntuples(r) : CONV_RECIPIENTS;
+	for (int i = 0; i < *nrc; i++) {
+		rc[i].contact = arena_strdup(c->arena, PQgetvalue(r, i, 0));
+		rc[i].email = arena_strdup(c->arena, PQgetvalue(r, i, 1));
+		rc[i].first_name = arena_strdup(c->arena, PQgetvalue(r, i, 2));
+		rc[i].sees_ticket = PQgetvalue(r, i, 3)[0] == 't';
 	}
 	PQclear(r);
 	return 0;
+}
+
+static int load_recipients(struct ctx *c, struct conv_state *st)
+{
+	return recipients(c, "conv_recipients", st->m->thread_id, st->rc, &st->nrc);
 }
 
 /* The message row. 1, 0 (its nonce was used), -1. */
@@ -316,46 +351,127 @@ static int touch(struct ctx *c, struct conv_state *st, const char *contacts)
 	return r ? 0 : -1;
 }
 
-/* inbox_reply to the inbox's address: who wrote what on which ticket, with the file names. */
-static int mail_inbox(struct ctx *c, const struct conv_state *st)
+/*
+ * Notifications. Every one goes through outbox_send (outbox.c: the portal's switch, its edited
+ * text, the threading headers) From the inbox's primary connected address with the portal's name;
+ * customers' mail carries the per-ticket Reply-To (mail_tokens.h) so that answering it adds to
+ * the ticket, starts with the reply marker line and is in the portal's language. Nothing here
+ * reads the request or the session beyond author_name/author_email (which CONV_MAIL does not
+ * take from the session): the mail gateway comes through here with neither.
+ */
+
+/* A mail about ticket (thread) from address to `to`; reply_to only for customers. */
+static int notify(struct ctx *c, const char *name, const char *lang, const char *to, const char *address,
+		  const char *ticket, const char *thread, int customer, struct json_object *data)
 {
-	const struct conv_msg *m = st->m;
-	struct json_object *data = json_object_new_object(), *names = json_object_new_array();
-	json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
-	json_object_object_add(data, "ticket_id", json_object_new_string(m->ticket_id));
-	json_object_object_add(data, "subject", json_object_new_string(st->subject));
-	json_object_object_add(data, "name", json_object_new_string(author_name(c, m)));
-	json_object_object_add(data, "email", json_object_new_string(author_email(c, m)));
-	json_object_object_add(data, "body", json_object_new_string(m->body));
-	for (size_t i = 0; i < m->nfiles; i++)
-		json_object_array_add(names, json_object_new_string(st->files[i]->filename));
-	json_object_object_add(data, "files", names);
-	json_object_object_add(data, "has_files", json_object_new_boolean(m->nfiles > 0));
-	int rc = outbox_queue(c->lang, st->address, "inbox_reply", data);
+	int tied_ticket = ticket && strcmp(ticket, "0") != 0;
+	const struct outbox_mail o = {
+		.portal_id = c->portal->id, .lang = lang, .to = to, .name = name, .data = data,
+		.from_address = address, .from_name = c->portal->name,
+		.reply_to = customer && address && tied_ticket ? reply_address(c->arena, address, ticket) : NULL,
+		.ticket = ticket, .thread = thread,
+	};
+	int rc = outbox_send(&o);
 	json_object_put(data);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
-/* agent_reply to one recipient, with a link to the ticket when the portal shows it to them. */
-static int mail_customer(struct ctx *c, const struct conv_state *st, const struct recipient *rc)
+/* What every customer mail about a ticket says: names, the ticket, and its link when the portal
+ * shows the ticket to that contact (a signed link that signs them in to it). */
+static struct json_object *customer_data(struct ctx *c, const struct recipient *rc, const char *ticket,
+					 const char *subject)
 {
-	const struct conv_msg *m = st->m;
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "portal_name", json_object_new_string(c->portal->name));
 	json_object_object_add(d, "name", json_object_new_string(rc->first_name));
+	if (ticket && strcmp(ticket, "0") != 0) {
+		json_object_object_add(d, "has_ticket", json_object_new_boolean(1));
+		json_object_object_add(d, "ticket_id", json_object_new_string(ticket));
+		json_object_object_add(d, "subject", json_object_new_string(subject));
+		long contact = strtol(rc->contact, NULL, 10);
+		const char *link = rc->sees_ticket && contact > 0 ? ticket_link_url(c, contact, ticket) : NULL;
+		if (link)
+			json_object_object_add(d, "link", json_object_new_string(link));
+	}
+	return d;
+}
+
+/* staff_new_ticket or staff_customer_reply to the inbox's staff users: who wrote what on which
+ * ticket, the file names, and a link to the thread in the console. */
+static int mail_staff(struct ctx *c, const struct conv_state *st)
+{
+	const struct conv_msg *m = st->m;
+	const char *p[1] = {st->inbox};
+	PGresult *r = db_exec("conv_staff", 1, p);
+	if (!r)
+		return -1;
+	const char *lang = portal_lang(c);
+	int rc = 0;
+	for (int k = 0; rc == 0 && k < PQntuples(r); k++) {
+		struct json_object *data = json_object_new_object(), *names = json_object_new_array();
+		json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
+		json_object_object_add(data, "staff_name", json_object_new_string(PQgetvalue(r, k, 1)));
+		json_object_object_add(data, "has_ticket", json_object_new_boolean(tied(st)));
+		json_object_object_add(data, "ticket_id", json_object_new_string(m->ticket_id));
+		json_object_object_add(data, "subject", json_object_new_string(st->subject));
+		json_object_object_add(data, "name", json_object_new_string(author_name(c, m)));
+		json_object_object_add(data, "email", json_object_new_string(author_email(c, m)));
+		json_object_object_add(data, "body", json_object_new_string(m->body));
+		for (size_t i = 0; i < m->nfiles; i++)
+			json_object_array_add(names, json_object_new_string(st->files[i]->filename));
+		json_object_object_add(data, "files", names);
+		json_object_object_add(data, "has_files", json_object_new_boolean(m->nfiles > 0));
+		json_object_object_add(data, "link", json_object_new_string(arena_printf(c->arena,
+			"%s/admin/inbox/%s", portal_base_url(c), m->thread_id)));
+		rc = notify(c, st->new_ticket ? "staff_new_ticket" : "staff_customer_reply", lang,
+			    PQgetvalue(r, k, 0), st->address, m->ticket_id, m->thread_id, 0, data);
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* agent_reply to one recipient. */
+static int mail_customer(struct ctx *c, const struct conv_state *st, const struct recipient *rc)
+{
+	const struct conv_msg *m = st->m;
+	struct json_object *d = customer_data(c, rc, tied(st) ? m->ticket_id : NULL, st->subject);
 	json_object_object_add(d, "agent", json_object_new_string(author_name(c, m)));
 	json_object_object_add(d, "body", json_object_new_string(m->body));
-	if (tied(st)) {
-		json_object_object_add(d, "has_ticket", json_object_new_boolean(1));
-		json_object_object_add(d, "ticket_id", json_object_new_string(m->ticket_id));
-		json_object_object_add(d, "subject", json_object_new_string(st->subject));
-		if (rc->sees_ticket)
-			json_object_object_add(d, "link", json_object_new_string(arena_printf(c->arena,
-				"%s/%s/%s", portal_base_url(c), c->portal->ticket_slug, m->ticket_id)));
+	return notify(c, "agent_reply", portal_lang(c), rc->email, st->address, m->ticket_id, m->thread_id, 1, d);
+}
+
+/* ticket_created to the requester of a new ticket: the confirmation, with what they wrote. */
+static int mail_confirm(struct ctx *c, const struct conv_state *st, const struct recipient *rc)
+{
+	const struct conv_msg *m = st->m;
+	struct json_object *d = customer_data(c, rc, m->ticket_id, st->subject);
+	json_object_object_add(d, "body", json_object_new_string(m->body));
+	return notify(c, "ticket_created", portal_lang(c), rc->email, st->address, m->ticket_id, m->thread_id, 1, d);
+}
+
+int conv_ticket_closed(struct ctx *c, const char *ticket)
+{
+	const char *p[1] = {ticket};
+	PGresult *r = db_exec("conv_closed_ticket", 1, p);
+	if (!r || PQntuples(r) != 1) {
+		PQclear(r);
+		return r ? 0 : -1;
 	}
-	int rcode = outbox_queue(portal_lang(c), rc->email, "agent_reply", d);
-	json_object_put(d);
-	return rcode;
+	const char *subject = arena_strdup(c->arena, PQgetvalue(r, 0, 0));
+	const char *thread = arena_strdup(c->arena, PQgetvalue(r, 0, 1));
+	const char *address = PQgetisnull(r, 0, 2) ? NULL : arena_strdup(c->arena, PQgetvalue(r, 0, 2));
+	PQclear(r);
+	struct recipient rc[CONV_RECIPIENTS];
+	int n = 0;
+	if (recipients(c, strcmp(thread, "0") != 0 ? "conv_recipients" : "conv_ticket_contacts",
+		       strcmp(thread, "0") != 0 ? thread : ticket, rc, &n) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct json_object *d = customer_data(c, &rc[i], ticket, subject);
+		if (notify(c, "ticket_closed", portal_lang(c), rc[i].email, address, ticket, thread, 1, d) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Who the message is to (a staff message from the team's address names its recipients) and
@@ -367,7 +483,7 @@ static void addressees(struct ctx *c, struct conv_state *st, struct buf *to, str
 	buf_puts(ids, "{");
 	if (m->author != CONV_STAFF && m->author_id > 0)
 		array_item(ids, arena_printf(c->arena, "%ld", m->author_id));
-	for (int i = 0; i < st->nrc; i++) {
+	for (int i = 0; m->mailed_to && i < st->nrc; i++) { /* recipients of an agent's reply */
 		if (st->address)
 			array_item(to, st->rc[i].email);
 		if (strcmp(st->rc[i].contact, "0") != 0)
@@ -378,15 +494,17 @@ static void addressees(struct ctx *c, struct conv_state *st, struct buf *to, str
 	buf_puts(ids, "}");
 }
 
-int conv_add(struct ctx *c, struct conv_msg *m)
+/* conv_add; new_ticket: the first message of a ticket conv_ticket is creating. */
+static int add(struct ctx *c, struct conv_msg *m, int new_ticket)
 {
-	struct conv_state st = {.m = m};
+	struct conv_state st = {.m = m, .new_ticket = new_ticket};
 	int customer = (m->notify & CONV_NOTIFY_CUSTOMER) != 0;
+	int confirm = new_ticket && (m->notify & CONV_NOTIFY_CONFIRM) && m->kind == CONV_MESSAGE;
 	snprintf(m->message_id, sizeof m->message_id, "0");
 	m->nfiles = 0;
 	m->mailed_to = customer ? json_object_new_array() : NULL;
 	int got = lock_thread(c, &st);
-	if (got == 1 && (collect_files(c, &st) < 0 || (customer && load_recipients(c, &st) < 0)))
+	if (got == 1 && (collect_files(c, &st) < 0 || ((customer || confirm) && load_recipients(c, &st) < 0)))
 		got = -1;
 	if (got != 1)
 		return got;
@@ -395,14 +513,22 @@ int conv_add(struct ctx *c, struct conv_msg *m)
 	got = to.oom || ids.oom ? -1 : insert_message(c, &st, to.data);
 	if (got == 1 && ((m->nfiles && store_files(&st) < 0) || touch(c, &st, ids.data) < 0))
 		got = -1;
-	if (got == 1 && (m->notify & CONV_NOTIFY_STAFF) && st.address && mail_inbox(c, &st) < 0)
+	if (got == 1 && (m->notify & CONV_NOTIFY_STAFF) && m->kind == CONV_MESSAGE && mail_staff(c, &st) < 0)
 		got = -1;
 	for (int i = 0; got == 1 && customer && i < st.nrc; i++)
 		if (mail_customer(c, &st, &st.rc[i]) < 0)
 			got = -1;
+	for (int i = 0; got == 1 && confirm && i < st.nrc; i++)
+		if (mail_confirm(c, &st, &st.rc[i]) < 0)
+			got = -1;
 	buf_free(&to);
 	buf_free(&ids);
 	return got;
+}
+
+int conv_add(struct ctx *c, struct conv_msg *m)
+{
+	return add(c, m, 0);
 }
 
 int conv_ticket(struct ctx *c, struct conv_ticket *t, struct conv_msg *first)
@@ -430,7 +556,7 @@ int conv_ticket(struct ctx *c, struct conv_ticket *t, struct conv_msg *first)
 		return 1;
 	first->thread = NULL;
 	first->ticket = t->id;
-	int got = conv_add(c, first);
+	int got = add(c, first, 1);
 	return got == 0 ? -2 : got; /* 0: the nonce was taken since (not by a twin: they queue) */
 }
 

@@ -94,6 +94,10 @@ struct conv_ticket {
  * of this contact (t->id is that one), -1 error, -2 the nonce was used otherwise. */
 int conv_ticket(struct ctx *c, struct conv_ticket *t, struct conv_msg *first);
 
+/* ticket_closed to the ticket's contacts (the ticket just moved into a closed stage), inside the
+ * caller's transaction; a notification the portal switched off is not queued. 0 or -1. */
+int conv_ticket_closed(struct ctx *c, const char *ticket);
+
 /* End the caller's transaction after conv_add / conv_ticket and its audit row: COMMIT when got
  * is 1 (returning -1 when that fails), else ROLLBACK; returns got. */
 int conv_end(int got);

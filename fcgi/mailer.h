@@ -52,6 +52,9 @@ struct outbox_row {
 	long id;
 	int attempts;
 	const char *to, *subject, *text, *html;
+	/* headers stored when queued ("" when not set): From (address "" = the config's smtp_from),
+	 * Reply-To, Message-ID, In-Reply-To, References (ids, space-separated), the email's name */
+	const char *from_address, *from_name, *reply_to, *message_id, *in_reply_to, *references, *email;
 };
 
 /* Set by the signal handlers (mailer.c): SIGTERM/SIGINT, SIGUSR1. */

@@ -11,7 +11,11 @@
 #include "mail.h"
 
 static const char SQL_CLAIM[] =
-	"SELECT id, to_address, subject, body_text, body_html, attempts FROM mail_outbox"
+	"SELECT id, to_address, subject, body_text, body_html, attempts,"
+	" coalesce(from_address, '') AS from_address, coalesce(from_name, '') AS from_name,"
+	" coalesce(reply_to, '') AS reply_to, coalesce(message_id, '') AS message_id,"
+	" coalesce(in_reply_to, '') AS in_reply_to, array_to_string(references_ids, ' ') AS refs,"
+	" coalesce(email, '') AS email FROM mail_outbox"
 	" WHERE status = 'queued' AND next_attempt_at <= now() AND id <> ALL($1::bigint[])"
 	" ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED";
 static const char SQL_SENT[] =
@@ -98,6 +102,13 @@ static void read_row(const PGresult *q, struct outbox_row *r)
 	r->text = db_col(q, 0, "body_text");
 	r->html = PQgetisnull(q, 0, PQfnumber(q, "body_html")) ? NULL : db_col(q, 0, "body_html");
 	r->attempts = atoi(db_col(q, 0, "attempts"));
+	r->from_address = db_col(q, 0, "from_address");
+	r->from_name = db_col(q, 0, "from_name");
+	r->reply_to = db_col(q, 0, "reply_to");
+	r->message_id = db_col(q, 0, "message_id");
+	r->in_reply_to = db_col(q, 0, "in_reply_to");
+	r->references = db_col(q, 0, "refs");
+	r->email = db_col(q, 0, "email");
 }
 
 /* Claim, send and record one due message in its own transaction: 1 done, 0 none due, -1 error. */

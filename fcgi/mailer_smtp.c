@@ -18,12 +18,35 @@ static void ascii_only(char *s)
 			*s = '?';
 }
 
+/* The From header: the row's address with its display name (a name with a '<' or '"' that could
+ * confuse the split is dropped), else the config's smtp_from. */
+static const char *from_header(const struct mailer *m, const struct outbox_row *r, char *out, size_t cap)
+{
+	if (!r->from_address[0])
+		return m->cfg.smtp_from;
+	if (r->from_name[0] && !strpbrk(r->from_name, "<>\""))
+		snprintf(out, cap, "\"%s\" <%s>", r->from_name, r->from_address);
+	else
+		snprintf(out, cap, "%s", r->from_address);
+	return out;
+}
+
+/*
+ * The envelope sender (MAIL FROM) stays the config's smtp_from whatever the From header says:
+ * the relay account is allowed to send as that address, SPF/bounces concern the operator, and a
+ * bounce must not go to an inbox's support address, where the gateway would take it for mail
+ * (the loop guard drops it, but it should not get there at all).
+ */
 int deliver(struct mailer *m, const struct outbox_row *r, char *err, size_t errlen)
 {
 	struct buf msg = BUF_INIT;
+	char from[600];
 	int res;
-	if (mail_compose(&msg, m->cfg.smtp_from, r->to, r->subject, r->text, r->html, NULL, r->id) <
-	    0) {
+	const struct mail_headers h = {.reply_to = r->reply_to, .message_id = r->message_id,
+				       .in_reply_to = r->in_reply_to, .references = r->references,
+				       .notification = r->email};
+	if (mail_compose(&msg, from_header(m, r, from, sizeof from), r->to, r->subject, r->text, r->html,
+			 &h, NULL, r->id) < 0) {
 		snprintf(err, errlen, "cannot compose: invalid recipient address or header");
 		res = MAIL_PERMFAIL;
 	} else if (m->cfg.smtp_url[0]) {

@@ -172,6 +172,8 @@ const struct route routes[] = {
 	{HTTP_POST, "/admin/settings/status", admin_settings_status_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/kb-link", admin_settings_kb_link, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/kb-link", admin_settings_kb_link_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/notifications", admin_settings_notifications, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/notifications", admin_settings_notifications_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/session", admin_settings_session, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/session", admin_settings_session_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/sso", admin_settings_sso, AUTH_ADMIN, 0},
@@ -217,6 +219,7 @@ extern const struct db_stmt admin_settings_general_stmts[];
 extern const struct db_stmt admin_settings_inbox_stmts[];
 extern const struct db_stmt admin_settings_kb_link_stmts[];
 extern const struct db_stmt admin_settings_navigation_stmts[];
+extern const struct db_stmt admin_settings_notifications_stmts[];
 extern const struct db_stmt admin_settings_permissions_stmts[];
 extern const struct db_stmt admin_settings_rules_stmts[];
 extern const struct db_stmt admin_settings_session_stmts[];
@@ -276,6 +279,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_settings_inbox_stmts,
 	admin_settings_kb_link_stmts,
 	admin_settings_navigation_stmts,
+	admin_settings_notifications_stmts,
 	admin_settings_permissions_stmts,
 	admin_settings_rules_stmts,
 	admin_settings_session_stmts,

@@ -443,7 +443,7 @@ static int create(struct ctx *c, const struct tn_form *tf, const struct tn_ticke
 	struct conv_msg m = {
 		.inbox = tf->inbox, .channel = "form", .author = CONV_CONTACT, .author_id = c->sess.contact_id,
 		.kind = CONV_MESSAGE, .body = t->body, .nonce = nonce, .engagement = "form_submission",
-		.summary = t->subject,
+		.summary = t->subject, .notify = CONV_NOTIFY_CONFIRM | CONV_NOTIFY_STAFF,
 	};
 	if (db_begin() < 0)
 		return -1;

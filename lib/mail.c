@@ -275,8 +275,83 @@ static void put_part(struct buf *b, const char *type, const char *body)
 		put_qp(b, body);
 }
 
+static int set(const char *s)
+{
+	return s && *s;
+}
+
+/* A message id without brackets: local@domain, printable ASCII, no white space or '<' '>'. */
+static int msgid_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+	if (!at || at == s || !at[1] || strlen(s) > 250)
+		return 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>')
+			return 0;
+	}
+	return 1;
+}
+
+/* Ids separated by single spaces, each msgid_ok, at most 20. */
+int mail_message_id_ok(const char *s)
+{
+	return s && msgid_ok(s);
+}
+
+static int msgid_list_ok(const char *s)
+{
+	char one[256];
+	int n = 0;
+	while (*s) {
+		size_t len = strcspn(s, " ");
+		if (len == 0 || len >= sizeof one || ++n > 20)
+			return 0;
+		memcpy(one, s, len);
+		one[len] = '\0';
+		if (!msgid_ok(one))
+			return 0;
+		s += len;
+		if (*s == ' ' && !*++s)
+			return 0;
+	}
+	return 1;
+}
+
+static int notification_ok(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 0 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+static int headers_ok(const struct mail_headers *h)
+{
+	if (!h)
+		return 1;
+	return (!set(h->reply_to) || (header_safe(h->reply_to) && mail_address_ok(h->reply_to))) &&
+	       (!set(h->message_id) || msgid_ok(h->message_id)) &&
+	       (!set(h->in_reply_to) || msgid_ok(h->in_reply_to)) &&
+	       (!set(h->references) || msgid_list_ok(h->references)) &&
+	       (!set(h->notification) || notification_ok(h->notification));
+}
+
+/* References: one <id> a line after the first, folded (each id is at most 250 bytes). */
+static void put_references(struct buf *m, const char *ids)
+{
+	buf_puts(m, "References:");
+	while (*ids) {
+		size_t len = strcspn(ids, " ");
+		buf_printf(m, "%s<%.*s>", m->len && m->data[m->len - 1] == ':' ? " " : "\r\n ", (int)len, ids);
+		ids += len;
+		if (*ids == ' ')
+			ids++;
+	}
+	buf_puts(m, "\r\n");
+}
+
 static void put_headers(struct buf *m, const char *from, const char *to, const char *subject,
-			const char *domain, long outbox_id)
+			const struct mail_headers *h, const char *domain, long outbox_id)
 {
 	const char *name, *addr;
 	size_t nlen, alen;
@@ -290,13 +365,26 @@ static void put_headers(struct buf *m, const char *from, const char *to, const c
 	} else {
 		buf_printf(m, "%.*s\r\n", (int)alen, addr);
 	}
-	buf_printf(m, "To: %s\r\nSubject: ", to);
+	buf_printf(m, "To: %s\r\n", to);
+	if (h && set(h->reply_to))
+		buf_printf(m, "Reply-To: %s\r\n", h->reply_to);
+	buf_puts(m, "Subject: ");
 	if (needs_encoded_word(subject, strlen(subject)))
 		put_encoded_words(m, subject, strlen(subject));
 	else
 		put_folded(m, subject, strlen("Subject: "));
-	random_hex(rnd, 8);
-	buf_printf(m, "\r\nMessage-ID: <outbox-%ld.%s@%s>\r\n", outbox_id, rnd, domain);
+	if (h && set(h->message_id)) {
+		buf_printf(m, "\r\nMessage-ID: <%s>\r\n", h->message_id);
+	} else {
+		random_hex(rnd, 8);
+		buf_printf(m, "\r\nMessage-ID: <outbox-%ld.%s@%s>\r\n", outbox_id, rnd, domain);
+	}
+	if (h && set(h->in_reply_to))
+		buf_printf(m, "In-Reply-To: <%s>\r\n", h->in_reply_to);
+	if (h && set(h->references))
+		put_references(m, h->references);
+	if (h && set(h->notification))
+		buf_printf(m, "X-Portal-Notification: %s\r\n", h->notification);
 	buf_puts(m, "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
 }
 
@@ -320,20 +408,22 @@ static void put_body(struct buf *m, const char *text, const char *html)
 }
 
 int mail_compose(struct buf *out, const char *from, const char *to, const char *subject,
-		 const char *text, const char *html, const char *message_id_domain, long outbox_id)
+		 const char *text, const char *html, const struct mail_headers *h,
+		 const char *message_id_domain, long outbox_id)
 {
 	char from_addr[MAIL_ADDR_MAX];
 	if (!out || !from || !to || !subject || !text)
 		return -1;
 	if (!header_safe(from) || !header_safe(to) || !header_safe(subject) ||
-	    mail_bare_address(from, from_addr, sizeof from_addr) < 0 || !mail_address_ok(to))
+	    mail_bare_address(from, from_addr, sizeof from_addr) < 0 || !mail_address_ok(to) ||
+	    !headers_ok(h))
 		return -1;
 	const char *domain = message_id_domain && *message_id_domain ? message_id_domain
 								     : strchr(from_addr, '@') + 1;
 	if (!domain_ok(domain))
 		return -1;
 	struct buf m = BUF_INIT;
-	put_headers(&m, from, to, subject, domain, outbox_id);
+	put_headers(&m, from, to, subject, h, domain, outbox_id);
 	put_body(&m, text, html);
 	int ok = !m.oom;
 	if (ok) {

@@ -11,16 +11,33 @@
 /* mail_send_smtp() results. */
 enum mail_result { MAIL_SENT = 0, MAIL_TEMPFAIL = 1, MAIL_PERMFAIL = 2 };
 
+/* Optional headers of a message (each NULL or "": left out). Message ids are written without
+ * their angle brackets, as stored in mail_outbox: local@domain, no white space, no '<' or '>'. */
+struct mail_headers {
+	const char *reply_to;     /* a bare local@domain */
+	const char *message_id;   /* the message's own id; NULL: <outbox-ID.random@domain> */
+	const char *in_reply_to;  /* one id */
+	const char *references;   /* ids separated by single spaces, oldest first */
+	const char *notification; /* X-Portal-Notification: the email's name ([a-z0-9_]) */
+};
+
 /*
- * Append a complete message to out: Date, From, To, Subject (RFC 2047 when non-ASCII),
- * Message-ID <outbox-ID.random@domain>, MIME-Version, Auto-Submitted, then text/plain alone or
+ * Append a complete message to out: Date, From, To, Reply-To, Subject (RFC 2047 when non-ASCII),
+ * Message-ID (h->message_id, else <outbox-ID.random@domain>), In-Reply-To, References,
+ * X-Portal-Notification, MIME-Version, Auto-Submitted: auto-generated, then text/plain alone or
  * multipart/alternative with text/html when html is not NULL; utf-8, quoted-printable or base64,
  * body lines <= 76, CRLF line endings throughout. from is "Name <addr>" or a bare address; to
- * must be a bare local@domain. message_id_domain NULL or "" takes the domain of from.
- * Returns 0, or -1 (out unchanged) for a control byte in from/to/subject, a bad address or OOM.
+ * and reply_to must be a bare local@domain. message_id_domain NULL or "" takes the domain of
+ * from. h may be NULL. Returns 0, or -1 (out unchanged) for a control byte in any header, a bad
+ * address or message id, or OOM.
  */
 int mail_compose(struct buf *out, const char *from, const char *to, const char *subject,
-		 const char *text, const char *html, const char *message_id_domain, long outbox_id);
+		 const char *text, const char *html, const struct mail_headers *h,
+		 const char *message_id_domain, long outbox_id);
+
+/* 1 if s is a message id as mail_compose takes it (no brackets, no white space, one '@'
+ * somewhere, at most 250 bytes). */
+int mail_message_id_ok(const char *s);
 
 /* 1 if s is a plain local@domain address (no spaces, angle brackets, commas, quotes). */
 int mail_address_ok(const char *s);

@@ -119,11 +119,15 @@ test('a reply with two attachments lands in the latest thread, on the timeline a
   assert.deepEqual(eng.slice(0, 3), ['portal_reply', '1', id]);
   assert.equal(eng[3], body.trim().replace(/\r\n/g, ' ').slice(0, 140), 'summary: the first 140 characters');
 
-  const inboxAddress = one(`SELECT a.address FROM inbox_addresses a JOIN threads th ON th.inbox_id = a.inbox_id
-    WHERE th.id = ${thread} AND a.connected ORDER BY a.id LIMIT 1`);
-  assert.equal(psql(`SELECT string_agg(to_address || '|' || subject, E'\n') FROM mail_outbox WHERE id > ${outboxMark}`),
-    `${inboxAddress}|New reply on ticket #${id}: ${subject}`, 'one mail queued: to the inbox');
-  const text = psql(`SELECT body_text FROM mail_outbox WHERE id > ${outboxMark}`);
+  // the team hears of it: staff_customer_reply to the inbox's staff users (every one when none
+  // are chosen), never to the inbox's own address
+  const staff = psql(`SELECT string_agg(email, E'\n' ORDER BY email) FROM staff_users u WHERE NOT EXISTS
+    (SELECT 1 FROM inbox_addresses a WHERE a.connected AND lower(a.address) = lower(u.email))`);
+  assert.equal(psql(`SELECT string_agg(to_address, E'\n' ORDER BY to_address) FROM mail_outbox WHERE id > ${outboxMark}`),
+    staff, 'one mail to each staff user');
+  assert.equal(psql(`SELECT string_agg(DISTINCT email || '|' || subject, E'\n') FROM mail_outbox WHERE id > ${outboxMark}`),
+    `staff_customer_reply|New reply on ticket #${id}: ${subject}`);
+  const text = psql(`SELECT body_text FROM mail_outbox WHERE id > ${outboxMark} ORDER BY id LIMIT 1`);
   assert.match(text, new RegExp(word));
   assert.match(text, /notes\.txt/);
   assert.match(text, /pixel\.png/);

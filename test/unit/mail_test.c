@@ -124,7 +124,7 @@ static void test_compose_plain(void)
 	const char *text = "Hello Ada,\n\nyour ticket #12 has a reply.\n. a dot line\nFrom here on\n"
 			   "a = sign, trailing space \nand a very long line that goes on and on and "
 			   "on and on well past the seventy-six character limit of the format.\n";
-	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", "Re: your ticket", text, NULL,
+	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", "Re: your ticket", text, NULL, NULL,
 			       "portal.example.com", 42),
 		  0);
 	CHECK(crlf_only(&b));
@@ -160,7 +160,7 @@ static void test_compose_alternative(void)
 {
 	struct buf b = BUF_INIT;
 	const char *html = "<p>Hello <b>Ada</b> &mdash; your ticket has a reply.</p>";
-	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", "Reply", "Hello Ada", html, NULL, 7), 0);
+	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", "Reply", "Hello Ada", html, NULL, NULL, 7), 0);
 	CHECK(crlf_only(&b));
 	CHECK(longest_line(&b) <= 76);
 	CHECK(strstr(b.data, "\r\nMessage-ID: <outbox-7.") != NULL);
@@ -193,7 +193,7 @@ static void test_compose_utf8(void)
 	const char *subject = "Ваш запрос №12 получил ответ — «Привет», Grüße und Äpfel, 日本語の件名も";
 	const char *text = "Здравствуйте!\nВаш запрос получил ответ.\n";
 	CHECK_INT(mail_compose(&b, "Süpport Tëam <support@example.com>", "ada@example.com",
-			       subject, text, NULL, NULL, 3),
+			       subject, text, NULL, NULL, NULL, 3),
 		  0);
 	CHECK(crlf_only(&b));
 	CHECK(longest_line(&b) <= 76);
@@ -216,11 +216,11 @@ static void test_compose_utf8(void)
 	char longsub[300] = "";
 	for (int i = 0; i < 30; i++)
 		strcat(longsub, "subject ");
-	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", longsub, "x", NULL, NULL, 4), 0);
+	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", longsub, "x", NULL, NULL, NULL, 4), 0);
 	CHECK(longest_line(&b) <= 78);
 	CHECK(strstr(b.data, "subject\r\n subject") != NULL);
 	buf_reset(&b);
-	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", "a =?x?q?y?= b", "x", NULL, NULL, 5), 0);
+	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", "a =?x?q?y?= b", "x", NULL, NULL, NULL, 5), 0);
 	CHECK(strstr(b.data, "\r\nSubject: =?UTF-8?B?") != NULL);
 	buf_free(&b);
 }
@@ -229,27 +229,27 @@ static void test_compose_refused(void)
 {
 	struct buf b = BUF_INIT;
 	const char *to = "ada@example.com";
-	CHECK_INT(mail_compose(&b, FROM, to, "Hi\r\nBcc: eve@example.net", "x", NULL, NULL, 1), -1);
-	CHECK_INT(mail_compose(&b, FROM, to, "Hi\nBcc: eve@example.net", "x", NULL, NULL, 1), -1);
-	CHECK_INT(mail_compose(&b, FROM, to, "Hi\rthere", "x", NULL, NULL, 1), -1);
+	CHECK_INT(mail_compose(&b, FROM, to, "Hi\r\nBcc: eve@example.net", "x", NULL, NULL, NULL, 1), -1);
+	CHECK_INT(mail_compose(&b, FROM, to, "Hi\nBcc: eve@example.net", "x", NULL, NULL, NULL, 1), -1);
+	CHECK_INT(mail_compose(&b, FROM, to, "Hi\rthere", "x", NULL, NULL, NULL, 1), -1);
 	CHECK_INT(mail_compose(&b, FROM, "ada@example.com\r\nBcc: eve@example.net", "Hi", "x",
-			       NULL, NULL, 1),
+			       NULL, NULL, NULL, 1),
 		  -1);
-	CHECK_INT(mail_compose(&b, "Eve\n <eve@example.net>", to, "Hi", "x", NULL, NULL, 1), -1);
-	CHECK_INT(mail_compose(&b, FROM, to, "Hi", "x", NULL, "evil.example\r\nX: y", 1), -1);
+	CHECK_INT(mail_compose(&b, "Eve\n <eve@example.net>", to, "Hi", "x", NULL, NULL, NULL, 1), -1);
+	CHECK_INT(mail_compose(&b, FROM, to, "Hi", "x", NULL, NULL, "evil.example\r\nX: y", 1), -1);
 	const char *bad[] = {"ada example.com", "ada @example.com", "Ada <ada@example.com>",
 			     "<ada@example.com>", "ada@example.com,eve@example.net",
 			     "ada@example.com;eve@example.net", "ada", "@example.com", "ada@",
 			     "ada@@example.com", "ada@exa mple.com", "ada@example..com",
 			     "ada@.example.com", "\"ada\"@example.com", "", NULL};
 	for (int i = 0; bad[i]; i++) {
-		int rc = mail_compose(&b, FROM, bad[i], "Hi", "x", NULL, NULL, 1);
+		int rc = mail_compose(&b, FROM, bad[i], "Hi", "x", NULL, NULL, NULL, 1);
 		CHECK_INT(rc, -1);
 		if (rc != -1)
 			fprintf(stderr, "  accepted bad address: %s\n", bad[i]);
 	}
-	CHECK_INT(mail_compose(&b, "not an address", to, "Hi", "x", NULL, NULL, 1), -1);
-	CHECK_INT(mail_compose(&b, FROM, NULL, "Hi", "x", NULL, NULL, 1), -1);
+	CHECK_INT(mail_compose(&b, "not an address", to, "Hi", "x", NULL, NULL, NULL, 1), -1);
+	CHECK_INT(mail_compose(&b, FROM, NULL, "Hi", "x", NULL, NULL, NULL, 1), -1);
 	CHECK_INT(b.len, 0); /* nothing appended by a refusal */
 	CHECK(mail_address_ok("o'brien+tag@mail.example.co.uk"));
 	buf_free(&b);
@@ -271,11 +271,11 @@ static void test_addresses(void)
 
 	struct buf b = BUF_INIT;
 	CHECK_INT(mail_compose(&b, "\"Acme, Inc\" <help@acme.example>", "ada@example.com", "Hi",
-			       "x", NULL, NULL, 1),
+			       "x", NULL, NULL, NULL, 1),
 		  0);
 	CHECK(strstr(b.data, "\r\nFrom: \"Acme, Inc\" <help@acme.example>\r\n") != NULL);
 	buf_reset(&b);
-	CHECK_INT(mail_compose(&b, "help@acme.example", "ada@example.com", "Hi", "x", NULL, NULL, 1),
+	CHECK_INT(mail_compose(&b, "help@acme.example", "ada@example.com", "Hi", "x", NULL, NULL, NULL, 1),
 		  0);
 	CHECK(strstr(b.data, "\r\nFrom: help@acme.example\r\n") != NULL);
 	buf_free(&b);
@@ -287,12 +287,62 @@ static void test_addresses(void)
 	CHECK_STR(u, "smtps://mail.example.com");
 }
 
+static void test_compose_threading(void)
+{
+	struct buf b = BUF_INIT;
+	struct mail_headers h = {.reply_to = "support+t42-0123456789abcdef@example.com",
+				 .message_id = "n.abc@example.com", .in_reply_to = "b@mail.example",
+				 .references = "ticket-42@example.com a@mail.example b@mail.example",
+				 .notification = "agent_reply"};
+	CHECK_INT(mail_compose(&b, "Acme <support@example.com>", "ada@example.com", "Hi", "x", NULL, &h,
+			       NULL, 9),
+		  0);
+	CHECK(crlf_only(&b));
+	CHECK(strstr(b.data, "\r\nReply-To: support+t42-0123456789abcdef@example.com\r\n") != NULL);
+	CHECK(strstr(b.data, "\r\nMessage-ID: <n.abc@example.com>\r\n") != NULL);
+	CHECK(strstr(b.data, "outbox-9") == NULL);
+	CHECK(strstr(b.data, "\r\nIn-Reply-To: <b@mail.example>\r\n") != NULL);
+	CHECK(strstr(b.data, "\r\nReferences: <ticket-42@example.com>\r\n <a@mail.example>\r\n"
+			     " <b@mail.example>\r\n") != NULL);
+	CHECK(strstr(b.data, "\r\nX-Portal-Notification: agent_reply\r\n") != NULL);
+	CHECK(strstr(b.data, "\r\nAuto-Submitted: auto-generated\r\n") != NULL);
+	CHECK(longest_line(&b) <= 78);
+	buf_free(&b);
+	/* each optional header refuses what could break out of it */
+	const struct mail_headers bad[] = {
+		{.reply_to = "x@example.com\r\nBcc: eve@example.net"},
+		{.reply_to = "Eve <eve@example.net>"},
+		{.message_id = "a b@example.com"},
+		{.message_id = "<a@example.com>"},
+		{.message_id = "no-at-sign"},
+		{.in_reply_to = "a@example.com\r\nBcc: eve@example.net"},
+		{.references = "a@example.com  b@example.com"},
+		{.references = "a@example.com\nb@example.com"},
+		{.references = "a@example.com "},
+		{.notification = "Agent Reply"},
+		{.notification = "x\r\nBcc: y"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = mail_compose(&b, FROM, "ada@example.com", "Hi", "x", NULL, &bad[i], NULL, 1);
+		CHECK_INT(rc, -1);
+		if (rc != -1)
+			fprintf(stderr, "  accepted bad header set %zu\n", i);
+	}
+	CHECK_INT(b.len, 0);
+	/* empty strings are left out */
+	struct mail_headers empty = {.reply_to = "", .message_id = "", .references = ""};
+	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", "Hi", "x", NULL, &empty, NULL, 3), 0);
+	CHECK(strstr(b.data, "Reply-To") == NULL && strstr(b.data, "References") == NULL);
+	CHECK(strstr(b.data, "Message-ID: <outbox-3.") != NULL);
+	buf_free(&b);
+}
+
 static void test_eml(void)
 {
 	char dir[] = "/tmp/mail_test.XXXXXX", path[512], want[600];
 	CHECK(mkdtemp(dir) != NULL);
 	struct buf b = BUF_INIT;
-	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", "Hi", "Hello", NULL, NULL, 12), 0);
+	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", "Hi", "Hello", NULL, NULL, NULL, 12), 0);
 	mode_t old = umask(077);
 	CHECK_INT(mail_write_eml(dir, 12, &b, path, sizeof path), 0);
 	umask(old);
@@ -341,7 +391,7 @@ static void test_smtp_unreachable(void)
 {
 	struct buf b = BUF_INIT;
 	char url[64], err[512];
-	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", "Hi", "Hello", NULL, NULL, 1), 0);
+	CHECK_INT(mail_compose(&b, FROM, "ada@example.com", "Hi", "Hello", NULL, NULL, NULL, 1), 0);
 	snprintf(url, sizeof url, "smtp://127.0.0.1:%d", closed_port());
 	int rc = mail_send_smtp(url, "mailer", "s3cret-pw", FROM, "ada@example.com", &b, err,
 				sizeof err);
@@ -363,6 +413,7 @@ int main(void)
 	test_compose_alternative();
 	test_compose_utf8();
 	test_compose_refused();
+	test_compose_threading();
 	test_addresses();
 	test_eml();
 	test_smtp_unreachable();

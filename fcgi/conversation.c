@@ -145,20 +145,6 @@ static const char *first_chars(struct ctx *c, const char *s, size_t n)
 	return out;
 }
 
-/* Append s to a PostgreSQL array literal being built in b ("{" so far, or items). */
-static void array_item(struct buf *b, const char *s)
-{
-	if (b->len > 1)
-		buf_putc(b, ',');
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_putc(b, '\\');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-}
-
 static const char *author_email(const struct ctx *c, const struct conv_msg *m)
 {
 	if (m->author_email || m->author == CONV_MAIL)
@@ -482,12 +468,12 @@ static void addressees(struct ctx *c, struct conv_state *st, struct buf *to, str
 	buf_puts(to, "{");
 	buf_puts(ids, "{");
 	if (m->author != CONV_STAFF && m->author_id > 0)
-		array_item(ids, arena_printf(c->arena, "%ld", m->author_id));
+		db_array_item(ids, arena_printf(c->arena, "%ld", m->author_id));
 	for (int i = 0; m->mailed_to && i < st->nrc; i++) { /* recipients of an agent's reply */
 		if (st->address)
-			array_item(to, st->rc[i].email);
+			db_array_item(to, st->rc[i].email);
 		if (strcmp(st->rc[i].contact, "0") != 0)
-			array_item(ids, st->rc[i].contact);
+			db_array_item(ids, st->rc[i].contact);
 		json_object_array_add(m->mailed_to, json_object_new_string(st->rc[i].email));
 	}
 	buf_puts(to, "}");

@@ -33,7 +33,8 @@ const struct db_stmt conversation_read_stmts[] = {
 	 MSG_COLS " " MSG_AUTHOR " c.email, nullif(u.name, ''), u.email, m.from_address, 'Unknown') AS author,"
 	 " m.kind = 'note' AS note, m.author_user_id IS NOT NULL AS staff,"
 	 " coalesce(m.from_address, '') AS \"from\", array_to_string(m.to_addresses, ', ') AS \"to\","
-	 " m.kind = 'message' AND th.ticket_id IS NOT NULL AND pm.id IS NULL AS hidden"
+	 " m.kind = 'message' AND th.ticket_id IS NOT NULL AND pm.id IS NULL AS hidden,"
+	 " m.body_original AS original"
 	 " FROM messages m JOIN threads th ON th.id = m.thread_id" MSG_PEOPLE
 	 " LEFT JOIN (SELECT id FROM portal_thread_messages($1)) pm ON pm.id = m.id"
 	 " WHERE m.thread_id = $1 ORDER BY m.created_at, m.id LIMIT 1000",

@@ -180,20 +180,6 @@ static const char *first_points(struct arena *a, const char *s, size_t n)
 	return arena_strndup(a, s, i);
 }
 
-/* Append s to a PostgreSQL array literal being built in b ("{" so far, or items). */
-static void array_item(struct buf *b, const char *s)
-{
-	if (b->len > 1)
-		buf_putc(b, ',');
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_putc(b, '\\');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-}
-
 /* An address the contacts table takes: local@domain, no spaces, at most 254 bytes. */
 static int address_ok(const char *s)
 {
@@ -308,9 +294,9 @@ static const char *inbox_candidates(struct ingest *g)
 	for (size_t l = 0; l < nl; l++)
 		for (size_t i = 0; i < counts[l]; i++) {
 			const char *bare, *low = lower_addr(a, clean(a, lists[l][i], 320, 1), &bare);
-			array_item(&b, low);
+			db_array_item(&b, low);
 			if (bare)
-				array_item(&b, bare);
+				db_array_item(&b, bare);
 		}
 	buf_puts(&b, "}");
 	const char *out = b.oom ? NULL : arena_strdup(a, b.data);
@@ -463,10 +449,10 @@ static const char *to_array(struct ingest *g)
 		for (size_t i = 0; i < counts[l]; i++) {
 			const char *s = clean(a, lists[l][i], 320, 1);
 			has |= ascii_caseeq(s, g->recipient);
-			array_item(&b, s);
+			db_array_item(&b, s);
 		}
 	if (!has)
-		array_item(&b, g->recipient);
+		db_array_item(&b, g->recipient);
 	buf_puts(&b, "}");
 	const char *out = b.oom ? NULL : arena_strdup(a, b.data);
 	buf_free(&b);
@@ -619,11 +605,11 @@ static int header_match(struct ingest *g, char *thread, char *ticket, size_t cap
 	int n = 0;
 	buf_puts(&b, "{");
 	if (m->in_reply_to && m->in_reply_to[0]) {
-		array_item(&b, clean(a, m->in_reply_to, 998, 1));
+		db_array_item(&b, clean(a, m->in_reply_to, 998, 1));
 		n++;
 	}
 	for (size_t i = m->nreferences; i > 0 && n < INGEST_MAX_IDS; i--, n++)
-		array_item(&b, clean(a, m->references[i - 1], 998, 1));
+		db_array_item(&b, clean(a, m->references[i - 1], 998, 1));
 	buf_puts(&b, "}");
 	if (b.oom || n == 0) {
 		buf_free(&b);

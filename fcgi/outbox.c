@@ -87,20 +87,6 @@ static const char *from_domain(const struct outbox_mail *m, char *buf, size_t ca
 	return at && at[1] ? at + 1 : "localhost";
 }
 
-/* Append s to a PostgreSQL array literal in b ("{" so far, or items). */
-static void array_item(struct buf *b, const char *s)
-{
-	if (b->len > 1)
-		buf_putc(b, ',');
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_putc(b, '\\');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-}
-
 /* References (as an array literal into refs) and In-Reply-To (into irt, "" none) of a ticket's
  * mail. 0 or -1. */
 static int thread_ids(const struct outbox_mail *m, const char *domain, struct buf *refs, char *irt, size_t cap)
@@ -114,7 +100,7 @@ static int thread_ids(const struct outbox_mail *m, const char *domain, struct bu
 	char root[300];
 	snprintf(root, sizeof root, "ticket-%s@%s", m->ticket, domain);
 	if (mail_message_id_ok(root))
-		array_item(refs, root);
+		db_array_item(refs, root);
 	const char *p[2] = {m->ticket, m->to};
 	PGresult *r = db_exec("outbox_thread_ids", 2, p);
 	if (!r)
@@ -127,7 +113,7 @@ static int thread_ids(const struct outbox_mail *m, const char *domain, struct bu
 			continue;
 		if (!mail_message_id_ok(id))
 			continue;
-		array_item(refs, id);
+		db_array_item(refs, id);
 		snprintf(irt, cap, "%s", id);
 	}
 	PQclear(r);

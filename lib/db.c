@@ -291,3 +291,16 @@ struct json_object *db_rows_json(PGresult *r, int n)
 		json_object_array_add(a, db_row_json(r, i));
 	return a;
 }
+
+void db_array_item(struct buf *b, const char *s)
+{
+	if (b->len > 1)
+		buf_putc(b, ',');
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}

@@ -6,6 +6,8 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
+#include "buf.h"
+
 /* A named statement, prepared on every (re)connect. Pages declare theirs in arrays. */
 struct db_stmt {
 	const char *name;
@@ -43,6 +45,10 @@ const char *db_col(const PGresult *r, int i, const char *name);
 struct json_object *db_row_json(PGresult *r, int i);
 /* Rows [0, n) of r as an array of db_row_json objects (n < 0: every row). */
 struct json_object *db_rows_json(PGresult *r, int n);
+
+/* Append s as one quoted item to a PostgreSQL array literal being built in b (b holds "{" so far,
+ * or "{" and items; the caller closes it with "}"), for a text[] parameter. */
+void db_array_item(struct buf *b, const char *s);
 
 int db_begin(void);
 int db_commit(void); /* 0 on success; -1 (rolled back, logged) otherwise */

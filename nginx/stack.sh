@@ -213,6 +213,8 @@ Customer portal is up.
     customers  ada@example.com, grace@example.com (Northwind), linus@example.org (Initech)
     staff      admin@example.com (admin), agent@example.com (agent)
   Mail:    $(tail -n 1 "$VAR/log/mailer.out" 2>/dev/null)
+  Mail in: $([ "$AS_ROOT" = 1 ] && echo "runuser -u $WEBUSER -- ")env PORTAL_CONFIG=$CONFIG $APP/build/portal-mailgate --to support@example.com < message.eml
+           (what an MTA's pipe runs; sample messages in test/mail/)
   Logs:    $VAR/log/   Stop: make stop
 TXT
 }

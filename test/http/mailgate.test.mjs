@@ -203,7 +203,10 @@ test("a reply by the signed Reply-To token lands in the ticket's thread, quoted 
   assert.ok(page.html.includes(`Thanks, that fixed it (${marker}).`), 'the portal ticket page shows the reply');
   assert.ok(!page.html.includes('Please try restarting'), 'without the quoted history');
   const agent = await staffLoggedIn('agent@example.com');
-  assert.ok((await agent.get(`/admin/inbox/${OPEN_THREAD}`)).html.includes(marker), 'the console thread shows it');
+  const thread = (await agent.get(`/admin/inbox/${OPEN_THREAD}`)).html;
+  assert.ok(thread.includes(marker), 'the console thread shows it');
+  const li = thread.slice(thread.lastIndexOf('<li', thread.indexOf(marker)), thread.indexOf('</li>', thread.indexOf(marker)));
+  assert.match(li, /<details class="original">[\s\S]*&gt; Please try restarting\./, 'and, folded, the whole message with its quoted history');
 });
 
 test('a forged token is not trusted: a new ticket, or dropped for an unknown sender when the inbox says so', () => {

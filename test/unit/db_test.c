@@ -166,6 +166,7 @@ static int logged(const char *text)
 
 static const struct db_stmt stmts[] = {
 	{"t_echo", "SELECT $1::text", 1},
+	{"t_array", "SELECT array_length($1::text[], 1) || ':' || ($1::text[])[$2::int]", 2},
 	{"t_add", "SELECT $1::int + $2::int", 2},
 	{"t_is_null", "SELECT $1::text IS NULL", 1},
 	{"t_none", "SELECT 1 WHERE false", 0},
@@ -226,6 +227,19 @@ static void test_statements(void)
 	p[0] = "abcdef";
 	CHECK_INT(db_exec_value("t_echo", 1, p, small, sizeof small), 1);
 	CHECK_STR(small, "abc");
+	/* db_array_item: items of a text[] literal arrive as they were, quotes and all */
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{");
+	db_array_item(&b, "a,b");
+	db_array_item(&b, "say \"hi\" \\ {x}");
+	db_array_item(&b, "");
+	buf_puts(&b, "}");
+	p[0] = b.data;
+	p[1] = "2";
+	CHECK_STR(value("t_array", 2, p), "3:say \"hi\" \\ {x}");
+	p[1] = "1";
+	CHECK_STR(value("t_array", 2, p), "3:a,b");
+	buf_free(&b);
 	/* every connection plans each statement once, generically */
 	CHECK_STR(value("t_plan", 0, NULL), "force_generic_plan");
 }
@@ -398,7 +412,7 @@ int main(void)
 	CHECK(db_conn() != NULL && PQstatus(db_conn()) == CONNECTION_OK);
 	/* every registered statement is prepared on connect */
 	PGresult *r = PQexec(db_conn(), "SELECT string_agg(name, ',' ORDER BY name) FROM pg_prepared_statements");
-	CHECK_STR(PQgetvalue(r, 0, 0), "t_add,t_backend,t_count,t_divide,t_echo,t_insert,t_is_null,t_none,t_notify,t_plan,t_unique");
+	CHECK_STR(PQgetvalue(r, 0, 0), "t_add,t_array,t_backend,t_count,t_divide,t_echo,t_insert,t_is_null,t_none,t_notify,t_plan,t_unique");
 	PQclear(r);
 
 	test_statements();

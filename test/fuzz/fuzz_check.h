@@ -3,6 +3,11 @@
 #define PORTAL_FUZZ_CHECK_H
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "multipart.h"
+#include "str.h"
 
 /* 1 when s[0..n) holds a control byte (below 0x20, or DEL); tab, CR and LF pass with allow_ws. */
 static inline int has_ctl(const char *s, size_t n, int allow_ws)
@@ -13,6 +18,22 @@ static inline int has_ctl(const char *s, size_t n, int allow_ws)
 			return 1;
 	}
 	return 0;
+}
+
+/* What the multipart parser and its file name sanitiser (multipart_sanitize_filename, also used
+ * for the attachments of received mail) promise about a file name; abort() when broken. */
+static inline void check_upload_filename(const char *f)
+{
+	size_t n = strlen(f);
+
+	if (n == 0 || n > MP_MAX_FILENAME || !utf8_valid(f, n) || has_ctl(f, n, 0))
+		abort();
+	if (strpbrk(f, "/\\\"") || strcmp(f, ".") == 0 || strcmp(f, "..") == 0)
+		abort();
+	if (f[0] == ' ' || f[n - 1] == ' ')
+		abort();
+	if (strstr(f, "\xc2\x85") || strstr(f, "\xe2\x80\xae") || strstr(f, "\xe2\x80\xa8"))
+		abort();
 }
 
 #endif

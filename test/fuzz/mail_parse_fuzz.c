@@ -72,16 +72,6 @@ static void check_list(char **arr, size_t n)
 		check_address(arr[i], 0);
 }
 
-static void check_filename(const char *f)
-{
-	size_t n = strlen(f);
-
-	if (n == 0 || n > MP_MAX_FILENAME || !utf8_valid(f, n) || has_ctl(f, n, 0))
-		abort();
-	if (strpbrk(f, "/\\\"") || strcmp(f, ".") == 0 || strcmp(f, "..") == 0)
-		abort();
-}
-
 static void check_parsed(const struct mail_parsed *m)
 {
 	check_address(m->from_address, 1);
@@ -113,7 +103,7 @@ static void check_parsed(const struct mail_parsed *m)
 		abort();
 	for (size_t i = 0; i < m->natt; i++) {
 		const struct mail_attachment *a = &m->att[i];
-		check_filename(a->filename);
+		check_upload_filename(a->filename);
 		if (!a->content_type || !strchr(a->content_type, '/') || !a->data || a->len == 0)
 			abort();
 		for (const char *c = a->content_type; *c; c++)

@@ -61,7 +61,8 @@ const struct db_stmt mail_ingest_stmts[] = {
 	 "   AND received_at > now() - interval '1 hour') AS recent,"
 	 " EXISTS (SELECT 1 FROM messages WHERE mail_message_id = $2) AS stored,"
 	 " EXISTS (SELECT 1 FROM mail_outbox WHERE message_id = $2) AS ours,"
-	 " EXISTS (SELECT 1 FROM inbox_addresses WHERE lower(address) = lower($1)) AS from_us",
+	 " EXISTS (SELECT 1 FROM inbox_addresses WHERE lower(address) = lower($1)) AS from_us,"
+	 " EXISTS (SELECT 1 FROM staff_users WHERE lower(email) = lower($1)) AS from_staff",
 	 2},
 	/* the first of the ids (newest first) that is a mail we sent or a message that came in */
 	{"ingest_refs",
@@ -362,7 +363,7 @@ static int word_is(const char *v, const char *w)
 }
 
 /* Why the message is noise or a loop, or NULL. */
-static const char *noise(struct ingest *g, int ours, int from_us)
+static const char *noise(struct ingest *g, int ours, int from_us, int from_staff)
 {
 	const struct mail_parsed *m = &g->m;
 	struct arena *a = g->c->arena;
@@ -372,6 +373,10 @@ static const char *noise(struct ingest *g, int ours, int from_us)
 		return "our own notification (its Message-ID is in the outbox)";
 	if (from_us)
 		return "sent from one of our own inbox addresses";
+	/* an agent answering a staff notification by email: that text would reach the customer as
+	 * theirs; staff answer in the console (the notification says so) */
+	if (from_staff)
+		return "sent by a staff user: staff answer in the console";
 	if (m->is_bounce)
 		return "a bounce (delivery status notification)";
 	if (m->auto_submitted && !word_is(m->auto_submitted, "no"))
@@ -800,9 +805,9 @@ static int ingest(struct ingest *g)
 	}
 	long recent = atol(db_col(r, 0, "recent"));
 	int stored = db_col(r, 0, "stored")[0] == 't', ours = db_col(r, 0, "ours")[0] == 't',
-	    from_us = db_col(r, 0, "from_us")[0] == 't';
+	    from_us = db_col(r, 0, "from_us")[0] == 't', from_staff = db_col(r, 0, "from_staff")[0] == 't';
 	PQclear(r);
-	const char *why = noise(g, ours, from_us);
+	const char *why = noise(g, ours, from_us, from_staff);
 	if (why)
 		return finish(g, "dropped", why);
 	if (stored)

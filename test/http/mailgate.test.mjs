@@ -285,6 +285,11 @@ test('noise and loops never open tickets: a bounce, an auto-reply, bulk mail, ou
   ok(gate(back.text, ['--to', 'support@example.com']), 'our Message-ID');
   assert.match(inbound(echo), /^dropped\|our own notification \(its Message-ID/);
 
+  // an agent answering a staff notification by email: not taken as the customer's words
+  const agentReply = plain({ from: 'Agent <AGENT@example.com>', subject: 'Re: New ticket', extra: { 'In-Reply-To': `<${echo}>` } });
+  ok(gate(agentReply.text, ['--to', 'support@example.com']), 'a staff user');
+  assert.match(inbound(agentReply.id), /^dropped\|sent by a staff user/);
+
   assert.equal(ticketsNow(), before + 1, 'only the person opened a ticket');
   assert.equal(one(`SELECT count(*) FROM mail_outbox WHERE id > ${outbox}
     AND (body_text LIKE '%could not be delivered%' OR body_text LIKE '%Out of office%')`), '0', 'and nothing notified');

@@ -120,6 +120,7 @@ test('the support form: a threaded confirmation to the requester, and a mail to 
   assert.match(team.text, new RegExp(`https?://[^\\s/]+/admin/inbox/${thread}\\b`), 'a link to the thread in the console');
   assert.match(team.text, /Ada/);
   assert.equal(team.headers['x-portal-notification'], 'staff_new_ticket');
+  assert.match(team.text, /Answer in the console: a reply to this email does not reach the customer\./);
   assert.equal(one(`SELECT count(*) FROM mail_outbox o JOIN inbox_addresses a ON lower(a.address) = lower(o.to_address)
     WHERE o.ticket_id = ${ticket}`), '0', 'no mail to an inbox address');
 });

@@ -119,13 +119,13 @@ const struct db_stmt admin_inboxes_stmts[] = {
 	{NULL},
 };
 
-/* The address whose IMAP form comes back with errors (0: none), for inbox_fill. */
-static long imap_form_for;
-
-/* The inbox page: the inbox (row, or read when NULL), its addresses and its staff users. 0 or a
- * status. */
+/* The inbox page: the inbox (row, or read when NULL), its addresses and its staff users; the
+ * address whose IMAP form comes back with errors is the page's "imap_form_for" (inbox_again).
+ * 0 or a status. */
 static int inbox_fill(struct ctx *c, struct json_object *page, PGresult *row)
 {
+	struct json_object *v;
+	long imap_form_for = json_object_object_get_ex(page, "imap_form_for", &v) ? json_object_get_int64(v) : 0;
 	PGresult *a;
 	int st = rec_record_fill(c, page, row, "rec_inbox_get", "inbox", "Inbox", "rec_addresses", &a);
 	if (st)
@@ -198,9 +198,9 @@ static int inbox_again(struct ctx *c, struct form *f, long imap_for)
 {
 	db_rollback();
 	struct json_object *page = admin_page_new(c, NULL, "inboxes");
-	imap_form_for = imap_for;
+	if (imap_for)
+		json_object_object_add(page, "imap_form_for", json_object_new_int64(imap_for));
 	int st = inbox_fill(c, page, NULL);
-	imap_form_for = 0;
 	return rec_render(c, 422, st, "admin/records_inbox", page, f);
 }
 

@@ -426,12 +426,15 @@ static int mail_customer(struct ctx *c, const struct conv_state *st, const struc
 	return notify(c, "agent_reply", portal_lang(c), rc->email, st->address, m->ticket_id, m->thread_id, 1, d);
 }
 
-/* ticket_created to the requester of a new ticket: the confirmation, with what they wrote. */
+/* ticket_created to the requester of a new ticket: the confirmation, with what they wrote when
+ * they wrote it on the portal. A ticket opened by mail is confirmed without its text: its From
+ * can be forged, and we would be mailing a stranger's words to whoever it names. */
 static int mail_confirm(struct ctx *c, const struct conv_state *st, const struct recipient *rc)
 {
 	const struct conv_msg *m = st->m;
 	struct json_object *d = customer_data(c, rc, m->ticket_id, st->subject);
-	json_object_object_add(d, "body", json_object_new_string(m->body));
+	if (m->author != CONV_MAIL)
+		json_object_object_add(d, "body", json_object_new_string(m->body));
 	return notify(c, "ticket_created", portal_lang(c), rc->email, st->address, m->ticket_id, m->thread_id, 1, d);
 }
 

@@ -19,7 +19,7 @@
 
 enum conv_author {
 	CONV_CONTACT, /* the logged-in customer (c->sess): an incoming message from their address */
-	CONV_STAFF,   /* the logged-in agent (c->staff): outgoing, from the inbox's first connected address */
+	CONV_STAFF,   /* the logged-in agent (c->staff): outgoing, from the inbox's primary connected address */
 	CONV_MAIL,    /* an email that came in (fcgi/mail_ingest.c): incoming, author_id the sender's
 		       * contact (0: none), from and to as the mail said, no session */
 };

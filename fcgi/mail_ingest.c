@@ -22,10 +22,14 @@
  * sender's address (so that one sender's messages queue: the rate count and the duplicate check
  * see what the one before committed): the inbox (the recipient against connected addresses),
  * then noise and loops (dropped, never a ticket, never a notification), the same Message-ID
- * stored before (duplicate), the rate limit, and then the thread: a valid signed Reply-To token,
- * else In-Reply-To/References against what we sent (mail_outbox) and what came in (messages);
- * no match, or a forged token, opens a ticket for the sender's contact (or drops mail of an
- * unknown sender when the inbox says so). A reply to a closed ticket reopens it within the
+ * stored before (duplicate), the rate limit (stored messages per sender and hour), and then the
+ * thread: a valid signed Reply-To token, else In-Reply-To/References against the customer
+ * notifications we sent (mail_outbox) and what came in (messages) — taken only when the sender
+ * is one of the ticket's contacts or wrote in it before (a forwarded notification or a leaked
+ * Message-ID never writes into someone else's ticket); no match, a forged token or an unknown
+ * sender of a match opens a ticket for the sender's contact (or drops mail of an unknown sender
+ * when the inbox says so). Noise that needs no database (a bounce, whose From may hold no
+ * address) is recognised before the From address is required. A reply to a closed ticket reopens it within the
  * portal's window, else opens a follow-up ticket. The message itself, its attachments and the
  * notification flags go through conv_add / conv_ticket (conversation.c); the mail_inbound row
  * is written last in the same transaction. Any database error rolls everything back and answers
@@ -58,7 +62,7 @@ const struct db_stmt mail_ingest_stmts[] = {
 	/* what this sender and this Message-ID are to us */
 	{"ingest_seen",
 	 "SELECT (SELECT count(*) FROM mail_inbound WHERE lower(sender) = lower($1)"
-	 "   AND received_at > now() - interval '1 hour') AS recent,"
+	 "   AND received_at > now() - interval '1 hour' AND outcome = 'stored') AS recent,"
 	 " EXISTS (SELECT 1 FROM messages WHERE mail_message_id = $2) AS stored,"
 	 " EXISTS (SELECT 1 FROM mail_outbox WHERE message_id = $2) AS ours,"
 	 " EXISTS (SELECT 1 FROM inbox_addresses WHERE lower(address) = lower($1)) AS from_us,"
@@ -72,7 +76,8 @@ const struct db_stmt mail_ingest_stmts[] = {
 	 "   CASE WHEN th.id IS NOT NULL THEN th.ticket_id ELSE o.ticket_id END AS ticket"
 	 "  FROM ids JOIN mail_outbox o ON o.message_id = ids.x"
 	 "  LEFT JOIN threads th ON th.id = o.thread_id"
-	 "  WHERE o.thread_id IS NOT NULL OR o.ticket_id IS NOT NULL"
+	 "  WHERE (o.thread_id IS NOT NULL OR o.ticket_id IS NOT NULL)"
+	 "   AND o.email IN ('ticket_created', 'agent_reply', 'ticket_closed')"
 	 "  UNION ALL"
 	 "  SELECT ids.ord, th.id, th.ticket_id FROM ids JOIN messages m ON m.mail_message_id = ids.x"
 	 "  JOIN threads th ON th.id = m.thread_id) x"
@@ -90,6 +95,15 @@ const struct db_stmt mail_ingest_stmts[] = {
 	 " FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id JOIN portals p ON p.id = $2"
 	 " WHERE t.id = $1 FOR UPDATE OF t",
 	 2},
+	/* may this sender write into ticket $1 / thread $2 ("0": none): one of the ticket's contacts,
+	 * or the address an earlier message of it came from */
+	{"ingest_sender_known",
+	 "SELECT EXISTS (SELECT 1 FROM ticket_contacts x JOIN contacts c ON c.id = x.contact_id"
+	 "   WHERE x.ticket_id = nullif($1, '0')::bigint AND lower(c.email) = lower($3))"
+	 " OR EXISTS (SELECT 1 FROM threads th JOIN messages m ON m.thread_id = th.id"
+	 "   WHERE (th.ticket_id = nullif($1, '0')::bigint OR th.id = nullif($2, '0')::bigint)"
+	 "   AND m.direction = 'incoming' AND lower(m.from_address) = lower($3))",
+	 3},
 	{"ingest_reopen",
 	 "WITH u AS (UPDATE tickets SET stage_id = $2, closed_at = NULL,"
 	 "   last_activity_at = greatest(last_activity_at, now()) WHERE id = $1 RETURNING id)"
@@ -379,11 +393,15 @@ static const char *noise(struct ingest *g, int ours, int from_us, int from_staff
 		return "sent by a staff user: staff answer in the console";
 	if (m->is_bounce)
 		return "a bounce (delivery status notification)";
+	if (m->return_path && !m->return_path[0])
+		return "a null sender (Return-Path: <>): a bounce or an automatic reply";
 	if (m->auto_submitted && !word_is(m->auto_submitted, "no"))
 		return arena_printf(a, "Auto-Submitted: %s", clean(a, m->auto_submitted, 80, 1));
 	if (m->precedence && (word_is(m->precedence, "bulk") || word_is(m->precedence, "junk") ||
 			      word_is(m->precedence, "list") || word_is(m->precedence, "auto_reply")))
 		return arena_printf(a, "Precedence: %s", clean(a, m->precedence, 80, 1));
+	if (m->list_id)
+		return "mailing list mail (List-Id)";
 	return NULL;
 }
 
@@ -435,8 +453,9 @@ static const char *body_of(struct ingest *g, const char **original)
 	free(reply);
 	*original = cut ? text : NULL;
 	if (g->left_out[0])
-		body = arena_printf(a, "%s%s[%s: %s]", body, body[0] ? "\n\n" : "",
-				    i18n_get(g->c->lang, "mail_in_left_out"), g->left_out);
+		body = arena_printf(a, "%s%s[%s (%d × %d MB): %s]", body, body[0] ? "\n\n" : "",
+				    i18n_get(g->c->lang, "mail_in_left_out"), MP_MAX_FILES,
+				    MP_MAX_FILE / (1024 * 1024), g->left_out);
 	return body;
 }
 
@@ -634,6 +653,17 @@ static int header_match(struct ingest *g, char *thread, char *ticket, size_t cap
 	return found;
 }
 
+/* 1 when the sender may write into ticket / thread (one of the ticket's contacts, or the address
+ * an earlier message of it came from), 0 not, -1 error. */
+static int sender_known(struct ingest *g, const char *ticket, const char *thread)
+{
+	const char *p[3] = {ticket, thread, g->sender};
+	char v[8];
+	if (db_exec_value("ingest_sender_known", 3, p, v, sizeof v) != 1)
+		return -1;
+	return v[0] == 't';
+}
+
 /* A reply to ticket (in thread, or its latest when "0"): reopened or followed up when closed.
  * 1 stored, 0 duplicate, -1. *how says which. */
 static int reply(struct ingest *g, struct conv_msg *msg, const char *thread, const char *ticket,
@@ -718,7 +748,20 @@ static int take_in(struct ingest *g)
 	if (tok == 0 && (got = header_match(g, thread, ticket, sizeof ticket)) < 0)
 		return failed(g, "database error matching In-Reply-To/References");
 	got = 0;
-	if (tok == 1 || (tok == 0 && (id_set(ticket) || id_set(thread)))) {
+	int matched = tok == 1 || (tok == 0 && (id_set(ticket) || id_set(thread)));
+	if (matched && (got = sender_known(g, ticket, thread)) <= 0) {
+		if (got < 0)
+			return failed(g, "database error checking the sender");
+		/* a forwarded notification, or someone who learned a Message-ID: never into a
+		 * ticket that is not theirs */
+		log_msg(LOG_INFO, "mailgate: <%s> from %s names ticket %s / thread %s, but the sender is "
+			"none of its contacts: taken as a new message", g->msgid, g->sender, ticket, thread);
+		matched = got = 0;
+		str_copy(ticket, sizeof ticket, "0");
+		str_copy(thread, sizeof thread, "0");
+	}
+	got = 0;
+	if (matched) {
 		if (id_set(ticket)) {
 			got = reply(g, &msg, thread, ticket, &how);
 		} else { /* a thread without a ticket */
@@ -769,15 +812,25 @@ static int ingest(struct ingest *g)
 	g->recipient = in->to ? clean(a, in->to, 320, 1) : "";
 	if (in->size > in->limit)
 		return refuse(g, arena_printf(a, "too large: %zu bytes, the limit is %zu", in->size, in->limit));
-	if (mail_parse(in->data, in->len, &g->m, err, sizeof err) < 0) {
+	int parsed = mail_parse(in->data, in->len, &g->m, err, sizeof err);
+	if (parsed < 0) {
 		memset(&g->m, 0, sizeof g->m);
 		g->msgid = message_id(a, &g->m, in);
+		if (parsed == -2) { /* out of memory: the message may well be fine, try again later */
+			g->out->outcome = "failed";
+			g->out->reason = "out of memory";
+			log_msg(LOG_ERROR, "mailgate: <%s> not taken in: out of memory; the sender's MTA will retry",
+				g->msgid);
+			return INGEST_TEMPFAIL;
+		}
 		return refuse(g, arena_printf(a, "malformed: %s", clean(a, err, 200, 1)));
 	}
 	g->sender = clean(a, g->m.from_address, 254, 1);
 	g->subject = first_points(a, clean(a, g->m.subject, 4 * INGEST_MAX_SUBJECT, 1), INGEST_MAX_SUBJECT);
 	g->msgid = message_id(a, &g->m, in);
-	if (!address_ok(g->sender))
+	/* noise that needs no database first: a bounce's From may hold no address at all */
+	const char *early = noise(g, 0, 0, 0);
+	if (!early && !address_ok(g->sender))
 		return refuse(g, "malformed: no usable From address");
 	if (!in->db_up) {
 		g->out->outcome = "failed";
@@ -792,6 +845,8 @@ static int ingest(struct ingest *g)
 	const char *pl[1] = {g->sender};
 	if (db_run("ingest_lock", 1, pl) < 0)
 		return failed(g, "database error");
+	if (early)
+		return finish(g, "dropped", early);
 	int found = find_inbox(g);
 	if (found < 0)
 		return failed(g, "database error finding the inbox");

@@ -313,13 +313,21 @@ static int poll_message(struct poll *p, long uid_n)
 		snprintf(cmd, sizeof cmd, "UID STORE %s -FLAGS.SILENT (\\Seen)", uid);
 		rc = imap_do(p, cmd, NULL, 1 << 16, "keeping a message unread");
 	}
-	if (rc < 0 || msg.len == 0) {
+	if (msg.len == 0) {
 		free(msg.data);
 		return rc < 0 ? -1 : 1;
 	}
 
+	/* The bytes are here: hand them in even when the connection broke after the fetch (the fetch
+	 * may have left the message \Seen, and then no later poll would find it). A message handed in
+	 * twice is stored once (its Message-ID); marking it read waits for the next poll. */
 	int exit_code = gateway_run(p->b->address, msg.data, msg.len);
 	free(msg.data);
+	if (rc < 0) {
+		log_msg(LOG_WARN, "mailer: imap %s: message UID %s handed to the gateway (exit %d) after the "
+			"connection broke; it is marked read on the next poll", p->b->address, uid, exit_code);
+		return -1;
+	}
 	if (exit_code == 0 || exit_code == 65) {
 		log_msg(LOG_INFO, "mailer: imap %s: message UID %s %s (%zu bytes)", p->b->address, uid,
 			exit_code == 0 ? "handed to the gateway" : "refused by the gateway", msg.len);

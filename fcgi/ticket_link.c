@@ -7,7 +7,8 @@
  *     one button, "Continue as <the contact's address, masked>", whose POST signs that contact in
  *     (GET never signs in: mail scanners open links). Nothing of the ticket is shown before
  *     sign-in: the link may have been forwarded;
- *   - an expired, malformed or wrongly signed link: the login page with the ticket as next.
+ *   - an expired, malformed, wrongly signed or used link: the login page with the ticket as next
+ *     (a link signs in once: its token is spent by the POST that does, ticket_link_uses).
  * The URL carries the token: every answer here sends Referrer-Policy no-referrer (and, like every
  * page, Cache-Control no-store); nginx logs paths without their query. */
 #include "app.h"
@@ -18,9 +19,17 @@
 #include <string.h>
 
 #include "log.h"
+#include "token.h"
 
 const struct db_stmt ticket_link_stmts[] = {
 	/* the one visibility rule: portal_visible_tickets() (sql/functions/portal_visible_tickets.sql) */
+	/* a token spent (1 row) or spent before (none); spent tokens past their expiry are let go */
+	{"ticket_link_spend",
+	 "WITH old AS (DELETE FROM ticket_link_uses WHERE expires_at < now() - interval '1 day')"
+	 " INSERT INTO ticket_link_uses (token_sha256, expires_at)"
+	 " VALUES ($1, now() + make_interval(days => $2::int)) ON CONFLICT DO NOTHING RETURNING 1",
+	 2},
+	{"ticket_link_spent", "SELECT 1 FROM ticket_link_uses WHERE token_sha256 = $1", 1},
 	{"ticket_link_visible",
 	 "SELECT EXISTS (SELECT 1 FROM portal_visible_tickets($1, $2, 'all') t WHERE t.id = $3)", 3},
 	/* the contact a link was made for: address, may they enter this portal
@@ -134,6 +143,18 @@ static int render(struct ctx *c, int status, const struct link_contact *lc, cons
 }
 
 /* Too many bad links or failed logins from this address (the login's per-address counter). */
+/* 1 when token was used to sign in already, 0 not, -1 error. With spend, use it now (inside the
+ * caller's transaction): 1 then means it had been used before. */
+static int token_spent(const char *token, int spend)
+{
+	char hash[TOKEN_HEX_LEN + 1], days[12], one[4];
+	token_sha256_hex(token, hash);
+	snprintf(days, sizeof days, "%d", TICKET_LINK_DAYS);
+	const char *p[2] = {hash, days};
+	int got = db_exec_value(spend ? "ticket_link_spend" : "ticket_link_spent", spend ? 2 : 1, p, one, sizeof one);
+	return got < 0 ? -1 : spend ? got == 0 : got == 1;
+}
+
 static int limited(struct ctx *c)
 {
 	char ra[16];
@@ -179,6 +200,13 @@ int ticket_link_open(struct ctx *c)
 	int ok = ticket_link_check(token, c->caps.v[0], &contact);
 	if (ok < 0)
 		bad_link(c, "open");
+	if (ok > 0) {
+		int spent = token_spent(token, 0);
+		if (spent < 0)
+			return 500;
+		if (spent)
+			ok = 0; /* used already: as if expired */
+	}
 	if (ok <= 0)
 		return to_login(c);
 	struct link_contact lc = {0};
@@ -203,13 +231,19 @@ int ticket_link_use(struct ctx *c)
 		return limited(c);
 	}
 	long contact = 0;
-	int ok = ticket_link_check(request_form(c->req, "t"), c->caps.v[0], &contact);
+	const char *token = request_form(c->req, "t");
+	int ok = ticket_link_check(token, c->caps.v[0], &contact);
 	if (ok < 0)
 		bad_link(c, "use");
 	if (ok <= 0)
 		return to_login(c);
 	if (db_begin() < 0)
 		return 500;
+	int spent = token_spent(token, 1); /* rolled back with the rest when the sign-in fails */
+	if (spent != 0) {
+		db_rollback();
+		return spent < 0 ? 500 : to_login(c);
+	}
 	struct link_contact lc = {0};
 	int got = load_contact(c, contact, &lc);
 	if (got < 0) {

@@ -294,7 +294,7 @@ static int msgid_ok(const char *s)
 	return 1;
 }
 
-/* Ids separated by single spaces, each msgid_ok, at most 20. */
+/* One message id without brackets (msgid_ok). */
 int mail_message_id_ok(const char *s)
 {
 	return s && msgid_ok(s);

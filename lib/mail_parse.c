@@ -706,7 +706,6 @@ int mail_parse(const char *data, size_t len, struct mail_parsed *out, char *err,
 	}
 	obj = GMIME_OBJECT(msg);
 
-	/* From: the bare address and its display name */
 	/* From: the bare address and its display name; a From that holds no valid address gives
 	 * "" (a bounce's "MAILER-DAEMON" without a domain is one), no From header at all -1 */
 	if (!g_mime_object_get_header(obj, "From")) {
@@ -775,7 +774,7 @@ fail:
 	g_object_unref(msg);
 	mail_parsed_free(out);
 	snprintf(err, errlen, "%s", why);
-	return -1;
+	return c.oom ? -2 : -1;
 }
 
 static void free_list(char **arr, size_t n)

@@ -47,7 +47,7 @@ struct mail_parsed {
 /*
  * Parse the len bytes of data (CRLF or LF line ends; an mbox "From " line in front is skipped)
  * into *out. 0, or -1 with a reason in err when it is no message (empty, no header, no From
- * header) or out of memory; *out then holds nothing to free. Never crashes on any input (a fuzz
+ * header), -2 when out of memory (try again later); *out then holds nothing to free. Never crashes on any input (a fuzz
  * target checks). Free with mail_parsed_free.
  *
  * Every string is valid UTF-8 without NUL and control characters (text keeps \n and \t; the

@@ -170,6 +170,12 @@ test('a new sender becomes a contact of the company of their domain; the recipie
     FROM contacts c JOIN ticket_contacts x ON x.contact_id = c.id WHERE x.ticket_id = ${ticket}`), `${who}|Nils|Holgersson|3`);
   assert.equal(one(`SELECT subject FROM tickets WHERE id = ${ticket}`), '(no subject)');
   assert.equal(one(`SELECT string_agg(company_id::text, ',') FROM ticket_companies WHERE ticket_id = ${ticket}`), '3');
+  // the confirmation goes to the sender without repeating their text (a forged From would make
+  // us mail a stranger's words to whoever it names)
+  const confirm = psql(`SELECT reply_to || '|' || body_text FROM mail_outbox WHERE ticket_id = ${ticket} AND email = 'ticket_created'
+    AND lower(to_address) = '${who}'`);
+  assert.match(confirm, new RegExp(`^support\\+t${ticket}-[0-9a-f]{16}@example\\.com\\|`), 'confirmed, with the signed Reply-To');
+  assert.ok(!confirm.includes('Hello there.'), 'without the text of the mail');
 });
 
 test('mail to no connected address is dropped and logged', () => {
@@ -234,8 +240,8 @@ test('a forged token is not trusted: a new ticket, or dropped for an unknown sen
 
 test('In-Reply-To naming a mail we sent threads the reply into its ticket', () => {
   const sent = `outbox-${uniq()}@example.com`;
-  psql(`INSERT INTO mail_outbox (to_address, subject, body_text, status, sent_at, message_id, ticket_id, thread_id)
-    VALUES ('ada@example.com', 'Re: ticket', 'agent reply', 'sent', now(), '${sent}', ${OPEN}, ${OPEN_THREAD})`);
+  psql(`INSERT INTO mail_outbox (to_address, subject, body_text, status, sent_at, message_id, ticket_id, thread_id, email)
+    VALUES ('ada@example.com', 'Re: ticket', 'agent reply', 'sent', now(), '${sent}', ${OPEN}, ${OPEN_THREAD}, 'agent_reply')`);
   const m = plain({ extra: { 'In-Reply-To': `<${sent}>`, References: `<older-${uniq()}@example.com> <${sent}>` }, subject: 'Re: ticket',
     body: 'Replying by the headers alone.' });
   ok(gate(m.text, ['--to', 'support@example.com']), 'in-reply-to');
@@ -247,6 +253,34 @@ test('In-Reply-To naming a mail we sent threads the reply into its ticket', () =
   const m2 = plain({ extra: { References: `<${m.id}>` }, subject: 'Re: ticket', body: 'And one more thing.' });
   ok(gate(m2.text, ['--to', 'support@example.com']), 'references');
   assert.equal(inbound(m2.id).split('|')[2], OPEN);
+
+  // a staff notification's Message-ID threads nothing (staff answer in the console)
+  const staffMail = `staff-${uniq()}@example.com`;
+  psql(`INSERT INTO mail_outbox (to_address, subject, body_text, status, sent_at, message_id, ticket_id, thread_id, email)
+    VALUES ('agent@example.com', 'New ticket', 'x', 'sent', now(), '${staffMail}', ${OPEN}, ${OPEN_THREAD}, 'staff_new_ticket')`);
+  const m3 = plain({ extra: { 'In-Reply-To': `<${staffMail}>` }, subject: 'Re: New ticket', body: 'Through a staff mail.' });
+  ok(gate(m3.text, ['--to', 'support@example.com']), 'staff mail id');
+  assert.notEqual(inbound(m3.id).split('|')[2], OPEN, 'not threaded by a staff notification');
+});
+
+test("a valid token or Message-ID in someone else's hands never writes into that ticket: a new ticket of their own", () => {
+  const before = Number(one(`SELECT count(*) FROM messages WHERE thread_id = ${OPEN_THREAD}`));
+  const outsider = `outsider.${uniq()}@example.org`;
+  const to = replyAddress('support@example.com', OPEN);
+  const byToken = plain({ from: outsider, to, subject: 'Re: forwarded notification' });
+  ok(gate(byToken.text, ['--to', to]), 'token, unrelated sender');
+  const [outcome, reason, ticket] = inbound(byToken.id).split('|');
+  assert.equal(outcome, 'stored');
+  assert.equal(reason, 'a new ticket');
+  assert.notEqual(ticket, OPEN);
+  assert.equal(one(`SELECT c.email FROM ticket_contacts x JOIN contacts c ON c.id = x.contact_id WHERE x.ticket_id = ${ticket}`), outsider);
+
+  const known = one(`SELECT mail_message_id FROM messages WHERE thread_id = ${OPEN_THREAD} AND mail_message_id IS NOT NULL LIMIT 1`);
+  assert.ok(known, 'the ticket has a message that came by mail');
+  const byHeader = plain({ from: outsider, extra: { References: `<${known}>` }, subject: 'Re: guessed' });
+  ok(gate(byHeader.text, ['--to', 'support@example.com']), 'header, unrelated sender');
+  assert.notEqual(inbound(byHeader.id).split('|')[2], OPEN);
+  assert.equal(Number(one(`SELECT count(*) FROM messages WHERE thread_id = ${OPEN_THREAD}`)), before, 'nothing added to the ticket');
 });
 
 test('noise and loops never open tickets: a bounce, an auto-reply, bulk mail, our own notification', () => {
@@ -290,6 +324,19 @@ test('noise and loops never open tickets: a bounce, an auto-reply, bulk mail, ou
   ok(gate(agentReply.text, ['--to', 'support@example.com']), 'a staff user');
   assert.match(inbound(agentReply.id), /^dropped\|sent by a staff user/);
 
+  // a bounce whose From holds no address at all; a null sender; mailing-list mail
+  const daemon = `${uniq()}@mx.example`;
+  const bare = message({ From: 'MAILER-DAEMON', To: 'support@example.com', Subject: 'failure notice', 'Message-ID': `<${daemon}>` },
+    'Hi. This is the qmail-send program. I am afraid I was unable to deliver your message.');
+  ok(gate(bare, ['--to', 'support@example.com']), 'bounce without an address');
+  assert.match(inbound(daemon), /^dropped\|a bounce/);
+  const nul = plain({ subject: 'Automatic answer', extra: { 'Return-Path': '<>' } });
+  ok(gate(nul.text, ['--to', 'support@example.com']), 'null sender');
+  assert.match(inbound(nul.id), /^dropped\|a null sender/);
+  const list = plain({ subject: '[users] Digest', extra: { 'List-Id': 'Users <users.lists.example.org>' } });
+  ok(gate(list.text, ['--to', 'support@example.com']), 'list mail');
+  assert.match(inbound(list.id), /^dropped\|mailing list mail/);
+
   assert.equal(ticketsNow(), before + 1, 'only the person opened a ticket');
   assert.equal(one(`SELECT count(*) FROM mail_outbox WHERE id > ${outbox}
     AND (body_text LIKE '%could not be delivered%' OR body_text LIKE '%Out of office%')`), '0', 'and nothing notified');
@@ -330,10 +377,16 @@ test('over the size limit and malformed messages are refused with 65 and logged'
   assert.match(one("SELECT outcome || '|' || reason FROM mail_inbound ORDER BY id DESC LIMIT 1"), /^refused\|malformed/);
 });
 
-test('a sender over the rate limit is dropped', () => {
+test('a sender over the rate limit is dropped; only stored messages count', () => {
   const who = `flood.${uniq()}@example.org`;
+  // what was dropped (a forged From flooding us with noise, say) does not silence the address
   psql(`INSERT INTO mail_inbound (via, sender, recipient, outcome, reason)
-    SELECT 'gateway', '${who}', 'support@example.com', 'dropped', 'test' FROM generate_series(1, 30)`);
+    SELECT 'gateway', '${who}', 'support@example.com', 'dropped', 'test' FROM generate_series(1, 40)`);
+  const first = plain({ from: who });
+  ok(gate(first.text, ['--to', 'support@example.com']), 'not limited by drops');
+  assert.match(inbound(first.id), /^stored/);
+  psql(`INSERT INTO mail_inbound (via, sender, recipient, outcome, reason)
+    SELECT 'gateway', '${who}', 'support@example.com', 'stored', 'test' FROM generate_series(1, 29)`);
   const m = plain({ from: who });
   const before = ticketsNow();
   ok(gate(m.text, ['--to', 'support@example.com']), 'rate limited');
@@ -395,6 +448,6 @@ test('attachments over the upload limits (10 files, 10 MB each) are left out and
   assert.equal(psql(`SELECT string_agg(file_name, ',' ORDER BY file_name) FROM attachments WHERE message_id = ${msg}`),
     Array.from({ length: 10 }, (_, i) => `note-${String(i + 1).padStart(2, '0')}.txt`).join(','), 'the first ten that fit');
   const body = psql(`SELECT body FROM messages WHERE id = ${msg}`);
-  assert.match(body, /^Twelve files\.\n\n\[Attachments left out, over the limits of 10 files of 10 MB each: huge\.bin \(10241 KB\), note-11\.txt \(1 KB\)\]$/);
+  assert.match(body, /^Twelve files\.\n\n\[Attachments left out, over the upload limits \(10 × 10 MB\): huge\.bin \(10241 KB\), note-11\.txt \(1 KB\)\]$/);
   assert.equal(one(`SELECT via FROM mail_inbound WHERE message_id = '${id}'`), 'imap');
 });

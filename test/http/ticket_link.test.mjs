@@ -16,7 +16,8 @@ import { everyWorker, registrationOpen, ssoOn, visit } from '../lib/wait.mjs';
  * config's secret_key of "ticket-link:<contact>.<ticket>.<expires>">". */
 const SECRET = JSON.parse(readFileSync(path.join(VAR, 'portal.json'), 'utf8')).secret_key;
 const now = () => Math.floor(Date.now() / 1000);
-function token(contact, ticket, expires = now() + 14 * 86400) {
+let made = 0; // a link signs in once: each token made here is a different one
+function token(contact, ticket, expires = now() + 14 * 86400 - made++) {
   const sig = createHmac('sha256', SECRET).update(`ticket-link:${contact}.${ticket}.${expires}`).digest('hex');
   return `${contact}.${expires}.${sig}`;
 }
@@ -70,6 +71,17 @@ test('logged out: a page with one button and nothing of the ticket; its POST sig
   assert.equal(ticket.status, 200);
   assert.ok(ticket.html.includes(SUBJECT), 'the ticket itself, logged in');
   oneAudit(mark, { action: 'login', actor_kind: 'member', actor_id: 1, detail: { method: 'ticket_link' } });
+
+  // a link signs in once: the same token again, in another browser, leads to the login
+  const again = new Client();
+  const form = await again.get('/login');
+  const second = await again.post(`/tickets/${TICKET}/open`, { csrf: csrfOf(form.html), t });
+  assert.equal(second.status, 303);
+  assert.equal(second.headers.get('location'), LOGIN_NEXT);
+  assert.equal(again.jar.has('portal_session'), false, 'no second session from one link');
+  const reopened = await again.get(href);
+  assert.equal(reopened.status, 303, 'and its page no longer offers the button');
+  assert.equal(reopened.headers.get('location'), LOGIN_NEXT);
 });
 
 test('a customer logged in who may see the ticket goes straight to it, whoever the link was for', async () => {

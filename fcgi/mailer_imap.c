@@ -35,6 +35,9 @@
 #define IMAP_GATE_SECONDS 300     /* one run of the gateway */
 #define IMAP_ERROR_MAX 400        /* characters of imap_error */
 #define IMAP_ADDRESSES_MAX 200    /* per poll */
+#define IMAP_BUDGET_MS 10000      /* one poll hands in messages for about this long, then lets the
+				   * mailer send what is queued before it goes on (outgoing mail waits
+				   * for a poll: both share the mailer's one loop) */
 
 /* One address to poll, as read from inbox_addresses. */
 struct mbox {
@@ -348,8 +351,11 @@ static void record(struct mailer *m, const struct mbox *b, const char *error)
 						  " WHERE id = $1::bigint", 2, params);
 }
 
-/* Poll one address. Returns 1 when its batch was full (more unread messages wait). */
-static int poll_address(struct mailer *m, struct mbox *b)
+static long ms_until(const struct timespec *t);
+
+/* Poll one address until deadline. Returns 1 when unread messages were left (a full batch, or
+ * the time was up). */
+static int poll_address(struct mailer *m, struct mbox *b, const struct timespec *deadline)
 {
 	struct poll p = {.m = m, .b = b};
 	int more = 0;
@@ -386,6 +392,10 @@ static int poll_address(struct mailer *m, struct mbox *b)
 	more = total > IMAP_BATCH;
 	int handled = 0;
 	for (int i = 0; i < n && !stop_requested; i++) {
+		if (i > 0 && ms_until(deadline) <= 0) {
+			more = 1; /* the rest after the outbox had its turn */
+			break;
+		}
 		int r = poll_message(&p, uids[i]);
 		if (r < 0) {
 			more = 0;
@@ -420,22 +430,30 @@ int imap_poll(struct mailer *m, int force)
 	m->imap_requested = 0;
 	clock_gettime(CLOCK_MONOTONIC, &m->imap_next);
 	m->imap_next.tv_sec += m->imap_poll_seconds;
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += IMAP_BUDGET_MS / 1000;
 	char lim[16];
 	snprintf(lim, sizeof lim, "%d", IMAP_ADDRESSES_MAX);
 	const char *params[] = {lim};
 	PGresult *r = mailer_query(m, "imap addresses",
 				   "SELECT id::text, address, imap_host, imap_port::text, imap_security, imap_user,"
 				   " imap_password_enc, imap_folder FROM inbox_addresses"
-				   " WHERE imap_host IS NOT NULL AND connected ORDER BY id LIMIT $1::int",
+				   " WHERE imap_host IS NOT NULL AND connected"
+				   " ORDER BY imap_polled_at NULLS FIRST, id LIMIT $1::int",
 				   1, params);
 	if (!r)
 		return -1;
 	int more = 0, n = PQntuples(r);
 	for (int i = 0; i < n && !stop_requested && m->pg; i++) {
+		if (i > 0 && ms_until(&deadline) <= 0) {
+			more = 1; /* the least recently polled go first next time */
+			break;
+		}
 		struct mbox b = {.id = PQgetvalue(r, i, 0), .address = PQgetvalue(r, i, 1), .host = PQgetvalue(r, i, 2),
 				 .port = PQgetvalue(r, i, 3), .security = PQgetvalue(r, i, 4), .user = PQgetvalue(r, i, 5),
 				 .sealed = PQgetvalue(r, i, 6), .folder = PQgetvalue(r, i, 7)};
-		more |= poll_address(m, &b);
+		more |= poll_address(m, &b, &deadline);
 	}
 	PQclear(r);
 	if (more) /* a full batch: the rest at the next turn of the loop */

@@ -218,6 +218,12 @@ const char *tickets_base(struct ctx *c);
 /* Render the detail page of a visible ticket; f (may be NULL) carries a reply form's input
  * and errors back. */
 int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struct form *f);
+/* Close and reopen (fcgi/ticket_actions.c): POST /<slug>/<id>/close and /<slug>/<id>/reopen, and
+ * the detail page's "actions" block (what the customer may do now, a status after the action);
+ * nothing in the admin preview. 0, or -1 on a database error (the block is left out). */
+int ticket_close(struct ctx *c);
+int ticket_reopen(struct ctx *c);
+int ticket_actions_fill(struct ctx *c, struct json_object *page, const char *ticket_id);
 
 /* Member tokens (fcgi/member_token.c): single-use links by email. */
 int member_token_issue(long member_id, const char *purpose, const char *ttl, char *token_out, size_t cap);

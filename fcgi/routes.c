@@ -39,6 +39,9 @@ const struct route routes[] = {
 	{HTTP_POST, "/<slug>/new", ticket_new_submit, AUTH_MEMBER, ROUTE_DRAFT},
 	{HTTP_GET, "/<slug>/<id>", ticket_detail, AUTH_MEMBER, 0},
 	{HTTP_POST, "/<slug>/<id>/reply", ticket_reply, AUTH_MEMBER, ROUTE_DRAFT},
+	/* close and reopen (ticket_actions.c) */
+	{HTTP_POST, "/<slug>/<id>/close", ticket_close, AUTH_MEMBER, 0},
+	{HTTP_POST, "/<slug>/<id>/reopen", ticket_reopen, AUTH_MEMBER, 0},
 	{HTTP_GET, "/<slug>/<id>/open", ticket_link_open, AUTH_PUBLIC, 0},
 	{HTTP_POST, "/<slug>/<id>/open", ticket_link_use, AUTH_PUBLIC, 0},
 	{HTTP_GET, "/files/<id>/<name>", file_download, AUTH_MEMBER, 0},
@@ -174,6 +177,8 @@ const struct route routes[] = {
 	{HTTP_POST, "/admin/settings/kb-link", admin_settings_kb_link_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/notifications", admin_settings_notifications, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/notifications", admin_settings_notifications_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/ticket-actions", admin_settings_ticket_actions, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/ticket-actions", admin_settings_ticket_actions_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/session", admin_settings_session, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/session", admin_settings_session_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/sso", admin_settings_sso, AUTH_ADMIN, 0},
@@ -229,6 +234,7 @@ extern const struct db_stmt admin_settings_stmts[];
 extern const struct db_stmt admin_settings_support_form_stmts[];
 extern const struct db_stmt admin_settings_templates_stmts[];
 extern const struct db_stmt admin_settings_theme_stmts[];
+extern const struct db_stmt admin_settings_ticket_actions_stmts[];
 extern const struct db_stmt admin_ticket_stmts[];
 extern const struct db_stmt admin_tickets_stmts[];
 extern const struct db_stmt audit_stmts[];
@@ -248,6 +254,7 @@ extern const struct db_stmt settings_load_stmts[];
 extern const struct db_stmt sso_stmts[];
 extern const struct db_stmt sso_saml_stmts[];
 extern const struct db_stmt sso_jwt_stmts[];
+extern const struct db_stmt ticket_actions_stmts[];
 extern const struct db_stmt ticket_link_stmts[];
 extern const struct db_stmt ticket_new_stmts[];
 extern const struct db_stmt ticket_reply_stmts[];
@@ -289,6 +296,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_settings_support_form_stmts,
 	admin_settings_templates_stmts,
 	admin_settings_theme_stmts,
+	admin_settings_ticket_actions_stmts,
 	admin_ticket_stmts,
 	admin_tickets_stmts,
 	audit_stmts,
@@ -308,6 +316,7 @@ const struct db_stmt *const stmt_tables[] = {
 	sso_stmts,
 	sso_saml_stmts,
 	sso_jwt_stmts,
+	ticket_actions_stmts,
 	ticket_link_stmts,
 	ticket_new_stmts,
 	ticket_reply_stmts,

@@ -13,7 +13,7 @@
  * Design. portals.customer_reopen switches both actions (off: both POSTs answer 404, the page
  * offers neither); portals.reopen_days is the window after closing in which a closed ticket may
  * be reopened, by the button here or by an emailed reply (fcgi/mail_ingest.c, ingest_ticket:
- * the same rule, coalesce(closed_at, last_activity_at) > now() - reopen_days). Who may act is
+ * the same rule, sql/functions/ticket_reopen_until.sql). Who may act is
  * who may see the ticket: portal_visible_tickets(), a ticket outside it is a 404 as a missing
  * one. A POST is one transaction: the ticket row locked first (FOR UPDATE), then its state read
  * afresh, so two clicks queue and the second finds the change made (it changes nothing and
@@ -27,14 +27,12 @@ const struct db_stmt ticket_actions_stmts[] = {
 	/* the ticket as the contact may see it, with the portal's switch and window ($4: time zone) */
 	{"ticket_actions_state",
 	 "SELECT s.is_closed AS closed, p.customer_reopen AS switch, p.reopen_days,"
-	 " s.is_closed AND coalesce(t.closed_at, t.last_activity_at)"
-	 "   > now() - make_interval(days => p.reopen_days) AS in_window,"
-	 " to_char((coalesce(t.closed_at, t.last_activity_at) + make_interval(days => p.reopen_days))"
+	 " s.is_closed AND ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days) > now()"
+	 "   AS in_window,"
+	 " to_char(ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days)"
 	 "   AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI') AS reopen_until,"
-	 " coalesce((SELECT o.id FROM pipeline_stages o WHERE o.pipeline_id = t.pipeline_id"
-	 "   AND NOT o.is_closed ORDER BY o.position, o.id LIMIT 1), 0) AS open_stage,"
-	 " coalesce((SELECT o.id FROM pipeline_stages o WHERE o.pipeline_id = t.pipeline_id"
-	 "   AND o.is_closed ORDER BY o.position, o.id LIMIT 1), 0) AS closed_stage,"
+	 " coalesce(pipeline_first_stage(t.pipeline_id, false), 0) AS open_stage,"
+	 " coalesce(pipeline_first_stage(t.pipeline_id, true), 0) AS closed_stage,"
 	 " t.subject, coalesce(x.thread, 0) AS thread, coalesce(th.inbox_id, p.default_inbox_id, 0) AS inbox,"
 	 " (SELECT a.address FROM inbox_addresses a WHERE a.inbox_id = coalesce(th.inbox_id, p.default_inbox_id)"
 	 "   AND a.connected ORDER BY a.is_primary DESC, a.id LIMIT 1) AS address"

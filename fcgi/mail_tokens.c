@@ -1,4 +1,4 @@
-/* mail_tokens.c - the signed Reply-To address and ticket link of our mail (see mail_tokens.h). */
+/* mail_tokens.c - the signed Reply-To address, ticket link and rating links of our mail (see mail_tokens.h). */
 #include "mail_tokens.h"
 
 #include <ctype.h>

@@ -68,7 +68,8 @@ static const struct {
 	 "Sent to the ticket's contacts when the ticket moves into a closed stage. A reply reopens it or opens a "
 	 "follow-up (see Ticket actions).",
 	 "{{ticket_id}}, {{subject}}, {{name}} (first name), {{link}} (a signed link to the ticket, may be empty), "
-	 "{{portal_name}}",
+	 "{{good_url}} and {{bad_url}} (the signed rating links, good and bad, for 14 days; empty when ratings are "
+	 "off or the ticket is rated: {{#good_url}}...{{/good_url}}), {{portal_name}}",
 	 "/tickets/42/open?t=SAMPLE-TOKEN", 1, 0, 1},
 	{"staff_new_ticket", "New ticket (to staff)",
 	 "Sent to the inbox's staff users (every staff user when none are chosen) when a customer opens a ticket; "
@@ -187,6 +188,10 @@ static struct json_object *sample_data(struct ctx *c, int ei)
 		json_object_object_add(d, "body", json_object_new_string(
 			"It shows a paper jam, but there is no paper in it.\nCould someone have a look?"));
 		json_object_object_add(d, "agent", json_object_new_string("Sam Agent"));
+		if (strcmp(emails[ei].name, "ticket_closed") == 0) /* the rating links (ticket_rating.c) */
+			for (int k = 0; k < 2; k++)
+				json_object_object_add(d, k ? "bad_url" : "good_url", json_object_new_string(arena_printf(c->arena,
+					"%s/tickets/42/rating?score=%s&t=SAMPLE-TOKEN", portal_base_url(c), k ? "bad" : "good")));
 	}
 	if (emails[ei].sample == 2) {
 		struct json_object *files = json_object_new_array();

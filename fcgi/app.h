@@ -147,6 +147,15 @@ int ticket_reply(struct ctx *c);
 /* The signed ticket link of a notification (fcgi/ticket_link.c): GET and POST /<slug>/<id>/open. */
 int ticket_link_open(struct ctx *c);
 int ticket_link_use(struct ctx *c);
+/* Rating the answer to a closed ticket (fcgi/ticket_rating.c): GET and POST /<slug>/<id>/rating,
+ * by a rating link of the ticket_closed mail or logged in. */
+int ticket_rating_page(struct ctx *c);
+int ticket_rating_submit(struct ctx *c);
+/* The ticket page's rating block into page.rating ({form} until rated, then {given}), for a
+ * closed ticket with ratings on; nothing otherwise. 0, or -1 on a database error (logged). */
+int ticket_rating_fill(struct ctx *c, struct json_object *page, const char *ticket, int closed);
+/* The ticket_closed mail offers the rating: ratings on and the ticket not rated. 1, 0, -1 error. */
+int ticket_rating_offered(struct ctx *c, const char *ticket);
 /* Attachments (fcgi/files.c). GET /files/<id>/<name>: one the logged-in customer may see. */
 int file_download(struct ctx *c);
 /* Answer with a stored attachment: nginx sends the bytes by X-Accel-Redirect; a safe

@@ -44,6 +44,9 @@ const struct route routes[] = {
 	{HTTP_POST, "/<slug>/<id>/reopen", ticket_reopen, AUTH_MEMBER, 0},
 	{HTTP_GET, "/<slug>/<id>/open", ticket_link_open, AUTH_PUBLIC, 0},
 	{HTTP_POST, "/<slug>/<id>/open", ticket_link_use, AUTH_PUBLIC, 0},
+	/* ticket_rating.c: rating a closed ticket, by the mail's signed link (public) or logged in */
+	{HTTP_GET, "/<slug>/<id>/rating", ticket_rating_page, AUTH_PUBLIC, 0},
+	{HTTP_POST, "/<slug>/<id>/rating", ticket_rating_submit, AUTH_PUBLIC, 0},
 	{HTTP_GET, "/files/<id>/<name>", file_download, AUTH_MEMBER, 0},
 	/* /sso/...: single sign-on (sso_saml.c, sso_jwt.c; what both share in sso.c) */
 	{HTTP_GET, "/sso/saml/metadata", sso_saml_metadata, AUTH_ALWAYS, 0},
@@ -61,6 +64,8 @@ const struct route routes[] = {
 	{HTTP_POST, "/admin/login", admin_login_submit, AUTH_STAFF_PUBLIC, 0},
 	{HTTP_POST, "/admin/logout", admin_logout_submit, AUTH_STAFF, 0},
 	{HTTP_GET, "/admin/audit", admin_audit_page, AUTH_ADMIN, 0},
+	/* /admin/ratings: the customers' ratings per inbox and agent, with their comments (admin_ratings.c) */
+	{HTTP_GET, "/admin/ratings", admin_ratings_page, AUTH_STAFF, 0},
 	/* /admin/preview/<contact>/...: a contact's view of the customer pages (admin_preview.c) */
 	{HTTP_GET, "/admin/preview/<id>/tickets", admin_preview_tickets, AUTH_STAFF, 0},
 	{HTTP_GET, "/admin/preview/<id>/tickets/<id>", admin_preview_ticket, AUTH_STAFF, 0},
@@ -214,6 +219,7 @@ extern const struct db_stmt admin_lists_stmts[];
 extern const struct db_stmt admin_login_stmts[];
 extern const struct db_stmt admin_pipelines_stmts[];
 extern const struct db_stmt admin_preview_stmts[];
+extern const struct db_stmt admin_ratings_stmts[];
 extern const struct db_stmt admin_records_stmts[];
 extern const struct db_stmt admin_settings_access_stmts[];
 extern const struct db_stmt admin_settings_consent_stmts[];
@@ -258,6 +264,7 @@ extern const struct db_stmt ticket_actions_stmts[];
 extern const struct db_stmt ticket_link_stmts[];
 extern const struct db_stmt ticket_new_stmts[];
 extern const struct db_stmt ticket_reply_stmts[];
+extern const struct db_stmt ticket_rating_stmts[];
 extern const struct db_stmt tickets_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
@@ -276,6 +283,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_login_stmts,
 	admin_pipelines_stmts,
 	admin_preview_stmts,
+	admin_ratings_stmts,
 	admin_records_stmts,
 	admin_settings_access_stmts,
 	admin_settings_consent_stmts,
@@ -320,6 +328,7 @@ const struct db_stmt *const stmt_tables[] = {
 	ticket_link_stmts,
 	ticket_new_stmts,
 	ticket_reply_stmts,
+	ticket_rating_stmts,
 	tickets_stmts,
 	NULL,
 };

@@ -14,8 +14,8 @@ ALTER TABLE portals
     ADD COLUMN cc_same_domain boolean NOT NULL DEFAULT false,
     ADD COLUMN ratings_enabled boolean NOT NULL DEFAULT true;
 
--- Ratings: one per ticket (the latest closing's), by a contact of the ticket, of the agent who
--- sent its last public reply (NULL: none) in its inbox (NULL: none).
+-- Ratings: one per ticket (a ticket reopened and closed again keeps its first), by a contact of
+-- the ticket, of the agent who sent its last public reply (NULL: none) in its inbox (NULL: none).
 CREATE TABLE ticket_ratings (
     ticket_id      bigint PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE,
     score          text NOT NULL CHECK (score IN ('good', 'bad')),

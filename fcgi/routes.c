@@ -7,6 +7,7 @@
 #include "admin_inbox.h"
 #include "admin_records.h"
 #include "admin_settings.h"
+#include "ticket_cc.h"
 
 const struct route routes[] = {
 	/* /, /healthz and the pages every visitor may see (access.c: / and /access-denied; healthz.c, too_large.c) */
@@ -39,6 +40,7 @@ const struct route routes[] = {
 	{HTTP_POST, "/<slug>/new", ticket_new_submit, AUTH_MEMBER, ROUTE_DRAFT},
 	{HTTP_GET, "/<slug>/<id>", ticket_detail, AUTH_MEMBER, 0},
 	{HTTP_POST, "/<slug>/<id>/reply", ticket_reply, AUTH_MEMBER, ROUTE_DRAFT},
+	{HTTP_POST, "/<slug>/<id>/cc/<id>/remove", ticket_cc_remove, AUTH_MEMBER, 0}, /* ticket_cc.c */
 	{HTTP_GET, "/<slug>/<id>/open", ticket_link_open, AUTH_PUBLIC, 0},
 	{HTTP_POST, "/<slug>/<id>/open", ticket_link_use, AUTH_PUBLIC, 0},
 	{HTTP_GET, "/files/<id>/<name>", file_download, AUTH_MEMBER, 0},
@@ -252,6 +254,7 @@ extern const struct db_stmt ticket_link_stmts[];
 extern const struct db_stmt ticket_new_stmts[];
 extern const struct db_stmt ticket_reply_stmts[];
 extern const struct db_stmt tickets_stmts[];
+extern const struct db_stmt ticket_cc_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
 	admin_audit_stmts,
@@ -312,5 +315,6 @@ const struct db_stmt *const stmt_tables[] = {
 	ticket_new_stmts,
 	ticket_reply_stmts,
 	tickets_stmts,
+	ticket_cc_stmts,
 	NULL,
 };

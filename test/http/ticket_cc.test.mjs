@@ -217,37 +217,48 @@ test('validation: a bad address, 11 CCs, the requester, another domain with cc_s
 test('the requester removes a CC: that contact then gets 404 on the ticket, its reply and its downloads; others cannot remove', async () => {
   switches(true);
   const ada = await loggedIn('ada@example.com');
-  const grace = await loggedIn('grace@example.com');
-  const linus = await loggedIn('linus@example.org');
-  const id = idOf(await newTicket(ada, { cc: 'grace@example.com, margaret.hamilton@northwind.example' }));
+  const grace = await loggedIn('grace@example.com'); // Ada's colleague: sees it through the company, no CC
+  const linus = await loggedIn('linus@example.org'); // another company (Initech)
+  const id = idOf(await newTicket(ada, { cc: 'margaret.hamilton@northwind.example' }));
   const file = attachFile(id);
-  assert.equal((await grace.get(file)).status, 200, 'the CC downloads its files');
+  // another company's customer: 404 on everything, removal included
   assert.equal((await linus.get(`/tickets/${id}`)).status, 404, "another company's customer");
   assert.equal((await linus.get(file)).status, 404);
-  const linusRemove = await linus.post(`/tickets/${id}/cc/2/remove`, { csrf: csrfOf((await linus.get('/tickets')).html) });
-  assert.equal(linusRemove.status, 404, "another company's customer cannot even find it");
-  // a CC cannot remove another CC
+  assert.equal((await reply(linus, id)).status, 404);
   const margaret = one(`SELECT id FROM contacts WHERE email = 'margaret.hamilton@northwind.example'`);
-  const g = await grace.post(`/tickets/${id}/cc/${margaret}/remove`, { csrf: csrfOf((await grace.get(`/tickets/${id}`)).html) });
+  const lr = await linus.post(`/tickets/${id}/cc/${margaret}/remove`, { csrf: csrfOf((await linus.get('/tickets')).html) });
+  assert.equal(lr.status, 404, "another company's customer cannot even find it");
+  // Ada copies Linus in with a reply: now he sees it, answers it and downloads its files
+  assert.equal((await reply(ada, id, { body: 'Linus, please help', cc: 'linus@example.org' })).status, 303);
+  assert.equal(role(id, 'linus@example.org'), 'cc');
+  assert.equal((await linus.get(`/tickets/${id}`)).status, 200);
+  assert.equal((await linus.get(file)).status, 200, 'the CC downloads its files');
+  assert.equal((await reply(linus, id, { body: 'Linus here' })).status, 303);
+  // neither a CC nor a colleague who sees the ticket may remove anyone
+  const l = await linus.post(`/tickets/${id}/cc/${margaret}/remove`, { csrf: csrfOf((await linus.get(`/tickets/${id}`)).html) });
+  assert.equal(l.status, 403);
+  const g = await grace.post(`/tickets/${id}/cc/3/remove`, { csrf: csrfOf((await grace.get(`/tickets/${id}`)).html) });
   assert.equal(g.status, 403);
+  assert.doesNotMatch((await grace.get(`/tickets/${id}`)).html, /\/cc\/\d+\/remove/, 'no Remove button for her');
   assert.equal(role(id, 'margaret.hamilton@northwind.example'), 'cc');
+  assert.equal(role(id, 'linus@example.org'), 'cc');
   // without CSRF: refused
-  assert.equal((await ada.post(`/tickets/${id}/cc/2/remove`, {})).status, 403);
-  assert.equal(role(id, 'grace@example.com'), 'cc');
+  assert.equal((await ada.post(`/tickets/${id}/cc/3/remove`, {})).status, 403);
+  assert.equal(role(id, 'linus@example.org'), 'cc');
 
   const mark = auditMark();
-  const r = await ada.post(`/tickets/${id}/cc/2/remove`, { csrf: csrfOf((await ada.get(`/tickets/${id}`)).html) });
+  const r = await ada.post(`/tickets/${id}/cc/3/remove`, { csrf: csrfOf((await ada.get(`/tickets/${id}`)).html) });
   assert.equal(r.status, 303);
   assert.equal(r.headers.get('location'), `/tickets/${id}#cc`);
-  assert.equal(role(id, 'grace@example.com'), 'none');
-  oneAudit(mark, { action: 'ticket_cc_removed', actor_kind: 'member', detail: { ticket_id: Number(id), contact_id: 2 } });
-  assert.equal(one(`SELECT count(*) FROM engagements WHERE ticket_id = ${id} AND kind = 'cc_removed' AND contact_id = 2`), '1');
-  assert.equal((await grace.get(`/tickets/${id}`)).status, 404, 'the ticket');
-  assert.equal((await reply(grace, id, { body: 'still here?' })).status, 404, 'its reply');
-  assert.equal((await grace.get(file)).status, 404, 'its download');
-  assert.ok(!ids((await grace.get('/tickets?view=shared&status=all')).html).includes(id));
+  assert.equal(role(id, 'linus@example.org'), 'none');
+  oneAudit(mark, { action: 'ticket_cc_removed', actor_kind: 'member', detail: { ticket_id: Number(id), contact_id: 3 } });
+  assert.equal(one(`SELECT count(*) FROM engagements WHERE ticket_id = ${id} AND kind = 'cc_removed' AND contact_id = 3`), '1');
+  assert.equal((await linus.get(`/tickets/${id}`)).status, 404, 'the ticket');
+  assert.equal((await reply(linus, id, { body: 'still here?' })).status, 404, 'its reply');
+  assert.equal((await linus.get(file)).status, 404, 'its download');
+  assert.ok(!ids((await linus.get('/tickets?view=shared&status=all')).html).includes(id));
   // a second removal, or of someone who is no CC: 404
-  assert.equal((await ada.post(`/tickets/${id}/cc/2/remove`, { csrf: csrfOf((await ada.get(`/tickets/${id}`)).html) })).status, 404);
+  assert.equal((await ada.post(`/tickets/${id}/cc/3/remove`, { csrf: csrfOf((await ada.get(`/tickets/${id}`)).html) })).status, 404);
   assert.equal((await ada.post(`/tickets/${id}/cc/1/remove`, { csrf: csrfOf((await ada.get(`/tickets/${id}`)).html) })).status, 404, 'not the requester herself');
   assert.equal(role(id, 'ada@example.com'), 'requester');
 });

@@ -459,8 +459,9 @@ static int create(struct ctx *c, const struct tn_form *tf, const struct tn_ticke
 	if (got == 1 && ticket_cc_add(c, tk.id, cc, c->sess.name[0] ? c->sess.name : c->sess.email) < 0)
 		got = -1; /* the colleagues copied in, after the confirmation went to the requester alone */
 	if (got == 1 && audit(c, "member", c->sess.member_id, "ticket_created",
-			      arena_printf(c->arena, "{\"ticket_id\": %s, \"form_id\": %ld, \"cc\": %d}", tk.id,
-					   c->portal->support_form_id, cc->n)) < 0)
+			      arena_printf(c->arena, "{\"ticket_id\": %s, \"form_id\": %ld%s}", tk.id,
+					   c->portal->support_form_id,
+					   cc->n ? arena_printf(c->arena, ", \"cc\": %d", cc->n) : "")) < 0)
 		got = -1;
 	return conv_end(got);
 }

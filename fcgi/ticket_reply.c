@@ -98,8 +98,9 @@ int ticket_reply(struct ctx *c)
 	if (got == 1 && ticket_cc_add(c, m.ticket, &cc, c->sess.name[0] ? c->sess.name : c->sess.email) < 0)
 		got = -1;
 	if (got == 1 && audit(c, "member", c->sess.member_id, "reply",
-			      arena_printf(c->arena, "{\"ticket_id\": %s, \"message_id\": %s, \"files\": %zu, \"cc\": %d}",
-					   m.ticket, m.message_id, m.nfiles, cc.n)) < 0)
+			      arena_printf(c->arena, "{\"ticket_id\": %s, \"message_id\": %s, \"files\": %zu%s}",
+					   m.ticket, m.message_id, m.nfiles,
+					   cc.n ? arena_printf(c->arena, ", \"cc\": %d", cc.n) : "")) < 0)
 		got = -1;
 	got = conv_end(got);
 	if (got < 0)

@@ -12,7 +12,7 @@
  * Base context of a console page: title, csrf, asset_version, staff {email, name, is_admin},
  * portal {id, name, enabled, slug}, section (marks the current nav entry: "dashboard",
  * "settings", "contacts", "companies", "lists", "pipelines", "inboxes", "forms", "tickets",
- * "inbox", "audit"), and notice when the URL carries ?saved=1 ("Saved.") or ?notice=<word> from
+ * "inbox", "audit", "ratings"), and notice when the URL carries ?saved=1 ("Saved.") or ?notice=<word> from
  * the fixed list in admin_layout.c.
  */
 struct json_object *admin_page_new(struct ctx *c, const char *title, const char *section);
@@ -45,6 +45,7 @@ const char *admin_pid(struct ctx *c);
 /* Handlers of the console's core (admin_layout.c, admin_login.c, admin_preview.c). */
 int admin_dashboard(struct ctx *c);
 int admin_audit_page(struct ctx *c);
+int admin_ratings_page(struct ctx *c); /* /admin/ratings (admin_ratings.c) */
 int admin_login_page(struct ctx *c);
 int admin_login_submit(struct ctx *c);
 int admin_logout_submit(struct ctx *c);

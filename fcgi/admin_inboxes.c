@@ -354,7 +354,8 @@ int rec_address_imap(struct ctx *c)
 		} else {
 			size_t cap = secretbox_sealed_len(strlen(password)) + 1;
 			sealed = arena_alloc(c->arena, cap);
-			if (secretbox_seal(cfg.secret_key, password, sealed, cap) < 0) {
+			if (secretbox_seal(cfg.secret_key, arena_printf(c->arena, "inbox_address:%s", c->caps.v[1]),
+					   password, sealed, cap) < 0) {
 				form_free(&f);
 				return rec_abort();
 			}

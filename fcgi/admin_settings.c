@@ -19,7 +19,7 @@ const struct db_stmt admin_settings_stmts[] = {
 	 " (SELECT count(*) FROM portal_nav_items WHERE portal_id = p.id) AS nav_items,"
 	 " coalesce((SELECT name FROM forms WHERE id = p.support_form_id), '') AS support_form,"
 	 " (SELECT count(*) FROM portal_notifications WHERE portal_id = p.id AND NOT enabled) AS notifications_off,"
-	 " p.customer_reopen, p.reopen_days"
+	 " p.customer_reopen, p.reopen_days, p.customer_cc, p.cc_same_domain, p.ratings_enabled"
 	 " FROM portals p WHERE p.id = $1",
 	 1},
 	{NULL, NULL, 0},
@@ -109,11 +109,14 @@ int admin_settings_index(struct ctx *c)
 	entry(list, "Emails", "/admin/settings/emails", "Registration, invitation and ticket notification emails per language");
 	long off = atol(V("notifications_off"));
 	entry(list, "Notifications", "/admin/settings/notifications",
-	      arena_printf(c->arena, "%s · a reply to a closed ticket %s",
-			   off ? arena_printf(c->arena, "%ld of 5 emails off", off) : "Every email on",
+	      off ? arena_printf(c->arena, "%ld of 6 emails off", off) : "Every email on");
+	entry(list, "Ticket actions", "/admin/settings/ticket-actions",
+	      arena_printf(c->arena, "%s · CC %s · ratings %s",
 			   V("customer_reopen")[0] == 't'
-				   ? arena_printf(c->arena, "reopens it within %s days", V("reopen_days"))
-				   : "opens a follow-up ticket"));
+				   ? arena_printf(c->arena, "Customers close and reopen tickets (within %s days)", V("reopen_days"))
+				   : "Customers cannot close or reopen tickets",
+			   V("customer_cc")[0] != 't' ? "off" : V("cc_same_domain")[0] == 't' ? "on (company domain only)" : "on",
+			   V("ratings_enabled")[0] == 't' ? "on" : "off"));
 	const char *sm = c->portal->sso_method;
 	entry(list, "Single sign-on", "/admin/settings/sso",
 	      !sm[0] ? "Not set up"

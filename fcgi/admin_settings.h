@@ -13,9 +13,12 @@
 	.path = "/admin/settings/" url, .title = page_title, .section = "settings", .tmpl = "admin/settings_" name, \
 	FP_STMT_NAMES("settings_" name), .audit_action = "settings_change"
 
-/* admin_settings_notifications.c: which notifications go out, replies to closed tickets */
+/* admin_settings_notifications.c: which notifications go out */
 int admin_settings_notifications(struct ctx *c);
 int admin_settings_notifications_save(struct ctx *c);
+/* admin_settings_ticket_actions.c: close and reopen, CC, ratings (issue 14's switches) */
+int admin_settings_ticket_actions(struct ctx *c);
+int admin_settings_ticket_actions_save(struct ctx *c);
 /* admin_settings.c */
 int admin_settings_index(struct ctx *c);
 /* admin_settings_general.c: name, page title, on/off */

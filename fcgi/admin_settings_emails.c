@@ -1,7 +1,8 @@
 /* admin_settings_emails.c - /admin/settings/emails: the registration (verify) and invitation
  * emails' subject and text per language (/admin/settings/emails/<email>/<lang>), edited over the
  * shipped ones, checked before saving, with a preview; also the ticket notifications (ticket_created,
- * agent_reply, ticket_closed, staff_new_ticket, staff_customer_reply). Not a form page of the kit: the record is
+ * agent_reply, ticket_closed, staff_new_ticket, staff_customer_reply,
+ * staff_ticket_status). Not a form page of the kit: the record is
  * named by the email and language, may not exist yet (the shipped email stands in), and the
  * form either saves or resets to the shipped one. */
 #include "admin_settings_templates.h"
@@ -65,9 +66,10 @@ static const struct {
 	 "/tickets/42/open?t=SAMPLE-TOKEN", 1, 0, 1},
 	{"ticket_closed", "Ticket closed",
 	 "Sent to the ticket's contacts when the ticket moves into a closed stage. A reply reopens it or opens a "
-	 "follow-up (see Notifications).",
+	 "follow-up (see Ticket actions).",
 	 "{{ticket_id}}, {{subject}}, {{name}} (first name), {{link}} (a signed link to the ticket, may be empty), "
-	 "{{portal_name}}",
+	 "{{good_url}} and {{bad_url}} (the signed rating links, good and bad, for 14 days; empty when ratings are "
+	 "off or the ticket is rated: {{#good_url}}...{{/good_url}}), {{portal_name}}",
 	 "/tickets/42/open?t=SAMPLE-TOKEN", 1, 0, 1},
 	{"staff_new_ticket", "New ticket (to staff)",
 	 "Sent to the inbox's staff users (every staff user when none are chosen) when a customer opens a ticket; "
@@ -80,6 +82,13 @@ static const struct {
 	 "connected inbox address.",
 	 "{{name}} and {{email}} (the customer), {{ticket_id}}, {{subject}}, {{body}}, {{#files}}{{.}}{{/files}}, "
 	 "{{link}} (the conversation in the console), {{staff_name}}, {{portal_name}}; {{#has_ticket}}...{{/has_ticket}}",
+	 "/admin/inbox/7", 0, 0, 2},
+	{"staff_ticket_status", "Ticket closed or reopened by the customer (to staff)",
+	 "Sent to the inbox's staff users when a customer closes or reopens a ticket in the portal (see Ticket "
+	 "actions); never to a connected inbox address.",
+	 "{{name}} and {{email}} (the customer), {{ticket_id}}, {{subject}}, "
+	 "{{#closed}}...{{/closed}} (closed; else reopened), {{link}} (the conversation in the console), "
+	 "{{staff_name}}, {{portal_name}}",
 	 "/admin/inbox/7", 0, 0, 2},
 };
 static const struct {
@@ -179,6 +188,10 @@ static struct json_object *sample_data(struct ctx *c, int ei)
 		json_object_object_add(d, "body", json_object_new_string(
 			"It shows a paper jam, but there is no paper in it.\nCould someone have a look?"));
 		json_object_object_add(d, "agent", json_object_new_string("Sam Agent"));
+		if (strcmp(emails[ei].name, "ticket_closed") == 0) /* the rating links (ticket_rating.c) */
+			for (int k = 0; k < 2; k++)
+				json_object_object_add(d, k ? "bad_url" : "good_url", json_object_new_string(arena_printf(c->arena,
+					"%s/tickets/42/rating?score=%s&t=SAMPLE-TOKEN", portal_base_url(c), k ? "bad" : "good")));
 	}
 	if (emails[ei].sample == 2) {
 		struct json_object *files = json_object_new_array();
@@ -188,6 +201,7 @@ static struct json_object *sample_data(struct ctx *c, int ei)
 		json_object_object_add(d, "staff_name", json_object_new_string("Sam Agent"));
 		json_object_object_add(d, "files", files);
 		json_object_object_add(d, "has_files", json_object_new_boolean(1));
+		json_object_object_add(d, "closed", json_object_new_boolean(1)); /* staff_ticket_status */
 	}
 	return d;
 }

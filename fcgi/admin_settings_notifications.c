@@ -1,7 +1,7 @@
 /* admin_settings_notifications.c - /admin/settings/notifications: which emails the portal sends
- * (portal_notifications: no row = on; outbox_send in outbox.c reads them) and what an emailed
- * reply to a closed ticket does (portals.customer_reopen within reopen_days, else a follow-up
- * ticket; the mail gateway reads them). A form page on the kit (form_page.h), audited per field. */
+ * (portal_notifications: no row = on; outbox_send in outbox.c reads them). What a reply to a
+ * closed ticket does is on /admin/settings/ticket-actions (admin_settings_ticket_actions.c). A form
+ * page on the kit (form_page.h), audited per field. */
 #include "admin_settings.h"
 #include "form_page.h"
 
@@ -13,19 +13,16 @@ const struct db_stmt admin_settings_notifications_stmts[] = {
 	FP_STMTS("settings_notifications",
 		 "SELECT" NOTIFICATION_ON("ticket_created") NOTIFICATION_ON("agent_reply")
 		 NOTIFICATION_ON("ticket_closed") NOTIFICATION_ON("staff_new_ticket")
-		 NOTIFICATION_ON("staff_customer_reply")
-		 " p.customer_reopen AS reopen, p.reopen_days AS reopen_days FROM portals p WHERE p.id = $1",
-		 "WITH n AS (INSERT INTO portal_notifications (portal_id, email, enabled) VALUES"
+		 NOTIFICATION_ON("staff_customer_reply") NOTIFICATION_ON("staff_ticket_status")
+		 " p.id FROM portals p WHERE p.id = $1",
+		 "INSERT INTO portal_notifications (portal_id, email, enabled) VALUES"
 		 "  ($1, 'ticket_created', $2::boolean), ($1, 'agent_reply', $3::boolean),"
 		 "  ($1, 'ticket_closed', $4::boolean), ($1, 'staff_new_ticket', $5::boolean),"
-		 "  ($1, 'staff_customer_reply', $6::boolean)"
-		 "  ON CONFLICT (portal_id, email) DO UPDATE SET enabled = EXCLUDED.enabled)"
-		 " UPDATE portals SET customer_reopen = $7::boolean, reopen_days = $8::int WHERE id = $1",
-		 8),
+		 "  ($1, 'staff_customer_reply', $6::boolean), ($1, 'staff_ticket_status', $7::boolean)"
+		 "  ON CONFLICT (portal_id, email) DO UPDATE SET enabled = EXCLUDED.enabled",
+		 7),
 	{NULL, NULL, 0},
 };
-
-static const char *const reopen_words[] = {"reopen", "follow_up", NULL};
 
 static const struct fp_field fields[] = {
 	{.name = "ticket_created", .kind = FP_CHECKBOX, .audit = "notification:ticket_created"},
@@ -33,10 +30,7 @@ static const struct fp_field fields[] = {
 	{.name = "ticket_closed", .kind = FP_CHECKBOX, .audit = "notification:ticket_closed"},
 	{.name = "staff_new_ticket", .kind = FP_CHECKBOX, .audit = "notification:staff_new_ticket"},
 	{.name = "staff_customer_reply", .kind = FP_CHECKBOX, .audit = "notification:staff_customer_reply"},
-	{.name = "reopen", .kind = FP_CHOICE, .choices = reopen_words, .choices_bool = 1, .audit = "customer_reopen",
-	 .message = "Choose what a reply to a closed ticket does."},
-	{.name = "reopen_days", .kind = FP_INT, .min = 1, .max = 365, .audit = "reopen_days",
-	 .message = "Enter a whole number of days from 1 to 365, like 14."},
+	{.name = "staff_ticket_status", .kind = FP_CHECKBOX, .audit = "notification:staff_ticket_status"},
 };
 
 static const struct form_page page = {

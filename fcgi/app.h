@@ -147,6 +147,15 @@ int ticket_reply(struct ctx *c);
 /* The signed ticket link of a notification (fcgi/ticket_link.c): GET and POST /<slug>/<id>/open. */
 int ticket_link_open(struct ctx *c);
 int ticket_link_use(struct ctx *c);
+/* Rating the answer to a closed ticket (fcgi/ticket_rating.c): GET and POST /<slug>/<id>/rating,
+ * by a rating link of the ticket_closed mail or logged in. */
+int ticket_rating_page(struct ctx *c);
+int ticket_rating_submit(struct ctx *c);
+/* The ticket page's rating block into page.rating ({form} until rated, then {given}), for a
+ * closed ticket with ratings on; nothing otherwise. 0, or -1 on a database error (logged). */
+int ticket_rating_fill(struct ctx *c, struct json_object *page, const char *ticket, int closed);
+/* The ticket_closed mail offers the rating: ratings on and the ticket not rated. 1, 0, -1 error. */
+int ticket_rating_offered(struct ctx *c, const char *ticket);
 /* Attachments (fcgi/files.c). GET /files/<id>/<name>: one the logged-in customer may see. */
 int file_download(struct ctx *c);
 /* Answer with a stored attachment: nginx sends the bytes by X-Accel-Redirect; a safe
@@ -218,6 +227,12 @@ const char *tickets_base(struct ctx *c);
 /* Render the detail page of a visible ticket; f (may be NULL) carries a reply form's input
  * and errors back. */
 int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struct form *f);
+/* Close and reopen (fcgi/ticket_actions.c): POST /<slug>/<id>/close and /<slug>/<id>/reopen, and
+ * the detail page's "actions" block (what the customer may do now, a status after the action);
+ * nothing in the admin preview. 0, or -1 on a database error (the block is left out). */
+int ticket_close(struct ctx *c);
+int ticket_reopen(struct ctx *c);
+int ticket_actions_fill(struct ctx *c, struct json_object *page, const char *ticket_id);
 
 /* Member tokens (fcgi/member_token.c): single-use links by email. */
 int member_token_issue(long member_id, const char *purpose, const char *ttl, char *token_out, size_t cap);

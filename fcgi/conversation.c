@@ -455,8 +455,18 @@ int conv_ticket_closed(struct ctx *c, const char *ticket)
 	if (recipients(c, strcmp(thread, "0") != 0 ? "conv_recipients" : "conv_ticket_contacts",
 		       strcmp(thread, "0") != 0 ? thread : ticket, rc, &n) < 0)
 		return -1;
+	int rate = ticket_rating_offered(c, ticket); /* the rating links (ticket_rating.c) */
+	if (rate < 0)
+		return -1;
 	for (int i = 0; i < n; i++) {
 		struct json_object *d = customer_data(c, &rc[i], ticket, subject);
+		long contact = strtol(rc[i].contact, NULL, 10);
+		const char *good = rate && rc[i].sees_ticket && contact > 0 ? rating_url(c, contact, ticket, "good") : NULL;
+		const char *bad = good ? rating_url(c, contact, ticket, "bad") : NULL;
+		if (good && bad) {
+			json_object_object_add(d, "good_url", json_object_new_string(good));
+			json_object_object_add(d, "bad_url", json_object_new_string(bad));
+		}
 		if (notify(c, "ticket_closed", portal_lang(c), rc[i].email, address, ticket, thread, 1, d) < 0)
 			return -1;
 	}

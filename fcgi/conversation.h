@@ -95,7 +95,9 @@ struct conv_ticket {
 int conv_ticket(struct ctx *c, struct conv_ticket *t, struct conv_msg *first);
 
 /* ticket_closed to the ticket's contacts (the ticket just moved into a closed stage), inside the
- * caller's transaction; a notification the portal switched off is not queued. 0 or -1. */
+ * caller's transaction, with each contact's rating links (good_url, bad_url) while the portal's
+ * ratings are on and the ticket is not rated; a notification the portal switched off is not
+ * queued. 0 or -1. */
 int conv_ticket_closed(struct ctx *c, const char *ticket);
 
 /* End the caller's transaction after conv_add / conv_ticket and its audit row: COMMIT when got

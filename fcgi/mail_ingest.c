@@ -88,10 +88,9 @@ const struct db_stmt mail_ingest_stmts[] = {
 	 * stage of its pipeline */
 	{"ingest_ticket",
 	 "SELECT s.is_closed AS closed,"
-	 " p.customer_reopen AND coalesce(t.closed_at, t.last_activity_at)"
-	 "   > now() - make_interval(days => p.reopen_days) AS may_reopen,"
-	 " coalesce((SELECT o.id FROM pipeline_stages o WHERE o.pipeline_id = t.pipeline_id"
-	 "   AND NOT o.is_closed ORDER BY o.position LIMIT 1), 0) AS open_stage,"
+	 " p.customer_reopen AND ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days)"
+	 "   > now() AS may_reopen,"
+	 " coalesce(pipeline_first_stage(t.pipeline_id, false), 0) AS open_stage,"
 	 " t.subject"
 	 " FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id JOIN portals p ON p.id = $2"
 	 " WHERE t.id = $1 FOR UPDATE OF t",

@@ -1,4 +1,4 @@
-/* mail_tokens.c - the signed Reply-To address and ticket link of our mail (see mail_tokens.h). */
+/* mail_tokens.c - the signed Reply-To address, ticket link and rating links of our mail (see mail_tokens.h). */
 #include "mail_tokens.h"
 
 #include <ctype.h>
@@ -76,16 +76,9 @@ int reply_address_ticket(const char *address, char *ticket_out, size_t cap)
 	return 1;
 }
 
-const char *ticket_link_token(struct arena *a, long contact, const char *ticket)
-{
-	long expires = (long)time(NULL) + TICKET_LINK_DAYS * 86400L;
-	char what[96], sig[TOKEN_HEX_LEN + 1];
-	snprintf(what, sizeof what, "%ld.%s.%ld", contact, ticket, expires);
-	sign("ticket-link", what, sig);
-	return sig[0] ? arena_printf(a, "%ld.%ld.%s", contact, expires, sig) : NULL;
-}
-
-int ticket_link_check(const char *token, const char *ticket, long *contact)
+/* "<contact>.<expires>.<signature>" signed as "<purpose>:<contact>.<ticket>.<expires>": 1 valid
+ * (*contact set), 0 well signed but expired (*contact set), -1 malformed or wrongly signed. */
+static int contact_token_check(const char *purpose, const char *token, const char *ticket, long *contact)
 {
 	if (!token || !ticket || strlen(token) > 120 || !all_digits(ticket, strlen(ticket)))
 		return -1;
@@ -95,11 +88,30 @@ int ticket_link_check(const char *token, const char *ticket, long *contact)
 	long who = strtol(token, NULL, 10), expires = strtol(d1 + 1, NULL, 10);
 	char what[96], want[TOKEN_HEX_LEN + 1];
 	snprintf(what, sizeof what, "%ld.%s.%ld", who, ticket, expires);
-	sign("ticket-link", what, want);
+	sign(purpose, what, want);
 	if (!want[0] || who <= 0 || !token_equal(d2 + 1, want))
 		return -1;
 	*contact = who;
 	return (long)time(NULL) < expires ? 1 : 0;
+}
+
+static const char *contact_token(struct arena *a, const char *purpose, long contact, const char *ticket, int days)
+{
+	long expires = (long)time(NULL) + days * 86400L;
+	char what[96], sig[TOKEN_HEX_LEN + 1];
+	snprintf(what, sizeof what, "%ld.%s.%ld", contact, ticket, expires);
+	sign(purpose, what, sig);
+	return sig[0] ? arena_printf(a, "%ld.%ld.%s", contact, expires, sig) : NULL;
+}
+
+const char *ticket_link_token(struct arena *a, long contact, const char *ticket)
+{
+	return contact_token(a, "ticket-link", contact, ticket, TICKET_LINK_DAYS);
+}
+
+int ticket_link_check(const char *token, const char *ticket, long *contact)
+{
+	return contact_token_check("ticket-link", token, ticket, contact);
 }
 
 const char *ticket_link_url(struct ctx *c, long contact, const char *ticket)
@@ -107,5 +119,23 @@ const char *ticket_link_url(struct ctx *c, long contact, const char *ticket)
 	const char *t = ticket_link_token(c->arena, contact, ticket);
 	return t ? arena_printf(c->arena, "%s/%s/%s/open?t=%s", portal_base_url(c), c->portal->ticket_slug,
 				ticket, t)
+		 : NULL;
+}
+
+const char *rating_token(struct arena *a, const char *ticket, long contact)
+{
+	return all_digits(ticket, strlen(ticket)) ? contact_token(a, "rating", contact, ticket, RATING_DAYS) : NULL;
+}
+
+int rating_token_check(const char *token, const char *ticket, long *contact)
+{
+	return contact_token_check("rating", token, ticket, contact);
+}
+
+const char *rating_url(struct ctx *c, long contact, const char *ticket, const char *score)
+{
+	const char *t = rating_token(c->arena, ticket, contact);
+	return t ? arena_printf(c->arena, "%s/%s/%s/rating?score=%s&t=%s", portal_base_url(c), c->portal->ticket_slug,
+				ticket, score, t)
 		 : NULL;
 }

@@ -31,4 +31,16 @@ int ticket_link_check(const char *token, const char *ticket, long *contact);
 /* The absolute URL of the ticket link: <portal base>/<slug>/<ticket>/open?t=<token>. */
 const char *ticket_link_url(struct ctx *c, long contact, const char *ticket);
 
+/* The rating of a closed ticket from the ticket_closed mail: "<contact>.<expires>.<signature>"
+ * signed as "rating:<contact>.<ticket>.<expires>" (another purpose than the ticket link's, so
+ * neither token passes for the other), expires RATING_DAYS from now. It lets contact rate exactly
+ * this ticket, without signing in and without opening anything else. */
+#define RATING_DAYS 14
+const char *rating_token(struct arena *a, const char *ticket, long contact);
+/* 1 valid (*contact set), 0 well signed but expired (*contact set), -1 malformed or wrongly signed
+ * (forged, another ticket's, another install's). */
+int rating_token_check(const char *token, const char *ticket, long *contact);
+/* The absolute URL of a rating link: <portal base>/<slug>/<ticket>/rating?score=<score>&t=<token>. */
+const char *rating_url(struct ctx *c, long contact, const char *ticket, const char *score);
+
 #endif

@@ -359,7 +359,9 @@ static int poll_address(struct mailer *m, struct mbox *b, const struct timespec 
 {
 	struct poll p = {.m = m, .b = b};
 	int more = 0;
-	if (secretbox_open(m->cfg.secret_key, b->sealed, b->password, sizeof b->password) < 0) {
+	char context[48];
+	snprintf(context, sizeof context, "inbox_address:%s", b->id);
+	if (secretbox_open(m->cfg.secret_key, context, b->sealed, b->password, sizeof b->password) < 0) {
 		poll_error(&p, "the stored password cannot be decrypted (was the config's secret_key changed?); enter it again");
 		record(m, b, p.error);
 		return 0;

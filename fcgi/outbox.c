@@ -51,7 +51,7 @@ const struct db_stmt outbox_stmts[] = {
 };
 
 static const char *const notifications[] = {"ticket_created", "agent_reply", "ticket_closed",
-					    "staff_new_ticket", "staff_customer_reply", NULL};
+					    "staff_new_ticket", "staff_customer_reply", "staff_ticket_status", NULL};
 
 int outbox_is_notification(const char *name)
 {

@@ -40,9 +40,15 @@ const struct route routes[] = {
 	{HTTP_POST, "/<slug>/new", ticket_new_submit, AUTH_MEMBER, ROUTE_DRAFT},
 	{HTTP_GET, "/<slug>/<id>", ticket_detail, AUTH_MEMBER, 0},
 	{HTTP_POST, "/<slug>/<id>/reply", ticket_reply, AUTH_MEMBER, ROUTE_DRAFT},
+	/* close and reopen (ticket_actions.c) */
+	{HTTP_POST, "/<slug>/<id>/close", ticket_close, AUTH_MEMBER, 0},
+	{HTTP_POST, "/<slug>/<id>/reopen", ticket_reopen, AUTH_MEMBER, 0},
 	{HTTP_POST, "/<slug>/<id>/cc/<id>/remove", ticket_cc_remove, AUTH_MEMBER, 0}, /* ticket_cc.c */
 	{HTTP_GET, "/<slug>/<id>/open", ticket_link_open, AUTH_PUBLIC, 0},
 	{HTTP_POST, "/<slug>/<id>/open", ticket_link_use, AUTH_PUBLIC, 0},
+	/* ticket_rating.c: rating a closed ticket, by the mail's signed link (public) or logged in */
+	{HTTP_GET, "/<slug>/<id>/rating", ticket_rating_page, AUTH_PUBLIC, 0},
+	{HTTP_POST, "/<slug>/<id>/rating", ticket_rating_submit, AUTH_PUBLIC, 0},
 	{HTTP_GET, "/files/<id>/<name>", file_download, AUTH_MEMBER, 0},
 	/* /sso/...: single sign-on (sso_saml.c, sso_jwt.c; what both share in sso.c) */
 	{HTTP_GET, "/sso/saml/metadata", sso_saml_metadata, AUTH_ALWAYS, 0},
@@ -60,6 +66,8 @@ const struct route routes[] = {
 	{HTTP_POST, "/admin/login", admin_login_submit, AUTH_STAFF_PUBLIC, 0},
 	{HTTP_POST, "/admin/logout", admin_logout_submit, AUTH_STAFF, 0},
 	{HTTP_GET, "/admin/audit", admin_audit_page, AUTH_ADMIN, 0},
+	/* /admin/ratings: the customers' ratings per inbox and agent, with their comments (admin_ratings.c) */
+	{HTTP_GET, "/admin/ratings", admin_ratings_page, AUTH_STAFF, 0},
 	/* /admin/preview/<contact>/...: a contact's view of the customer pages (admin_preview.c) */
 	{HTTP_GET, "/admin/preview/<id>/tickets", admin_preview_tickets, AUTH_STAFF, 0},
 	{HTTP_GET, "/admin/preview/<id>/tickets/<id>", admin_preview_ticket, AUTH_STAFF, 0},
@@ -176,6 +184,8 @@ const struct route routes[] = {
 	{HTTP_POST, "/admin/settings/kb-link", admin_settings_kb_link_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/notifications", admin_settings_notifications, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/notifications", admin_settings_notifications_save, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/settings/ticket-actions", admin_settings_ticket_actions, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/settings/ticket-actions", admin_settings_ticket_actions_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/session", admin_settings_session, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/session", admin_settings_session_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/sso", admin_settings_sso, AUTH_ADMIN, 0},
@@ -211,6 +221,7 @@ extern const struct db_stmt admin_lists_stmts[];
 extern const struct db_stmt admin_login_stmts[];
 extern const struct db_stmt admin_pipelines_stmts[];
 extern const struct db_stmt admin_preview_stmts[];
+extern const struct db_stmt admin_ratings_stmts[];
 extern const struct db_stmt admin_records_stmts[];
 extern const struct db_stmt admin_settings_access_stmts[];
 extern const struct db_stmt admin_settings_consent_stmts[];
@@ -231,6 +242,7 @@ extern const struct db_stmt admin_settings_stmts[];
 extern const struct db_stmt admin_settings_support_form_stmts[];
 extern const struct db_stmt admin_settings_templates_stmts[];
 extern const struct db_stmt admin_settings_theme_stmts[];
+extern const struct db_stmt admin_settings_ticket_actions_stmts[];
 extern const struct db_stmt admin_ticket_stmts[];
 extern const struct db_stmt admin_tickets_stmts[];
 extern const struct db_stmt audit_stmts[];
@@ -250,9 +262,11 @@ extern const struct db_stmt settings_load_stmts[];
 extern const struct db_stmt sso_stmts[];
 extern const struct db_stmt sso_saml_stmts[];
 extern const struct db_stmt sso_jwt_stmts[];
+extern const struct db_stmt ticket_actions_stmts[];
 extern const struct db_stmt ticket_link_stmts[];
 extern const struct db_stmt ticket_new_stmts[];
 extern const struct db_stmt ticket_reply_stmts[];
+extern const struct db_stmt ticket_rating_stmts[];
 extern const struct db_stmt tickets_stmts[];
 extern const struct db_stmt ticket_cc_stmts[];
 
@@ -272,6 +286,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_login_stmts,
 	admin_pipelines_stmts,
 	admin_preview_stmts,
+	admin_ratings_stmts,
 	admin_records_stmts,
 	admin_settings_access_stmts,
 	admin_settings_consent_stmts,
@@ -292,6 +307,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_settings_support_form_stmts,
 	admin_settings_templates_stmts,
 	admin_settings_theme_stmts,
+	admin_settings_ticket_actions_stmts,
 	admin_ticket_stmts,
 	admin_tickets_stmts,
 	audit_stmts,
@@ -311,9 +327,11 @@ const struct db_stmt *const stmt_tables[] = {
 	sso_stmts,
 	sso_saml_stmts,
 	sso_jwt_stmts,
+	ticket_actions_stmts,
 	ticket_link_stmts,
 	ticket_new_stmts,
 	ticket_reply_stmts,
+	ticket_rating_stmts,
 	tickets_stmts,
 	ticket_cc_stmts,
 	NULL,

@@ -332,11 +332,13 @@ int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struc
 			form_free(f);
 		return 500;
 	}
+	ticket_rating_fill(c, page, ticket_id, closed); /* the rating block (ticket_rating.c); none on an error */
 	if (!closed && !c->preview_contact) {
 		char nonce[64];
 		if (token_new(nonce, sizeof nonce) == 0)
 			json_object_object_add(page, "nonce", json_object_new_string(nonce));
 	}
+	ticket_actions_fill(c, page, ticket_id); /* close / reopen (ticket_actions.c) */
 	if (f)
 		form_to_page(f, page);
 	return page_render(c, status, "portal/ticket", page);

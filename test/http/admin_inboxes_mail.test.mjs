@@ -6,7 +6,7 @@
 // Works on an inbox of its own; the demo inboxes stay as they were.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDecipheriv, createHash } from 'node:crypto';
+import { createDecipheriv, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { staffLoggedIn } from '../lib/client.mjs';
@@ -33,12 +33,14 @@ async function addAddress(address, connected = true) {
 }
 const primaries = () => psql(`SELECT address FROM inbox_addresses WHERE inbox_id = ${IB} AND is_primary ORDER BY id`);
 
-/* What lib/secretbox.c sealed, opened as the mailer does: key SHA-256 of the secret_key text,
- * base64 of nonce(12) | tag(16) | ciphertext. */
-function openSealed(sealed) {
+/* What lib/secretbox.c sealed for address id, opened as the mailer does: key HMAC-SHA-256 of
+ * "secretbox" under the secret_key text, "inbox_address:<id>" as additional data, base64 of
+ * nonce(12) | tag(16) | ciphertext. */
+function openSealed(sealed, id) {
   const secret = JSON.parse(readFileSync(process.env.PORTAL_CONFIG, 'utf8')).secret_key;
   const raw = Buffer.from(sealed, 'base64');
-  const d = createDecipheriv('aes-256-gcm', createHash('sha256').update(secret).digest(), raw.subarray(0, 12));
+  const d = createDecipheriv('aes-256-gcm', createHmac('sha256', secret).update('secretbox').digest(), raw.subarray(0, 12));
+  d.setAAD(Buffer.from(`inbox_address:${id}`));
   d.setAuthTag(raw.subarray(12, 28));
   return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
 }
@@ -113,7 +115,8 @@ test('IMAP mailbox: validated with the input kept, password sealed and never sho
   assert.deepEqual(row.slice(0, 5), ['127.0.0.1', String(port), 'starttls', `user-${u}`, 'INBOX']);
   assert.ok(!row[5].includes(password), 'not stored in clear');
   assert.equal(Buffer.from(row[5], 'base64').length, 12 + 16 + password.length, 'nonce | tag | ciphertext');
-  assert.equal(openSealed(row[5]), password, 'AES-256-GCM under the secret_key');
+  assert.equal(openSealed(row[5], aid), password, 'AES-256-GCM under the secret_key, bound to its address');
+  assert.throws(() => openSealed(row[5], Number(aid) + 1), /authenticate/, 'copied to another address, it does not open');
   const a = audited(mark, 'inbox_address_imap');
   assert.match(a, /"imap_password": ?"changed"/);
   assert.ok(!a.includes(password) && !a.includes(row[5]), 'the audit row has neither the password nor its seal');

@@ -212,29 +212,23 @@ test('ticket_closed when a ticket moves into a closed stage (inbox and ticket pa
   assert.equal(outbox(`ticket_id = ${ticket} AND email = 'ticket_closed'`).length, 2, 'closing again mails again');
 });
 
-test('/admin/settings/notifications: switches that stop the mail, the reopen window validated and audited', async () => {
+test('/admin/settings/notifications: switches that stop the mail, audited (the reopen window moved to ticket_actions.test.mjs)', async () => {
   const page = await admin.get('/admin/settings/notifications');
   assert.equal(page.status, 200);
   assert.match(page.html, /<h1>Notifications<\/h1>/);
   assert.match(page.html, /id="agent_reply" name="agent_reply" type="checkbox" value="on" checked/);
   assert.match((await admin.get('/admin/settings')).html, /href="\/admin\/settings\/notifications"/, 'linked from the settings');
-  const all = { ticket_created: 'on', agent_reply: 'on', ticket_closed: 'on', staff_new_ticket: 'on', staff_customer_reply: 'on' };
-
-  for (const bad of ['0', '366', 'x']) {
-    const r = await admin.post('/admin/settings/notifications', { csrf: csrfOf(page.html), ...all, reopen: 'reopen', reopen_days: bad });
-    assert.equal(r.status, 422, `${bad} days refused`);
-    assert.match(r.html, /from 1 to 365/);
-    assert.match(r.html, new RegExp(`id="reopen_days"[^>]*value="${bad}"`), 'the input kept');
-  }
+  const all = { ticket_created: 'on', agent_reply: 'on', ticket_closed: 'on', staff_new_ticket: 'on', staff_customer_reply: 'on',
+    staff_ticket_status: 'on' };
+  assert.ok(!page.html.includes('name="reopen_days"'), 'the reopen window is on /admin/settings/ticket-actions');
   const mark = auditMark();
-  const off = { ticket_created: 'on', ticket_closed: 'on', staff_new_ticket: 'on' }; // agent_reply, staff_customer_reply off
-  const r = await admin.post('/admin/settings/notifications', { csrf: csrfOf(page.html), ...off, reopen: 'follow_up', reopen_days: '30' });
+  const off = { ticket_created: 'on', ticket_closed: 'on', staff_new_ticket: 'on', staff_ticket_status: 'on' }; // agent_reply, staff_customer_reply off
+  const r = await admin.post('/admin/settings/notifications', { csrf: csrfOf(page.html), ...off });
   assert.equal(r.status, 303);
-  assert.equal(one(`SELECT customer_reopen || '|' || reopen_days FROM portals WHERE id = 1`), 'false|30');
   assert.deepEqual(lines(`SELECT email FROM portal_notifications WHERE portal_id = 1 AND NOT enabled ORDER BY email`),
     ['agent_reply', 'staff_customer_reply']);
   const settings = auditSince(mark, { action: 'settings_change' }).map((a) => a.detail.setting).sort();
-  assert.deepEqual(settings, ['customer_reopen', 'notification:agent_reply', 'notification:staff_customer_reply', 'reopen_days']);
+  assert.deepEqual(settings, ['notification:agent_reply', 'notification:staff_customer_reply']);
 
   try {
     const { ticket } = await formTicket(`Quiet ${U}`);
@@ -246,7 +240,7 @@ test('/admin/settings/notifications: switches that stop the mail, the reopen win
     assert.deepEqual(outbox(`id > ${before}`), [], 'switched off: nothing queued');
   } finally {
     const p2 = await admin.get('/admin/settings/notifications');
-    assert.equal((await admin.post('/admin/settings/notifications', { csrf: csrfOf(p2.html), ...all, reopen: 'reopen', reopen_days: '14' })).status, 303);
+    assert.equal((await admin.post('/admin/settings/notifications', { csrf: csrfOf(p2.html), ...all })).status, 303);
   }
   assert.equal(one('SELECT count(*) FROM portal_notifications WHERE portal_id = 1 AND NOT enabled'), '0');
 });

@@ -14,6 +14,7 @@
 #include "mail_text.h"
 #include "mail_tokens.h"
 #include "multipart.h"
+#include "ticket_cc.h"
 
 /*
  * Design. A message is refused (65) before anything is written when it is over the size limit
@@ -556,6 +557,25 @@ static void message_init(struct ingest *g, struct conv_msg *msg, const char *bod
 	msg->engagement = "email";
 }
 
+/* The mail's Cc addresses become CCs of the new ticket by the rules of ticket_cc.h (the portal's
+ * switch, the limit, the same-domain setting; never the sender or one of our addresses): the
+ * offending ones are left out. 0 or -1. */
+static int add_ccs(struct ingest *g, const char *ticket)
+{
+	struct arena *a = g->c->arena;
+	if (!g->m.ncc)
+		return 0;
+	const char **list = arena_alloc(a, g->m.ncc * sizeof *list);
+	if (!list)
+		return -1;
+	for (size_t i = 0; i < g->m.ncc; i++)
+		list[i] = clean(a, g->m.cc[i], 320, 1);
+	struct ticket_cc cc;
+	if (ticket_cc_from_mail(g->c, list, g->m.ncc, ticket, atol(g->contact), &cc) < 0)
+		return -1;
+	return ticket_cc_add(g->c, ticket, &cc, g->sender);
+}
+
 /* A new ticket with msg as its first message; follow_up_of names the closed ticket it follows
  * ("" none), whose subject is closed_subject. 1, 0 duplicate, -1. */
 static int open_ticket(struct ingest *g, struct conv_msg *msg, const char *stage, const char *follow_up_of,
@@ -591,6 +611,8 @@ static int open_ticket(struct ingest *g, struct conv_msg *msg, const char *stage
 		if (db_run("ingest_follow_up", 2, p) < 0)
 			return -1;
 	}
+	if (add_ccs(g, t.id) < 0)
+		return -1;
 	str_copy(g->out->ticket, sizeof g->out->ticket, t.id);
 	str_copy(g->out->message, sizeof g->out->message, msg->message_id);
 	return 1;

@@ -7,6 +7,7 @@
 #include "admin_inbox.h"
 #include "admin_records.h"
 #include "admin_settings.h"
+#include "ticket_cc.h"
 
 const struct route routes[] = {
 	/* /, /healthz and the pages every visitor may see (access.c: / and /access-denied; healthz.c, too_large.c) */
@@ -42,6 +43,7 @@ const struct route routes[] = {
 	/* close and reopen (ticket_actions.c) */
 	{HTTP_POST, "/<slug>/<id>/close", ticket_close, AUTH_MEMBER, 0},
 	{HTTP_POST, "/<slug>/<id>/reopen", ticket_reopen, AUTH_MEMBER, 0},
+	{HTTP_POST, "/<slug>/<id>/cc/<id>/remove", ticket_cc_remove, AUTH_MEMBER, 0}, /* ticket_cc.c */
 	{HTTP_GET, "/<slug>/<id>/open", ticket_link_open, AUTH_PUBLIC, 0},
 	{HTTP_POST, "/<slug>/<id>/open", ticket_link_use, AUTH_PUBLIC, 0},
 	/* ticket_rating.c: rating a closed ticket, by the mail's signed link (public) or logged in */
@@ -266,6 +268,7 @@ extern const struct db_stmt ticket_new_stmts[];
 extern const struct db_stmt ticket_reply_stmts[];
 extern const struct db_stmt ticket_rating_stmts[];
 extern const struct db_stmt tickets_stmts[];
+extern const struct db_stmt ticket_cc_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
 	admin_audit_stmts,
@@ -330,5 +333,6 @@ const struct db_stmt *const stmt_tables[] = {
 	ticket_reply_stmts,
 	ticket_rating_stmts,
 	tickets_stmts,
+	ticket_cc_stmts,
 	NULL,
 };

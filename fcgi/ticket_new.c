@@ -8,6 +8,7 @@
 
 #include "i18n.h"
 #include "log.h"
+#include "ticket_cc.h"
 #include "token.h"
 
 /*
@@ -287,6 +288,12 @@ static int render(struct ctx *c, struct tn_form *tf, int status, struct form *f,
 	tn_form_free(tf);
 	json_object_object_add(page, "fields", fields);
 	json_object_object_add(page, "nonce", json_object_new_string(nonce));
+	if (ticket_cc_form(c, page) < 0) { /* the cc field when the portal lets customers copy in */
+		json_object_put(page);
+		if (f)
+			form_free(f);
+		return 500;
+	}
 	if (f)
 		form_to_page(f, page);
 	return page_render(c, status, "portal/ticket_new", page);
@@ -433,7 +440,7 @@ static void collect(struct ctx *c, const struct tn_form *tf, struct tn_ticket *t
  * waits, then finds this ticket) and the audit row. Returns conv_ticket's answer; id_out gets
  * the ticket. */
 static int create(struct ctx *c, const struct tn_form *tf, const struct tn_ticket *t, const char *nonce,
-		  char *id_out, size_t cap)
+		  const struct ticket_cc *cc, char *id_out, size_t cap)
 {
 	struct conv_ticket tk = {
 		.subject = t->subject, .description = t->description, .priority = t->priority,
@@ -449,9 +456,12 @@ static int create(struct ctx *c, const struct tn_form *tf, const struct tn_ticke
 		return -1;
 	int got = conv_ticket(c, &tk, &m);
 	snprintf(id_out, cap, "%s", tk.id);
+	if (got == 1 && ticket_cc_add(c, tk.id, cc, c->sess.name[0] ? c->sess.name : c->sess.email) < 0)
+		got = -1; /* the colleagues copied in, after the confirmation went to the requester alone */
 	if (got == 1 && audit(c, "member", c->sess.member_id, "ticket_created",
-			      arena_printf(c->arena, "{\"ticket_id\": %s, \"form_id\": %ld}", tk.id,
-					   c->portal->support_form_id)) < 0)
+			      arena_printf(c->arena, "{\"ticket_id\": %s, \"form_id\": %ld%s}", tk.id,
+					   c->portal->support_form_id,
+					   cc->n ? arena_printf(c->arena, ", \"cc\": %d", cc->n) : "")) < 0)
 		got = -1;
 	return conv_end(got);
 }
@@ -471,6 +481,12 @@ int ticket_new_submit(struct ctx *c)
 	form_init(&f, c->lang);
 	for (int i = 0; i < tf.n; i++)
 		field_validate(c, &tf.f[i], &f);
+	struct ticket_cc cc;
+	if (ticket_cc_read(c, &f, NULL, &cc) < 0) {
+		tn_form_free(&tf);
+		form_free(&f);
+		return 500;
+	}
 	if (f.nerrors)
 		return render(c, &tf, 422, &f, nonce);
 	form_free(&f);
@@ -478,7 +494,7 @@ int ticket_new_submit(struct ctx *c)
 	struct tn_ticket t;
 	char id[24];
 	collect(c, &tf, &t);
-	rc = create(c, &tf, &t, nonce, id, sizeof id);
+	rc = create(c, &tf, &t, nonce, &cc, id, sizeof id);
 	tn_form_free(&tf);
 	if (rc == -1)
 		return 500;

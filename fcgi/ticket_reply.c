@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "ticket_cc.h"
 #include "token.h"
 
 #define REPLY_MAX_BODY 20000 /* code points */
@@ -82,6 +83,11 @@ int ticket_reply(struct ctx *c)
 	}
 	if (m.body && !m.body[0] && conv_files(c, REPLY_FILE_FIELD) == 0)
 		form_error(&f, "body", "err_reply_empty");
+	struct ticket_cc cc; /* colleagues copied in with the reply (ticket_cc.c) */
+	if (ticket_cc_read(c, &f, m.ticket, &cc) < 0) {
+		form_free(&f);
+		return 500;
+	}
 	if (f.nerrors)
 		return ticket_detail_render(c, m.ticket, 422, &f);
 	form_free(&f);
@@ -89,9 +95,12 @@ int ticket_reply(struct ctx *c)
 	if (db_begin() < 0)
 		return 500;
 	int got = conv_add(c, &m);
+	if (got == 1 && ticket_cc_add(c, m.ticket, &cc, c->sess.name[0] ? c->sess.name : c->sess.email) < 0)
+		got = -1;
 	if (got == 1 && audit(c, "member", c->sess.member_id, "reply",
-			      arena_printf(c->arena, "{\"ticket_id\": %s, \"message_id\": %s, \"files\": %zu}",
-					   m.ticket, m.message_id, m.nfiles)) < 0)
+			      arena_printf(c->arena, "{\"ticket_id\": %s, \"message_id\": %s, \"files\": %zu%s}",
+					   m.ticket, m.message_id, m.nfiles,
+					   cc.n ? arena_printf(c->arena, ", \"cc\": %d", cc.n) : "")) < 0)
 		got = -1;
 	got = conv_end(got);
 	if (got < 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "ticket_cc.h"
 #include "token.h"
 
 #define PAGE_SIZE 25
@@ -51,7 +52,7 @@ const struct db_stmt tickets_stmts[] = {
 };
 
 struct list_state {
-	const char *view;   /* mine | org */
+	const char *view;   /* mine | shared (CC'd) | org */
 	const char *status; /* open | closed | all */
 	const char *q;
 	const char *sort;   /* activity | created */
@@ -93,11 +94,11 @@ const char *tickets_base(struct ctx *c)
 
 static void read_state(struct ctx *c, struct list_state *st)
 {
-	static const char *const views[] = {"mine", "org"}, *const statuses[] = {"open", "closed", "all"},
+	static const char *const views[] = {"mine", "shared", "org"}, *const statuses[] = {"open", "closed", "all"},
 				 *const sorts[] = {"activity", "created"}, *const dirs[] = {"desc", "asc"};
 	const struct request *r = c->req;
-	st->view = pick(request_query(r, "view"), views, 2);
-	if (!c->sess.org_visible)
+	st->view = pick(request_query(r, "view"), views, 3);
+	if (!c->sess.org_visible && strcmp(st->view, "org") == 0)
 		st->view = "mine";
 	st->status = pick(request_query(r, "status"), statuses, 3);
 	st->sort = pick(request_query(r, "sort"), sorts, 2);
@@ -193,15 +194,16 @@ static void add_controls(struct ctx *c, struct json_object *page, const struct l
 {
 	static const char *const statuses[] = {"open", "closed", "all"},
 			      *const status_labels[] = {"filter_open", "filter_closed", "filter_all"},
-			      *const views[] = {"mine", "org"}, *const view_labels[] = {"view_mine", "view_org"},
+			      *const views[] = {"mine", "shared", "org"},
+			      *const view_labels[] = {"view_mine", "view_shared", "view_org"},
 			      *const sorts[] = {"activity", "created"},
 			      *const sort_labels[] = {"sort_activity", "sort_created"},
 			      *const dirs[] = {"desc", "asc"}, *const dir_labels[] = {"sort_desc", "sort_asc"};
 	json_object_object_add(page, "statuses", choices(c, st, "status", st->status, statuses, status_labels, 3));
-	if (c->sess.org_visible) {
-		json_object_object_add(page, "views", choices(c, st, "view", st->view, views, view_labels, 2));
-		json_object_object_add(page, "has_views", json_object_new_boolean(1));
-	}
+	/* My tickets and Shared with me (CC), and the organization's when the contact may see it */
+	json_object_object_add(page, "views", choices(c, st, "view", st->view, views, view_labels,
+						      c->sess.org_visible ? 3 : 2));
+	json_object_object_add(page, "has_views", json_object_new_boolean(1));
 	json_object_object_add(page, "sorts", choices(c, st, "sort", st->sort, sorts, sort_labels, 2));
 	json_object_object_add(page, "dirs", choices(c, st, "dir", st->dir, dirs, dir_labels, 2));
 	struct json_object *state = json_object_new_object();
@@ -212,6 +214,8 @@ static void add_controls(struct ctx *c, struct json_object *page, const struct l
 	json_object_object_add(state, "dir", json_object_new_string(st->dir));
 	json_object_object_add(page, "state", state);
 	json_object_object_add(page, "org_view", json_object_new_boolean(strcmp(st->view, "org") == 0));
+	json_object_object_add(page, "shared_view", json_object_new_boolean(strcmp(st->view, "shared") == 0));
+	json_object_object_add(page, "mine_view", json_object_new_boolean(strcmp(st->view, "mine") == 0));
 }
 
 int tickets_page(struct ctx *c)
@@ -308,6 +312,13 @@ int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struc
 	json_object_object_add(t, "reply_url", json_object_new_string(
 		arena_printf(c->arena, "/%s/%s/reply", c->portal->ticket_slug, ticket_id)));
 	json_object_object_add(page, "ticket", t);
+	if (ticket_cc_page(c, page, ticket_id) < 0) { /* who is copied in (ticket_cc.c) */
+		PQclear(r);
+		json_object_put(page);
+		if (f)
+			form_free(f);
+		return 500;
+	}
 	json_object_object_add(page, "title", json_object_new_string(
 		arena_printf(c->arena, "#%s %s", ticket_id, PQgetvalue(r, 0, 1))));
 	json_object_object_add(page, "list_url", json_object_new_string(tickets_base(c)));

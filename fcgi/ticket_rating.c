@@ -218,45 +218,54 @@ static int rater(struct ctx *c, const char *ticket, const char *t, long *contact
 	return 1;
 }
 
-int ticket_rating_page(struct ctx *c)
+/* What the form's GET and POST share: the switch, who rates (the token, or the session), and
+ * the ticket's state. 1 to go on (contact, token and st set), else 0 with *status the answer: an
+ * error, the rating given already or the ticket still open (with done_status: 200 to a GET, 409
+ * to a POST). */
+static int rating_begin(struct ctx *c, const char *t, int done_status, long *contact, const char **token,
+			struct rating_state *st, int *status)
 {
 	c->no_referrer = 1;
 	const char *ticket = c->caps.v[0];
 	int on = ratings_on(c);
-	if (on <= 0)
-		return on < 0 ? 500 : 404;
+	if (on <= 0) {
+		*status = on < 0 ? 500 : 404;
+		return 0;
+	}
+	int got = rater(c, ticket, t, contact, token, status, st);
+	if (got <= 0) {
+		if (got < 0)
+			*status = 500;
+		return 0;
+	}
+	if (st->score[0])
+		*status = render(c, done_status, "rated", ticket, given_json(c, st), NULL);
+	else if (!st->closed)
+		*status = render(c, done_status, "not_closed", ticket, NULL, NULL);
+	return !st->score[0] && st->closed;
+}
+
+int ticket_rating_page(struct ctx *c)
+{
 	long contact = 0;
 	const char *token = NULL;
 	int status = 0;
 	struct rating_state st = {0};
-	int got = rater(c, ticket, request_query(c->req, "t"), &contact, &token, &status, &st);
-	if (got <= 0)
-		return got < 0 ? 500 : status;
-	if (st.score[0])
-		return render(c, 200, "rated", ticket, given_json(c, &st), NULL);
-	if (!st.closed)
-		return render(c, 200, "not_closed", ticket, NULL, NULL);
-	return render(c, 200, "form", ticket, form_json(c, ticket, token, request_query(c->req, "score")), NULL);
+	if (!rating_begin(c, request_query(c->req, "t"), 200, &contact, &token, &st, &status))
+		return status;
+	return render(c, 200, "form", c->caps.v[0], form_json(c, c->caps.v[0], token, request_query(c->req, "score")),
+		      NULL);
 }
 
 int ticket_rating_submit(struct ctx *c)
 {
-	c->no_referrer = 1;
 	const char *ticket = c->caps.v[0];
-	int on = ratings_on(c);
-	if (on <= 0)
-		return on < 0 ? 500 : 404;
 	long contact = 0;
 	const char *token = NULL;
 	int status = 0;
 	struct rating_state st = {0};
-	int got = rater(c, ticket, request_form(c->req, "t"), &contact, &token, &status, &st);
-	if (got <= 0)
-		return got < 0 ? 500 : status;
-	if (st.score[0])
-		return render(c, 409, "rated", ticket, given_json(c, &st), NULL);
-	if (!st.closed)
-		return render(c, 409, "not_closed", ticket, NULL, NULL);
+	if (!rating_begin(c, request_form(c->req, "t"), 409, &contact, &token, &st, &status))
+		return status;
 
 	struct form f;
 	form_init(&f, c->lang);

@@ -26,8 +26,9 @@
  * stored before (duplicate), the rate limit (stored messages per sender and hour), and then the
  * thread: a valid signed Reply-To token, else In-Reply-To/References against the customer
  * notifications we sent (mail_outbox) and what came in (messages) — taken only when the sender
- * is one of the ticket's contacts or wrote in it before (a forwarded notification or a leaked
- * Message-ID never writes into someone else's ticket); no match, a forged token or an unknown
+ * is one of the ticket's contacts now (of a thread without a ticket: wrote in it before), so a
+ * forwarded notification, a removed CC or a leaked Message-ID never writes into someone else's
+ * ticket; no match, a forged token or an unknown
  * sender of a match opens a ticket for the sender's contact (or drops mail of an unknown sender
  * when the inbox says so). Noise that needs no database (a bounce, whose From may hold no
  * address) is recognised before the From address is required. A reply to a closed ticket reopens it within the
@@ -95,14 +96,15 @@ const struct db_stmt mail_ingest_stmts[] = {
 	 " FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id JOIN portals p ON p.id = $2"
 	 " WHERE t.id = $1 FOR UPDATE OF t",
 	 2},
-	/* may this sender write into ticket $1 / thread $2 ("0": none): one of the ticket's contacts,
-	 * or the address an earlier message of it came from */
+	/* may this sender write into ticket $1 / thread $2 ("0": none): into a ticket, one of its
+	 * contacts now (a CC the requester removed is not); into a thread without a ticket, the
+	 * address an earlier message of it came from */
 	{"ingest_sender_known",
-	 "SELECT EXISTS (SELECT 1 FROM ticket_contacts x JOIN contacts c ON c.id = x.contact_id"
-	 "   WHERE x.ticket_id = nullif($1, '0')::bigint AND lower(c.email) = lower($3))"
-	 " OR EXISTS (SELECT 1 FROM threads th JOIN messages m ON m.thread_id = th.id"
-	 "   WHERE (th.ticket_id = nullif($1, '0')::bigint OR th.id = nullif($2, '0')::bigint)"
-	 "   AND m.direction = 'incoming' AND lower(m.from_address) = lower($3))",
+	 "SELECT CASE WHEN nullif($1, '0') IS NOT NULL THEN"
+	 "   EXISTS (SELECT 1 FROM ticket_contacts x JOIN contacts c ON c.id = x.contact_id"
+	 "     WHERE x.ticket_id = $1::bigint AND lower(c.email) = lower($3))"
+	 " ELSE EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = nullif($2, '0')::bigint"
+	 "   AND m.direction = 'incoming' AND lower(m.from_address) = lower($3)) END",
 	 3},
 	{"ingest_reopen",
 	 "WITH u AS (UPDATE tickets SET stage_id = $2, closed_at = NULL,"
@@ -674,8 +676,8 @@ static int header_match(struct ingest *g, char *thread, char *ticket, size_t cap
 	return found;
 }
 
-/* 1 when the sender may write into ticket / thread (one of the ticket's contacts, or the address
- * an earlier message of it came from), 0 not, -1 error. */
+/* 1 when the sender may write into ticket (one of its contacts) / a thread without a ticket (the
+ * address an earlier message of it came from), 0 not, -1 error. */
 static int sender_known(struct ingest *g, const char *ticket, const char *thread)
 {
 	const char *p[3] = {ticket, thread, g->sender};

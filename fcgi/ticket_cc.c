@@ -31,8 +31,8 @@ const struct db_stmt ticket_cc_stmts[] = {
 	 "   WHERE x.ticket_id = nullif($2, '')::bigint AND x.role = 'requester'"
 	 "   ORDER BY x.contact_id LIMIT 1), nullif($3, '0')::bigint) AS id)"
 	 " SELECT p.customer_cc, p.cc_same_domain,"
-	 "  coalesce((SELECT lower(coalesce(nullif(co.domain, ''), split_part(c.email, '@', 2)))"
-	 "   FROM r JOIN contacts c ON c.id = r.id LEFT JOIN companies co ON co.id = c.primary_company_id), '') AS domain,"
+	 "  coalesce((SELECT lower(co.domain) FROM r JOIN contacts c ON c.id = r.id"
+	 "   JOIN companies co ON co.id = c.primary_company_id), '') AS domain,"
 	 "  coalesce((SELECT lower(c.email) FROM r JOIN contacts c ON c.id = r.id), '') AS requester,"
 	 "  (SELECT count(*) FROM ticket_contacts x WHERE x.ticket_id = nullif($2, '')::bigint AND x.role = 'cc') AS ccs,"
 	 "  EXISTS (SELECT 1 FROM ticket_contacts x WHERE x.ticket_id = nullif($2, '')::bigint"
@@ -68,8 +68,10 @@ const struct db_stmt ticket_cc_stmts[] = {
 	 "   FROM tc JOIN ct ON ct.id = tc.contact_id)"
 	 " SELECT count(*) FROM tc",
 	 3},
+	/* the address alone, never the name the CRM holds: anyone may type an address, and the page
+	 * must not tell them whose it is */
 	{"ticket_cc_list",
-	 "SELECT c.id, c.email, btrim(c.first_name || ' ' || c.last_name) AS name"
+	 "SELECT c.id, c.email"
 	 " FROM ticket_contacts x JOIN contacts c ON c.id = x.contact_id"
 	 " WHERE x.ticket_id = $1 AND x.role = 'cc' ORDER BY lower(c.email), c.id LIMIT 50",
 	 1},
@@ -155,12 +157,14 @@ static int check(struct ctx *c, struct form *f, const char **cand, size_t n, con
 			why = "err_cc_requester";
 		else if (role[0])
 			continue; /* copied in already */
+		else if (cc->same_domain && !cc->domain[0]) /* no company: no domain of theirs to allow */
+			why = "err_cc_no_company";
 		else if (cc->same_domain && strcmp(strrchr(addr, '@') + 1, cc->domain) != 0)
 			why = "err_cc_domain";
 		else if (ccs + added >= TICKET_CC_MAX)
 			why = "err_cc_limit";
 		if (why && f) {
-			problem(c, f, why, strcmp(why, "err_cc_limit") == 0 ? NULL : addr);
+			problem(c, f, why, strcmp(why, "err_cc_limit") == 0 || strcmp(why, "err_cc_no_company") == 0 ? NULL : addr);
 			break;
 		}
 		if (why) {
@@ -301,10 +305,9 @@ int ticket_cc_page(struct ctx *c, struct json_object *page, const char *ticket)
 	struct json_object *list = json_object_new_array();
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *o = json_object_new_object();
-		const char *id = db_col(r, i, "id"), *name = db_col(r, i, "name");
+		const char *id = db_col(r, i, "id");
 		json_object_object_add(o, "id", json_object_new_string(id));
 		json_object_object_add(o, "email", json_object_new_string(db_col(r, i, "email")));
-		json_object_object_add(o, "name", json_object_new_string(name)); /* "": the address alone */
 		json_object_object_add(o, "remove_url", json_object_new_string(arena_printf(
 			c->arena, "/%s/%s/cc/%s/remove", c->portal->ticket_slug, ticket, id)));
 		json_object_array_add(list, o);

@@ -11,7 +11,7 @@ ALTER TABLE ticket_contacts ADD COLUMN role text NOT NULL DEFAULT 'requester'
 CREATE INDEX ticket_contacts_contact_role_idx ON ticket_contacts (contact_id, role, ticket_id);
 ALTER TABLE portals
     ADD COLUMN customer_cc boolean NOT NULL DEFAULT true,
-    ADD COLUMN cc_same_domain boolean NOT NULL DEFAULT false,
+    ADD COLUMN cc_same_domain boolean NOT NULL DEFAULT true, -- only colleagues unless the admin widens it
     ADD COLUMN ratings_enabled boolean NOT NULL DEFAULT true;
 
 -- Ratings: one per ticket (a ticket reopened and closed again keeps its first), by a contact of

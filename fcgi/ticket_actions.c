@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "conversation.h"
 #include "outbox.h"
 
 /*
@@ -20,7 +21,9 @@
  * answers like the first); the stage move with closed_at, the timeline entry, the inbox staff's
  * notification (staff_ticket_status, through outbox_send and its switch) and an audit row,
  * committed before the 303. Closing moves to the pipeline's first closed stage, reopening to its
- * first open one (by position). The customer gets no mail for what they did themselves.
+ * first open one (by position). A close mails the ticket's contacts ticket_closed as any
+ * closing does (conv_ticket_closed: the CCs hear of it, and it carries the rating links); a
+ * reopen mails only the staff.
  */
 const struct db_stmt ticket_actions_stmts[] = {
 	{"ticket_actions_lock", "SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", 1},
@@ -208,6 +211,8 @@ static int act(struct ctx *c, int closing)
 	char moved[24];
 	int ok = db_exec_value("ticket_actions_move", 5, pm, moved, sizeof moved) == 1 &&
 		 mail_staff(c, r, ticket, closing) == 0 &&
+		 /* the ticket's contacts (its CCs too) hear of it as of any closing, with the rating */
+		 (!closing || conv_ticket_closed(c, ticket) == 0) &&
 		 audit(c, "member", c->sess.member_id, closing ? "ticket_close" : "ticket_reopen",
 		       arena_printf(c->arena, "{\"ticket_id\": %s, \"stage_id\": %s}", ticket, stage)) == 0;
 	PQclear(r);

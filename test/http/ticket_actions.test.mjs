@@ -81,6 +81,10 @@ test('the owner closes an open ticket and reopens it: stage, closed_at, timeline
   assert.match(mail.text, new RegExp(`ada@example\\.com> closed ticket #${ticket}`));
   assert.match(mail.text, /\/admin\/inbox\/\d+/, 'a link to the conversation in the console');
   assert.equal(mail.headers['x-portal-notification'], 'staff_ticket_status');
+  // the ticket's contacts get ticket_closed as for any closing, with the rating links
+  const closedMail = psql(`SELECT to_address || '|' || (body_text LIKE '%/rating?score=good&t=%') FROM mail_outbox
+    WHERE ticket_id = ${ticket} AND email = 'ticket_closed'`);
+  assert.equal(closedMail, 'ada@example.com|true');
 
   // the page after: the status message, Reopen offered, no reply form
   page = await ada.get(`/tickets/${ticket}?done=closed`);

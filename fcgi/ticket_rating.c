@@ -29,12 +29,14 @@
 
 const struct db_stmt ticket_rating_stmts[] = {
 	{"rating_enabled", "SELECT ratings_enabled FROM portals WHERE id = $1", 1},
-	/* the ticket when contact $2 may see it (the one visibility rule), its state and its rating */
+	/* the ticket when contact $2 may see it (the one visibility rule) and still may enter the
+	 * portal (its access mode and lists, as the ticket link checks), its state and its rating */
 	{"rating_ticket",
 	 "SELECT s.is_closed, coalesce(r.score, '') AS score, coalesce(r.comment, '') AS comment,"
 	 " coalesce(to_char(r.created_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI'), '') AS rated_at"
 	 " FROM portal_visible_tickets($1, $2, 'all') t JOIN pipeline_stages s ON s.id = t.stage_id"
-	 " LEFT JOIN ticket_ratings r ON r.ticket_id = t.id WHERE t.id = $3",
+	 " LEFT JOIN ticket_ratings r ON r.ticket_id = t.id"
+	 " WHERE t.id = $3 AND coalesce(portal_contact_allowed($1, $2), false)",
 	 4},
 	/* the one rating of the ticket: the agent of its last public reply, its latest thread's inbox */
 	{"rating_insert",

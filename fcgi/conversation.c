@@ -382,37 +382,50 @@ static struct json_object *customer_data(struct ctx *c, const struct recipient *
 	return d;
 }
 
+int conv_mail_staff(struct ctx *c, const char *inbox, const char *name, const char *address,
+		    const char *ticket, const char *thread, struct json_object *data)
+{
+	const char *p[1] = {inbox};
+	PGresult *r = db_exec("conv_staff", 1, p);
+	if (!r)
+		return -1;
+	const char *lang = portal_lang(c);
+	json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
+	int rc = 0;
+	for (int k = 0; rc == 0 && k < PQntuples(r); k++) {
+		struct json_object *d = NULL;
+		if (json_object_deep_copy(data, &d, NULL) < 0) {
+			rc = -1;
+			break;
+		}
+		json_object_object_add(d, "staff_name", json_object_new_string(PQgetvalue(r, k, 1)));
+		rc = notify(c, name, lang, PQgetvalue(r, k, 0), address, ticket, thread, 0, d);
+	}
+	PQclear(r);
+	return rc;
+}
+
 /* staff_new_ticket or staff_customer_reply to the inbox's staff users: who wrote what on which
  * ticket, the file names, and a link to the thread in the console. */
 static int mail_staff(struct ctx *c, const struct conv_state *st)
 {
 	const struct conv_msg *m = st->m;
-	const char *p[1] = {st->inbox};
-	PGresult *r = db_exec("conv_staff", 1, p);
-	if (!r)
-		return -1;
-	const char *lang = portal_lang(c);
-	int rc = 0;
-	for (int k = 0; rc == 0 && k < PQntuples(r); k++) {
-		struct json_object *data = json_object_new_object(), *names = json_object_new_array();
-		json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
-		json_object_object_add(data, "staff_name", json_object_new_string(PQgetvalue(r, k, 1)));
-		json_object_object_add(data, "has_ticket", json_object_new_boolean(tied(st)));
-		json_object_object_add(data, "ticket_id", json_object_new_string(m->ticket_id));
-		json_object_object_add(data, "subject", json_object_new_string(st->subject));
-		json_object_object_add(data, "name", json_object_new_string(author_name(c, m)));
-		json_object_object_add(data, "email", json_object_new_string(author_email(c, m)));
-		json_object_object_add(data, "body", json_object_new_string(m->body));
-		for (size_t i = 0; i < m->nfiles; i++)
-			json_object_array_add(names, json_object_new_string(st->files[i]->filename));
-		json_object_object_add(data, "files", names);
-		json_object_object_add(data, "has_files", json_object_new_boolean(m->nfiles > 0));
-		json_object_object_add(data, "link", json_object_new_string(arena_printf(c->arena,
-			"%s/admin/inbox/%s", portal_base_url(c), m->thread_id)));
-		rc = notify(c, st->new_ticket ? "staff_new_ticket" : "staff_customer_reply", lang,
-			    PQgetvalue(r, k, 0), st->address, m->ticket_id, m->thread_id, 0, data);
-	}
-	PQclear(r);
+	struct json_object *data = json_object_new_object(), *names = json_object_new_array();
+	json_object_object_add(data, "has_ticket", json_object_new_boolean(tied(st)));
+	json_object_object_add(data, "ticket_id", json_object_new_string(m->ticket_id));
+	json_object_object_add(data, "subject", json_object_new_string(st->subject));
+	json_object_object_add(data, "name", json_object_new_string(author_name(c, m)));
+	json_object_object_add(data, "email", json_object_new_string(author_email(c, m)));
+	json_object_object_add(data, "body", json_object_new_string(m->body));
+	for (size_t i = 0; i < m->nfiles; i++)
+		json_object_array_add(names, json_object_new_string(st->files[i]->filename));
+	json_object_object_add(data, "files", names);
+	json_object_object_add(data, "has_files", json_object_new_boolean(m->nfiles > 0));
+	json_object_object_add(data, "link", json_object_new_string(arena_printf(c->arena,
+		"%s/admin/inbox/%s", portal_base_url(c), m->thread_id)));
+	int rc = conv_mail_staff(c, st->inbox, st->new_ticket ? "staff_new_ticket" : "staff_customer_reply",
+				 st->address, m->ticket_id, m->thread_id, data);
+	json_object_put(data);
 	return rc;
 }
 

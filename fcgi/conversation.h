@@ -100,6 +100,13 @@ int conv_ticket(struct ctx *c, struct conv_ticket *t, struct conv_msg *first);
  * queued. 0 or -1. */
 int conv_ticket_closed(struct ctx *c, const char *ticket);
 
+/* Email `name` (a staff_* notification) to the staff users of inbox (inbox_staff, else every
+ * staff user; never a connected address), in the portal's language, From address (NULL: the
+ * config's smtp_from): data plus portal_name and each one's staff_name (data stays the caller's).
+ * Inside the caller's transaction. 0 or -1. */
+int conv_mail_staff(struct ctx *c, const char *inbox, const char *name, const char *address,
+		    const char *ticket, const char *thread, struct json_object *data);
+
 /* End the caller's transaction after conv_add / conv_ticket and its audit row: COMMIT when got
  * is 1 (returning -1 when that fails), else ROLLBACK; returns got. */
 int conv_end(int got);

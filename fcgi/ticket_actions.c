@@ -121,44 +121,24 @@ int ticket_actions_fill(struct ctx *c, struct json_object *page, const char *tic
 	return 0;
 }
 
-/* staff_ticket_status to the staff users the ticket's inbox notifies (conversation.c's conv_staff
- * statement, the one definition of who they are), in the portal's language, From the inbox's
- * address, with a link to the thread (or the ticket) in the console. 0 or -1. */
+/* staff_ticket_status to the staff users of the ticket's inbox (conv_mail_staff), with a link to
+ * the thread (or the ticket) in the console. 0 or -1. */
 static int mail_staff(struct ctx *c, PGresult *st, const char *ticket, int closing)
 {
-	const char *inbox = db_col(st, 0, "inbox"), *thread = db_col(st, 0, "thread");
+	const char *thread = db_col(st, 0, "thread");
 	const char *address = PQgetisnull(st, 0, PQfnumber(st, "address")) ? NULL : db_col(st, 0, "address");
-	const char *p[1] = {inbox};
-	PGresult *r = db_exec("conv_staff", 1, p);
-	if (!r)
-		return -1;
-	const char *lang = c->lang;
-	const struct portal *pp = settings_portal_for_host(settings_primary_host(c->portal), &lang);
-	if (pp != c->portal || !lang)
-		lang = c->lang;
 	const char *link = id_set(thread) ? arena_printf(c->arena, "%s/admin/inbox/%s", portal_base_url(c), thread)
 					  : arena_printf(c->arena, "%s/admin/tickets/%s", portal_base_url(c), ticket);
-	int rc = 0;
-	for (int k = 0; rc == 0 && k < PQntuples(r); k++) {
-		struct json_object *d = json_object_new_object();
-		json_object_object_add(d, "portal_name", json_object_new_string(c->portal->name));
-		json_object_object_add(d, "staff_name", json_object_new_string(PQgetvalue(r, k, 1)));
-		json_object_object_add(d, "has_ticket", json_object_new_boolean(1));
-		json_object_object_add(d, "ticket_id", json_object_new_string(ticket));
-		json_object_object_add(d, "subject", json_object_new_string(db_col(st, 0, "subject")));
-		json_object_object_add(d, "name", json_object_new_string(c->sess.name[0] ? c->sess.name : c->sess.email));
-		json_object_object_add(d, "email", json_object_new_string(c->sess.email));
-		json_object_object_add(d, "closed", json_object_new_boolean(closing));
-		json_object_object_add(d, "link", json_object_new_string(link));
-		const struct outbox_mail o = {
-			.portal_id = c->portal->id, .lang = lang, .to = PQgetvalue(r, k, 0),
-			.name = "staff_ticket_status", .data = d, .from_address = address,
-			.from_name = c->portal->name, .ticket = ticket, .thread = thread,
-		};
-		rc = outbox_send(&o) < 0 ? -1 : 0;
-		json_object_put(d);
-	}
-	PQclear(r);
+	struct json_object *d = json_object_new_object();
+	json_object_object_add(d, "has_ticket", json_object_new_boolean(1));
+	json_object_object_add(d, "ticket_id", json_object_new_string(ticket));
+	json_object_object_add(d, "subject", json_object_new_string(db_col(st, 0, "subject")));
+	json_object_object_add(d, "name", json_object_new_string(c->sess.name[0] ? c->sess.name : c->sess.email));
+	json_object_object_add(d, "email", json_object_new_string(c->sess.email));
+	json_object_object_add(d, "closed", json_object_new_boolean(closing));
+	json_object_object_add(d, "link", json_object_new_string(link));
+	int rc = conv_mail_staff(c, db_col(st, 0, "inbox"), "staff_ticket_status", address, ticket, thread, d);
+	json_object_put(d);
 	return rc;
 }
 

@@ -12,6 +12,8 @@
 
 #define CC_MAX_INPUT 2000 /* code points of the field */
 #define CC_MAX_CANDIDATES 50
+#define CC_STR_(x) #x
+#define CC_STR(x) CC_STR_(x) /* a number's digits, inside a statement's text */
 
 /*
  * Design. A CC is a ticket_contacts row with role 'cc'; what it lets the contact do follows from
@@ -53,7 +55,7 @@ const struct db_stmt ticket_cc_stmts[] = {
 	{"ticket_cc_lock", "SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", 1},
 	{"ticket_cc_add",
 	 "WITH a AS (SELECT x AS email, ord FROM unnest($2::text[]) WITH ORDINALITY AS u (x, ord)),"
-	 " room AS (SELECT greatest(0, " "10" " - count(*)) AS n FROM ticket_contacts"
+	 " room AS (SELECT greatest(0, " CC_STR(TICKET_CC_MAX) " - count(*)) AS n FROM ticket_contacts"
 	 "   WHERE ticket_id = $1 AND role = 'cc'),"
 	 " pick AS (SELECT a.email FROM a WHERE NOT EXISTS (SELECT 1 FROM ticket_contacts x"
 	 "   JOIN contacts c ON c.id = x.contact_id WHERE x.ticket_id = $1 AND lower(c.email) = a.email)"
@@ -91,7 +93,6 @@ const struct db_stmt ticket_cc_stmts[] = {
 	{NULL, NULL, 0},
 };
 
-_Static_assert(TICKET_CC_MAX == 10, "ticket_cc_add's room says 10");
 
 /* The ticket's context into cc; *requester the requester's address, *viewer_requester whether
  * contact is a requester of ticket. 0 or -1. */

@@ -559,7 +559,7 @@ static void message_init(struct ingest *g, struct conv_msg *msg, const char *bod
 	msg->engagement = "email";
 }
 
-/* The mail's Cc addresses become CCs of the new ticket by the rules of ticket_cc.h (the portal's
+/* The mail's Cc addresses become CCs of the ticket it opens or answers by the rules of ticket_cc.h (the portal's
  * switch, the limit, the same-domain setting; never the sender or one of our addresses): the
  * offending ones are left out. 0 or -1. */
 static int add_ccs(struct ingest *g, const char *ticket)
@@ -728,6 +728,8 @@ static int reply(struct ingest *g, struct conv_msg *msg, const char *thread, con
 	if (got == 1) {
 		str_copy(g->out->ticket, sizeof g->out->ticket, msg->ticket_id);
 		str_copy(g->out->message, sizeof g->out->message, msg->message_id);
+		if (add_ccs(g, msg->ticket_id) < 0) /* its Cc, as the reply form's cc field */
+			return -1;
 	}
 	return got == -2 ? -1 : got;
 }

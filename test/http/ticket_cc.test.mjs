@@ -319,6 +319,14 @@ test('a mail that opens a ticket: its Cc become CCs (not our address, not the se
     body: `cc answers ${u}` });
   assert.equal(gate(re.text).status, 0);
   assert.equal(one(`SELECT ticket_id FROM mail_inbound WHERE message_id = '${re.id}'`), id, "the CC's mail is a reply in the ticket");
+  // the Cc of an emailed reply is copied in the same way, as the reply form's cc field
+  const third = `mailcc2-${u}@example.com`;
+  const re2 = plain({ to: replyAddress('support@example.com', id), subject: `Re: Mail with Cc ${u}`, body: `adding one ${u}`,
+    extra: { Cc: `${third}, ${colleague}` } });
+  assert.equal(gate(re2.text).status, 0);
+  assert.equal(one(`SELECT ticket_id FROM mail_inbound WHERE message_id = '${re2.id}'`), id);
+  assert.equal(role(id, third), 'cc', 'a new CC from the reply');
+  assert.equal(ccCount(id), 2, 'the one already copied in counted once');
 
   switches(false);
   try {

@@ -22,14 +22,14 @@ const struct db_stmt outbox_stmts[] = {
 	 "   nullif($13, '0')::bigint) RETURNING id)"
 	 " SELECT pg_notify('mail_outbox', id::text) FROM ins",
 	 13},
-	{"outbox_email_override",
-	 "SELECT subject, body_text FROM portal_email_templates"
-	 " WHERE portal_id = $1 AND email = $2 AND language = $3",
-	 3},
-	{"outbox_enabled",
+	/* whether the portal sends email $2 (no row in portal_notifications: yes; only notifications
+	 * have rows) and its edited version in language $3 (NULL columns: the shipped one) */
+	{"outbox_portal_email",
 	 "SELECT NOT EXISTS (SELECT 1 FROM portal_notifications"
-	 " WHERE portal_id = $1 AND email = $2 AND NOT enabled)",
-	 2},
+	 "   WHERE portal_id = $1 AND email = $2 AND NOT enabled) AS enabled, t.subject, t.body_text"
+	 " FROM (SELECT 1) one LEFT JOIN portal_email_templates t"
+	 "   ON t.portal_id = $1 AND t.email = $2 AND t.language = $3",
+	 3},
 	/* what a new mail of ticket $1 to $2 refers to, oldest first: the first and the latest
 	 * message that came by mail, and the latest mails to that address */
 	{"outbox_thread_ids",
@@ -49,30 +49,6 @@ const struct db_stmt outbox_stmts[] = {
 	 2},
 	{NULL, NULL, 0},
 };
-
-static const char *const notifications[] = {"ticket_created", "agent_reply", "ticket_closed",
-					    "staff_new_ticket", "staff_customer_reply", "staff_ticket_status", NULL};
-
-int outbox_is_notification(const char *name)
-{
-	for (int i = 0; notifications[i]; i++)
-		if (strcmp(notifications[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-/* 1 on, 0 switched off, -1 error. */
-static int enabled(long portal_id, const char *name)
-{
-	if (portal_id <= 0 || !outbox_is_notification(name))
-		return 1;
-	char pid[24], v[8];
-	snprintf(pid, sizeof pid, "%ld", portal_id);
-	const char *p[2] = {pid, name};
-	if (db_exec_value("outbox_enabled", 2, p, v, sizeof v) != 1)
-		return -1;
-	return v[0] == 't';
-}
 
 /* The domain of the From address (the config's smtp_from without one). */
 static const char *from_domain(const struct outbox_mail *m, char *buf, size_t cap)
@@ -123,22 +99,23 @@ static int thread_ids(const struct outbox_mail *m, const char *domain, struct bu
 
 int outbox_send(const struct outbox_mail *m)
 {
-	int on = enabled(m->portal_id, m->name);
-	if (on <= 0)
-		return on < 0 ? -1 : 1;
 	struct buf subject = BUF_INIT, text = BUF_INIT, html = BUF_INIT, refs = BUF_INIT;
 	char err[256];
 	int rc = -1, got = -1;
 	PGresult *o = NULL;
-	if (m->portal_id > 0) {
+	if (m->portal_id > 0) { /* one statement: the switch and the edited copy */
 		char pid[24];
 		snprintf(pid, sizeof pid, "%ld", m->portal_id);
 		const char *p[3] = {pid, m->name, m->lang};
-		if (!(o = db_exec("outbox_email_override", 3, p)))
+		if (!(o = db_exec("outbox_portal_email", 3, p)))
 			return -1;
+		if (db_col(o, 0, "enabled")[0] != 't') {
+			PQclear(o);
+			return 1;
+		}
 	}
-	if (o && PQntuples(o) == 1) {
-		got = mail_render_custom(m->lang, PQgetvalue(o, 0, 0), PQgetvalue(o, 0, 1), m->data, &subject,
+	if (o && !PQgetisnull(o, 0, PQfnumber(o, "subject"))) {
+		got = mail_render_custom(m->lang, db_col(o, 0, "subject"), db_col(o, 0, "body_text"), m->data, &subject,
 					 &text, &html, err, sizeof err);
 		if (got < 0) { /* it compiled when saved; should it not now, the shipped email goes out */
 			log_msg(LOG_ERROR, "outbox: edited %s (%s) of portal %ld: %s", m->name, m->lang,

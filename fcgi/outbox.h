@@ -29,9 +29,6 @@ struct outbox_mail {
  */
 int outbox_send(const struct outbox_mail *m);
 
-/* 1 if name is one of the notifications a portal can switch off (portal_notifications.email). */
-int outbox_is_notification(const char *name);
-
 /* As outbox_queue, with the portal's edited version of email `name` in lang when there is one.
  * Returns 0 or -1 (1 when it is a notification the portal switched off). */
 int outbox_queue_portal(long portal_id, const char *lang, const char *to, const char *name,

@@ -19,27 +19,25 @@
  * last/first row shown as "<microseconds since epoch>.<id>", so pages stay stable while tickets
  * change. All state lives in the URL.
  */
+/* One statement per sort key and direction (the index range is walked in the page's own order);
+ * the scope, status, search and cursor are parameters. Displayed times come from the ticket,
+ * the key from the access row (they are equal; only the latter is the index's). */
+#define TICKETS_LIST(KEY, CMP, DIR, FROM_K, FROM_ID) \
+	"SELECT v.ticket_id, (v.ticket).subject," \
+	" to_char((v.ticket).created_at AT TIME ZONE $8, 'YYYY-MM-DD HH24:MI')," \
+	" to_char((v.ticket).last_activity_at AT TIME ZONE $8, 'YYYY-MM-DD HH24:MI')," \
+	" v.is_closed, v.stage_name, (extract(epoch FROM v." KEY ") * 1000000)::bigint" \
+	" FROM portal_visible_list($1, $2, $3, $4) v" \
+	" WHERE ($5 = '' OR portal_ticket_matches_search(v.ticket, $5))" \
+	"  AND (v." KEY ", v.ticket_id) " CMP " (coalesce('epoch'::timestamptz + $6::bigint * interval '1 microsecond'," \
+	"   '" FROM_K "'::timestamptz), coalesce($7::bigint, " FROM_ID "))" \
+	" ORDER BY v." KEY " " DIR ", v.ticket_id " DIR " LIMIT 26"
+
 const struct db_stmt tickets_stmts[] = {
-	/* visible and status first (materialized), then the costlier search on what is left */
-	{"tickets_list",
-	 "WITH vis AS MATERIALIZED ("
-	 " SELECT t AS row, t.id, t.subject, t.created_at, t.last_activity_at, s.is_closed, s.name AS stage,"
-	 "  (extract(epoch FROM CASE WHEN $6 = 'created' THEN t.created_at ELSE t.last_activity_at END)"
-	 "   * 1000000)::bigint AS k"
-	 " FROM portal_visible_tickets($1, $2, $3) t JOIN pipeline_stages s ON s.id = t.stage_id"
-	 " WHERE ($4 = 'all' OR s.is_closed = ($4 = 'closed'))),"
-	 " v AS (SELECT * FROM vis WHERE $5 = '' OR portal_ticket_matches_search(row, $5))"
-	 " SELECT id, subject, to_char(created_at AT TIME ZONE $11, 'YYYY-MM-DD HH24:MI'),"
-	 "  to_char(last_activity_at AT TIME ZONE $11, 'YYYY-MM-DD HH24:MI'), is_closed, stage, k"
-	 " FROM v"
-	 " WHERE $8::bigint IS NULL"
-	 "  OR (($7 = 'desc') = ($10 = 'next') AND (k, id) < ($8::bigint, $9::bigint))"
-	 "  OR (($7 = 'desc') <> ($10 = 'next') AND (k, id) > ($8::bigint, $9::bigint))"
-	 " ORDER BY CASE WHEN ($7 = 'desc') = ($10 = 'next') THEN k END DESC,"
-	 "  CASE WHEN ($7 = 'desc') = ($10 = 'next') THEN id END DESC,"
-	 "  k ASC, id ASC"
-	 " LIMIT 26",
-	 11},
+	{"tickets_list_activity_desc", TICKETS_LIST("last_activity_at", "<", "DESC", "infinity", "9223372036854775807"), 8},
+	{"tickets_list_activity_asc", TICKETS_LIST("last_activity_at", ">", "ASC", "-infinity", "0"), 8},
+	{"tickets_list_created_desc", TICKETS_LIST("created_at", "<", "DESC", "infinity", "9223372036854775807"), 8},
+	{"tickets_list_created_asc", TICKETS_LIST("created_at", ">", "ASC", "-infinity", "0"), 8},
 	{"tickets_detail",
 	 "SELECT t.id, t.subject, t.description, coalesce(t.priority, ''),"
 	 " to_char(t.created_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI'),"
@@ -225,9 +223,10 @@ int tickets_page(struct ctx *c)
 	char pid[24], cid[24];
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
 	snprintf(cid, sizeof cid, "%ld", c->sess.contact_id);
-	const char *p[11] = {pid, cid, st.view, st.status, st.q, st.sort, st.dir, st.cursor_k,
-			     st.cursor_id, st.backward ? "prev" : "next", c->portal->time_zone};
-	PGresult *r = db_exec("tickets_list", 11, p);
+	/* the statement walks its index in the order the page is read in: a backward page reversed */
+	int desc = (strcmp(st.dir, "desc") == 0) != st.backward;
+	const char *p[8] = {pid, cid, st.view, st.status, st.q, st.cursor_k, st.cursor_id, c->portal->time_zone};
+	PGresult *r = db_exec(arena_printf(c->arena, "tickets_list_%s_%s", st.sort, desc ? "desc" : "asc"), 8, p);
 	if (!r)
 		return 500;
 	int n = PQntuples(r), more = n > PAGE_SIZE, shown = more ? PAGE_SIZE : n;

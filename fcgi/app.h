@@ -53,11 +53,25 @@ struct ctx {
 	const char *pre;       /* this browser's pre-session token once pre_session() ran */
 	int draft_restored;    /* a form on this page holds text kept from before a sign-in */
 	int no_referrer;       /* this page's URL carries a secret: Referrer-Policy no-referrer */
+	PGresult *folded;      /* the route's fold, read with the session; the handler takes it */
 };
 
 /* A handler fills ctx->res (status, headers, body) and returns the status. A status >= 400
  * with an empty body is turned into the standard error page by dispatch. */
 typedef int (*handler_fn)(struct ctx *c);
+
+/* A page read in the same statement as its customer's session (issue 19: one round trip): the
+ * statement starts with the session's columns (fcgi/sessions.h SESSION_LOAD_SQL, $1 the token's
+ * hash) and takes params[0..n) as $2... The handler finds the result in ctx->folded when the
+ * session was found (else it was never its to read), and reads its own rows from column
+ * SESSION_NCOLS on; it may ignore it (PQclear) and read the plain way. */
+struct fold {
+	const char *stmt;
+	int n;
+	const char *params[15];
+};
+/* Fills f for this request; 0, or -1 for no fold (the session is read alone). */
+typedef int (*fold_fn)(struct ctx *c, struct fold *f);
 
 struct route {
 	enum http_method method; /* HTTP_GET routes also answer HEAD */
@@ -66,6 +80,13 @@ struct route {
 	enum auth_level auth;
 	unsigned flags;
 };
+
+/* Which AUTH_MEMBER GET handlers read their page with the session (fcgi/routes.c), ending {0}. */
+struct route_fold {
+	handler_fn handler;
+	fold_fn fold;
+};
+extern const struct route_fold route_folds[];
 
 /* The URL map, ending with {0} (fcgi/routes.c: every route of the worker, grouped by prefix). */
 extern const struct route routes[];
@@ -142,6 +163,7 @@ int access_denied_page(struct ctx *c);
 int kb_link_page(struct ctx *c); /* fcgi/kb_link.c */
 int too_large_page(struct ctx *c);
 int tickets_page(struct ctx *c);
+int tickets_fold(struct ctx *c, struct fold *f);
 int ticket_detail(struct ctx *c);
 int ticket_reply(struct ctx *c);
 /* The signed ticket link of a notification (fcgi/ticket_link.c): GET and POST /<slug>/<id>/open. */
@@ -222,6 +244,8 @@ int mail_form_answer(struct ctx *c, struct form *f, int rc, mail_form_render_fn 
  * ticket query asks it, and a ticket the contact may not see answers 404 exactly as a missing one. */
 /* A time as the statements write it ("YYYY-MM-DD HH24:MI") in the customer's language's format. */
 const char *ticket_when(struct ctx *c, const char *ts);
+/* "Open"/"Closed" in the page's language, or the stage's own name when the portal shows those. */
+const char *ticket_status_label(struct ctx *c, int closed, const char *stage);
 /* Where the ticket pages live: "/<slug>", or the admin preview's "/admin/preview/<contact>/tickets". */
 const char *tickets_base(struct ctx *c);
 /* Render the detail page of a visible ticket; f (may be NULL) carries a reply form's input

@@ -263,16 +263,27 @@ static int dispatch(struct ctx *c)
 	}
 	const char *token = request_cookie(c->req, SESSION_COOKIE);
 	if (token && rt->auth != AUTH_ALWAYS) {
-		if (session_load(token, &c->sess) < 0)
+		struct fold f = {0};
+		fold_fn fn = NULL;
+		for (const struct route_fold *rf = route_folds; rf->handler && rt->auth == AUTH_MEMBER; rf++)
+			if (rf->handler == rt->handler)
+				fn = rf->fold;
+		int fold = fn && fn(c, &f) == 0;
+		if (session_load_fold(token, &c->sess, fold ? f.stmt : NULL, f.n, f.params, fold ? &c->folded : NULL) < 0)
 			return page_error(c, 503);
-		if (c->sess.found && c->sess.portal_id != c->portal->id)
+		if (c->sess.found && c->sess.portal_id != c->portal->id) {
 			memset(&c->sess, 0, sizeof c->sess); /* a session belongs to one portal */
+			PQclear(c->folded);
+			c->folded = NULL;
+		}
 		if (!c->sess.found)
 			set_cookie(c, SESSION_COOKIE, "", 0);
 	}
 	int status = gate(c, rt);
 	if (status == 0)
 		status = rt->handler(c);
+	PQclear(c->folded); /* a handler that took it set it to NULL */
+	c->folded = NULL;
 	if (status >= 400 && c->res->body.len == 0)
 		status = page_error(c, status);
 	return status;

@@ -206,6 +206,12 @@ const struct route routes[] = {
 };
 
 /* Statement tables, one per file that runs statements (each beside its handlers). */
+/* The pages read in one statement with their session (struct fold in app.h). */
+const struct route_fold route_folds[] = {
+	{tickets_page, tickets_fold},
+	{NULL, NULL},
+};
+
 extern const struct db_stmt admin_audit_stmts[];
 extern const struct db_stmt admin_companies_stmts[];
 extern const struct db_stmt admin_contacts_import_stmts[];
@@ -268,6 +274,7 @@ extern const struct db_stmt ticket_new_stmts[];
 extern const struct db_stmt ticket_reply_stmts[];
 extern const struct db_stmt ticket_rating_stmts[];
 extern const struct db_stmt tickets_stmts[];
+extern const struct db_stmt ticket_detail_stmts[];
 extern const struct db_stmt ticket_cc_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
@@ -333,6 +340,7 @@ const struct db_stmt *const stmt_tables[] = {
 	ticket_reply_stmts,
 	ticket_rating_stmts,
 	tickets_stmts,
+	ticket_detail_stmts,
 	ticket_cc_stmts,
 	NULL,
 };

@@ -9,17 +9,7 @@
 /* Each load returns idle_seconds and timeout_minutes for session_find(); inserts take the token's
  * hash as $1 and the CSRF secret as $2 (session_insert()). */
 const struct db_stmt sessions_stmts[] = {
-	{"session_load",
-	 "SELECT s.member_id, m.contact_id, s.portal_id, s.csrf_secret, c.email,"
-	 " btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) AS name,"
-	 " EXTRACT(EPOCH FROM now() - s.last_seen_at) AS idle_seconds,"
-	 " p.session_timeout_minutes AS timeout_minutes,"
-	 " portal_contact_allowed(s.portal_id, m.contact_id) AS allowed,"
-	 " portal_contact_company(s.portal_id, m.contact_id) IS NOT NULL AS org_visible"
-	 " FROM sessions s JOIN members m ON m.id = s.member_id"
-	 " JOIN contacts c ON c.id = m.contact_id JOIN portals p ON p.id = s.portal_id"
-	 " WHERE s.token_sha256 = $1 AND s.kind = 'member' AND s.expires_at > now()",
-	 1},
+	{"session_load", SESSION_LOAD_SQL, 1},
 	{"session_touch", "UPDATE sessions SET last_seen_at = now() WHERE token_sha256 = $1", 1},
 	{"session_delete", "DELETE FROM sessions WHERE token_sha256 = $1", 1},
 	{"session_delete_member", "DELETE FROM sessions WHERE member_id = $1", 1},
@@ -85,8 +75,26 @@ static void fill_staff(PGresult *r, void *p)
 
 int session_load(const char *token, struct session *s)
 {
+	return session_load_fold(token, s, NULL, 0, NULL, NULL);
+}
+
+int session_load_fold(const char *token, struct session *s, const char *stmt, int n, const char *const *params,
+		      PGresult **rows)
+{
 	memset(s, 0, sizeof *s);
-	return load(token, &member_stmts, NULL, s->token_hash, &s->found, &s->idle_expired, fill_member, s);
+	if (rows)
+		*rows = NULL;
+	PGresult *r;
+	enum session_found f = session_find_with(token, &member_stmts, stmt, n, params, s->token_hash, &r);
+	s->found = f == SESSION_FOUND;
+	s->idle_expired = f == SESSION_IDLE_EXPIRED;
+	if (r)
+		fill_member(r, s);
+	if (rows && r)
+		*rows = r;
+	else
+		PQclear(r);
+	return f == SESSION_ERROR ? -1 : 0;
 }
 
 int staff_session_load(const char *token, struct staff_session *s)

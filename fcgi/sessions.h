@@ -21,12 +21,32 @@ struct session {
 	char name[256];
 };
 
+/* The member session's row ($1 the token's hash): SESSION_NCOLS columns, by these names. A page
+ * that reads its own rows in the same statement (fcgi/app.h's fold) starts with
+ * "WITH s AS (" SESSION_LOAD_SQL ") SELECT s.*, ..." so that its columns follow these. */
+#define SESSION_LOAD_SQL                                                                          \
+	"SELECT s.member_id, m.contact_id, s.portal_id, s.csrf_secret, c.email,"                  \
+	" btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) AS name,"         \
+	" EXTRACT(EPOCH FROM now() - s.last_seen_at) AS idle_seconds,"                            \
+	" p.session_timeout_minutes AS timeout_minutes,"                                          \
+	" portal_contact_allowed(s.portal_id, m.contact_id) AS allowed,"                          \
+	" portal_contact_company(s.portal_id, m.contact_id) IS NOT NULL AS org_visible"           \
+	" FROM sessions s JOIN members m ON m.id = s.member_id"                                   \
+	" JOIN contacts c ON c.id = m.contact_id JOIN portals p ON p.id = s.portal_id"            \
+	" WHERE s.token_sha256 = $1 AND s.kind = 'member' AND s.expires_at > now()"
+#define SESSION_NCOLS 10
+
 /*
  * Look the cookie's token up. A session idle longer than its portal's timeout is deleted and
  * reported as idle_expired; last_seen_at is written at most once a minute. Returns 0 (found
  * or not), -1 on a database error.
  */
 int session_load(const char *token, struct session *s);
+/* session_load with a statement that reads a page's rows with the session (NULL: the plain
+ * one): $1 the hash, then params[0..n). When found, *rows (if rows) gets the whole result
+ * (PQclear it): the session's SESSION_NCOLS columns first, on every row. */
+int session_load_fold(const char *token, struct session *s, const char *stmt, int n, const char *const *params,
+		      PGresult **rows);
 /* New session for a member (a new random token every login). token_out gets the cookie value
  * (SESSION_TOKEN_LEN + 1 bytes). Runs inside the caller's transaction if one is open. */
 int session_create(long member_id, long portal_id, int absolute_hours, char *token_out, size_t cap);

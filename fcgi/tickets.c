@@ -1,5 +1,5 @@
-/* tickets.c - GET /<slug> and /<slug>/<id>: the customer's ticket list (filter, search, sort,
- * keyset pages) and ticket detail (its messages from conversation_read.c). */
+/* tickets.c - GET /<slug>: the customer's ticket list (filter, search, sort, keyset pages).
+ * The ticket's own page is ticket_detail.c. */
 #include "conversation.h"
 
 #include <stdio.h>
@@ -7,8 +7,6 @@
 #include <string.h>
 
 #include "i18n.h"
-#include "ticket_cc.h"
-#include "token.h"
 
 #define PAGE_SIZE 25
 
@@ -21,31 +19,35 @@
  */
 /* One statement per sort key and direction (the index range is walked in the page's own order);
  * the scope, status, search and cursor are parameters. Displayed times come from the ticket,
- * the key from the access row (they are equal; only the latter is the index's). */
-#define TICKETS_LIST(KEY, CMP, DIR, FROM_K, FROM_ID) \
+ * the key from the access row (they are equal; only the latter is the index's). PORTAL and
+ * CONTACT are where the statement finds those; the others are $3..$8 in both forms. */
+#define TICKETS_LIST(PORTAL, CONTACT, KEY, CMP, DIR, FROM_K, FROM_ID) \
 	"SELECT v.ticket_id, (v.ticket).subject," \
-	" to_char((v.ticket).created_at AT TIME ZONE $8, 'YYYY-MM-DD HH24:MI')," \
-	" to_char((v.ticket).last_activity_at AT TIME ZONE $8, 'YYYY-MM-DD HH24:MI')," \
-	" v.is_closed, v.stage_name, (extract(epoch FROM v." KEY ") * 1000000)::bigint" \
-	" FROM portal_visible_list($1, $2, $3, $4) v" \
+	" to_char((v.ticket).created_at AT TIME ZONE $8, 'YYYY-MM-DD HH24:MI') AS created," \
+	" to_char((v.ticket).last_activity_at AT TIME ZONE $8, 'YYYY-MM-DD HH24:MI') AS activity," \
+	" v.is_closed, v.stage_name, (extract(epoch FROM v." KEY ") * 1000000)::bigint AS k" \
+	" FROM portal_visible_list(" PORTAL ", " CONTACT ", $3, $4) v" \
 	" WHERE ($5 = '' OR portal_ticket_matches_search(v.ticket, $5))" \
 	"  AND (v." KEY ", v.ticket_id) " CMP " (coalesce('epoch'::timestamptz + $6::bigint * interval '1 microsecond'," \
 	"   '" FROM_K "'::timestamptz), coalesce($7::bigint, " FROM_ID "))" \
 	" ORDER BY v." KEY " " DIR ", v.ticket_id " DIR " LIMIT 26"
+/* the list of the contact $2 (the admin preview's, or a session read on its own) */
+#define LIST_PLAIN(KEY, CMP, DIR, FROM_K, FROM_ID) TICKETS_LIST("$1", "$2", KEY, CMP, DIR, FROM_K, FROM_ID)
+/* the list read with the session ($1 its hash, $2 the portal): no rows for another portal's */
+#define LIST_FOLDED(KEY, CMP, DIR, FROM_K, FROM_ID) \
+	"WITH s AS (" SESSION_LOAD_SQL ")" \
+	" SELECT s.*, l.* FROM s LEFT JOIN LATERAL (" \
+	TICKETS_LIST("$2", "s.contact_id", KEY, CMP, DIR, FROM_K, FROM_ID) ") l ON s.portal_id = $2" \
+	" ORDER BY l.k " DIR ", l.ticket_id " DIR
+#define LIST_STMTS(NAME, KEY, CMP, DIR, FROM_K, FROM_ID) \
+	{"tickets_list_" NAME, LIST_PLAIN(KEY, CMP, DIR, FROM_K, FROM_ID), 8}, \
+	{"tickets_list_" NAME "_s", LIST_FOLDED(KEY, CMP, DIR, FROM_K, FROM_ID), 8}
 
 const struct db_stmt tickets_stmts[] = {
-	{"tickets_list_activity_desc", TICKETS_LIST("last_activity_at", "<", "DESC", "infinity", "9223372036854775807"), 8},
-	{"tickets_list_activity_asc", TICKETS_LIST("last_activity_at", ">", "ASC", "-infinity", "0"), 8},
-	{"tickets_list_created_desc", TICKETS_LIST("created_at", "<", "DESC", "infinity", "9223372036854775807"), 8},
-	{"tickets_list_created_asc", TICKETS_LIST("created_at", ">", "ASC", "-infinity", "0"), 8},
-	{"tickets_detail",
-	 "SELECT t.id, t.subject, t.description, coalesce(t.priority, ''),"
-	 " to_char(t.created_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI'),"
-	 " to_char(t.last_activity_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI'),"
-	 " s.is_closed, s.name, p.name, t.properties::text, coalesce(ticket_latest_thread(t.id), 0)"
-	 " FROM portal_visible_tickets($1, $2, 'all') t JOIN pipeline_stages s ON s.id = t.stage_id"
-	 " JOIN pipelines p ON p.id = t.pipeline_id WHERE t.id = $3",
-	 4},
+	LIST_STMTS("activity_desc", "last_activity_at", "<", "DESC", "infinity", "9223372036854775807"),
+	LIST_STMTS("activity_asc", "last_activity_at", ">", "ASC", "-infinity", "0"),
+	LIST_STMTS("created_desc", "created_at", "<", "DESC", "infinity", "9223372036854775807"),
+	LIST_STMTS("created_asc", "created_at", ">", "ASC", "-infinity", "0"),
 	{NULL, NULL, 0},
 };
 
@@ -96,7 +98,8 @@ static void read_state(struct ctx *c, struct list_state *st)
 				 *const sorts[] = {"activity", "created"}, *const dirs[] = {"desc", "asc"};
 	const struct request *r = c->req;
 	st->view = pick(request_query(r, "view"), views, 3);
-	if (!c->sess.org_visible && strcmp(st->view, "org") == 0)
+	/* (before the session is read, for the fold, the view asked for) */
+	if ((c->sess.found || c->preview_contact) && !c->sess.org_visible && strcmp(st->view, "org") == 0)
 		st->view = "mine";
 	st->status = pick(request_query(r, "status"), statuses, 3);
 	st->sort = pick(request_query(r, "sort"), sorts, 2);
@@ -145,31 +148,32 @@ const char *ticket_when(struct ctx *c, const char *ts)
 	return out;
 }
 
-static const char *status_label(struct ctx *c, int closed, const char *stage)
+const char *ticket_status_label(struct ctx *c, int closed, const char *stage)
 {
 	if (c->portal->show_custom_stages)
 		return stage;
 	return i18n_get(c->lang, closed ? "status_closed" : "status_open");
 }
 
-static struct json_object *row_json(struct ctx *c, PGresult *r, int i)
+/* Row i of a list result whose columns start at column off. */
+static struct json_object *row_json(struct ctx *c, PGresult *r, int i, int off)
 {
 	struct json_object *o = json_object_new_object();
-	const char *id = PQgetvalue(r, i, 0);
-	int closed = PQgetvalue(r, i, 4)[0] == 't';
+	const char *id = PQgetvalue(r, i, off);
+	int closed = PQgetvalue(r, i, off + 4)[0] == 't';
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "url", json_object_new_string(arena_printf(c->arena, "%s/%s", tickets_base(c), id)));
-	json_object_object_add(o, "subject", json_object_new_string(PQgetvalue(r, i, 1)));
-	json_object_object_add(o, "created", json_object_new_string(ticket_when(c, PQgetvalue(r, i, 2))));
-	json_object_object_add(o, "activity", json_object_new_string(ticket_when(c, PQgetvalue(r, i, 3))));
+	json_object_object_add(o, "subject", json_object_new_string(PQgetvalue(r, i, off + 1)));
+	json_object_object_add(o, "created", json_object_new_string(ticket_when(c, PQgetvalue(r, i, off + 2))));
+	json_object_object_add(o, "activity", json_object_new_string(ticket_when(c, PQgetvalue(r, i, off + 3))));
 	json_object_object_add(o, "closed", json_object_new_boolean(closed));
-	json_object_object_add(o, "status", json_object_new_string(status_label(c, closed, PQgetvalue(r, i, 5))));
+	json_object_object_add(o, "status", json_object_new_string(ticket_status_label(c, closed, PQgetvalue(r, i, off + 5))));
 	return o;
 }
 
-static const char *cursor_of(struct ctx *c, PGresult *r, int i)
+static const char *cursor_of(struct ctx *c, PGresult *r, int i, int off)
 {
-	return arena_printf(c->arena, "%s.%s", PQgetvalue(r, i, 6), PQgetvalue(r, i, 0));
+	return arena_printf(c->arena, "%s.%s", PQgetvalue(r, i, off + 6), PQgetvalue(r, i, off));
 }
 
 /* Choices of a filter or sort control: [{label, url, current}]. */
@@ -216,25 +220,68 @@ static void add_controls(struct ctx *c, struct json_object *page, const struct l
 	json_object_object_add(page, "mine_view", json_object_new_boolean(strcmp(st->view, "mine") == 0));
 }
 
+/* The list statement for a state: "tickets_list_<sort>_<walk order>"; the statement walks its
+ * index in the order the page is read in (a backward page comes reversed). */
+static const char *list_stmt(struct ctx *c, const struct list_state *st, int folded)
+{
+	int desc = (strcmp(st->dir, "desc") == 0) != st->backward;
+	return arena_printf(c->arena, "tickets_list_%s_%s%s", st->sort, desc ? "desc" : "asc", folded ? "_s" : "");
+}
+
+/* The list's parameters after the first two (portal and contact, or hash and portal). */
+static void list_params(struct ctx *c, const struct list_state *st, const char **p)
+{
+	p[0] = st->view;
+	p[1] = st->status;
+	p[2] = st->q;
+	p[3] = st->cursor_k;
+	p[4] = st->cursor_id;
+	p[5] = c->portal->time_zone;
+}
+
+/* The route's fold (fcgi/app.h): the list read with the session. */
+int tickets_fold(struct ctx *c, struct fold *f)
+{
+	struct list_state st;
+	read_state(c, &st);
+	f->stmt = list_stmt(c, &st, 1);
+	f->params[0] = arena_printf(c->arena, "%ld", c->portal->id);
+	list_params(c, &st, f->params + 1);
+	f->n = 7;
+	return 0;
+}
+
 int tickets_page(struct ctx *c)
 {
 	struct list_state st;
 	read_state(c, &st);
-	char pid[24], cid[24];
-	snprintf(pid, sizeof pid, "%ld", c->portal->id);
-	snprintf(cid, sizeof cid, "%ld", c->sess.contact_id);
-	/* the statement walks its index in the order the page is read in: a backward page reversed */
-	int desc = (strcmp(st.dir, "desc") == 0) != st.backward;
-	const char *p[8] = {pid, cid, st.view, st.status, st.q, st.cursor_k, st.cursor_id, c->portal->time_zone};
-	PGresult *r = db_exec(arena_printf(c->arena, "tickets_list_%s_%s", st.sort, desc ? "desc" : "asc"), 8, p);
-	if (!r)
-		return 500;
-	int n = PQntuples(r), more = n > PAGE_SIZE, shown = more ? PAGE_SIZE : n;
+	PGresult *r = c->folded;
+	c->folded = NULL;
+	int off = SESSION_NCOLS;
+	/* read with the session unless the organization's view was asked for and is not shown */
+	const char *asked = request_query(c->req, "view");
+	if (r && strcmp(st.view, "org") != 0 && asked && strcmp(asked, "org") == 0) {
+		PQclear(r);
+		r = NULL;
+	}
+	if (!r) {
+		const char *p[8] = {arena_printf(c->arena, "%ld", c->portal->id),
+				    arena_printf(c->arena, "%ld", c->sess.contact_id)};
+		list_params(c, &st, p + 2);
+		r = db_exec(list_stmt(c, &st, 0), 8, p);
+		off = 0;
+		if (!r)
+			return 500;
+	}
+	int n = PQntuples(r);
+	if (off && n == 1 && PQgetisnull(r, 0, off)) /* the session's row, no ticket */
+		n = 0;
+	int more = n > PAGE_SIZE, shown = more ? PAGE_SIZE : n;
 	struct json_object *page = page_new(c, "tickets_title");
 	struct json_object *rows = json_object_new_array();
 	for (int k = 0; k < shown; k++) {
 		int i = st.backward ? shown - 1 - k : k; /* a backward page comes reversed */
-		json_object_array_add(rows, row_json(c, r, i));
+		json_object_array_add(rows, row_json(c, r, i, off));
 	}
 	json_object_object_add(page, "tickets", rows);
 	json_object_object_add(page, "has_tickets", json_object_new_boolean(shown > 0));
@@ -243,10 +290,10 @@ int tickets_page(struct ctx *c)
 		int has_next = st.backward ? 1 : more, has_prev = st.backward ? more : st.cursor_k != NULL;
 		if (has_next)
 			json_object_object_add(page, "next_url", json_object_new_string(
-				list_url(c, &st, NULL, NULL, "after", cursor_of(c, r, last))));
+				list_url(c, &st, NULL, NULL, "after", cursor_of(c, r, last, off))));
 		if (has_prev)
 			json_object_object_add(page, "prev_url", json_object_new_string(
-				list_url(c, &st, NULL, NULL, "before", cursor_of(c, r, first))));
+				list_url(c, &st, NULL, NULL, "before", cursor_of(c, r, first, off))));
 	}
 	PQclear(r);
 	int filtered = st.q[0] || strcmp(st.status, "open") != 0 || st.cursor_k;
@@ -258,95 +305,4 @@ int tickets_page(struct ctx *c)
 		json_object_object_add(page, "new_url", json_object_new_string(arena_printf(c->arena, "/%s/new", c->portal->ticket_slug)));
 	add_controls(c, page, &st);
 	return page_render(c, 200, "portal/tickets", page);
-}
-
-/* Custom properties as [{name, value}] for the detail's property list. */
-static struct json_object *properties(const char *json_text)
-{
-	struct json_object *in = json_tokener_parse(json_text), *out = json_object_new_array();
-	if (in && json_object_is_type(in, json_type_object)) {
-		json_object_object_foreach(in, key, val)
-		{
-			if (json_object_is_type(val, json_type_object) || json_object_is_type(val, json_type_array))
-				continue;
-			struct json_object *o = json_object_new_object();
-			json_object_object_add(o, "name", json_object_new_string(key));
-			json_object_object_add(o, "value", json_object_new_string(json_object_get_string(val)));
-			json_object_array_add(out, o);
-		}
-	}
-	json_object_put(in);
-	return out;
-}
-
-int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struct form *f)
-{
-	char pid[24], cid[24];
-	snprintf(pid, sizeof pid, "%ld", c->portal->id);
-	snprintf(cid, sizeof cid, "%ld", c->sess.contact_id);
-	const char *p[4] = {pid, cid, ticket_id, c->portal->time_zone};
-	PGresult *r = db_exec("tickets_detail", 4, p);
-	if (!r || PQntuples(r) != 1) {
-		PQclear(r);
-		if (f)
-			form_free(f);
-		return r ? 404 : 500;
-	}
-	struct json_object *page = page_new(c, NULL);
-	int closed = PQgetvalue(r, 0, 6)[0] == 't';
-	struct json_object *t = json_object_new_object();
-	json_object_object_add(t, "id", json_object_new_string(PQgetvalue(r, 0, 0)));
-	json_object_object_add(t, "subject", json_object_new_string(PQgetvalue(r, 0, 1)));
-	json_object_object_add(t, "description", json_object_new_string(PQgetvalue(r, 0, 2)));
-	const char *prio = PQgetvalue(r, 0, 3);
-	if (prio[0])
-		json_object_object_add(t, "priority", json_object_new_string(
-			i18n_get(c->lang, arena_printf(c->arena, "priority_%s", prio))));
-	json_object_object_add(t, "created", json_object_new_string(ticket_when(c, PQgetvalue(r, 0, 4))));
-	json_object_object_add(t, "activity", json_object_new_string(ticket_when(c, PQgetvalue(r, 0, 5))));
-	json_object_object_add(t, "closed", json_object_new_boolean(closed));
-	json_object_object_add(t, "status", json_object_new_string(status_label(c, closed, PQgetvalue(r, 0, 7))));
-	json_object_object_add(t, "pipeline", json_object_new_string(PQgetvalue(r, 0, 8)));
-	json_object_object_add(t, "properties", properties(PQgetvalue(r, 0, 9)));
-	json_object_object_add(t, "reply_url", json_object_new_string(
-		arena_printf(c->arena, "/%s/%s/reply", c->portal->ticket_slug, ticket_id)));
-	json_object_object_add(page, "ticket", t);
-	if (ticket_cc_page(c, page, ticket_id) < 0) { /* who is copied in (ticket_cc.c) */
-		PQclear(r);
-		json_object_put(page);
-		if (f)
-			form_free(f);
-		return 500;
-	}
-	json_object_object_add(page, "title", json_object_new_string(
-		arena_printf(c->arena, "#%s %s", ticket_id, PQgetvalue(r, 0, 1))));
-	json_object_object_add(page, "list_url", json_object_new_string(tickets_base(c)));
-	const char *thread = arena_strdup(c->arena, PQgetvalue(r, 0, 10));
-	PQclear(r);
-	const char *files = c->preview_contact ? arena_printf(c->arena, "/admin/preview/%ld/files", c->preview_contact)
-					       : "/files";
-	if (strcmp(thread, "0") != 0 && conv_messages(c, page, thread, 0, files) < 0) {
-		json_object_put(page);
-		if (f)
-			form_free(f);
-		return 500;
-	}
-	ticket_rating_fill(c, page, ticket_id, closed); /* the rating block (ticket_rating.c); none on an error */
-	if (!closed && !c->preview_contact) {
-		char nonce[64];
-		if (token_new(nonce, sizeof nonce) == 0)
-			json_object_object_add(page, "nonce", json_object_new_string(nonce));
-	}
-	ticket_actions_fill(c, page, ticket_id); /* close / reopen (ticket_actions.c) */
-	if (f)
-		form_to_page(f, page);
-	return page_render(c, status, "portal/ticket", page);
-}
-
-int ticket_detail(struct ctx *c)
-{
-	struct form kept;
-	int has = !c->preview_contact &&
-		  draft_restore(c, arena_printf(c->arena, "%s/%s/reply", tickets_base(c), c->caps.v[0]), &kept);
-	return ticket_detail_render(c, c->caps.v[0], 200, has ? &kept : NULL);
 }

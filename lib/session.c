@@ -33,15 +33,23 @@ int session_secrets_new(char *token_out, size_t cap, char hash[65], char csrf_se
 enum session_found session_find(const char *token, const struct session_stmts *st, const char *extra,
 				char hash[65], PGresult **row)
 {
+	return session_find_with(token, st, NULL, extra ? 1 : 0, &extra, hash, row);
+}
+
+enum session_found session_find_with(const char *token, const struct session_stmts *st, const char *load,
+				     int n, const char *const *params, char hash[65], PGresult **row)
+{
 	*row = NULL;
 	hash[0] = '\0';
-	if (!session_token_hash(token, hash))
+	if (n < 0 || n > 15 || !session_token_hash(token, hash))
 		return SESSION_NONE;
-	const char *p[2] = {hash, extra}; /* p[0] alone: the touch and drop parameters */
-	PGresult *r = db_exec(st->load, extra ? 2 : 1, p);
+	const char *p[16] = {hash}; /* p[0] alone: the touch and drop parameters */
+	for (int i = 0; i < n; i++)
+		p[1 + i] = params[i];
+	PGresult *r = db_exec(load ? load : st->load, 1 + n, p);
 	if (!r)
 		return SESSION_ERROR;
-	if (PQntuples(r) != 1) {
+	if (PQntuples(r) < 1) {
 		PQclear(r);
 		return SESSION_NONE;
 	}

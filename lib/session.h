@@ -48,6 +48,11 @@ enum session_found { SESSION_ERROR = -1, SESSION_NONE, SESSION_FOUND, SESSION_ID
  */
 enum session_found session_find(const char *token, const struct session_stmts *st, const char *extra,
 				char hash[65], PGresult **row);
+/* session_find with another load statement (NULL: st->load) and parameters: $1 the hash, then
+ * params[0..n) (n <= 15). The first row is the session's; more may follow (a page read in the same
+ * statement as its session, fcgi/app.h's fold), all handed over in *row. */
+enum session_found session_find_with(const char *token, const struct session_stmts *st, const char *load,
+				     int n, const char *const *params, char hash[65], PGresult **row);
 /*
  * A new session: stmt runs with $1 the new token's hash, $2 a fresh CSRF secret, then params[0..n)
  * (n <= 6); token_out gets the cookie value (cap >= SESSION_TOKEN_LEN + 1). 0 or -1.

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "app.h"
@@ -341,6 +342,24 @@ static int command(int argc, char **argv)
 	return 2;
 }
 
+/* libfcgi ends a connection with a lingering close made for TCP: it shuts its side for writing
+ * and waits (poll, read) until the web server closes first, so that unread request data cannot
+ * turn into a reset that loses the response. Over a Unix socket there is no such reset; a request
+ * without a body has nothing left unread, so its connection is simply closed (FCGX_Detach makes
+ * FCGX_Finish_r close plainly). Requests with a body, and TCP listeners, keep the lingering close. */
+static int unix_listener(void)
+{
+	struct sockaddr_storage a;
+	socklen_t l = sizeof a;
+	return getsockname(0, (struct sockaddr *)&a, &l) == 0 && a.ss_family == AF_UNIX;
+}
+
+static int bodiless(FCGX_Request *rq)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", rq->envp);
+	return !cl || !*cl || strcmp(cl, "0") == 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -356,9 +375,12 @@ int main(int argc, char **argv)
 	arena_init(&a, 64 * 1024);
 	struct response res;
 	response_init(&res);
+	int plain_close = unix_listener();
 	while (FCGX_Accept_r(&rq) >= 0) {
 		response_reset(&res);
 		handle(&rq, &a, &res);
+		if (plain_close && bodiless(&rq))
+			FCGX_Detach(&rq);
 		FCGX_Finish_r(&rq);
 		arena_reset(&a);
 	}

@@ -128,37 +128,69 @@ const char *i18n_get(const char *lang, const char *key)
 	return key;
 }
 
+/* n decimal digits at s into *v; 0, or -1 when one is not a digit. */
+static int digits(const char *s, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+/* "YYYY-MM-DD HH:MM" (what the statements write; anything after it is ignored), by hand: a list page formats
+ * dozens of these per request. */
 static int parse_ts(const char *ts, int *y, int *mo, int *d, int *h, int *mi)
 {
-	int used = 0;
-	if (!ts || sscanf(ts, "%4d-%2d-%2d %2d:%2d%n", y, mo, d, h, mi, &used) != 5 || used != 16)
+	if (!ts || strnlen(ts, 16) < 16 || ts[4] != '-' || ts[7] != '-' || ts[10] != ' ' || ts[13] != ':' ||
+	    digits(ts, 4, y) < 0 || digits(ts + 5, 2, mo) < 0 || digits(ts + 8, 2, d) < 0 ||
+	    digits(ts + 11, 2, h) < 0 || digits(ts + 14, 2, mi) < 0)
 		return -1;
-	if (*mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 || *h < 0 || *mi < 0)
+	if (*mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59)
 		return -1;
 	return 0;
+}
+
+/* v (0..9999) in decimal, at least width digits. */
+static void put_num(struct buf *out, int v, int width)
+{
+	char t[8];
+	int n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n < 7);
+	while (n < width && n < 7)
+		t[n++] = '0';
+	while (n)
+		buf_putc(out, t[--n]);
 }
 
 /* Expand a pattern: {d} day, {mon} month name, {y} year, {H} hour, {M} minute (2 digits). */
 static void expand(const char *lang, const char *pat, int y, int mo, int d, int h, int mi,
 		   struct buf *out)
 {
+	static const char *const months[] = {"", "month_short_1", "month_short_2", "month_short_3",
+					     "month_short_4", "month_short_5", "month_short_6", "month_short_7",
+					     "month_short_8", "month_short_9", "month_short_10", "month_short_11",
+					     "month_short_12"};
 	for (const char *p = pat; *p; p++) {
 		if (strncmp(p, "{d}", 3) == 0) {
-			buf_printf(out, "%d", d);
+			put_num(out, d, 1);
 			p += 2;
 		} else if (strncmp(p, "{mon}", 5) == 0) {
-			char key[16];
-			snprintf(key, sizeof key, "month_short_%d", mo);
-			buf_puts(out, i18n_get(lang, key));
+			buf_puts(out, i18n_get(lang, months[mo]));
 			p += 4;
 		} else if (strncmp(p, "{y}", 3) == 0) {
-			buf_printf(out, "%d", y);
+			put_num(out, y, 1);
 			p += 2;
 		} else if (strncmp(p, "{H}", 3) == 0) {
-			buf_printf(out, "%02d", h);
+			put_num(out, h, 2);
 			p += 2;
 		} else if (strncmp(p, "{M}", 3) == 0) {
-			buf_printf(out, "%02d", mi);
+			put_num(out, mi, 2);
 			p += 2;
 		} else {
 			buf_putc(out, *p);

@@ -31,6 +31,25 @@ int token_new(char *out, size_t cap)
 	return 0;
 }
 
+/* OpenSSL 3 looks an algorithm up in its provider tables (locks, name hashing) on every call that
+ * names it (EVP_sha256(), EVP_MAC_fetch); a worker hashes a session token and signs a CSRF token
+ * on most requests, so each algorithm is fetched once per process and kept. */
+static const EVP_MD *sha256_md(void)
+{
+	static EVP_MD *md;
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md;
+}
+
+static EVP_MAC *hmac_mac(void)
+{
+	static EVP_MAC *mac;
+	if (!mac)
+		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	return mac;
+}
+
 void token_sha256_hex(const char *s, char out[TOKEN_HEX_LEN + 1])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -38,7 +57,8 @@ void token_sha256_hex(const char *s, char out[TOKEN_HEX_LEN + 1])
 
 	if (!s)
 		s = "";
-	if (EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	const EVP_MD *sha = sha256_md();
+	if (!sha || EVP_Digest(s, strlen(s), md, &mdlen, sha, NULL) != 1 ||
 	    mdlen != TOKEN_HEX_LEN / 2) {
 		out[0] = '\0';
 		return;
@@ -50,7 +70,7 @@ void token_sha256_hex(const char *s, char out[TOKEN_HEX_LEN + 1])
 static int hmac_sha256_2(const char *key, size_t keylen, const char *p1, size_t n1, const char *p2,
 			 size_t n2, unsigned char *md)
 {
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC *mac = hmac_mac();
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	char digest[] = "SHA256";
 	OSSL_PARAM params[] = {
@@ -66,7 +86,6 @@ static int hmac_sha256_2(const char *key, size_t keylen, const char *p1, size_t 
 		 EVP_MAC_final(ctx, md, &mdlen, TOKEN_HEX_LEN / 2) == 1 &&
 		 mdlen == TOKEN_HEX_LEN / 2;
 	EVP_MAC_CTX_free(ctx); /* wipes the keyed state */
-	EVP_MAC_free(mac);
 	return ok ? 0 : -1;
 }
 

@@ -37,6 +37,7 @@ DUR=${DUR:-8} CONN=${CONN:-16} SESSIONS=${SESSIONS:-2000} Q=${Q:-export} RUNS=${
 BENCH_WORKERS=${BENCH_WORKERS:-1 2 4 8} SMALL=${SMALL:-1} SMALL_TICKETS=${SMALL_TICKETS:-10000}
 CEILING=${CEILING:-$ROOT/../shared/ceiling/run.sh} CEILING_DIR=${CEILING_DIR:-/tmp/ceiling-run}
 THREADS=$((CONN < 2 ? 1 : 2))
+T0=$(date +%s)
 command -v wrk >/dev/null || nginx/deps.sh test
 if [ -n "${BENCH_VAR:-}" ]; then
 	mkdir -p "$BENCH_VAR"
@@ -270,7 +271,7 @@ measure() {
 			printf "%s %s %.3f %.3f %s %s %.3f %.3f %.3f\n", n, r + 0, p50, p99, bad + 0, (bad ? detail : "-") (err ? "|" err : ""),
 				(y[1] - x[1]) * f, (y[2] - x[2]) * f, (y[3] - x[3]) * f}' "$WORK/wrk.out"
 }
-warm() { wrk -t1 -c2 -d1s -s test/bench/sessions.lua "$1" -- "$COOKIES" list >/dev/null 2>&1 || true; }
+warm() { wrk -t1 -c2 -d1s -s test/bench/sessions.lua "$1" -- "${2:-$COOKIES}" list >/dev/null 2>&1 || true; } # URL [COOKIES]
 
 # the ceiling: its three lines "route req/s p50 p99" as result lines, or nothing (with a reason)
 ceiling() {
@@ -322,6 +323,7 @@ for run in $(seq 1 "$RUNS"); do
 	done <<<"$LISTS"
 	if [ -n "$SMALLDIR" ]; then
 		echo "bench: run $run/$RUNS: small stack"
+		warm "http://127.0.0.1:$small_port/tickets" "$WORK/small.cookies"
 		while read -r name path; do
 			echo "$run small $(measure "$name" list "http://127.0.0.1:$small_port$path" "$WORK/small.cookies" "$SMALLDIR")" >>"$RESULTS"
 		done <<<"$LISTS"
@@ -434,6 +436,8 @@ PY
 echo "largest worker RSS after the runs ($nw workers): VmRSS $((rss_before / 1024)) MB, RssAnon $((anon_before / 1024)) MB ($rss_before kB, $anon_before kB)"
 echo "largest worker RssAnon after password logins ($logins_ok of $logins_all logins of $LOGIN_EMAIL signed in): $((anon_after / 1024)) MB ($anon_after kB)"
 
+echo "bench: measurements done after $(($(date +%s) - T0)) s"
+
 # --- EXPLAIN ---------------------------------------------------------------------------------------
 # explain LABEL SQL PARAMS: PREPARE the SQL, EXPLAIN (ANALYZE, BUFFERS) EXECUTE it warm with a
 # custom plan and with the generic plan (what a worker's prepared statement may switch to);
@@ -531,3 +535,4 @@ if [ -n "$bad_plans" ]; then
 else
 	echo "OK: no plan scans a large table sequentially"
 fi
+echo "bench: $(($(date +%s) - T0)) s in all"

@@ -11,6 +11,8 @@
 #      with ONLY the median contact's;
 #   5. the list pages on a small stack (SMALL_TICKETS, default 10,000 tickets; contacts, companies
 #      and members scaled with it), measured while the big stack is idle; compared to step 3.
+# With RUNS > 1 each figure is the median over the runs, and each ratio the median of the per-run
+# ratios (each run's figures against that run's list1q, 1 worker, median contact or 10k stack).
 # After the runs: the largest worker RSS (VmRSS, RssAnon), again after a few password logins,
 # and EXPLAIN (ANALYZE, BUFFERS) of the ticket list and detail queries.
 # Knobs (environment):

@@ -90,8 +90,12 @@ test-interop:
 	@$(MAKE) --no-print-directory all
 	@test/interop/run.sh
 
-# make bench: wrk through nginx against a stack holding the large data set, each route as a ratio
-# to /healthz, then EXPLAIN of the list/detail queries (test/bench/run.sh: DUR, CONN, SESSIONS, Q).
+# make bench: wrk through nginx against a stack holding the large data set, in one run: the
+# ceiling (../shared/ceiling/run.sh, as root), each route with its ratio to the ceiling's list1q
+# req/s, the list pages for the heaviest vs the median contact, on 10k vs 1M tickets, with 1/2/4/8
+# workers, the largest worker RSS (also after password logins), then EXPLAIN of the list/detail
+# queries (test/bench/run.sh; knobs DUR, CONN, SESSIONS, Q, RUNS=N (medians of N runs),
+# BENCH_WORKERS, SMALL_TICKETS, BENCH_SMALL_VAR, SMALL=0, CEILING, CEILING_DIR: see its header).
 # Starts, seeds (~3 min) and removes a private stack; BENCH_VAR=dir reuses one (e.g. BENCH_VAR=var
 # after make seed-large: used as it is when up, else started and stopped again).
 bench: deps all
@@ -100,6 +104,9 @@ bench: deps all
 # make seed-large: 1,000,000 tickets, 100,000 contacts, 10,000 companies, their threads and messages
 # and 20,000 members of portal 1 (sql/seed_large.sql, deterministic, ~3 min) into the RUNNING stack
 # of PORTAL_VAR (default var/; start it first with make run, same PORTAL_VAR). Needs the demo data.
+# Smaller sets: SEED_TICKETS, SEED_CONTACTS, SEED_COMPANIES, SEED_MEMBERS, e.g. 10k tickets with as
+# many per contact as the 1M set: SEED_TICKETS=10000 SEED_CONTACTS=1000 SEED_COMPANIES=100
+# SEED_MEMBERS=200 make seed-large (what make bench's small stack loads).
 .PHONY: seed-large
 seed-large:
 	@test/bench/seed.sh

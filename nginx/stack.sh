@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # stack.sh - bring one local stack up or down: PostgreSQL, migrations, demo data, workers, nginx.
 #   nginx/stack.sh up|down|status     (PORTAL_VAR, PORTAL_HTTP_PORT, PORTAL_WORKERS, PORTAL_CONFIG)
+#   nginx/stack.sh workers N          replace the running worker pool with one of N workers (make bench)
 # Everything runtime lives in PORTAL_VAR; pid files there say exactly what this stack started.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -237,6 +238,46 @@ down() {
 	say "stopped the stack in $VAR"
 }
 
+# workers N: stop the worker pool (multiwatch, pid in run/workers.pid, and its children) and start
+# one of N workers on the same socket, serving the same program (a staged copy in $VAR/app stays
+# the one in use); then wait for /healthz through nginx. Requests in the gap get 502 from nginx:
+# fine for make bench, not a zero-downtime switch.
+workers() {
+	local n=${1:-} pid kids prog
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] || die "usage: stack.sh workers N (N >= 1)"
+	prog=$APP/build/portal
+	[ -x "$VAR/app/build/portal" ] && prog=$VAR/app/build/portal
+	if alive "$VAR/run/workers.pid"; then
+		pid=$(head -n1 "$VAR/run/workers.pid")
+		# multiwatch -f N -- PROGRAM: keep PROGRAM
+		prog=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n '/^--$/{n;p;q}')
+		[ -n "$prog" ] || die "cannot read the program of the worker pool (pid $pid)"
+		kids=$(pgrep -P "$pid" || true)
+		kill "$pid" 2>/dev/null || true
+		local gone=0
+		for _ in $(seq 1 100); do
+			gone=1
+			for q in $pid $kids; do kill -0 "$q" 2>/dev/null && gone=0; done
+			[ $gone = 1 ] && break
+			sleep 0.1
+		done
+		[ $gone = 1 ] || { kill -KILL $pid $kids 2>/dev/null || true; sleep 0.2; }
+	fi
+	rm -f "$VAR/run/workers.pid"
+	WORKERS=$n APP=$(dirname "$(dirname "$prog")")
+	start_workers
+	for _ in $(seq 1 50); do # until all N have started
+		[ "$(pgrep -c -P "$(head -n1 "$VAR/run/workers.pid" 2>/dev/null || echo 0)" || true)" -ge "$n" ] && break
+		sleep 0.1
+	done
+	# the port nginx listens on, from its config (PORTAL_HTTP_PORT need not be set)
+	if [ -z "${PORTAL_HTTP_PORT:-}" ] && [ -f "$VAR/nginx/nginx.conf" ]; then
+		PORT=$(sed -n 's/.*listen 127\.0\.0\.1:\([0-9]*\);.*/\1/p' "$VAR/nginx/nginx.conf" | head -n1)
+	fi
+	alive "$VAR/run/nginx.pid" && wait_healthy
+	say "workers: $n ($(pgrep -c -P "$(head -n1 "$VAR/run/workers.pid")" || true) running) in $VAR"
+}
+
 status() {
 	alive "$VAR/run/nginx.pid" && say "nginx: up (port $PORT)" || say "nginx: down"
 	alive "$VAR/run/workers.pid" && say "workers: up" || say "workers: down"
@@ -251,5 +292,6 @@ status) status ;;
 pg-restart) pg_stop; pg_start ;;
 pg-stop) pg_stop ;;
 pg-start) pg_start ;;
-*) die "usage: stack.sh up|down|status" ;;
+workers) workers "${2:-}" ;;
+*) die "usage: stack.sh up|down|status|workers N" ;;
 esac

@@ -326,7 +326,8 @@ static void handle(FCGX_Request *rq, struct arena *a, struct response *res)
 	log_set_request(NULL, NULL);
 }
 
-/* Commands besides serving: `portal admin-create EMAIL [NAME] < password`. */
+/* Commands besides serving: `portal admin-create EMAIL [NAME] < password`; `portal statement NAME`
+ * prints a prepared statement's parameter count and SQL (make bench EXPLAINs them). */
 static int command(int argc, char **argv)
 {
 	const char *path = getenv("PORTAL_CONFIG");
@@ -338,7 +339,17 @@ static int command(int argc, char **argv)
 	log_open("-", LOG_WARN);
 	if (strcmp(argv[1], "admin-create") == 0)
 		return admin_create_main(argc, argv);
-	fprintf(stderr, "portal: unknown command %s (known: admin-create)\n", argv[1]);
+	if (strcmp(argv[1], "statement") == 0 && argc == 3) { /* make bench EXPLAINs the workers' own SQL */
+		for (unsigned i = 0; stmt_tables[i]; i++)
+			for (const struct db_stmt *st = stmt_tables[i]; st->name; st++)
+				if (strcmp(st->name, argv[2]) == 0) {
+					printf("%d\n%s\n", st->nparams, st->sql);
+					return 0;
+				}
+		fprintf(stderr, "portal: no statement %s\n", argv[2]);
+		return 1;
+	}
+	fprintf(stderr, "portal: unknown command %s (known: admin-create, statement NAME)\n", argv[1]);
 	return 2;
 }
 

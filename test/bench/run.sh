@@ -444,7 +444,7 @@ echo "bench: measurements done after $(($(date +%s) - T0)) s"
 # explain LABEL SQL PARAMS: PREPARE the SQL, EXPLAIN (ANALYZE, BUFFERS) EXECUTE it warm with a
 # custom plan and with the generic plan (what a worker's prepared statement may switch to);
 # prints "label  plan+exec custom, exec generic, seq scans"; the plans go to $WORK/LABEL.*.
-BIG='tickets|ticket_contacts|ticket_companies|threads|messages|contacts|companies|members|sessions'
+BIG='tickets|ticket_access|ticket_contacts|ticket_companies|threads|messages|contacts|companies|members|sessions'
 explain() {
 	local label=$1 sql=$2 params=$3
 	psql_portal >/dev/null 2>"$WORK/$label.err" <<SQL || { echo "  $label: failed: $(head -n1 "$WORK/$label.err")"; return 0; }
@@ -474,63 +474,37 @@ show_plan() { # the custom plan, long filter lines cut
 }
 bad_plans=""
 tz=$(psql_portal -tAc "SELECT time_zone FROM portals WHERE id = 1")
-LIST_MINE="SELECT t.id, t.subject, t.created_at, t.last_activity_at, s.is_closed, s.name
-FROM portal_visible_tickets(1, \$1, 'mine') t JOIN pipeline_stages s ON s.id = t.stage_id
-ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 26"
-LIST_ORG=${LIST_MINE/\'mine\'/\'org\'}
 echo
 echo "EXPLAIN (ANALYZE, BUFFERS), warm; contact $c_typ (median: $v_typ visible tickets, $n_typ own, $o_typ of its company), contact $c_max (heaviest: $v_max, $n_max, $o_max)"
-echo "list query shape (mine), contact $c_typ:"
-explain "shape_mine_typical" "$LIST_MINE" "$c_typ"
-show_plan shape_mine_typical
-echo "list query shape (org), contact $c_typ:"
-explain "shape_org_typical" "$LIST_ORG" "$c_typ"
-show_plan shape_org_typical
-explain "shape_mine_heaviest" "$LIST_MINE" "$c_max"
-explain "shape_org_heaviest" "$LIST_ORG" "$c_max"
-
-# The pages' own statements, read from fcgi/sessions.c, fcgi/tickets.c and
-# fcgi/conversation_read.c by name (a statement renamed or with other parameters prints a "not
-# found" line and the run goes on).
-stmt() { # file name -> "nparams\nsql" of a db_stmt in that C file
-	python3 - "$1" "$2" <<'PY'
-import re, sys
-src = open(sys.argv[1]).read()
-# expand the file's macros that are string literals only (#define COLS "SELECT ..." "...")
-lit = r'"(?:[^"\\]|\\.)*"'
-for name, body in re.findall(r'^#define (\w+)[ \t]+((?:\\\n[ \t]*)?(?:' + lit + r'[ \t]*(?:\\\n[ \t]*)?)+)$', src, re.M):
-    body = re.sub(r'\\\n', ' ', body)
-    src = re.sub(r'(?<!#define )\b' + name + r'\b(?!\()', lambda _m, b=body: b, src)
-m = re.search(r'\{\s*"' + re.escape(sys.argv[2]) + r'"\s*,((?:\s*"(?:[^"\\]|\\.)*")+)\s*,\s*(\d+)\s*\}', src)
-if m:
-    print(m.group(2))
-    print("".join(bytes(p, "utf-8").decode("unicode_escape") for p in re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))))
-PY
-}
-page_stmt() { # label file name nparams params
-	local out n sql label=$1 file=$2
-	shift 2
-	[ -f "$file" ] && out=$(stmt "$file" "$1" 2>/dev/null) || out=""
+# The workers' own statements, as build/portal prints them (portal statement NAME): a statement
+# renamed or with other parameters prints a "not found" line and the run goes on.
+page_stmt() { # label name nparams params
+	local out n sql label=$1
+	out=$(build/portal statement "$2" 2>/dev/null) || out=""
 	n=$(head -n1 <<<"$out")
 	sql=$(tail -n +2 <<<"$out")
-	if [ -z "$out" ] || [ "$n" != "$2" ]; then
-		echo "  $label: statement $1 not found with $2 parameters in $file; update run.sh"
+	if [ -z "$out" ] || [ "$n" != "$3" ]; then
+		echo "  $label: statement $2 not found with $3 parameters; update run.sh"
 		return 0
 	fi
-	explain "$label" "$sql" "$3"
+	explain "$label" "$sql" "$4"
 }
-echo "the pages' statements (fcgi/sessions.c, fcgi/tickets.c, fcgi/conversation_read.c; list: status open, sort activity desc, first page):"
-page_stmt "session_load" fcgi/sessions.c session_load 1 "'$(printf '%s' "$tok" | sha256sum | cut -d' ' -f1)'"
-for who in typical:$c_typ:$t_typ heaviest:$c_max:$t_max; do
-	IFS=: read -r w c t <<<"$who"
+# a session of each contact, for the statements read with it ($1 the token's hash)
+h_typ=$(printf '%s' "$tok" | sha256sum | cut -d' ' -f1)
+h_max=$(printf '%s' "$tok_max" | sha256sum | cut -d' ' -f1)
+echo "the pages' statements (list: status open, sort activity desc, first page; _s: read with the session):"
+page_stmt "session_load" session_load 1 "'$h_typ'"
+for who in typical:$c_typ:$t_typ:$h_typ heaviest:$c_max:$t_max:$h_max; do
+	IFS=: read -r w c t h <<<"$who"
 	for v in mine org; do
-		page_stmt "list_${v}_$w" fcgi/tickets.c tickets_list 11 "1, $c, '$v', 'open', '', 'activity', 'desc', NULL, NULL, 'next', '$tz'"
+		page_stmt "list_${v}_$w" tickets_list_activity_desc_s 8 "'$h', 1, '$v', 'open', '', NULL, NULL, '$tz'"
 	done
-	page_stmt "list_search_$w" fcgi/tickets.c tickets_list 11 "1, $c, 'mine', 'open', '$Q', 'activity', 'desc', NULL, NULL, 'next', '$tz'"
-	page_stmt "detail_ticket_$w" fcgi/tickets.c tickets_detail 4 "1, $c, $t, '$tz'"
+	page_stmt "list_search_$w" tickets_list_activity_desc_s 8 "'$h', 1, 'mine', 'open', '$Q', NULL, NULL, '$tz'"
+	page_stmt "detail_ticket_$w" tickets_detail 4 "1, $c, $t, '$tz'"
 	th=$(psql_portal -tAc "SELECT coalesce(ticket_latest_thread($t), 0)" 2>/dev/null || echo 0)
-	page_stmt "detail_messages_$w" fcgi/conversation_read.c conv_messages 2 "$th, '$tz'"
+	page_stmt "detail_messages_$w" conv_messages 2 "$th, '$tz'"
 done
+show_plan list_mine_heaviest
 if [ -n "$bad_plans" ]; then
 	echo "PLANS WITH A SEQ SCAN ON A LARGE TABLE:$bad_plans"
 	for p in $bad_plans; do echo "  $p:"; show_plan "$p"; done

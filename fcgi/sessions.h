@@ -23,7 +23,8 @@ struct session {
 
 /* The member session's row ($1 the token's hash): SESSION_NCOLS columns, by these names. A page
  * that reads its own rows in the same statement (fcgi/app.h's fold) starts with
- * "WITH s AS (" SESSION_LOAD_SQL ") SELECT s.*, ..." so that its columns follow these. */
+ * "WITH s AS MATERIALIZED (" SESSION_LOAD_SQL ") SELECT s.*, ..." so that its columns follow
+ * these; MATERIALIZED, or the two plpgsql calls here run again for every row of the page. */
 #define SESSION_LOAD_SQL                                                                          \
 	"SELECT s.member_id, m.contact_id, s.portal_id, s.csrf_secret, c.email,"                  \
 	" btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) AS name,"         \

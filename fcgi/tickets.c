@@ -33,12 +33,12 @@
 	" ORDER BY v." KEY " " DIR ", v.ticket_id " DIR " LIMIT 26"
 /* the list of the contact $2 (the admin preview's, or a session read on its own) */
 #define LIST_PLAIN(KEY, CMP, DIR, FROM_K, FROM_ID) TICKETS_LIST("$1", "$2", KEY, CMP, DIR, FROM_K, FROM_ID)
-/* the list read with the session ($1 its hash, $2 the portal): no rows for another portal's */
+/* the list read with the session ($1 its hash, $2 the portal): no rows for another portal's. A
+ * lateral join is a nested loop over the session's one row, so the rows keep the list's order. */
 #define LIST_FOLDED(KEY, CMP, DIR, FROM_K, FROM_ID) \
-	"WITH s AS (" SESSION_LOAD_SQL ")" \
+	"WITH s AS MATERIALIZED (" SESSION_LOAD_SQL ")" \
 	" SELECT s.*, l.* FROM s LEFT JOIN LATERAL (" \
-	TICKETS_LIST("$2", "s.contact_id", KEY, CMP, DIR, FROM_K, FROM_ID) ") l ON s.portal_id = $2" \
-	" ORDER BY l.k " DIR ", l.ticket_id " DIR
+	TICKETS_LIST("$2", "s.contact_id", KEY, CMP, DIR, FROM_K, FROM_ID) ") l ON s.portal_id = $2"
 #define LIST_STMTS(NAME, KEY, CMP, DIR, FROM_K, FROM_ID) \
 	{"tickets_list_" NAME, LIST_PLAIN(KEY, CMP, DIR, FROM_K, FROM_ID), 8}, \
 	{"tickets_list_" NAME "_s", LIST_FOLDED(KEY, CMP, DIR, FROM_K, FROM_ID), 8}

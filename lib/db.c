@@ -61,8 +61,9 @@ static void log_result_error(const char *what, PGresult *r)
 static int prepare_all(void)
 {
 	/* Every statement takes the same index-only shape whatever its parameters; a worker must not
-	 * re-plan the ticket list on each request because its first executions happened to vary. */
-	PGresult *g = PQexec(conn, "SET plan_cache_mode = force_generic_plan");
+	 * re-plan the ticket list on each request because its first executions happened to vary.
+	 * A timestamp as text is ISO ("YYYY-MM-DD HH:MM:SS...") whatever the server's default. */
+	PGresult *g = PQexec(conn, "SET plan_cache_mode = force_generic_plan; SET DateStyle = ISO");
 	PQclear(g);
 	for (size_t i = 0; i < nstmts; i++) {
 		PGresult *r = PQprepare(conn, stmts[i]->name, stmts[i]->sql, stmts[i]->nparams, NULL);

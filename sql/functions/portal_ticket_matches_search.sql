@@ -5,12 +5,15 @@
 -- substring, the subject and description by full text (tickets.search_vector, 019), and the
 -- visible messages of the latest thread by full text (messages.body_vector, 019).
 -- plpgsql, not SQL: an SQL function with a subquery is never inlined, and was planned again on
--- each statement that called it; plpgsql keeps its plan for the connection, and stops at the
--- first test that matches.
+-- each statement that called it; plpgsql keeps its plans for the connection, and stops at the
+-- first test that matches. Most tickets match none: their messages are first tested for the
+-- words at all (any thread), and only then the latest thread read through
+-- portal_thread_messages().
 CREATE OR REPLACE FUNCTION portal_ticket_matches_search(t tickets, p_query text) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     q tsquery;
+    v_thread bigint;
 BEGIN
     IF p_query IS NULL OR p_query = '' OR t.id::text = ltrim(p_query, '#')
        OR strpos(lower(t.subject), lower(p_query)) > 0 THEN
@@ -20,6 +23,11 @@ BEGIN
     IF t.search_vector @@ q THEN
         RETURN true;
     END IF;
-    RETURN EXISTS (SELECT 1 FROM portal_thread_messages(ticket_latest_thread(t.id)) m WHERE m.body_vector @@ q);
+    IF NOT EXISTS (SELECT 1 FROM threads th JOIN messages m ON m.thread_id = th.id
+                    WHERE th.ticket_id = t.id AND m.body_vector @@ q) THEN
+        RETURN false;
+    END IF;
+    v_thread := ticket_latest_thread(t.id);
+    RETURN EXISTS (SELECT 1 FROM portal_thread_messages(v_thread) m WHERE m.body_vector @@ q);
 END;
 $$;

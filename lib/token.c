@@ -66,21 +66,48 @@ void token_sha256_hex(const char *s, char out[TOKEN_HEX_LEN + 1])
 	hex_encode(md, mdlen, out);
 }
 
-/* HMAC-SHA-256 of the concatenation p1 p2 under key into md (32 bytes). Returns 0 or -1. */
-static int hmac_sha256_2(const char *key, size_t keylen, const char *p1, size_t n1, const char *p2,
-			 size_t n2, unsigned char *md)
+/* A context keyed with the last key used (most calls sign CSRF tokens with the one server key):
+ * keying hashes the key and sets up two digests, so a call copies the keyed context instead. */
+static EVP_MAC_CTX *keyed_ctx(const char *key, size_t keylen)
 {
+	static EVP_MAC_CTX *base;
+	static unsigned char *base_key;
+	static size_t base_len;
+	if (base && base_len == keylen && CRYPTO_memcmp(base_key, key, keylen) == 0)
+		return base;
+	EVP_MAC_CTX_free(base);
+	if (base_key)
+		OPENSSL_clear_free(base_key, base_len);
+	base = NULL;
+	base_key = NULL;
 	EVP_MAC *mac = hmac_mac();
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	char digest[] = "SHA256";
 	OSSL_PARAM params[] = {
 	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
 	    OSSL_PARAM_construct_end(),
 	};
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	unsigned char *copy = OPENSSL_malloc(keylen ? keylen : 1);
+	if (!ctx || !copy || EVP_MAC_init(ctx, (const unsigned char *)key, keylen, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		OPENSSL_free(copy);
+		return NULL;
+	}
+	memcpy(copy, key, keylen);
+	base = ctx;
+	base_key = copy;
+	base_len = keylen;
+	return base;
+}
+
+/* HMAC-SHA-256 of the concatenation p1 p2 under key into md (32 bytes). Returns 0 or -1. */
+static int hmac_sha256_2(const char *key, size_t keylen, const char *p1, size_t n1, const char *p2,
+			 size_t n2, unsigned char *md)
+{
+	EVP_MAC_CTX *base = keyed_ctx(key ? key : "", key ? keylen : 0);
+	EVP_MAC_CTX *ctx = base ? EVP_MAC_CTX_dup(base) : NULL;
 	size_t mdlen = 0;
 	int ok = ctx &&
-		 EVP_MAC_init(ctx, (const unsigned char *)(key ? key : ""), key ? keylen : 0,
-			      params) == 1 &&
 		 EVP_MAC_update(ctx, (const unsigned char *)p1, n1) == 1 &&
 		 EVP_MAC_update(ctx, (const unsigned char *)p2, n2) == 1 &&
 		 EVP_MAC_final(ctx, md, &mdlen, TOKEN_HEX_LEN / 2) == 1 &&

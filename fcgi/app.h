@@ -165,6 +165,7 @@ int too_large_page(struct ctx *c);
 int tickets_page(struct ctx *c);
 int tickets_fold(struct ctx *c, struct fold *f);
 int ticket_detail(struct ctx *c);
+int ticket_detail_fold(struct ctx *c, struct fold *f); /* the ticket page read with the session */
 int ticket_reply(struct ctx *c);
 /* The signed ticket link of a notification (fcgi/ticket_link.c): GET and POST /<slug>/<id>/open. */
 int ticket_link_open(struct ctx *c);
@@ -173,9 +174,19 @@ int ticket_link_use(struct ctx *c);
  * by a rating link of the ticket_closed mail or logged in. */
 int ticket_rating_page(struct ctx *c);
 int ticket_rating_submit(struct ctx *c);
-/* The ticket page's rating block into page.rating ({form} until rated, then {given}), for a
- * closed ticket with ratings on; nothing otherwise. 0, or -1 on a database error (logged). */
-int ticket_rating_fill(struct ctx *c, struct json_object *page, const char *ticket, int closed);
+/* The ticket page's rating state, read in the page's own statement (ticket_detail.c): these
+ * columns and this join, where t is the ticket's row, st its stage, p the portal's row, ALLOWED
+ * (SQL) whether the contact may still enter the portal (portal_contact_allowed, as rating_ticket
+ * asks) and TZ the time zone's parameter. Inner alias: rt. */
+#define TICKET_RATING_COLS(ALLOWED, TZ)                                                            \
+	"p.ratings_enabled AND st.is_closed AND " ALLOWED " AS rating_shown,"                       \
+	" coalesce(rt.score, '') AS rating_score, coalesce(rt.comment, '') AS rating_comment,"      \
+	" coalesce(to_char(rt.created_at AT TIME ZONE " TZ ", 'YYYY-MM-DD HH24:MI'), '') AS rating_at"
+#define TICKET_RATING_JOIN " LEFT JOIN ticket_ratings rt ON rt.ticket_id = t.id"
+/* The ticket page's rating block into page.rating ({form} until rated, then {given}; {none} in
+ * the preview), from row 0 of r (TICKET_RATING_COLS): for a closed ticket with ratings on;
+ * nothing otherwise. */
+void ticket_rating_fill(struct ctx *c, struct json_object *page, const char *ticket, const PGresult *r);
 /* The ticket_closed mail offers the rating: ratings on and the ticket not rated. 1, 0, -1 error. */
 int ticket_rating_offered(struct ctx *c, const char *ticket);
 /* Attachments (fcgi/files.c). GET /files/<id>/<name>: one the logged-in customer may see. */
@@ -253,10 +264,22 @@ const char *tickets_base(struct ctx *c);
 int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struct form *f);
 /* Close and reopen (fcgi/ticket_actions.c): POST /<slug>/<id>/close and /<slug>/<id>/reopen, and
  * the detail page's "actions" block (what the customer may do now, a status after the action);
- * nothing in the admin preview. 0, or -1 on a database error (the block is left out). */
+ * nothing in the admin preview. */
 int ticket_close(struct ctx *c);
 int ticket_reopen(struct ctx *c);
-int ticket_actions_fill(struct ctx *c, struct json_object *page, const char *ticket_id);
+/* A ticket's close/reopen state: where t is the ticket's row, st its stage and p the portal's
+ * row, TZ the time zone's parameter; read by the POSTs (ticket_actions_state) and in the ticket
+ * page's own statement (ticket_detail.c). closed is the ticket's. */
+#define TICKET_ACTIONS_COLS(TZ)                                                                    \
+	"st.is_closed AS closed, p.customer_reopen AS switch, p.reopen_days,"                       \
+	" st.is_closed AND ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days) > now()" \
+	"   AS in_window,"                                                                           \
+	" to_char(ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days)"              \
+	"   AT TIME ZONE " TZ ", 'YYYY-MM-DD HH24:MI') AS reopen_until,"                              \
+	" coalesce(pipeline_first_stage(t.pipeline_id, false), 0) AS open_stage,"                   \
+	" coalesce(pipeline_first_stage(t.pipeline_id, true), 0) AS closed_stage"
+/* The page's "actions" block from row 0 of r (TICKET_ACTIONS_COLS, by name). */
+void ticket_actions_fill(struct ctx *c, struct json_object *page, const char *ticket_id, const PGresult *r);
 
 /* Member tokens (fcgi/member_token.c): single-use links by email. */
 int member_token_issue(long member_id, const char *purpose, const char *ttl, char *token_out, size_t cap);

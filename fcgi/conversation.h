@@ -1,7 +1,7 @@
 /* conversation.h - the one writer of conversations (fcgi/conversation.c) and the one reader of
  * a thread's messages (fcgi/conversation_read.c). Writers: the customer's reply (ticket_reply.c),
  * the support form (ticket_new.c), the agent's reply and internal note (admin_inbox_write.c),
- * the console's new ticket (admin_tickets_new.c). Readers: the portal's ticket page (tickets.c,
+ * the console's new ticket (admin_tickets_new.c). Readers: the portal's ticket page (ticket_detail.c,
  * also in the admin preview) and the console's thread page (admin_inbox_thread.c). */
 #ifndef PORTAL_CONVERSATION_H
 #define PORTAL_CONVERSATION_H
@@ -120,5 +120,29 @@ int conv_end(int got);
  */
 int conv_messages(struct ctx *c, struct json_object *page, const char *thread, int staff,
 		  const char *file_base);
+
+/*
+ * The customer's side in a page's own statement (the ticket page reads its thread with the
+ * ticket, issue 19): one column, the JSON text of the messages the portal shows of thread THREAD
+ * (an SQL expression; portal_thread_messages, never a note), oldest first, each {id, incoming,
+ * when, body, files [{id, name, size}], author} as conv_messages reads them; NULL when there are
+ * none. TZ is the time zone's parameter. Inner aliases: cm, cc, cu, ca.
+ */
+#define CONV_MSG_FILES(MSG) \
+	"coalesce((SELECT json_agg(json_build_object('id', ca.id, 'name', ca.file_name," \
+	"   'size', ca.size_bytes) ORDER BY ca.id) FROM attachments ca WHERE ca.message_id = " MSG ".id), '[]')"
+#define CONV_MSG_AUTHOR_PORTAL \
+	"coalesce(nullif(btrim(coalesce(cc.first_name, '') || ' ' || coalesce(cc.last_name, '')), ''), cu.name, cm.from_address, '')"
+#define CONV_MSG_PEOPLE \
+	" LEFT JOIN contacts cc ON cc.id = cm.author_contact_id LEFT JOIN staff_users cu ON cu.id = cm.author_user_id"
+#define CONV_MESSAGES_JSON(THREAD, TZ)                                                               \
+	"(SELECT json_agg(json_build_object('id', cm.id, 'incoming', cm.direction = 'incoming',"     \
+	"   'when', to_char(cm.created_at AT TIME ZONE " TZ ", 'YYYY-MM-DD HH24:MI'), 'body', cm.body," \
+	"   'files', " CONV_MSG_FILES("cm") ", 'author', " CONV_MSG_AUTHOR_PORTAL ")"                  \
+	"   ORDER BY cm.created_at, cm.id)"                                                              \
+	"  FROM portal_thread_messages(" THREAD ") cm" CONV_MSG_PEOPLE ")::text"
+/* Those messages (json_text as CONV_MESSAGES_JSON gave it; NULL or "": none) into page as
+ * conv_messages puts them for the customer. 0, or -1 when the text is no JSON array (logged). */
+int conv_messages_json(struct ctx *c, struct json_object *page, const char *json_text, const char *file_base);
 
 #endif

@@ -1,55 +1,53 @@
 /* conversation_read.c - the one reader of a thread's messages with their attachments: the
- * portal's ticket page (tickets.c, also in the admin preview) and the console's thread page
+ * portal's ticket page (ticket_detail.c, also in the admin preview) and the console's thread page
  * (admin_inbox_thread.c). No URL of its own. */
 #include "conversation.h"
 
 #include <string.h>
+
+#include "log.h"
 
 /*
  * Design. One reader, two statements that share their columns: the customer's side reads
  * portal_thread_messages() (never a note, never mail to or from an address not connected to the
  * thread's inbox) and nothing else, so the ticket page costs one function scan; the staff side
  * reads every message and marks what the portal leaves out. Columns are named after the
- * template's keys (db_row_json); the staff-only ones exist only in the staff statement.
+ * template's keys (db_row_json); the staff-only ones exist only in the staff statement. The
+ * ticket page reads the customer's side inside its own statement, as one JSON column
+ * (CONV_MESSAGES_JSON, conversation.h, built from the same pieces) and hands the text to
+ * conv_messages_json: the page is one round trip, and a JSON array costs less than repeating
+ * the page's other columns on a row per message.
  */
-#define MSG_AUTHOR "coalesce(nullif(btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), ''),"
 #define MSG_COLS                                                                                   \
-	"SELECT m.id, m.direction = 'incoming' AS incoming,"                                        \
-	" to_char(m.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') AS \"when\", m.body,"          \
-	" coalesce((SELECT json_agg(json_build_object('id', a.id, 'name', a.file_name,"            \
-	"   'size', a.size_bytes) ORDER BY a.id) FROM attachments a WHERE a.message_id = m.id), '[]')::text AS files,"
-#define MSG_PEOPLE \
-	" LEFT JOIN contacts c ON c.id = m.author_contact_id LEFT JOIN staff_users u ON u.id = m.author_user_id"
+	"SELECT cm.id, cm.direction = 'incoming' AS incoming,"                                      \
+	" to_char(cm.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') AS \"when\", cm.body,"        \
+	" " CONV_MSG_FILES("cm") "::text AS files,"
 
 const struct db_stmt conversation_read_stmts[] = {
 	/* what the portal shows of a thread, oldest first */
 	{"conv_messages",
-	 MSG_COLS " " MSG_AUTHOR " u.name, m.from_address, '') AS author"
-	 " FROM portal_thread_messages($1) m" MSG_PEOPLE
-	 " ORDER BY m.created_at, m.id",
+	 MSG_COLS " " CONV_MSG_AUTHOR_PORTAL " AS author"
+	 " FROM portal_thread_messages($1) cm" CONV_MSG_PEOPLE
+	 " ORDER BY cm.created_at, cm.id",
 	 2},
 	/* every message of a thread for staff, oldest first, what the portal leaves out marked */
 	{"conv_messages_staff",
-	 MSG_COLS " " MSG_AUTHOR " c.email, nullif(u.name, ''), u.email, m.from_address, 'Unknown') AS author,"
-	 " m.kind = 'note' AS note, m.author_user_id IS NOT NULL AS staff,"
-	 " coalesce(m.from_address, '') AS \"from\", array_to_string(m.to_addresses, ', ') AS \"to\","
-	 " m.kind = 'message' AND th.ticket_id IS NOT NULL AND pm.id IS NULL AS hidden,"
-	 " m.body_original AS original"
-	 " FROM messages m JOIN threads th ON th.id = m.thread_id" MSG_PEOPLE
-	 " LEFT JOIN (SELECT id FROM portal_thread_messages($1)) pm ON pm.id = m.id"
-	 " WHERE m.thread_id = $1 ORDER BY m.created_at, m.id LIMIT 1000",
+	 MSG_COLS " coalesce(nullif(btrim(coalesce(cc.first_name, '') || ' ' || coalesce(cc.last_name, '')), ''),"
+	 " cc.email, nullif(cu.name, ''), cu.email, cm.from_address, 'Unknown') AS author,"
+	 " cm.kind = 'note' AS note, cm.author_user_id IS NOT NULL AS staff,"
+	 " coalesce(cm.from_address, '') AS \"from\", array_to_string(cm.to_addresses, ', ') AS \"to\","
+	 " cm.kind = 'message' AND th.ticket_id IS NOT NULL AND pm.id IS NULL AS hidden,"
+	 " cm.body_original AS original"
+	 " FROM messages cm JOIN threads th ON th.id = cm.thread_id" CONV_MSG_PEOPLE
+	 " LEFT JOIN (SELECT id FROM portal_thread_messages($1)) pm ON pm.id = cm.id"
+	 " WHERE cm.thread_id = $1 ORDER BY cm.created_at, cm.id LIMIT 1000",
 	 2},
 	{NULL, NULL, 0},
 };
 
-/* A message's files (the text of a JSON array of {id, name, size}) with their links. */
-static struct json_object *files_json(const char *file_base, const char *text)
+/* Each file of a message's files (a JSON array of {id, name, size}) gets its link. */
+static void file_urls(const char *file_base, struct json_object *files)
 {
-	struct json_object *files = json_tokener_parse(text);
-	if (!files || !json_object_is_type(files, json_type_array)) {
-		json_object_put(files);
-		return json_object_new_array();
-	}
 	for (size_t k = 0; k < json_object_array_length(files); k++) {
 		struct json_object *f = json_object_array_get_idx(files, k), *fid, *fname;
 		if (!json_object_object_get_ex(f, "id", &fid) || !json_object_object_get_ex(f, "name", &fname))
@@ -61,6 +59,17 @@ static struct json_object *files_json(const char *file_base, const char *text)
 		json_object_object_add(f, "url", json_object_new_string(u.data ? u.data : ""));
 		buf_free(&u);
 	}
+}
+
+/* A message's files (the text of a JSON array of {id, name, size}) with their links. */
+static struct json_object *files_json(const char *file_base, const char *text)
+{
+	struct json_object *files = json_tokener_parse(text);
+	if (!files || !json_object_is_type(files, json_type_array)) {
+		json_object_put(files);
+		return json_object_new_array();
+	}
+	file_urls(file_base, files);
 	return files;
 }
 
@@ -84,6 +93,32 @@ int conv_messages(struct ctx *c, struct json_object *page, const char *thread, i
 		json_object_array_add(msgs, o);
 	}
 	PQclear(r);
+	json_object_object_add(page, "messages", msgs);
+	json_object_object_add(page, "has_messages", json_object_new_boolean(n > 0));
+	return 0;
+}
+
+int conv_messages_json(struct ctx *c, struct json_object *page, const char *json_text, const char *file_base)
+{
+	struct json_object *msgs = json_text && json_text[0] ? json_tokener_parse(json_text) : json_object_new_array();
+	if (!msgs || !json_object_is_type(msgs, json_type_array)) {
+		log_msg(LOG_ERROR, "conversation: a page's messages are no JSON array");
+		json_object_put(msgs);
+		return -1;
+	}
+	size_t n = json_object_array_length(msgs);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(msgs, i), *v, *files;
+		if (json_object_object_get_ex(o, "when", &v))
+			json_object_object_add(o, "when", json_object_new_string(ticket_when(c, json_object_get_string(v))));
+		if (!json_object_object_get_ex(o, "files", &files) || !json_object_is_type(files, json_type_array)) {
+			files = json_object_new_array();
+			json_object_object_add(o, "files", files);
+		}
+		file_urls(file_base, files);
+		json_object_object_add(o, "has_files", json_object_new_boolean(json_object_array_length(files) > 0));
+		json_object_object_add(o, "latest", json_object_new_boolean(i == n - 1));
+	}
 	json_object_object_add(page, "messages", msgs);
 	json_object_object_add(page, "has_messages", json_object_new_boolean(n > 0));
 	return 0;

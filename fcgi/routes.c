@@ -209,6 +209,7 @@ const struct route routes[] = {
 /* The pages read in one statement with their session (struct fold in app.h). */
 const struct route_fold route_folds[] = {
 	{tickets_page, tickets_fold},
+	{ticket_detail, ticket_detail_fold},
 	{NULL, NULL},
 };
 

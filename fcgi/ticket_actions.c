@@ -1,6 +1,6 @@
 /* ticket_actions.c - POST /<slug>/<id>/close and /<slug>/<id>/reopen: a customer closes their
  * open ticket or reopens a closed one within the portal's window; and the ticket page's block
- * that offers them (ticket_actions_fill, called by tickets.c). */
+ * that offers them (ticket_actions_fill, from the page's own statement: ticket_detail.c). */
 #include "app.h"
 
 #include <stdio.h>
@@ -29,18 +29,12 @@ const struct db_stmt ticket_actions_stmts[] = {
 	{"ticket_actions_lock", "SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", 1},
 	/* the ticket as the contact may see it, with the portal's switch and window ($4: time zone) */
 	{"ticket_actions_state",
-	 "SELECT s.is_closed AS closed, p.customer_reopen AS switch, p.reopen_days,"
-	 " s.is_closed AND ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days) > now()"
-	 "   AS in_window,"
-	 " to_char(ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days)"
-	 "   AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI') AS reopen_until,"
-	 " coalesce(pipeline_first_stage(t.pipeline_id, false), 0) AS open_stage,"
-	 " coalesce(pipeline_first_stage(t.pipeline_id, true), 0) AS closed_stage,"
+	 "SELECT " TICKET_ACTIONS_COLS("$4") ","
 	 " t.subject, coalesce(x.thread, 0) AS thread, coalesce(th.inbox_id, p.default_inbox_id, 0) AS inbox,"
 	 " (SELECT a.address FROM inbox_addresses a WHERE a.inbox_id = coalesce(th.inbox_id, p.default_inbox_id)"
 	 "   AND a.connected ORDER BY a.is_primary DESC, a.id LIMIT 1) AS address"
 	 " FROM portal_visible_tickets($1, $2, 'all') t"
-	 " JOIN pipeline_stages s ON s.id = t.stage_id JOIN portals p ON p.id = $1"
+	 " JOIN pipeline_stages st ON st.id = t.stage_id JOIN portals p ON p.id = $1"
 	 " LEFT JOIN LATERAL (SELECT ticket_latest_thread(t.id) AS thread) x ON true"
 	 " LEFT JOIN threads th ON th.id = x.thread"
 	 " WHERE t.id = $3",
@@ -77,25 +71,18 @@ static const char *ticket_url(struct ctx *c, const char *ticket)
 	return arena_printf(c->arena, "/%s/%s", c->portal->ticket_slug, ticket);
 }
 
-int ticket_actions_fill(struct ctx *c, struct json_object *page, const char *ticket)
+void ticket_actions_fill(struct ctx *c, struct json_object *page, const char *ticket, const PGresult *r)
 {
 	if (c->preview_contact || !c->sess.found)
-		return 0;
-	PGresult *r = state(c, ticket);
-	if (!r || PQntuples(r) != 1) {
-		PQclear(r);
-		return r ? 0 : -1;
-	}
+		return;
 	int closed = db_col(r, 0, "closed")[0] == 't', on = db_col(r, 0, "switch")[0] == 't';
 	int can_close = on && !closed && id_set(db_col(r, 0, "closed_stage"));
 	int can_reopen = on && closed && db_col(r, 0, "in_window")[0] == 't' && id_set(db_col(r, 0, "open_stage"));
 	const char *done = request_query(c->req, "done");
 	int done_closed = closed && done && strcmp(done, "closed") == 0;
 	int done_reopened = !closed && done && strcmp(done, "reopened") == 0;
-	if (!can_close && !closed && !done_reopened) {
-		PQclear(r);
-		return 0; /* an open ticket the customer may not close: nothing to say */
-	}
+	if (!can_close && !closed && !done_reopened)
+		return; /* an open ticket the customer may not close: nothing to say */
 	struct json_object *a = json_object_new_object();
 	const char *base = ticket_url(c, ticket);
 	if (can_close) {
@@ -116,9 +103,7 @@ int ticket_actions_fill(struct ctx *c, struct json_object *page, const char *tic
 	}
 	json_object_object_add(a, "done_closed", json_object_new_boolean(done_closed));
 	json_object_object_add(a, "done_reopened", json_object_new_boolean(done_reopened));
-	PQclear(r);
 	json_object_object_add(page, "actions", a);
-	return 0;
 }
 
 /* staff_ticket_status to the staff users of the ticket's inbox (conv_mail_staff), with a link to

@@ -23,7 +23,9 @@
  * every ticket_contacts row, so CCs get the ticket's customer mail. The checks read what the
  * ticket holds in two statements (the context, then each candidate's standing); the writes run
  * in the caller's transaction under a lock of the ticket, and the insert itself takes at most
- * the room left under TICKET_CC_MAX, so two writers at once cannot pass the limit.
+ * the room left under TICKET_CC_MAX, so two writers at once cannot pass the limit. The ticket
+ * page reads its part with the ticket (TICKET_CC_PAGE_COLS): the address alone, never the name
+ * the CRM holds, for anyone may type an address and the page must not tell them whose it is.
  */
 const struct db_stmt ticket_cc_stmts[] = {
 	/* the switches, the requester (the ticket's first, else $3) with the domain the same-domain
@@ -70,13 +72,6 @@ const struct db_stmt ticket_cc_stmts[] = {
 	 "   FROM tc JOIN ct ON ct.id = tc.contact_id)"
 	 " SELECT count(*) FROM tc",
 	 3},
-	/* the address alone, never the name the CRM holds: anyone may type an address, and the page
-	 * must not tell them whose it is */
-	{"ticket_cc_list",
-	 "SELECT c.id, c.email"
-	 " FROM ticket_contacts x JOIN contacts c ON c.id = x.contact_id"
-	 " WHERE x.ticket_id = $1 AND x.role = 'cc' ORDER BY lower(c.email), c.id LIMIT 50",
-	 1},
 	/* may the session's contact ($2) remove CCs of ticket $3: does it see it, is it a requester */
 	{"ticket_cc_may_remove",
 	 "SELECT EXISTS (SELECT 1 FROM portal_visible_tickets($1, $2, 'all') t WHERE t.id = $3) AS visible,"
@@ -291,30 +286,26 @@ int ticket_cc_form(struct ctx *c, struct json_object *page)
 	return 0;
 }
 
-int ticket_cc_page(struct ctx *c, struct json_object *page, const char *ticket)
+int ticket_cc_page(struct ctx *c, struct json_object *page, const char *ticket, const PGresult *r)
 {
-	struct ticket_cc cc;
-	int viewer_requester = 0;
-	long contact = c->preview_contact ? c->preview_contact : c->sess.contact_id;
-	if (load_ctx(c, ticket, contact, &cc, NULL, NULL, &viewer_requester) < 0)
-		return -1;
+	struct ticket_cc cc = {.on = db_col(r, 0, "cc_on")[0] == 't', .same_domain = db_col(r, 0, "cc_same_domain")[0] == 't',
+			       .domain = db_col(r, 0, "cc_domain")};
+	int viewer_requester = db_col(r, 0, "cc_viewer_requester")[0] == 't';
 	add_switches(page, &cc);
-	const char *p[1] = {ticket};
-	PGresult *r = db_exec("ticket_cc_list", 1, p);
-	if (!r)
+	const char *text = db_col(r, 0, "cc_list");
+	struct json_object *list = text[0] ? json_tokener_parse(text) : json_object_new_array();
+	if (!list || !json_object_is_type(list, json_type_array)) {
+		log_msg(LOG_ERROR, "cc: ticket %s: the page's CC list is no JSON array", ticket);
+		json_object_put(list);
 		return -1;
-	struct json_object *list = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++) {
-		struct json_object *o = json_object_new_object();
-		const char *id = db_col(r, i, "id");
-		json_object_object_add(o, "id", json_object_new_string(id));
-		json_object_object_add(o, "email", json_object_new_string(db_col(r, i, "email")));
-		json_object_object_add(o, "remove_url", json_object_new_string(arena_printf(
-			c->arena, "/%s/%s/cc/%s/remove", c->portal->ticket_slug, ticket, id)));
-		json_object_array_add(list, o);
 	}
-	json_object_object_add(page, "has_ccs", json_object_new_boolean(PQntuples(r) > 0));
-	PQclear(r);
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *o = json_object_array_get_idx(list, i), *id;
+		if (json_object_object_get_ex(o, "id", &id))
+			json_object_object_add(o, "remove_url", json_object_new_string(arena_printf(
+				c->arena, "/%s/%s/cc/%s/remove", c->portal->ticket_slug, ticket, json_object_get_string(id))));
+	}
+	json_object_object_add(page, "has_ccs", json_object_new_boolean(json_object_array_length(list) > 0));
 	json_object_object_add(page, "ccs", list);
 	json_object_object_add(page, "cc_can_remove", json_object_new_boolean(viewer_requester && !c->preview_contact));
 	return 0;

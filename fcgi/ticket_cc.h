@@ -42,9 +42,28 @@ int ticket_cc_from_mail(struct ctx *c, const char *const *addrs, size_t n, const
  * concurrent writers. 0 or -1. */
 int ticket_cc_add(struct ctx *c, const char *ticket, const struct ticket_cc *cc, const char *by);
 
-/* The ticket page's part: cc_on, cc_same_domain/cc_domain (for the reply form's hint), ccs
- * [{id, email, name, remove_url}] and has_ccs, cc_can_remove (the viewer is a requester). 0 or -1. */
-int ticket_cc_page(struct ctx *c, struct json_object *page, const char *ticket);
+/*
+ * The ticket page reads its CC part in its own statement (ticket_detail.c; one round trip, issue
+ * 19): these columns, where t is the ticket's row (from portal_visible_tickets), p the portal's
+ * row and VIEWER (an SQL expression) the contact looking, the session's or the preview's. The
+ * requester whose domain the reply form's hint names is the ticket's first, as ticket_cc_ctx
+ * has it; the list is the address alone (at most 50). Inner aliases: ccx, ccc, cco, l.
+ */
+#define TICKET_CC_PAGE_COLS(VIEWER)                                                                \
+	"p.customer_cc AS cc_on, p.cc_same_domain,"                                                 \
+	" coalesce((SELECT lower(cco.domain) FROM contacts ccc JOIN companies cco ON cco.id = ccc.primary_company_id" \
+	"   WHERE ccc.id = coalesce((SELECT ccx.contact_id FROM ticket_contacts ccx WHERE ccx.ticket_id = t.id" \
+	"     AND ccx.role = 'requester' ORDER BY ccx.contact_id LIMIT 1), " VIEWER ")), '') AS cc_domain," \
+	" EXISTS (SELECT 1 FROM ticket_contacts ccx WHERE ccx.ticket_id = t.id AND ccx.contact_id = " VIEWER \
+	"   AND ccx.role = 'requester') AS cc_viewer_requester,"                                      \
+	" (SELECT json_agg(json_build_object('id', l.id, 'email', l.email) ORDER BY lower(l.email), l.id)" \
+	"   FROM (SELECT ccc.id, ccc.email FROM ticket_contacts ccx JOIN contacts ccc ON ccc.id = ccx.contact_id" \
+	"   WHERE ccx.ticket_id = t.id AND ccx.role = 'cc' ORDER BY lower(ccc.email), ccc.id LIMIT 50) l)::text AS cc_list"
+
+/* The ticket page's part from row 0 of r (TICKET_CC_PAGE_COLS, by name): cc_on,
+ * cc_same_domain/cc_domain (for the reply form's hint), ccs [{id, email, remove_url}] and
+ * has_ccs, cc_can_remove (the viewer is a requester). 0, or -1 when the list is unreadable. */
+int ticket_cc_page(struct ctx *c, struct json_object *page, const char *ticket, const PGresult *r);
 
 /* Whether the support form shows the field: cc_on, cc_same_domain, cc_domain into page. 0 or -1. */
 int ticket_cc_form(struct ctx *c, struct json_object *page);

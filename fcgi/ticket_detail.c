@@ -11,15 +11,38 @@
 #include "ticket_cc.h"
 #include "token.h"
 
-/* The ticket, if the contact sees it (portal_visible_tickets, the one definition): else 404. */
+/*
+ * Design. The page is one statement (issue 19): the ticket as the contact sees it
+ * (portal_visible_tickets, the one definition: a ticket outside it has no row, a 404 exactly as a
+ * missing one), its latest thread's messages as a JSON column (CONV_MESSAGES_JSON,
+ * conversation.h), who is copied in (TICKET_CC_PAGE_COLS, ticket_cc.h), the close/reopen state
+ * (TICKET_ACTIONS_COLS) and the rating (TICKET_RATING_COLS, app.h). Each module keeps its rules
+ * in its own file and reads its columns from the page's row by name. The customer's GET runs
+ * the statement with the session ("ticket_detail_s", the route's fold: $1 the token's hash, $2
+ * the portal, the session's columns first, the page's after them, NULL for no ticket or another
+ * portal's session); the admin preview, a reply form shown again and the close/reopen refusal
+ * run it alone ("ticket_detail": $1 the portal, $2 the contact). Both: $3 the ticket, $4 the
+ * time zone. Column names must not repeat the session's (fcgi/sessions.h).
+ */
+#define TICKET_PAGE(PORTAL, CONTACT, ALLOWED)                                                      \
+	"SELECT t.id, t.subject, t.description, coalesce(t.priority, '') AS priority,"              \
+	" to_char(t.created_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI') AS created,"                  \
+	" to_char(t.last_activity_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI') AS activity,"           \
+	" st.name AS stage, pl.name AS pipeline, t.properties::text AS properties,"                 \
+	" coalesce(x.thread, 0) AS thread, " CONV_MESSAGES_JSON("x.thread", "$4") " AS messages, "  \
+	TICKET_CC_PAGE_COLS(CONTACT) ", " TICKET_ACTIONS_COLS("$4") ", " TICKET_RATING_COLS(ALLOWED, "$4") \
+	" FROM portal_visible_tickets(" PORTAL ", " CONTACT ", 'all') t"                            \
+	" JOIN pipeline_stages st ON st.id = t.stage_id JOIN pipelines pl ON pl.id = t.pipeline_id" \
+	" JOIN portals p ON p.id = " PORTAL                                                          \
+	" LEFT JOIN LATERAL (SELECT ticket_latest_thread(t.id) AS thread) x ON true" TICKET_RATING_JOIN \
+	" WHERE t.id = $3"
+
 const struct db_stmt ticket_detail_stmts[] = {
-	{"tickets_detail",
-	 "SELECT t.id, t.subject, t.description, coalesce(t.priority, ''),"
-	 " to_char(t.created_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI'),"
-	 " to_char(t.last_activity_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI'),"
-	 " s.is_closed, s.name, p.name, t.properties::text, coalesce(ticket_latest_thread(t.id), 0)"
-	 " FROM portal_visible_tickets($1, $2, 'all') t JOIN pipeline_stages s ON s.id = t.stage_id"
-	 " JOIN pipelines p ON p.id = t.pipeline_id WHERE t.id = $3",
+	{"ticket_detail", TICKET_PAGE("$1", "$2", "coalesce(portal_contact_allowed($1, $2), false)"), 4},
+	{"ticket_detail_s",
+	 "WITH s AS (" SESSION_LOAD_SQL ")"
+	 " SELECT s.*, d.* FROM s LEFT JOIN LATERAL (" TICKET_PAGE("$2", "s.contact_id", "s.allowed") ") d"
+	 " ON s.portal_id = $2",
 	 4},
 	{NULL, NULL, 0},
 };
@@ -43,74 +66,95 @@ static struct json_object *properties(const char *json_text)
 	return out;
 }
 
+/* The page from row 0 of r (the ticket's columns by name; PQclear'd here). */
+static int render_row(struct ctx *c, const char *ticket_id, int status, struct form *f, PGresult *r)
+{
+	struct json_object *page = page_new(c, NULL);
+	int closed = db_col(r, 0, "closed")[0] == 't';
+	struct json_object *t = json_object_new_object();
+	json_object_object_add(t, "id", json_object_new_string(db_col(r, 0, "id")));
+	json_object_object_add(t, "subject", json_object_new_string(db_col(r, 0, "subject")));
+	json_object_object_add(t, "description", json_object_new_string(db_col(r, 0, "description")));
+	const char *prio = db_col(r, 0, "priority");
+	if (prio[0])
+		json_object_object_add(t, "priority", json_object_new_string(
+			i18n_get(c->lang, arena_printf(c->arena, "priority_%s", prio))));
+	json_object_object_add(t, "created", json_object_new_string(ticket_when(c, db_col(r, 0, "created"))));
+	json_object_object_add(t, "activity", json_object_new_string(ticket_when(c, db_col(r, 0, "activity"))));
+	json_object_object_add(t, "closed", json_object_new_boolean(closed));
+	json_object_object_add(t, "status", json_object_new_string(ticket_status_label(c, closed, db_col(r, 0, "stage"))));
+	json_object_object_add(t, "pipeline", json_object_new_string(db_col(r, 0, "pipeline")));
+	json_object_object_add(t, "properties", properties(db_col(r, 0, "properties")));
+	json_object_object_add(t, "reply_url", json_object_new_string(
+		arena_printf(c->arena, "/%s/%s/reply", c->portal->ticket_slug, ticket_id)));
+	json_object_object_add(page, "ticket", t);
+	json_object_object_add(page, "title", json_object_new_string(
+		arena_printf(c->arena, "#%s %s", ticket_id, db_col(r, 0, "subject"))));
+	json_object_object_add(page, "list_url", json_object_new_string(tickets_base(c)));
+	const char *files = c->preview_contact ? arena_printf(c->arena, "/admin/preview/%ld/files", c->preview_contact)
+					       : "/files";
+	if (ticket_cc_page(c, page, ticket_id, r) < 0 || /* who is copied in (ticket_cc.c) */
+	    (strcmp(db_col(r, 0, "thread"), "0") != 0 &&
+	     conv_messages_json(c, page, db_col(r, 0, "messages"), files) < 0)) { /* conversation_read.c */
+		PQclear(r);
+		json_object_put(page);
+		if (f)
+			form_free(f);
+		return 500;
+	}
+	ticket_rating_fill(c, page, ticket_id, r); /* the rating block (ticket_rating.c) */
+	if (!closed && !c->preview_contact) {
+		char nonce[64];
+		if (token_new(nonce, sizeof nonce) == 0)
+			json_object_object_add(page, "nonce", json_object_new_string(nonce));
+	}
+	ticket_actions_fill(c, page, ticket_id, r); /* close / reopen (ticket_actions.c) */
+	PQclear(r);
+	if (f)
+		form_to_page(f, page);
+	return page_render(c, status, "portal/ticket", page);
+}
+
+/* r: the page's result (the plain statement's, or the fold's), NULL after an error. */
+static int render_result(struct ctx *c, const char *ticket_id, int status, struct form *f, PGresult *r)
+{
+	if (!r || PQntuples(r) != 1 || PQgetisnull(r, 0, PQfnumber(r, "id"))) {
+		PQclear(r);
+		if (f)
+			form_free(f);
+		return r ? 404 : 500;
+	}
+	return render_row(c, ticket_id, status, f, r);
+}
+
 int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struct form *f)
 {
 	char pid[24], cid[24];
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
 	snprintf(cid, sizeof cid, "%ld", c->sess.contact_id);
 	const char *p[4] = {pid, cid, ticket_id, c->portal->time_zone};
-	PGresult *r = db_exec("tickets_detail", 4, p);
-	if (!r || PQntuples(r) != 1) {
-		PQclear(r);
-		if (f)
-			form_free(f);
-		return r ? 404 : 500;
-	}
-	struct json_object *page = page_new(c, NULL);
-	int closed = PQgetvalue(r, 0, 6)[0] == 't';
-	struct json_object *t = json_object_new_object();
-	json_object_object_add(t, "id", json_object_new_string(PQgetvalue(r, 0, 0)));
-	json_object_object_add(t, "subject", json_object_new_string(PQgetvalue(r, 0, 1)));
-	json_object_object_add(t, "description", json_object_new_string(PQgetvalue(r, 0, 2)));
-	const char *prio = PQgetvalue(r, 0, 3);
-	if (prio[0])
-		json_object_object_add(t, "priority", json_object_new_string(
-			i18n_get(c->lang, arena_printf(c->arena, "priority_%s", prio))));
-	json_object_object_add(t, "created", json_object_new_string(ticket_when(c, PQgetvalue(r, 0, 4))));
-	json_object_object_add(t, "activity", json_object_new_string(ticket_when(c, PQgetvalue(r, 0, 5))));
-	json_object_object_add(t, "closed", json_object_new_boolean(closed));
-	json_object_object_add(t, "status", json_object_new_string(ticket_status_label(c, closed, PQgetvalue(r, 0, 7))));
-	json_object_object_add(t, "pipeline", json_object_new_string(PQgetvalue(r, 0, 8)));
-	json_object_object_add(t, "properties", properties(PQgetvalue(r, 0, 9)));
-	json_object_object_add(t, "reply_url", json_object_new_string(
-		arena_printf(c->arena, "/%s/%s/reply", c->portal->ticket_slug, ticket_id)));
-	json_object_object_add(page, "ticket", t);
-	if (ticket_cc_page(c, page, ticket_id) < 0) { /* who is copied in (ticket_cc.c) */
-		PQclear(r);
-		json_object_put(page);
-		if (f)
-			form_free(f);
-		return 500;
-	}
-	json_object_object_add(page, "title", json_object_new_string(
-		arena_printf(c->arena, "#%s %s", ticket_id, PQgetvalue(r, 0, 1))));
-	json_object_object_add(page, "list_url", json_object_new_string(tickets_base(c)));
-	const char *thread = arena_strdup(c->arena, PQgetvalue(r, 0, 10));
-	PQclear(r);
-	const char *files = c->preview_contact ? arena_printf(c->arena, "/admin/preview/%ld/files", c->preview_contact)
-					       : "/files";
-	if (strcmp(thread, "0") != 0 && conv_messages(c, page, thread, 0, files) < 0) {
-		json_object_put(page);
-		if (f)
-			form_free(f);
-		return 500;
-	}
-	ticket_rating_fill(c, page, ticket_id, closed); /* the rating block (ticket_rating.c); none on an error */
-	if (!closed && !c->preview_contact) {
-		char nonce[64];
-		if (token_new(nonce, sizeof nonce) == 0)
-			json_object_object_add(page, "nonce", json_object_new_string(nonce));
-	}
-	ticket_actions_fill(c, page, ticket_id); /* close / reopen (ticket_actions.c) */
-	if (f)
-		form_to_page(f, page);
-	return page_render(c, status, "portal/ticket", page);
+	return render_result(c, ticket_id, status, f, db_exec("ticket_detail", 4, p));
+}
+
+/* The route's fold (fcgi/app.h): the page read with the session. */
+int ticket_detail_fold(struct ctx *c, struct fold *f)
+{
+	f->stmt = "ticket_detail_s";
+	f->params[0] = arena_printf(c->arena, "%ld", c->portal->id);
+	f->params[1] = c->caps.v[0];
+	f->params[2] = c->portal->time_zone;
+	f->n = 3;
+	return 0;
 }
 
 int ticket_detail(struct ctx *c)
 {
+	PGresult *r = c->folded;
+	c->folded = NULL;
 	struct form kept;
 	int has = !c->preview_contact &&
 		  draft_restore(c, arena_printf(c->arena, "%s/%s/reply", tickets_base(c), c->caps.v[0]), &kept);
-	return ticket_detail_render(c, c->caps.v[0], 200, has ? &kept : NULL);
+	if (!r) /* the session was read alone */
+		return ticket_detail_render(c, c->caps.v[0], 200, has ? &kept : NULL);
+	return render_result(c, c->caps.v[0], 200, has ? &kept : NULL, r);
 }

@@ -6,7 +6,7 @@
  *     for one contact and this ticket, RATING_DAYS days), without signing in; the link's contact
  *     must still be one the portal shows the ticket (portal_visible_tickets), else 404;
  *   - a logged-in customer who may see the ticket, without a token (the form on the ticket page,
- *     which ticket_rating_fill() puts there).
+ *     which ticket_rating_fill() puts there from the page's own statement: TICKET_RATING_COLS).
  * A forged link (or another ticket's) is refused with 403 "not valid", an expired one with 403
  * "expired" and a way to sign in; neither names the ticket. With the portal's ratings switched
  * off (portals.ratings_enabled) every answer is 404. An open ticket cannot be rated yet (the page
@@ -309,25 +309,18 @@ int ticket_rating_submit(struct ctx *c)
 	return render(c, 200, "thanks", ticket, given_json(c, &mine), NULL);
 }
 
-int ticket_rating_fill(struct ctx *c, struct json_object *page, const char *ticket, int closed)
+void ticket_rating_fill(struct ctx *c, struct json_object *page, const char *ticket, const PGresult *r)
 {
-	if (!closed)
-		return 0;
-	int on = ratings_on(c);
-	if (on <= 0)
-		return on;
-	long contact = c->preview_contact ? c->preview_contact : c->sess.contact_id;
-	struct rating_state st = {0};
-	int got = load(c, contact, ticket, &st);
-	if (got <= 0)
-		return got;
-	struct json_object *r = json_object_new_object();
+	if (db_col(r, 0, "rating_shown")[0] != 't')
+		return;
+	struct rating_state st = {.closed = 1, .score = db_col(r, 0, "rating_score"),
+				  .comment = db_col(r, 0, "rating_comment"), .rated_at = db_col(r, 0, "rating_at")};
+	struct json_object *o = json_object_new_object();
 	if (st.score[0])
-		json_object_object_add(r, "given", given_json(c, &st));
+		json_object_object_add(o, "given", given_json(c, &st));
 	else if (!c->preview_contact)
-		json_object_object_add(r, "form", form_json(c, ticket, NULL, NULL));
+		json_object_object_add(o, "form", form_json(c, ticket, NULL, NULL));
 	else
-		json_object_object_add(r, "none", json_object_new_boolean(1));
-	json_object_object_add(page, "rating", r);
-	return 0;
+		json_object_object_add(o, "none", json_object_new_boolean(1));
+	json_object_object_add(page, "rating", o);
 }

@@ -40,7 +40,7 @@
 const struct db_stmt ticket_detail_stmts[] = {
 	{"ticket_detail", TICKET_PAGE("$1", "$2", "coalesce(portal_contact_allowed($1, $2), false)"), 4},
 	{"ticket_detail_s",
-	 "WITH s AS (" SESSION_LOAD_SQL ")"
+	 "WITH s AS MATERIALIZED (" SESSION_LOAD_SQL ")"
 	 " SELECT s.*, d.* FROM s LEFT JOIN LATERAL (" TICKET_PAGE("$2", "s.contact_id", "s.allowed") ") d"
 	 " ON s.portal_id = $2",
 	 4},

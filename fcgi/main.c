@@ -357,7 +357,8 @@ static int command(int argc, char **argv)
  * and waits (poll, read) until the web server closes first, so that unread request data cannot
  * turn into a reset that loses the response. Over a Unix socket there is no such reset; a request
  * without a body has nothing left unread, so its connection is simply closed (FCGX_Detach makes
- * FCGX_Finish_r close plainly). Requests with a body, and TCP listeners, keep the lingering close. */
+ * FCGX_Finish_r close plainly). A GET or HEAD without a length is that; anything else, and TCP
+ * listeners, keep the lingering close. */
 static int unix_listener(void)
 {
 	struct sockaddr_storage a;
@@ -367,8 +368,9 @@ static int unix_listener(void)
 
 static int bodiless(FCGX_Request *rq)
 {
+	const char *m = FCGX_GetParam("REQUEST_METHOD", rq->envp);
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", rq->envp);
-	return !cl || !*cl || strcmp(cl, "0") == 0;
+	return m && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) && (!cl || !*cl || strcmp(cl, "0") == 0);
 }
 
 int main(int argc, char **argv)

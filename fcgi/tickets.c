@@ -71,16 +71,22 @@ static const char *pick(const char *v, const char *const *allowed, size_t n)
 	return allowed[0];
 }
 
-/* "<digits>.<digits>" into its two parts; 0 when malformed. */
+/* "<key>.<id>" into its two parts; 0 when malformed. The key is microseconds since 1970 (an
+ * optional '-', 1 to 16 digits: within the timestamps PostgreSQL stores), the id 1 to 18 digits
+ * (a bigint), so that no cursor a browser sends can make the statement fail. */
 static int parse_cursor(struct ctx *c, const char *s, const char **k, const char **id)
 {
 	if (!s)
 		return 0;
 	const char *dot = strchr(s, '.');
-	if (!dot || dot == s || dot[1] == '\0' || strlen(s) > 40)
+	if (!dot)
 		return 0;
-	for (const char *p = s; *p; p++)
-		if (p != dot && (*p < '0' || *p > '9') && !(p == s && *p == '-'))
+	const char *kd = s[0] == '-' ? s + 1 : s;
+	size_t nk = (size_t)(dot - kd), ni = strlen(dot + 1);
+	if (dot < kd || nk < 1 || nk > 16 || ni < 1 || ni > 18)
+		return 0;
+	for (const char *p = kd; *p; p++)
+		if (p != dot && (*p < '0' || *p > '9'))
 			return 0;
 	*k = arena_strndup(c->arena, s, (size_t)(dot - s));
 	*id = dot + 1;

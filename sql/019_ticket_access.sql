@@ -11,6 +11,11 @@
 -- transaction (sql/functions/ticket_access_*.sql). Who sees what is still decided on each
 -- request by portal_visible_list() (which company is visible, the portal's filter rules).
 
+-- Nobody writes the ties, a ticket's state or a stage's while the copy is made and its triggers
+-- are put in place (each statement here takes a new snapshot): a tie added or removed meanwhile
+-- would otherwise be missed for good.
+LOCK TABLE tickets, ticket_contacts, ticket_companies, pipeline_stages IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE ticket_access (
     ticket_id         bigint NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
     scope             text NOT NULL CHECK (scope IN ('mine', 'shared', 'org')),
@@ -99,6 +104,17 @@ BEGIN
 END;
 $$;
 
+CREATE FUNCTION ticket_access_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'ticket_companies' THEN
+        DELETE FROM ticket_access WHERE scope = 'org';
+    ELSE
+        DELETE FROM ticket_access WHERE scope IN ('mine', 'shared');
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
 CREATE TRIGGER ticket_contacts_access_ins AFTER INSERT ON ticket_contacts
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ticket_access_contacts();
 CREATE TRIGGER ticket_contacts_access_upd AFTER UPDATE ON ticket_contacts
@@ -115,3 +131,7 @@ CREATE TRIGGER tickets_access_upd AFTER UPDATE ON tickets
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ticket_access_tickets();
 CREATE TRIGGER pipeline_stages_access_upd AFTER UPDATE OF is_closed ON pipeline_stages
     FOR EACH ROW WHEN (OLD.is_closed IS DISTINCT FROM NEW.is_closed) EXECUTE FUNCTION ticket_access_stages();
+CREATE TRIGGER ticket_contacts_access_trunc AFTER TRUNCATE ON ticket_contacts
+    FOR EACH STATEMENT EXECUTE FUNCTION ticket_access_truncate();
+CREATE TRIGGER ticket_companies_access_trunc AFTER TRUNCATE ON ticket_companies
+    FOR EACH STATEMENT EXECUTE FUNCTION ticket_access_truncate();

@@ -6,9 +6,9 @@
 -- visible messages of the latest thread by full text (messages.body_vector, 019).
 -- plpgsql, not SQL: an SQL function with a subquery is never inlined, and was planned again on
 -- each statement that called it; plpgsql keeps its plans for the connection, and stops at the
--- first test that matches. Most tickets match none: their messages are first tested for the
--- words at all (any thread), and only then the latest thread read through
--- portal_thread_messages().
+-- first test that matches. Most tickets match none: their messages (never internal notes) are
+-- first tested for the words at all, in any thread, and only then the latest thread's visible
+-- ones read through portal_thread_messages().
 CREATE OR REPLACE FUNCTION portal_ticket_matches_search(t tickets, p_query text) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -24,7 +24,7 @@ BEGIN
         RETURN true;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM threads th JOIN messages m ON m.thread_id = th.id
-                    WHERE th.ticket_id = t.id AND m.body_vector @@ q) THEN
+                    WHERE th.ticket_id = t.id AND m.kind = 'message' AND m.body_vector @@ q) THEN
         RETURN false;
     END IF;
     v_thread := ticket_latest_thread(t.id);

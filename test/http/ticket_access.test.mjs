@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { psql } from '../lib/stack.mjs';
+import { loggedIn } from '../lib/client.mjs';
 
 // Rows that differ between ticket_access and what the two association tables say, for the given
 // tickets (or all): 0 when in step.
@@ -76,4 +77,26 @@ test('a ticket written with its contacts and company in one statement, then chan
   psql(`DELETE FROM tickets WHERE id = ${id}`);
   assert.deepEqual(rows(id), []);
   assert.equal(drift(), 0);
+});
+
+test('a cursor a browser makes up gets the first page, never an error from the list statement', async () => {
+  const ada = await loggedIn('ada@example.com');
+  const first = await ada.get('/tickets?status=all');
+  assert.equal(first.status, 200);
+  const ids = (html) => [...html.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) => m[1]);
+  assert.ok(ids(first.html).length > 0, 'ada sees tickets');
+  for (const cursor of ['9223372036854775807.1', '-300000000000000000.1', '-.1', '.1', '1.', '1.2.3',
+    '1793000000000000.99999999999999999999', '12x.5']) {
+    for (const key of ['after', 'before']) {
+      const r = await ada.get(`/tickets?status=all&${key}=${encodeURIComponent(cursor)}`);
+      assert.equal(r.status, 200, `${key}=${cursor}`);
+      assert.deepEqual(ids(r.html), ids(first.html), `${key}=${cursor} is ignored`);
+    }
+  }
+  // a real one still pages: past the newest ticket's key, the list goes on after it
+  const k = psql(`SELECT (extract(epoch FROM t.last_activity_at) * 1000000)::bigint || '.' || t.id
+    FROM tickets t WHERE t.id = ${ids(first.html)[0]}`);
+  const next = await ada.get(`/tickets?status=all&after=${k}`);
+  assert.equal(next.status, 200);
+  assert.ok(!ids(next.html).includes(ids(first.html)[0]), "the cursor's own ticket is not on the next page");
 });

@@ -269,15 +269,19 @@ int ticket_close(struct ctx *c);
 int ticket_reopen(struct ctx *c);
 /* A ticket's close/reopen state: where t is the ticket's row, st its stage and p the portal's
  * row, TZ the time zone's parameter; read by the POSTs (ticket_actions_state) and in the ticket
- * page's own statement (ticket_detail.c). closed is the ticket's. */
+ * page's own statement (ticket_detail.c). closed is the ticket's; the stage it would move to is
+ * looked up only for the move it can make (closed_stage of an open ticket, open_stage of a closed
+ * one; 0 otherwise). */
 #define TICKET_ACTIONS_COLS(TZ)                                                                    \
 	"st.is_closed AS closed, p.customer_reopen AS switch, p.reopen_days,"                       \
 	" st.is_closed AND ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days) > now()" \
 	"   AS in_window,"                                                                           \
 	" to_char(ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days)"              \
 	"   AT TIME ZONE " TZ ", 'YYYY-MM-DD HH24:MI') AS reopen_until,"                              \
-	" coalesce(pipeline_first_stage(t.pipeline_id, false), 0) AS open_stage,"                   \
-	" coalesce(pipeline_first_stage(t.pipeline_id, true), 0) AS closed_stage"
+	" CASE WHEN st.is_closed THEN coalesce(pipeline_first_stage(t.pipeline_id, false), 0) ELSE 0 END"  \
+	"   AS open_stage,"                                                                          \
+	" CASE WHEN st.is_closed THEN 0 ELSE coalesce(pipeline_first_stage(t.pipeline_id, true), 0) END"  \
+	"   AS closed_stage"
 /* The page's "actions" block from row 0 of r (TICKET_ACTIONS_COLS, by name). */
 void ticket_actions_fill(struct ctx *c, struct json_object *page, const char *ticket_id, const PGresult *r);
 

@@ -35,18 +35,24 @@ static const struct session_stmts staff_stmts = {"staff_session_load", "session_
 
 #define TEXT(s, r, field) str_copy((s)->field, sizeof (s)->field, db_col(r, 0, #field))
 
-/* Looks token up with st (extra: its second parameter, or NULL); a live session's row goes to
- * fill(row, s). Sets *found and *idle_expired; 0, or -1 on a database error. */
-static int load(const char *token, const struct session_stmts *st, const char *extra, char hash[65], int *found,
-		int *idle_expired, void (*fill)(PGresult *, void *), void *s)
+/* Looks token up with st, or with the statement stmt when not NULL (params[0..n) after the hash:
+ * a page read with the session, fcgi/app.h's fold); a live session's row goes to fill(row, s), and
+ * the whole result to *rows when rows is not NULL (else it is freed). Sets *found and
+ * *idle_expired; 0, or -1 on a database error. */
+static int load(const char *token, const struct session_stmts *st, const char *stmt, int n, const char *const *params,
+		char hash[65], int *found, int *idle_expired, void (*fill)(PGresult *, void *), void *s,
+		PGresult **rows)
 {
 	PGresult *r;
-	enum session_found f = session_find(token, st, extra, hash, &r);
+	enum session_found f = session_find_with(token, st, stmt, n, params, hash, &r);
 	*found = f == SESSION_FOUND;
 	*idle_expired = f == SESSION_IDLE_EXPIRED;
 	if (r)
 		fill(r, s);
-	PQclear(r);
+	if (rows)
+		*rows = r;
+	else
+		PQclear(r);
 	return f == SESSION_ERROR ? -1 : 0;
 }
 
@@ -82,19 +88,8 @@ int session_load_fold(const char *token, struct session *s, const char *stmt, in
 		      PGresult **rows)
 {
 	memset(s, 0, sizeof *s);
-	if (rows)
-		*rows = NULL;
-	PGresult *r;
-	enum session_found f = session_find_with(token, &member_stmts, stmt, n, params, s->token_hash, &r);
-	s->found = f == SESSION_FOUND;
-	s->idle_expired = f == SESSION_IDLE_EXPIRED;
-	if (r)
-		fill_member(r, s);
-	if (rows && r)
-		*rows = r;
-	else
-		PQclear(r);
-	return f == SESSION_ERROR ? -1 : 0;
+	return load(token, &member_stmts, stmt, n, params, s->token_hash, &s->found, &s->idle_expired, fill_member, s,
+		    rows);
 }
 
 int staff_session_load(const char *token, struct staff_session *s)
@@ -102,7 +97,8 @@ int staff_session_load(const char *token, struct staff_session *s)
 	char idle[16];
 	memset(s, 0, sizeof *s);
 	snprintf(idle, sizeof idle, "%d", STAFF_IDLE_MINUTES);
-	return load(token, &staff_stmts, idle, s->token_hash, &s->found, &s->idle_expired, fill_staff, s);
+	const char *p[1] = {idle};
+	return load(token, &staff_stmts, NULL, 1, p, s->token_hash, &s->found, &s->idle_expired, fill_staff, s, NULL);
 }
 
 int session_create(long member_id, long portal_id, int absolute_hours, char *token_out, size_t cap)

@@ -131,7 +131,7 @@ int admin_inbox_thread_render(struct ctx *c, const char *thread, int status, con
 	json_object_object_add(page, "time_zone", str(c->portal->time_zone));
 	if (t)
 		json_object_object_add(page, "ticket", t);
-	if (conv_messages(c, page, thread, 1, arena_printf(c->arena, "/admin/inbox/%s/files", thread)) < 0)
+	if (conv_messages(c, page, thread, arena_printf(c->arena, "/admin/inbox/%s/files", thread)) < 0)
 		goto fail;
 	json_object_object_add(page, "reply", form_ctx("reply", which, f));
 	json_object_object_add(page, "note", form_ctx("note", which, f));

@@ -112,20 +112,18 @@ int conv_mail_staff(struct ctx *c, const char *inbox, const char *name, const ch
 int conv_end(int got);
 
 /*
- * The messages of thread into page: messages [{id, incoming, when, body, author, files [{id,
- * name, size, url}], has_files, latest}] and has_messages. For the customer (staff 0) what the
- * portal shows them (portal_thread_messages: never notes), when in their language's format;
- * for staff every message, with note, staff, from, to and hidden (a public message the portal
- * leaves out). A file's url is <file_base>/<id>/<name>. 0 or -1.
+ * Every message of thread into page, for staff (the console's thread page): messages [{id,
+ * incoming, when, body, author, files [{id, name, size, url}], has_files, latest, note, staff,
+ * from, to, hidden (a public message the portal leaves out), original}] and has_messages. A
+ * file's url is <file_base>/<id>/<name>. 0 or -1. The customer's side is CONV_MESSAGES_JSON.
  */
-int conv_messages(struct ctx *c, struct json_object *page, const char *thread, int staff,
-		  const char *file_base);
+int conv_messages(struct ctx *c, struct json_object *page, const char *thread, const char *file_base);
 
 /*
  * The customer's side in a page's own statement (the ticket page reads its thread with the
  * ticket, issue 19): one column, the JSON text of the messages the portal shows of thread THREAD
  * (an SQL expression; portal_thread_messages, never a note), oldest first, each {id, incoming,
- * when, body, files [{id, name, size}], author} as conv_messages reads them; NULL when there are
+ * when, body, files [{id, name, size}], author}; NULL when there are
  * none. TZ is the time zone's parameter. Inner aliases: cm, cc, cu, ca.
  */
 #define CONV_MSG_FILES(MSG) \
@@ -142,7 +140,7 @@ int conv_messages(struct ctx *c, struct json_object *page, const char *thread, i
 	"   ORDER BY cm.created_at, cm.id)"                                                              \
 	"  FROM portal_thread_messages(" THREAD ") cm" CONV_MSG_PEOPLE ")::text"
 /* Those messages (json_text as CONV_MESSAGES_JSON gave it; NULL or "": none) into page as
- * conv_messages puts them for the customer. 0, or -1 when the text is no JSON array (logged). */
+ * conv_messages puts them for staff, when in the customer's format. 0, or -1 when the text is no JSON array (logged). */
 int conv_messages_json(struct ctx *c, struct json_object *page, const char *json_text, const char *file_base);
 
 #endif

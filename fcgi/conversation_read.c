@@ -8,31 +8,19 @@
 #include "log.h"
 
 /*
- * Design. One reader, two statements that share their columns: the customer's side reads
- * portal_thread_messages() (never a note, never mail to or from an address not connected to the
- * thread's inbox) and nothing else, so the ticket page costs one function scan; the staff side
- * reads every message and marks what the portal leaves out. Columns are named after the
- * template's keys (db_row_json); the staff-only ones exist only in the staff statement. The
- * ticket page reads the customer's side inside its own statement, as one JSON column
- * (CONV_MESSAGES_JSON, conversation.h, built from the same pieces) and hands the text to
- * conv_messages_json: the page is one round trip, and a JSON array costs less than repeating
- * the page's other columns on a row per message.
+ * Design. One reader, two sources with the same keys: the customer's ticket page reads its
+ * thread inside its own statement (CONV_MESSAGES_JSON, conversation.h: portal_thread_messages(),
+ * never a note, never mail to or from an address not connected to the thread's inbox) as one JSON
+ * column, so the page is one round trip; the console's thread page reads every message with
+ * conv_messages_staff and marks what the portal leaves out. Both end in messages_to_page.
  */
-#define MSG_COLS                                                                                   \
-	"SELECT cm.id, cm.direction = 'incoming' AS incoming,"                                      \
-	" to_char(cm.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') AS \"when\", cm.body,"        \
-	" " CONV_MSG_FILES("cm") "::text AS files,"
-
 const struct db_stmt conversation_read_stmts[] = {
-	/* what the portal shows of a thread, oldest first */
-	{"conv_messages",
-	 MSG_COLS " " CONV_MSG_AUTHOR_PORTAL " AS author"
-	 " FROM portal_thread_messages($1) cm" CONV_MSG_PEOPLE
-	 " ORDER BY cm.created_at, cm.id",
-	 2},
 	/* every message of a thread for staff, oldest first, what the portal leaves out marked */
 	{"conv_messages_staff",
-	 MSG_COLS " coalesce(nullif(btrim(coalesce(cc.first_name, '') || ' ' || coalesce(cc.last_name, '')), ''),"
+	 "SELECT cm.id, cm.direction = 'incoming' AS incoming,"
+	 " to_char(cm.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') AS \"when\", cm.body,"
+	 " " CONV_MSG_FILES("cm") "::text AS files,"
+	 " coalesce(nullif(btrim(coalesce(cc.first_name, '') || ' ' || coalesce(cc.last_name, '')), ''),"
 	 " cc.email, nullif(cu.name, ''), cu.email, cm.from_address, 'Unknown') AS author,"
 	 " cm.kind = 'note' AS note, cm.author_user_id IS NOT NULL AS staff,"
 	 " coalesce(cm.from_address, '') AS \"from\", array_to_string(cm.to_addresses, ', ') AS \"to\","
@@ -61,55 +49,15 @@ static void file_urls(const char *file_base, struct json_object *files)
 	}
 }
 
-/* A message's files (the text of a JSON array of {id, name, size}) with their links. */
-static struct json_object *files_json(const char *file_base, const char *text)
+/* msgs (an array of message objects, oldest first, files a JSON array or missing) into page:
+ * each file its url, has_files and latest set, when in the customer's format when local_when. */
+static void messages_to_page(struct ctx *c, struct json_object *page, struct json_object *msgs, int local_when,
+			     const char *file_base)
 {
-	struct json_object *files = json_tokener_parse(text);
-	if (!files || !json_object_is_type(files, json_type_array)) {
-		json_object_put(files);
-		return json_object_new_array();
-	}
-	file_urls(file_base, files);
-	return files;
-}
-
-int conv_messages(struct ctx *c, struct json_object *page, const char *thread, int staff,
-		  const char *file_base)
-{
-	const char *p[2] = {thread, c->portal->time_zone};
-	PGresult *r = db_exec(staff ? "conv_messages_staff" : "conv_messages", 2, p);
-	if (!r)
-		return -1;
-	struct json_object *msgs = json_object_new_array(), *v;
-	int n = PQntuples(r);
-	for (int i = 0; i < n; i++) {
-		struct json_object *o = db_row_json(r, i);
-		if (!staff && json_object_object_get_ex(o, "when", &v))
-			json_object_object_add(o, "when", json_object_new_string(ticket_when(c, json_object_get_string(v))));
-		struct json_object *files = files_json(file_base, PQgetvalue(r, i, PQfnumber(r, "files")));
-		json_object_object_add(o, "has_files", json_object_new_boolean(json_object_array_length(files) > 0));
-		json_object_object_add(o, "files", files);
-		json_object_object_add(o, "latest", json_object_new_boolean(i == n - 1));
-		json_object_array_add(msgs, o);
-	}
-	PQclear(r);
-	json_object_object_add(page, "messages", msgs);
-	json_object_object_add(page, "has_messages", json_object_new_boolean(n > 0));
-	return 0;
-}
-
-int conv_messages_json(struct ctx *c, struct json_object *page, const char *json_text, const char *file_base)
-{
-	struct json_object *msgs = json_text && json_text[0] ? json_tokener_parse(json_text) : json_object_new_array();
-	if (!msgs || !json_object_is_type(msgs, json_type_array)) {
-		log_msg(LOG_ERROR, "conversation: a page's messages are no JSON array");
-		json_object_put(msgs);
-		return -1;
-	}
 	size_t n = json_object_array_length(msgs);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(msgs, i), *v, *files;
-		if (json_object_object_get_ex(o, "when", &v))
+		if (local_when && json_object_object_get_ex(o, "when", &v))
 			json_object_object_add(o, "when", json_object_new_string(ticket_when(c, json_object_get_string(v))));
 		if (!json_object_object_get_ex(o, "files", &files) || !json_object_is_type(files, json_type_array)) {
 			files = json_object_new_array();
@@ -121,5 +69,33 @@ int conv_messages_json(struct ctx *c, struct json_object *page, const char *json
 	}
 	json_object_object_add(page, "messages", msgs);
 	json_object_object_add(page, "has_messages", json_object_new_boolean(n > 0));
+}
+
+int conv_messages(struct ctx *c, struct json_object *page, const char *thread, const char *file_base)
+{
+	const char *p[2] = {thread, c->portal->time_zone};
+	PGresult *r = db_exec("conv_messages_staff", 2, p);
+	if (!r)
+		return -1;
+	struct json_object *msgs = json_object_new_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct json_object *o = db_row_json(r, i);
+		json_object_object_add(o, "files", json_tokener_parse(PQgetvalue(r, i, PQfnumber(r, "files"))));
+		json_object_array_add(msgs, o);
+	}
+	PQclear(r);
+	messages_to_page(c, page, msgs, 0, file_base);
+	return 0;
+}
+
+int conv_messages_json(struct ctx *c, struct json_object *page, const char *json_text, const char *file_base)
+{
+	struct json_object *msgs = json_text && json_text[0] ? json_tokener_parse(json_text) : json_object_new_array();
+	if (!msgs || !json_object_is_type(msgs, json_type_array)) {
+		log_msg(LOG_ERROR, "conversation: a page's messages are no JSON array");
+		json_object_put(msgs);
+		return -1;
+	}
+	messages_to_page(c, page, msgs, 1, file_base);
 	return 0;
 }

@@ -501,8 +501,6 @@ for who in typical:$c_typ:$t_typ:$h_typ heaviest:$c_max:$t_max:$h_max; do
 	done
 	page_stmt "list_search_$w" tickets_list_activity_desc_s 8 "'$h', 1, 'mine', 'open', '$Q', NULL, NULL, '$tz'"
 	page_stmt "detail_ticket_$w" ticket_detail_s 4 "'$h', 1, '$t', '$tz'"
-	th=$(psql_portal -tAc "SELECT coalesce(ticket_latest_thread($t), 0)" 2>/dev/null || echo 0)
-	page_stmt "detail_messages_$w" conv_messages 2 "$th, '$tz'"
 done
 show_plan list_mine_heaviest
 if [ -n "$bad_plans" ]; then

@@ -46,9 +46,11 @@ const struct db_stmt admin_settings_domains_stmts[] = {
 	{NULL, NULL, 0},
 };
 
+/* The same list as the CHECK of portals.ticket_slug (sql/020_two_factor.sql), so that the form
+ * says why instead of failing on the constraint. */
 static const char *const reserved_slugs[] = {
-	"login", "logout", "register", "verify", "password-reset", "access-denied", "files",
-	"kb-link", "sso", "healthz", "admin", "api", "static", "assets",
+	"login", "logout", "register", "verify", "password-reset", "access-denied", "request-too-large",
+	"files", "kb-link", "sso", "healthz", "admin", "api", "static", "assets", "account", "metrics",
 };
 
 static int lang_ok(const char *lang)

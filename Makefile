@@ -10,7 +10,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Ilib -I/usr/include/postgresql -I/usr
 XML_CFLAGS = $(shell pkg-config --cflags xmlsec1-openssl)
 XML_LIBS   = $(shell pkg-config --libs xmlsec1-openssl)
 CFLAGS  += $(XML_CFLAGS)
-LDLIBS  = -lfcgi -lpq -ljson-c -lcrypto -largon2 -lcurl $(XML_LIBS) -lz
+LDLIBS  = -lfcgi -lpq -ljson-c -lcrypto -largon2 -lcurl -lqrencode $(XML_LIBS) -lz
 # GMime (and GLib) parse received mail: linked into the mail gateway, the unit test of the parse
 # and the fuzz targets only, never into the workers (lib/mail_parse.c is left out of LIB_SRC).
 GMIME_CFLAGS = $(shell pkg-config --cflags gmime-3.0)

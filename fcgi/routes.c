@@ -277,6 +277,7 @@ extern const struct db_stmt ticket_rating_stmts[];
 extern const struct db_stmt tickets_stmts[];
 extern const struct db_stmt ticket_detail_stmts[];
 extern const struct db_stmt ticket_cc_stmts[];
+extern const struct db_stmt two_factor_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
 	admin_audit_stmts,
@@ -343,5 +344,6 @@ const struct db_stmt *const stmt_tables[] = {
 	tickets_stmts,
 	ticket_detail_stmts,
 	ticket_cc_stmts,
+	two_factor_stmts,
 	NULL,
 };

@@ -8,6 +8,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "password.h"
+#include "two_factor.h"
 
 const struct db_stmt login_stmts[] = {
 	{"login_find",
@@ -96,6 +97,8 @@ int login_page(struct ctx *c)
 		{"reset", "notice_password_set"},
 		{"logged_out", "notice_logged_out"},
 		{"idle", "notice_idle_logout"},
+		{"tf_ended", "tf_notice_ended"},
+		{"tf_locked", "tf_notice_locked"},
 	};
 	const char *notice = NULL;
 	for (size_t i = 0; i < sizeof notices / sizeof notices[0]; i++)
@@ -139,16 +142,39 @@ static int start_session(struct ctx *c, long member_id, const char *how)
 	return member_login(c, member_id, how, safe_next(request_form(c->req, "next")));
 }
 
-int member_login(struct ctx *c, long member_id, const char *how, const char *next)
+int member_session_open(struct ctx *c, long member_id, const char *how)
 {
 	char token[64];
 	if (session_create(member_id, c->portal->id, cfg.session_absolute_hours, token, sizeof token) < 0)
-		return 500;
+		return -1;
 	const char *old = request_cookie(c->req, SESSION_COOKIE);
 	if (c->sess.found && old)
 		session_destroy(c->sess.token_hash); /* a login always replaces the old session */
 	set_cookie(c, SESSION_COOKIE, token, -1);
 	audit(c, "member", member_id, "login", arena_printf(c->arena, "{\"method\": \"%s\"}", how));
+	return 0;
+}
+
+/* The one place that decides whether a way in asks the second factor: every first factor but
+ * single sign-on (whose identity provider owns the login) does, when the member has a factor on
+ * or the portal requires one. */
+int member_login(struct ctx *c, long member_id, const char *how, const char *next)
+{
+	int sso = sso_on(c->portal) || strcmp(how, "saml") == 0 || strcmp(how, "jwt") == 0;
+	if (!sso) {
+		struct tf_who who = {TF_MEMBER, member_id};
+		int on = two_factor_on(who);
+		int req = on ? 0 : two_factor_required(c, who);
+		if (on < 0 || req < 0)
+			return 500;
+		if (on || req) {
+			if (two_factor_challenge_start(c, who, how, next) < 0)
+				return 500;
+			return page_redirect(c, 303, "/login/two-factor");
+		}
+	}
+	if (member_session_open(c, member_id, how) < 0)
+		return 500;
 	return page_redirect(c, 303, next ? next : arena_printf(c->arena, "/%s", c->portal->ticket_slug));
 }
 

@@ -33,10 +33,12 @@ const struct db_stmt login_stmts[] = {
 	 " failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END"
 	 " WHERE id = $1",
 	 3},
-	{"login_ok",
-	 "UPDATE members SET failed_logins = 0, locked_until = NULL,"
-	 " password_hash = coalesce($2, password_hash) WHERE id = $1",
-	 2},
+	/* the password was right: a stronger hash; the failure counter is reset only when the
+	 * session is made (login_in), so that wrong second-factor codes after right passwords add up */
+	{"login_ok", "UPDATE members SET password_hash = coalesce($2, password_hash) WHERE id = $1", 2},
+	{"login_in",
+	 "UPDATE members SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND (failed_logins, locked_until) IS DISTINCT FROM (0, NULL)",
+	 1},
 	{"login_member_email",
 	 "SELECT c.email FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.id = $1", 1},
 	{NULL, NULL, 0},
@@ -151,6 +153,11 @@ int member_session_open(struct ctx *c, long member_id, const char *how)
 	if (c->sess.found && old)
 		session_destroy(c->sess.token_hash); /* a login always replaces the old session */
 	set_cookie(c, SESSION_COOKIE, token, -1);
+	char mid[24];
+	snprintf(mid, sizeof mid, "%ld", member_id);
+	const char *p[1] = {mid};
+	if (db_run("login_in", 1, p) < 0)
+		return -1;
 	audit(c, "member", member_id, "login", arena_printf(c->arena, "{\"method\": \"%s\"}", how));
 	return 0;
 }

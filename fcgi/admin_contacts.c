@@ -3,7 +3,9 @@
  * contact's lists, portal login, tickets and timeline); /admin/contacts/<id>/resend (a list
  * invitation sent again: not a form, it writes the invitation and audits it). */
 #include "admin_crm.h"
+#include "two_factor.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The lock holds only the audit state, not the fields: every save writes and is audited, as
@@ -53,7 +55,9 @@ const struct db_stmt admin_contacts_stmts[] = {
 	 " lists_mode AND allowed AND NOT registered AND NOT pending AS can_resend"
 	 " FROM (SELECT p.access_mode AS mode, p.access_mode = 'lists' AS lists_mode,"
 	 "  coalesce(portal_contact_allowed(p.id, $2), false) AS allowed, m.id IS NOT NULL AS member,"
-	 "  coalesce(m.password_hash IS NOT NULL, false) AS registered,"
+	 "  coalesce(m.password_hash IS NOT NULL, false) AS registered, coalesce(m.id, 0) AS member_id,"
+	 "  EXISTS (SELECT 1 FROM two_factors f WHERE f.member_id = m.id AND f.confirmed_at IS NOT NULL) AS two_factor,"
+	 "  p.two_factor_required AS two_factor_required,"
 	 "  coalesce(" SQL_UTC("m.verified_at", "YYYY-MM-DD HH24:MI") ", '') AS verified_at,"
 	 "  EXISTS (SELECT 1 FROM member_invitations i WHERE i.portal_id = p.id AND i.contact_id = $2"
 	 "   AND i.sent_at IS NULL) AS pending,"
@@ -62,6 +66,8 @@ const struct db_stmt admin_contacts_stmts[] = {
 	 "  FROM portals p LEFT JOIN members m ON m.portal_id = p.id AND m.contact_id = $2 WHERE p.id = $1) a",
 	 2},
 	{"crm_contact_tickets", CRM_TICKETS("ticket_contacts", "contact_id"), 1},
+	/* the contact's login to this portal ($1), for removing its second factor */
+	{"crm_contact_member", "SELECT id FROM members WHERE portal_id = $1 AND contact_id = $2", 2},
 	/* engagements and the messages it wrote that have no engagement of their own, newest first */
 	{"crm_contact_timeline",
 	 "SELECT " SQL_UTC("x.at", "YYYY-MM-DD HH24:MI") " AS at, replace(x.kind, '_', ' ') AS kind, x.summary,"
@@ -174,6 +180,9 @@ static int record_decorate(struct ctx *c, const struct form_page *fp, struct jso
 		crm_rows(page, "timeline", re, PAGE_SIZE);
 		json_object_object_add(page, "access",
 				       PQntuples(ra) == 1 ? db_row_json(ra, 0) : json_object_new_object());
+		json_object_object_add(page, "two_factor_removed", json_object_new_boolean(
+			request_query(c->req, "two_factor_removed") != NULL));
+		json_object_object_add(page, "can_remove_factor", json_object_new_boolean(c->staff.is_admin));
 	}
 	PQclear(rl);
 	PQclear(rt);
@@ -206,4 +215,33 @@ int crm_contact_resend(struct ctx *c)
 	const char *email = arena_strdup(c->arena, db_col(r, 0, "contact"));
 	PQclear(r);
 	return crm_resend_commit(c, cid, email, arena_printf(c->arena, "/admin/contacts/%s", cid));
+}
+
+/* POST /admin/contacts/<id>/two-factor/remove: the contact's login to this portal loses its second
+ * factor (confirmed or pending), its recovery codes and live challenges; audited with the member.
+ * The next login asks no code (unless the portal requires one: then it is set up again). */
+int crm_contact_two_factor_remove(struct ctx *c)
+{
+	long id = admin_id(c->caps.v[0]);
+	if (!id)
+		return 404;
+	const char *cid = admin_idstr(c, id);
+	const char *p[2] = {admin_pid(c), cid};
+	char mid[24];
+	int got = db_exec_value("crm_contact_member", 2, p, mid, sizeof mid);
+	if (got < 0)
+		return 500;
+	if (got == 0)
+		return 404;
+	struct tf_who who = {TF_MEMBER, atol(mid)};
+	if (db_begin() < 0)
+		return 500;
+	int rc = two_factor_off(who);
+	if (rc < 0 || (rc == 1 && audit(c, "staff", c->staff.user_id, "two_factor_removed",
+					 arena_printf(c->arena, "{\"member\": %ld, \"contact\": %ld}", who.id, id)) < 0) ||
+	    db_commit() < 0) {
+		db_rollback();
+		return 500;
+	}
+	return page_redirect(c, 303, arena_printf(c->arena, "/admin/contacts/%s?two_factor_removed=1", cid));
 }

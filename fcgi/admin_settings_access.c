@@ -11,7 +11,7 @@
 
 /* The record: the lists as a sorted array literal ("{1,5}"), and what single sign-on still lacks. */
 #define ACCESS_COLS                                                                              \
-	"SELECT access_mode, sso_audience, '{' || coalesce((SELECT string_agg(list_id::text, ','"  \
+	"SELECT access_mode, sso_audience, two_factor_required, '{' || coalesce((SELECT string_agg(list_id::text, ','"  \
 	" ORDER BY list_id) FROM portal_lists WHERE portal_id = p.id), '') || '}' AS lists,"       \
 	" portal_sso_problem(p.id) AS sso_problem FROM portals p WHERE id = $1"
 
@@ -21,9 +21,9 @@ const struct db_stmt admin_settings_access_stmts[] = {
 	FP_STMTS("settings_access", ACCESS_COLS,
 		 "WITH d AS (DELETE FROM portal_lists WHERE portal_id = $1 AND NOT (list_id = ANY ($4::bigint[]))),"
 		 " a AS (INSERT INTO portal_lists (portal_id, list_id) SELECT $1, unnest($4::bigint[]) ON CONFLICT DO NOTHING)"
-		 " UPDATE portals SET access_mode = $2, sso_audience = $3 WHERE id = $1"
-		 " AND (access_mode, sso_audience) IS DISTINCT FROM ($2, $3)",
-		 4),
+		 " UPDATE portals SET access_mode = $2, sso_audience = $3, two_factor_required = $5 WHERE id = $1"
+		 " AND (access_mode, sso_audience, two_factor_required) IS DISTINCT FROM ($2, $3, $5::boolean)",
+		 5),
 	/* the lists' audit object, {"lists": [{id, name}]} */
 	{"settings_access_lists_state",
 	 "SELECT json_build_object('lists', coalesce(json_agg(json_build_object('id', id, 'name', name)"
@@ -104,6 +104,7 @@ static const struct fp_field fields[] = {
 	{.name = "sso_audience", .kind = FP_CUSTOM, .parse = parse_audience},
 	{.name = "lists", .kind = FP_CUSTOM, .parse = parse_lists, .audit = "access_lists",
 	 .audit_state = "settings_access_lists_state"},
+	{.name = "two_factor_required", .kind = FP_CHECKBOX},
 };
 
 /* What the mode needs: a list for lists (and for SSO on lists), SSO set up, lists that exist. */

@@ -159,6 +159,28 @@ int reset_request_page(struct ctx *c);
 int reset_request_submit(struct ctx *c);
 int reset_page(struct ctx *c);
 int reset_submit(struct ctx *c);
+/* Issue 15, the customer's account and second factor: /account (account.c), /account/two-factor
+ * (account_two_factor.c), /login/two-factor (login_two_factor.c), the console's removal of a
+ * contact's factor (admin_contacts.c). member_login() (login.c) asks the second factor when the
+ * member has one on or the portal requires one (never for single sign-on): it then starts a
+ * challenge and answers 303 /login/two-factor. member_session_open() makes the session itself
+ * (cookie, audit "login" {method: how}) without asking: 0 or -1. */
+int account_page(struct ctx *c);
+int account_submit(struct ctx *c);
+int account_two_factor_page(struct ctx *c);
+int account_two_factor_submit(struct ctx *c);
+int login_two_factor_page(struct ctx *c);
+int login_two_factor_submit(struct ctx *c);
+int crm_contact_two_factor_remove(struct ctx *c);
+int member_session_open(struct ctx *c, long member_id, const char *how);
+/* The logged-in member's current password (account.c): 1 right, 0 wrong (not counted: the caller
+ * counts it), 2 the login is locked, -1 error. */
+int account_password_check(struct ctx *c, const char *password);
+int account_has_password(struct ctx *c); /* 1, 0, -1 error */
+/* The current password or a current code (TOTP or recovery) of the logged-in member, as the
+ * factor's "New recovery codes" and "Turn off" ask: 1 right, 0 wrong (counted against the login),
+ * 2 locked, -1 error. */
+int account_proof(struct ctx *c, const char *proof);
 int access_denied_page(struct ctx *c);
 int kb_link_page(struct ctx *c); /* fcgi/kb_link.c */
 int too_large_page(struct ctx *c);

@@ -8,6 +8,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "password.h"
+#include "two_factor.h"
 
 const struct db_stmt login_stmts[] = {
 	{"login_find",
@@ -32,10 +33,12 @@ const struct db_stmt login_stmts[] = {
 	 " failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END"
 	 " WHERE id = $1",
 	 3},
-	{"login_ok",
-	 "UPDATE members SET failed_logins = 0, locked_until = NULL,"
-	 " password_hash = coalesce($2, password_hash) WHERE id = $1",
-	 2},
+	/* the password was right: a stronger hash; the failure counter is reset only when the
+	 * session is made (login_in), so that wrong second-factor codes after right passwords add up */
+	{"login_ok", "UPDATE members SET password_hash = coalesce($2, password_hash) WHERE id = $1", 2},
+	{"login_in",
+	 "UPDATE members SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND (failed_logins, locked_until) IS DISTINCT FROM (0, NULL)",
+	 1},
 	{"login_member_email",
 	 "SELECT c.email FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.id = $1", 1},
 	{NULL, NULL, 0},
@@ -96,6 +99,8 @@ int login_page(struct ctx *c)
 		{"reset", "notice_password_set"},
 		{"logged_out", "notice_logged_out"},
 		{"idle", "notice_idle_logout"},
+		{"tf_ended", "tf_notice_ended"},
+		{"tf_locked", "tf_notice_locked"},
 	};
 	const char *notice = NULL;
 	for (size_t i = 0; i < sizeof notices / sizeof notices[0]; i++)
@@ -139,16 +144,44 @@ static int start_session(struct ctx *c, long member_id, const char *how)
 	return member_login(c, member_id, how, safe_next(request_form(c->req, "next")));
 }
 
-int member_login(struct ctx *c, long member_id, const char *how, const char *next)
+int member_session_open(struct ctx *c, long member_id, const char *how)
 {
 	char token[64];
 	if (session_create(member_id, c->portal->id, cfg.session_absolute_hours, token, sizeof token) < 0)
-		return 500;
+		return -1;
 	const char *old = request_cookie(c->req, SESSION_COOKIE);
 	if (c->sess.found && old)
 		session_destroy(c->sess.token_hash); /* a login always replaces the old session */
 	set_cookie(c, SESSION_COOKIE, token, -1);
+	char mid[24];
+	snprintf(mid, sizeof mid, "%ld", member_id);
+	const char *p[1] = {mid};
+	if (db_run("login_in", 1, p) < 0)
+		return -1;
 	audit(c, "member", member_id, "login", arena_printf(c->arena, "{\"method\": \"%s\"}", how));
+	return 0;
+}
+
+/* The one place that decides whether a way in asks the second factor: every first factor but
+ * single sign-on (whose identity provider owns the login) does, when the member has a factor on
+ * or the portal requires one. */
+int member_login(struct ctx *c, long member_id, const char *how, const char *next)
+{
+	int sso = sso_on(c->portal) || strcmp(how, "saml") == 0 || strcmp(how, "jwt") == 0;
+	if (!sso) {
+		struct tf_who who = {TF_MEMBER, member_id};
+		int on = two_factor_on(who);
+		int req = on ? 0 : two_factor_required(c, who);
+		if (on < 0 || req < 0)
+			return 500;
+		if (on || req) {
+			if (two_factor_challenge_start(c, who, how, next) < 0)
+				return 500;
+			return page_redirect(c, 303, "/login/two-factor");
+		}
+	}
+	if (member_session_open(c, member_id, how) < 0)
+		return 500;
 	return page_redirect(c, 303, next ? next : arena_printf(c->arena, "/%s", c->portal->ticket_slug));
 }
 

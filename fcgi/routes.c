@@ -34,6 +34,14 @@ const struct route routes[] = {
 	{HTTP_POST, "/password-reset", reset_request_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_GET, "/password-reset/<token>", reset_page, AUTH_PUBLIC, ROUTE_PASSWORD},
 	{HTTP_POST, "/password-reset/<token>", reset_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
+	/* /account, /account/two-factor: the customer's name, password and second factor (account.c, account_two_factor.c); /login/two-factor: the code after the first factor (login_two_factor.c); the console removes a contact's factor (admin_contacts.c) */
+	{HTTP_GET, "/account", account_page, AUTH_MEMBER, 0},
+	{HTTP_POST, "/account", account_submit, AUTH_MEMBER, 0},
+	{HTTP_GET, "/account/two-factor", account_two_factor_page, AUTH_MEMBER, 0},
+	{HTTP_POST, "/account/two-factor", account_two_factor_submit, AUTH_MEMBER, 0},
+	{HTTP_GET, "/login/two-factor", login_two_factor_page, AUTH_PUBLIC, ROUTE_PASSWORD},
+	{HTTP_POST, "/login/two-factor", login_two_factor_submit, AUTH_PUBLIC, ROUTE_PASSWORD},
+	{HTTP_POST, "/admin/contacts/<id>/two-factor/remove", crm_contact_two_factor_remove, AUTH_ADMIN, 0},
 	/* /<slug>/...: the customer's tickets, under the portal's ticket slug (tickets.c list and one ticket, ticket_new.c, ticket_reply.c; ticket_link.c the signed link of a notification, public; files.c the attachments) */
 	{HTTP_GET, "/<slug>", tickets_page, AUTH_MEMBER, 0},
 	{HTTP_GET, "/<slug>/new", ticket_new_page, AUTH_MEMBER, 0},
@@ -278,6 +286,8 @@ extern const struct db_stmt tickets_stmts[];
 extern const struct db_stmt ticket_detail_stmts[];
 extern const struct db_stmt ticket_cc_stmts[];
 extern const struct db_stmt two_factor_stmts[];
+extern const struct db_stmt account_stmts[];
+extern const struct db_stmt login_two_factor_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
 	admin_audit_stmts,
@@ -345,5 +355,7 @@ const struct db_stmt *const stmt_tables[] = {
 	ticket_detail_stmts,
 	ticket_cc_stmts,
 	two_factor_stmts,
+	account_stmts,
+	login_two_factor_stmts,
 	NULL,
 };

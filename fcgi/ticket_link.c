@@ -270,9 +270,9 @@ int ticket_link_use(struct ctx *c)
 		db_rollback();
 		return 500;
 	}
-	/* SECOND FACTOR: when the member has one (TOTP, another issue), it is asked here, before any
-	 * session exists: this POST then answers the code page (carrying the ticket as next) instead
-	 * of signing in, and the session is opened only after the code is right. */
+	/* The second factor, when the member has one on or the portal requires one, is asked by
+	 * member_login() before any session exists: it answers 303 /login/two-factor with the ticket
+	 * as the challenge's next, and the session opens only after the code is right. */
 	response_header(c->res, "Referrer-Policy", "no-referrer");
 	int status = member_login(c, member, "ticket_link", ticket_path(c));
 	if (status != 303 || db_commit() < 0) {

@@ -61,10 +61,12 @@ static int render(struct ctx *c, int status, struct form *f, char (*codes)[TF_RE
 			json_object_put(page);
 			return form_page_drop(f, 500);
 		}
-		struct json_object *en = json_object_new_object();
-		json_object_object_add(en, "secret", json_object_new_string(e.secret));
-		json_object_object_add(en, "qr_svg", json_object_new_string(e.qr_svg));
-		json_object_object_add(page, "enrol", en);
+		if (rc == 1) { /* 0: confirmed meanwhile (another tab): the next view shows it on */
+			struct json_object *en = json_object_new_object();
+			json_object_object_add(en, "secret", json_object_new_string(e.secret));
+			json_object_object_add(en, "qr_svg", json_object_new_string(e.qr_svg));
+			json_object_object_add(page, "enrol", en);
+		}
 	}
 	if (request_query(c->req, "off"))
 		json_object_object_add(page, "notice", json_object_new_string(

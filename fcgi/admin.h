@@ -53,6 +53,18 @@ int admin_preview_tickets(struct ctx *c);
 int admin_preview_ticket(struct ctx *c);
 int admin_preview_file(struct ctx *c);
 
+/* The staff's second factor: /admin/login/two-factor (admin_login.c), /admin/account/two-factor
+ * (admin_account.c), /admin/security (admin_security.c). */
+int admin_login_two_factor_page(struct ctx *c);
+int admin_login_two_factor_submit(struct ctx *c);
+int admin_account_two_factor(struct ctx *c);
+int admin_account_two_factor_confirm(struct ctx *c);
+int admin_account_two_factor_codes(struct ctx *c);
+int admin_account_two_factor_off(struct ctx *c);
+int admin_security(struct ctx *c);
+int admin_security_save(struct ctx *c);
+int admin_security_two_factor_remove(struct ctx *c);
+
 /* `portal admin-create EMAIL`: create an admin, password from stdin (fcgi/admin_create.c). */
 int admin_create_main(int argc, char **argv);
 

@@ -118,6 +118,7 @@ int admin_settings_index(struct ctx *c)
 			   V("customer_cc")[0] != 't' ? "off" : V("cc_same_domain")[0] == 't' ? "on (company domain only)" : "on",
 			   V("ratings_enabled")[0] == 't' ? "on" : "off"));
 	const char *sm = c->portal->sso_method;
+	entry(list, "Staff security", "/admin/security", "For all staff of the install: a second factor required or not, and whose is on");
 	entry(list, "Single sign-on", "/admin/settings/sso",
 	      !sm[0] ? "Not set up"
 	      : arena_printf(c->arena, "%s%s", strcmp(sm, "saml") == 0 ? "SAML 2.0" : "JWT",

@@ -72,6 +72,17 @@ const struct route routes[] = {
 	{HTTP_GET, "/admin", admin_dashboard, AUTH_STAFF, 0},
 	{HTTP_GET, "/admin/login", admin_login_page, AUTH_STAFF_PUBLIC, 0},
 	{HTTP_POST, "/admin/login", admin_login_submit, AUTH_STAFF_PUBLIC, 0},
+	/* the staff's second factor: the code after the password (admin_login.c), their own factor
+	 * (admin_account.c), the requirement of all staff and a colleague's removed (admin_security.c) */
+	{HTTP_GET, "/admin/login/two-factor", admin_login_two_factor_page, AUTH_STAFF_PUBLIC, 0},
+	{HTTP_POST, "/admin/login/two-factor", admin_login_two_factor_submit, AUTH_STAFF_PUBLIC, 0},
+	{HTTP_GET, "/admin/account/two-factor", admin_account_two_factor, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/account/two-factor", admin_account_two_factor_confirm, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/account/two-factor/recovery-codes", admin_account_two_factor_codes, AUTH_STAFF, 0},
+	{HTTP_POST, "/admin/account/two-factor/off", admin_account_two_factor_off, AUTH_STAFF, 0},
+	{HTTP_GET, "/admin/security", admin_security, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/security", admin_security_save, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/security/staff/<id>/two-factor/remove", admin_security_two_factor_remove, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/logout", admin_logout_submit, AUTH_STAFF, 0},
 	{HTTP_GET, "/admin/audit", admin_audit_page, AUTH_ADMIN, 0},
 	/* /admin/ratings: the customers' ratings per inbox and agent, with their comments (admin_ratings.c) */
@@ -234,6 +245,8 @@ extern const struct db_stmt admin_inbox_write_stmts[];
 extern const struct db_stmt admin_inboxes_stmts[];
 extern const struct db_stmt admin_lists_stmts[];
 extern const struct db_stmt admin_login_stmts[];
+extern const struct db_stmt admin_account_stmts[];
+extern const struct db_stmt admin_security_stmts[];
 extern const struct db_stmt admin_pipelines_stmts[];
 extern const struct db_stmt admin_preview_stmts[];
 extern const struct db_stmt admin_ratings_stmts[];
@@ -303,6 +316,8 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_inboxes_stmts,
 	admin_lists_stmts,
 	admin_login_stmts,
+	admin_account_stmts,
+	admin_security_stmts,
 	admin_pipelines_stmts,
 	admin_preview_stmts,
 	admin_ratings_stmts,

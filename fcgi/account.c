@@ -33,13 +33,6 @@ const struct db_stmt account_stmts[] = {
 	/* a reset link asked for before the change would undo it: spent */
 	{"account_spend_resets",
 	 "UPDATE member_tokens SET used_at = now() WHERE member_id = $1 AND purpose = 'reset' AND used_at IS NULL", 1},
-	{"account_failed",
-	 "UPDATE members SET"
-	 " locked_until = CASE WHEN failed_logins + 1 >= $2::int"
-	 "   THEN now() + make_interval(mins => $3::int) ELSE locked_until END,"
-	 " failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END"
-	 " WHERE id = $1",
-	 3},
 	{"account_ok", "UPDATE members SET failed_logins = 0, locked_until = NULL WHERE id = $1", 1},
 	{NULL, NULL, 0},
 };
@@ -66,18 +59,6 @@ static int account_load(struct ctx *c, struct account *a)
 	a->locked = db_col(r, 0, "locked")[0] == 't';
 	PQclear(r);
 	return 0;
-}
-
-/* A wrong current password: the login's counter and lockout, and the address's. */
-static void account_failed(struct ctx *c)
-{
-	char id[24], max[16], mins[16];
-	snprintf(id, sizeof id, "%ld", c->sess.member_id);
-	snprintf(max, sizeof max, "%d", cfg.login_max_failures);
-	snprintf(mins, sizeof mins, "%d", cfg.login_lockout_minutes);
-	const char *p[3] = {id, max, mins};
-	db_run("account_failed", 3, p);
-	login_ip_failed(c);
 }
 
 int account_has_password(struct ctx *c)
@@ -116,7 +97,7 @@ int account_proof(struct ctx *c, const char *proof)
 			return pw;
 	}
 	if (!n) {
-		account_failed(c);
+		login_failure(c, (struct tf_who){TF_MEMBER, c->sess.member_id});
 		return 0;
 	}
 	switch (two_factor_check(c, who, proof)) { /* counts a wrong one against the login itself */
@@ -234,7 +215,7 @@ static int save_password(struct ctx *c, struct account *a)
 			return render(c, 429, a, &f, "account_error_locked");
 		}
 		if (!ok) {
-			account_failed(c);
+			login_failure(c, (struct tf_who){TF_MEMBER, c->sess.member_id});
 			audit(c, "member", c->sess.member_id, "account_password_wrong", NULL);
 			form_error(&f, "current_password", "account_error_current");
 			return render(c, 422, a, &f, "account_error_form");

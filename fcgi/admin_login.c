@@ -19,13 +19,6 @@ const struct db_stmt admin_login_stmts[] = {
 	 "SELECT id, password_hash, coalesce(locked_until > now(), false)"
 	 " FROM staff_users WHERE lower(email) = lower($1)",
 	 1},
-	{"staff_fail",
-	 "UPDATE staff_users SET"
-	 " locked_until = CASE WHEN failed_logins + 1 >= $2::int"
-	 "   THEN now() + make_interval(mins => $3::int) ELSE locked_until END,"
-	 " failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END"
-	 " WHERE id = $1",
-	 3},
 	{"staff_ok",
 	 "UPDATE staff_users SET failed_logins = 0, locked_until = NULL,"
 	 " password_hash = coalesce($2, password_hash) WHERE id = $1",
@@ -69,15 +62,10 @@ int admin_login_page(struct ctx *c)
 
 static void record_failure(struct ctx *c, long staff_id)
 {
-	login_ip_failed(c);
-	if (staff_id) {
-		char sid[24], max[16], mins[16];
-		snprintf(sid, sizeof sid, "%ld", staff_id);
-		snprintf(max, sizeof max, "%d", cfg.login_max_failures);
-		snprintf(mins, sizeof mins, "%d", cfg.login_lockout_minutes);
-		const char *q[3] = {sid, max, mins};
-		PQclear(db_exec("staff_fail", 3, q));
-	}
+	if (staff_id)
+		login_failure(c, (struct tf_who){TF_STAFF, staff_id});
+	else
+		login_ip_failed(c);
 }
 
 /* The staff session after every factor passed: the failure count reset (and a newer password

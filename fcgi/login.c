@@ -26,13 +26,6 @@ const struct db_stmt login_stmts[] = {
 	 " AND at < now() - make_interval(mins => $2::int))"
 	 " INSERT INTO login_failures (ip) VALUES ($1::inet)",
 	 2},
-	{"login_fail",
-	 "UPDATE members SET"
-	 " locked_until = CASE WHEN failed_logins + 1 >= $2::int"
-	 "   THEN now() + make_interval(mins => $3::int) ELSE locked_until END,"
-	 " failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END"
-	 " WHERE id = $1",
-	 3},
 	/* the password was right: a stronger hash; the failure counter is reset only when the
 	 * session is made (login_in), so that wrong second-factor codes after right passwords add up */
 	{"login_ok", "UPDATE members SET password_hash = coalesce($2, password_hash) WHERE id = $1", 2},
@@ -128,16 +121,6 @@ void login_ip_failed(struct ctx *c)
 		PQclear(db_exec("login_ip_fail", 2, p));
 }
 
-static void member_failed(long member_id)
-{
-	char mid[24], max[16], mins[16];
-	snprintf(mid, sizeof mid, "%ld", member_id);
-	snprintf(max, sizeof max, "%d", cfg.login_max_failures);
-	snprintf(mins, sizeof mins, "%d", cfg.login_lockout_minutes);
-	const char *p[3] = {mid, max, mins};
-	PQclear(db_exec("login_fail", 3, p));
-}
-
 /* New session, cookie, audit row; then 303 to where the customer was going. */
 static int start_session(struct ctx *c, long member_id, const char *how)
 {
@@ -219,9 +202,10 @@ int login_submit(struct ctx *c)
 		ok = 0;
 	}
 	if (!ok || m.locked) {
-		login_ip_failed(c);
 		if (found && !m.locked)
-			member_failed(m.id);
+			login_failure(c, (struct tf_who){TF_MEMBER, m.id});
+		else
+			login_ip_failed(c);
 		audit(c, "anonymous", found ? m.id : 0, m.locked ? "login_locked" : "login_failed", NULL);
 		return render_login(c, 401, &f, "login_error_credentials", NULL);
 	}

@@ -275,7 +275,7 @@ int two_factor_confirm(struct tf_who who, const char *code, char codes[TF_RECOVE
 	return codes_store(f.id, codes) < 0 ? -1 : 1;
 }
 
-static void login_failed(struct ctx *c, struct tf_who who)
+void login_failure(struct ctx *c, struct tf_who who)
 {
 	char id[24], max[16], mins[16];
 	snprintf(id, sizeof id, "%ld", who.id);
@@ -320,7 +320,7 @@ enum tf_check two_factor_check(struct ctx *c, struct tf_who who, const char *cod
 	}
 	factor_wipe(&f);
 	if (rc == TF_WRONG && found) {
-		login_failed(c, who);
+		login_failure(c, who);
 	} else if (rc == TF_OK || rc == TF_RECOVERY) {
 		char oid[24];
 		snprintf(oid, sizeof oid, "%ld", who.id);

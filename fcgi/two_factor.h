@@ -61,6 +61,10 @@ enum tf_check {
  * (the same counter and lockout as passwords: cfg.login_max_failures, login_lockout_minutes) and
  * for the client address (login_ip_failed); a right one resets the counter. */
 enum tf_check two_factor_check(struct ctx *c, struct tf_who who, const char *code);
+/* A failed login of who, by a password or a code: its count, the lock once the count reaches
+ * cfg.login_max_failures (for cfg.login_lockout_minutes), and one failure of the client address
+ * (login_ip_failed). The one writer of failed_logins and locked_until. */
+void login_failure(struct ctx *c, struct tf_who who);
 /* Recovery codes still unused, -1 error. */
 int two_factor_recovery_left(struct tf_who who);
 /* Ten new recovery codes for who's confirmed factor (the old ones void): 0, or -1 (none on). */

@@ -8,7 +8,7 @@
 const struct db_stmt admin_audit_stmts[] = {
 	/* keyset (pager.h): (at, id) below the cursor; $2 '' = any action */
 	{"admin_audit_page",
-	 "SELECT a.id, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS at, a.actor_kind,"
+	 "SELECT a.id, " SQL_CONSOLE_TIME("a.at", "YYYY-MM-DD HH24:MI:SS") " AS at, a.actor_kind,"
 	 " coalesce(u.email, m.email, '') AS actor, a.action, coalesce(a.detail->>'setting', '') AS setting,"
 	 " nullif((a.detail - 'setting' - 'before' - 'after')::text, '{}') AS detail,"
 	 " nullif((a.detail->'before')::text, 'null') AS before, nullif((a.detail->'after')::text, 'null') AS after,"

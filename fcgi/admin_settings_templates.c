@@ -18,7 +18,7 @@
 const struct db_stmt admin_settings_templates_stmts[] = {
 	{"templates_pages",
 	 "SELECT page, choice, custom_source IS NOT NULL,"
-	 " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
+	 " " SQL_CONSOLE_TIME("updated_at", "YYYY-MM-DD HH24:MI")
 	 " FROM portal_page_templates WHERE portal_id = $1",
 	 1},
 	{"templates_page_get",

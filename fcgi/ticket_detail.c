@@ -21,16 +21,15 @@
  * the statement with the session ("ticket_detail_s", the route's fold: $1 the token's hash, $2
  * the portal, the session's columns first, the page's after them, NULL for no ticket or another
  * portal's session); the admin preview, a reply form shown again and the close/reopen refusal
- * run it alone ("ticket_detail": $1 the portal, $2 the contact). Both: $3 the ticket, $4 the
- * time zone. Column names must not repeat the session's (fcgi/sessions.h).
+ * run it alone ("ticket_detail": $1 the portal, $2 the contact). Both: $3 the ticket. Times
+ * are instants (SQL_EPOCH), shown in the portal's zone (ticket_when). Column names must not repeat the session's (fcgi/sessions.h).
  */
 #define TICKET_PAGE(PORTAL, CONTACT, ALLOWED)                                                      \
 	"SELECT t.id, t.subject, t.description, coalesce(t.priority, '') AS priority,"              \
-	" to_char(t.created_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI') AS created,"                  \
-	" to_char(t.last_activity_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI') AS activity,"           \
+	" " SQL_EPOCH("t.created_at") " AS created, " SQL_EPOCH("t.last_activity_at") " AS activity," \
 	" st.name AS stage, pl.name AS pipeline, t.properties::text AS properties,"                 \
-	" coalesce(x.thread, 0) AS thread, " CONV_MESSAGES_JSON("x.thread", "$4") " AS messages, "  \
-	TICKET_CC_PAGE_COLS(CONTACT) ", " TICKET_ACTIONS_COLS("$4") ", " TICKET_RATING_COLS(ALLOWED, "$4") \
+	" coalesce(x.thread, 0) AS thread, " CONV_MESSAGES_JSON("x.thread") " AS messages, "  \
+	TICKET_CC_PAGE_COLS(CONTACT) ", " TICKET_ACTIONS_COLS ", " TICKET_RATING_COLS(ALLOWED) \
 	" FROM portal_visible_tickets(" PORTAL ", " CONTACT ", 'all') t"                            \
 	" JOIN pipeline_stages st ON st.id = t.stage_id JOIN pipelines pl ON pl.id = t.pipeline_id" \
 	" JOIN portals p ON p.id = " PORTAL                                                          \
@@ -38,12 +37,12 @@
 	" WHERE t.id = $3"
 
 const struct db_stmt ticket_detail_stmts[] = {
-	{"ticket_detail", TICKET_PAGE("$1", "$2", "coalesce(portal_contact_allowed($1, $2), false)"), 4},
+	{"ticket_detail", TICKET_PAGE("$1", "$2", "coalesce(portal_contact_allowed($1, $2), false)"), 3},
 	{"ticket_detail_s",
 	 "WITH s AS MATERIALIZED (" SESSION_LOAD_SQL ")"
 	 " SELECT s.*, d.* FROM s LEFT JOIN LATERAL (" TICKET_PAGE("$2", "s.contact_id", "s.allowed") ") d"
 	 " ON s.portal_id = $2",
-	 4},
+	 3},
 	{NULL, NULL, 0},
 };
 
@@ -132,8 +131,8 @@ int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struc
 	char pid[24], cid[24];
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
 	snprintf(cid, sizeof cid, "%ld", c->sess.contact_id);
-	const char *p[4] = {pid, cid, ticket_id, c->portal->time_zone};
-	return render_result(c, ticket_id, status, f, db_exec("ticket_detail", 4, p));
+	const char *p[3] = {pid, cid, ticket_id};
+	return render_result(c, ticket_id, status, f, db_exec("ticket_detail", 3, p));
 }
 
 /* The route's fold (fcgi/app.h): the page read with the session. */
@@ -142,8 +141,7 @@ int ticket_detail_fold(struct ctx *c, struct fold *f)
 	f->stmt = "ticket_detail_s";
 	f->params[0] = arena_printf(c->arena, "%ld", c->portal->id);
 	f->params[1] = c->caps.v[0];
-	f->params[2] = c->portal->time_zone;
-	f->n = 3;
+	f->n = 2;
 	return 0;
 }
 

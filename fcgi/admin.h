@@ -16,6 +16,11 @@
 #define SQL_CONSOLE_TIME(col, fmt) "console_time(" col ", (SELECT time_zone FROM install_settings WHERE id = 1), '" fmt "')"
 #define SQL_UTC(col, fmt) SQL_CONSOLE_TIME(col, fmt)
 #define CONSOLE_TIME_FMT "YYYY-MM-DD HH24:MI"
+/* Words for a stored code (admin_words.c): an engagement kind, audit action or channel
+ * ("portal_reply" -> "Reply on the portal"; unknown codes lose their underscores). A message on a
+ * timeline by its direction, its thread's channel and its engagement kind ("Email received"). */
+const char *admin_words(struct ctx *c, const char *code);
+const char *admin_message_words(struct ctx *c, int incoming, const char *channel, const char *engagement);
 /* The install's zone (the settings cache's copy) for a statement's parameter. */
 const char *console_zone(void);
 /* /admin/console-settings (admin_console_settings.c): the console's own, install-wide settings. */

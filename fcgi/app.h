@@ -166,6 +166,10 @@ int tickets_page(struct ctx *c);
 int tickets_fold(struct ctx *c, struct fold *f);
 int ticket_detail(struct ctx *c);
 int ticket_detail_fold(struct ctx *c, struct fold *f); /* the ticket page read with the session */
+/* Sample pages for the template preview (admin_settings_templates.c): the list (tickets.c) and
+ * one ticket (ticket_detail.c) with made-up data, as their handlers fill the page. */
+void tickets_sample(struct ctx *c, struct json_object *page);
+void ticket_detail_sample(struct ctx *c, struct json_object *page);
 int ticket_reply(struct ctx *c);
 /* The signed ticket link of a notification (fcgi/ticket_link.c): GET and POST /<slug>/<id>/open. */
 int ticket_link_open(struct ctx *c);

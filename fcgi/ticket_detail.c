@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "i18n.h"
 #include "ticket_cc.h"
@@ -65,6 +66,29 @@ static struct json_object *properties(const char *json_text)
 	return out;
 }
 
+/* The description gets a card of its own only when the conversation does not start with it (a
+ * ticket opened on the portal or by email has it as its first message; one opened by staff may
+ * have none). Compared without surrounding white space. */
+static void description_card(struct json_object *page, struct json_object *t)
+{
+	struct json_object *d, *msgs, *body;
+	const char *desc = json_object_object_get_ex(t, "description", &d) ? json_object_get_string(d) : "";
+	size_t lead = strspn(desc, " \t\r\n"), len = strlen(desc + lead);
+	while (len && strchr(" \t\r\n", desc[lead + len - 1]))
+		len--;
+	int shown = len > 0;
+	if (shown && json_object_object_get_ex(page, "messages", &msgs) && json_object_array_length(msgs) > 0 &&
+	    json_object_object_get_ex(json_object_array_get_idx(msgs, 0), "body", &body)) {
+		const char *b = json_object_get_string(body);
+		b += strspn(b, " \t\r\n");
+		size_t blen = strlen(b);
+		while (blen && strchr(" \t\r\n", b[blen - 1]))
+			blen--;
+		shown = !(blen == len && memcmp(b, desc + lead, len) == 0);
+	}
+	json_object_object_add(t, "description_card", json_object_new_boolean(shown));
+}
+
 /* The page from row 0 of r (the ticket's columns by name; PQclear'd here). */
 static int render_row(struct ctx *c, const char *ticket_id, int status, struct form *f, PGresult *r)
 {
@@ -101,6 +125,7 @@ static int render_row(struct ctx *c, const char *ticket_id, int status, struct f
 			form_free(f);
 		return 500;
 	}
+	description_card(page, t);
 	ticket_rating_fill(c, page, ticket_id, r); /* the rating block (ticket_rating.c) */
 	if (!closed && !c->preview_contact) {
 		char nonce[64];
@@ -155,4 +180,53 @@ int ticket_detail(struct ctx *c)
 	if (!r) /* the session was read alone */
 		return ticket_detail_render(c, c->caps.v[0], 200, has ? &kept : NULL);
 	return render_result(c, c->caps.v[0], 200, has ? &kept : NULL, r);
+}
+
+/* The admin's template preview (admin_settings_templates.c): an open ticket with a short
+ * conversation, as the page gives it to its template. */
+void ticket_detail_sample(struct ctx *c, struct json_object *page)
+{
+	time_t now = time(NULL);
+#define WHEN(ago) ticket_when(c, arena_printf(c->arena, "%lld", (long long)(now - (ago))))
+	struct json_object *t = json_object_new_object();
+	json_object_object_add(t, "id", json_object_new_string("1042"));
+	json_object_object_add(t, "subject", json_object_new_string("Invoice 2026-118 shows the wrong VAT number"));
+	json_object_object_add(t, "description", json_object_new_string(
+		"Our invoice 2026-118 shows VAT number SE556000000001, but ours is SE556000000002."));
+	json_object_object_add(t, "created", json_object_new_string(WHEN(3 * 86400)));
+	json_object_object_add(t, "activity", json_object_new_string(WHEN(1800)));
+	json_object_object_add(t, "closed", json_object_new_boolean(0));
+	json_object_object_add(t, "status", json_object_new_string(ticket_status_label(c, 0, "Open")));
+	json_object_object_add(t, "priority", json_object_new_string(i18n_get(c->lang, "priority_medium")));
+	json_object_object_add(t, "properties", json_object_new_array());
+	json_object_object_add(t, "reply_url", json_object_new_string("#"));
+	json_object_object_add(page, "ticket", t);
+	json_object_object_add(page, "title", json_object_new_string("#1042 Invoice 2026-118 shows the wrong VAT number"));
+	json_object_object_add(page, "list_url", json_object_new_string(tickets_base(c)));
+	static const struct {
+		int incoming;
+		const char *author, *body;
+		long ago;
+	} msgs[] = {
+		{1, "Anna Berg", "Our invoice 2026-118 shows VAT number SE556000000001, but ours is SE556000000002.", 3 * 86400},
+		{0, "Support", "Thank you, Anna. We have corrected the invoice and sent it to you again.", 2 * 86400},
+		{1, "Anna Berg", "Received, thanks. Can the earlier invoices be corrected too?", 1800},
+	};
+	struct json_object *a = json_object_new_array();
+	size_t n = sizeof msgs / sizeof msgs[0];
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_int((int)i + 1));
+		json_object_object_add(o, "incoming", json_object_new_boolean(msgs[i].incoming));
+		json_object_object_add(o, "author", json_object_new_string(msgs[i].author));
+		json_object_object_add(o, "when", json_object_new_string(WHEN(msgs[i].ago)));
+		json_object_object_add(o, "body", json_object_new_string(msgs[i].body));
+		json_object_object_add(o, "files", json_object_new_array());
+		json_object_object_add(o, "has_files", json_object_new_boolean(0));
+		json_object_object_add(o, "latest", json_object_new_boolean(i == n - 1));
+		json_object_array_add(a, o);
+	}
+#undef WHEN
+	json_object_object_add(page, "messages", a);
+	json_object_object_add(page, "has_messages", json_object_new_boolean(1));
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "i18n.h"
 
@@ -311,4 +312,45 @@ int tickets_page(struct ctx *c)
 		json_object_object_add(page, "new_url", json_object_new_string(arena_printf(c->arena, "/%s/new", c->portal->ticket_slug)));
 	add_controls(c, page, &st);
 	return page_render(c, 200, "portal/tickets", page);
+}
+
+/* The admin's template preview (admin_settings_templates.c): the list as a contact with three
+ * tickets would see it, with the page's real controls and sample rows. */
+void tickets_sample(struct ctx *c, struct json_object *page)
+{
+	static const struct {
+		const char *id, *subject;
+		long ago_created, ago_activity; /* seconds before now */
+		int closed;
+	} rows[] = {
+		{"1042", "Invoice 2026-118 shows the wrong VAT number", 3 * 86400, 1800, 0},
+		{"1038", "Cannot log in to the mobile app", 9 * 86400, 2 * 86400, 0},
+		{"1017", "Change the delivery address of order 5521", 40 * 86400, 33 * 86400, 1},
+	};
+	struct list_state st = {.view = "mine", .status = "open", .q = "", .sort = "activity", .dir = "desc"};
+	struct json_object *a = json_object_new_array();
+	time_t now = time(NULL);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(rows[i].id));
+		json_object_object_add(o, "url", json_object_new_string("#"));
+		json_object_object_add(o, "subject", json_object_new_string(rows[i].subject));
+		json_object_object_add(o, "created", json_object_new_string(
+			ticket_when(c, arena_printf(c->arena, "%lld", (long long)(now - rows[i].ago_created)))));
+		json_object_object_add(o, "activity", json_object_new_string(
+			ticket_when(c, arena_printf(c->arena, "%lld", (long long)(now - rows[i].ago_activity)))));
+		json_object_object_add(o, "closed", json_object_new_boolean(rows[i].closed));
+		json_object_object_add(o, "status", json_object_new_string(ticket_status_label(c, rows[i].closed,
+			rows[i].closed ? "Closed" : "Open")));
+		json_object_array_add(a, o);
+	}
+	json_object_object_add(page, "tickets", a);
+	json_object_object_add(page, "has_tickets", json_object_new_boolean(1));
+	json_object_object_add(page, "empty", json_object_new_boolean(0));
+	json_object_object_add(page, "no_match", json_object_new_boolean(0));
+	json_object_object_add(page, "clear_url", json_object_new_string("#"));
+	json_object_object_add(page, "list_base", json_object_new_string("#"));
+	if (c->portal->support_form_id)
+		json_object_object_add(page, "new_url", json_object_new_string("#"));
+	add_controls(c, page, &st);
 }

@@ -22,6 +22,9 @@ const struct db_stmt register_stmts[] = {
 	 " VALUES ($1, $2, $3, now())"
 	 " ON CONFLICT (portal_id, contact_id) DO NOTHING RETURNING id",
 	 3},
+	/* the contact's name as the mails greet it (issue 15) */
+	{"register_contact_name",
+	 "SELECT btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) FROM contacts WHERE id = $1", 1},
 	{NULL, NULL, 0},
 };
 
@@ -85,13 +88,30 @@ static void split_name(struct ctx *c, const char *name, const char **first, cons
 	*last = sp ? sp : "";
 }
 
-/* No name in these mails: what a registrant typed must not travel to an address that has not
- * been confirmed (the form would otherwise send anyone's text to anyone). */
-static int queue_mail(struct ctx *c, const char *email, const char *kind, const char *link)
+/* A name a mail may greet with: letters, spaces, hyphens and apostrophes, at most 60 bytes. */
+static int name_plain(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 60)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == ' ' || *p == '-' || *p == '\''))
+			return 0;
+	return 1;
+}
+
+/* The mails greet the contact by the name the contact holds (for an address that has an account,
+ * its owner's, never what this form typed), and only a plain name: what a registrant typed
+ * must not carry links or other text to an address that has not been confirmed. */
+static int queue_mail(struct ctx *c, const char *email, const char *kind, const char *link, const char *contact)
 {
 	struct json_object *data = json_object_new_object();
 	json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
 	json_object_object_add(data, "link", json_object_new_string(link));
+	char name[256];
+	const char *pn[1] = {contact};
+	if (db_exec_value("register_contact_name", 1, pn, name, sizeof name) == 1 && name_plain(name))
+		json_object_object_add(data, "name", json_object_new_string(name));
 	int rc = outbox_queue_portal(c->portal->id, c->lang, email, kind, data);
 	json_object_put(data);
 	return rc;
@@ -125,11 +145,11 @@ static int create_account(struct ctx *c, const char *name, const char *email, co
 	const char *base = portal_base_url(c);
 	int rc = got < 0 ? -1 : 0;
 	if (got == 0) {
-		rc = queue_mail(c, email, "account_exists", arena_printf(c->arena, "%s/password-reset", base));
+		rc = queue_mail(c, email, "account_exists", arena_printf(c->arena, "%s/password-reset", base), contact);
 	} else if (got == 1) {
 		rc = member_token_issue(atol(member), "verify", "7 days", token, sizeof token);
 		if (rc == 0)
-			rc = queue_mail(c, email, "verify", arena_printf(c->arena, "%s/password-reset/%s", base, token));
+			rc = queue_mail(c, email, "verify", arena_printf(c->arena, "%s/password-reset/%s", base, token), contact);
 		if (rc == 0)
 			audit(c, "member", atol(member), "register", NULL);
 	}

@@ -458,8 +458,10 @@ int rec_ticket_thread_attach(struct ctx *c)
 	struct form f;
 	form_init(&f, "en");
 	const char *raw = form_text(&f, c->req, "thread_id", 1, 20, 0, 1);
-	/* a conversation's number as the console writes it, T-42 (tickets are #42), or just 42 */
-	const char *thread = raw && (raw[0] == 'T' || raw[0] == 't') && raw[1] == '-' ? raw + 2 : raw;
+	/* a conversation's number as the console writes it, T-42 (tickets are #42), or 42 or #42 */
+	const char *thread = raw && (raw[0] == 'T' || raw[0] == 't') && raw[1] == '-' ? raw + 2
+			     : raw && raw[0] == '#'				      ? raw + 1
+										      : raw;
 	if (raw && !admin_id(thread))
 		form_message(&f, "thread_id", "Enter a conversation number, like T-42.");
 	int st = rec_lock(c, "rec_ticket_lock");

@@ -57,8 +57,8 @@ static PGresult *state(struct ctx *c, const char *ticket)
 	char pid[24], cid[24];
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
 	snprintf(cid, sizeof cid, "%ld", c->sess.contact_id);
-	const char *p[4] = {pid, cid, ticket, c->portal->time_zone};
-	return db_exec("ticket_actions_state", 4, p);
+	const char *p[3] = {pid, cid, ticket};
+	return db_exec("ticket_actions_state", 3, p);
 }
 
 static int id_set(const char *v)

@@ -22,9 +22,12 @@ const struct db_stmt register_stmts[] = {
 	 " VALUES ($1, $2, $3, now())"
 	 " ON CONFLICT (portal_id, contact_id) DO NOTHING RETURNING id",
 	 3},
-	/* the contact's name as the mails greet it (issue 15) */
+	/* the name the mails greet with (issue 15): only a contact's that existed before this
+	 * transaction (created_at < now(), the transaction's start), never one this form made */
 	{"register_contact_name",
-	 "SELECT btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) FROM contacts WHERE id = $1", 1},
+	 "SELECT btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) FROM contacts"
+	 " WHERE id = $1 AND created_at < now()",
+	 1},
 	{NULL, NULL, 0},
 };
 
@@ -88,21 +91,9 @@ static void split_name(struct ctx *c, const char *name, const char **first, cons
 	*last = sp ? sp : "";
 }
 
-/* A name a mail may greet with: letters, spaces, hyphens and apostrophes, at most 60 bytes. */
-static int name_plain(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 60)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == ' ' || *p == '-' || *p == '\''))
-			return 0;
-	return 1;
-}
-
-/* The mails greet the contact by the name the contact holds (for an address that has an account,
- * its owner's, never what this form typed), and only a plain name: what a registrant typed
- * must not carry links or other text to an address that has not been confirmed. */
+/* No name this form typed in these mails: what a registrant typed must not travel to an address
+ * that has not been confirmed (the form would otherwise send anyone's text to anyone). The mails
+ * greet by the name a contact already held (the account's owner, a contact staff entered). */
 static int queue_mail(struct ctx *c, const char *email, const char *kind, const char *link, const char *contact)
 {
 	struct json_object *data = json_object_new_object();
@@ -110,7 +101,7 @@ static int queue_mail(struct ctx *c, const char *email, const char *kind, const 
 	json_object_object_add(data, "link", json_object_new_string(link));
 	char name[256];
 	const char *pn[1] = {contact};
-	if (db_exec_value("register_contact_name", 1, pn, name, sizeof name) == 1 && name_plain(name))
+	if (db_exec_value("register_contact_name", 1, pn, name, sizeof name) == 1 && name[0])
 		json_object_object_add(data, "name", json_object_new_string(name));
 	int rc = outbox_queue_portal(c->portal->id, c->lang, email, kind, data);
 	json_object_put(data);

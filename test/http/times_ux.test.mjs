@@ -130,12 +130,21 @@ test('the ticket page shows the description once: no card when the conversation 
 test('a first password: the mail and the page say "choose your password", the rule names the email part, and it ends "Your password is set"', async () => {
   await registrationOpen();
   const email = `grace.first-${uniq()}@example.net`;
+  // a contact staff entered registers: the mails greet her by the name she has, never by what
+  // the form typed (that must not travel to an address not confirmed yet)
+  psql(`INSERT INTO contacts (email, first_name, last_name) VALUES ('${email}', 'Grace', 'Hopper')`);
   const c = new Client();
   const form = await c.get('/register');
-  const reg = await c.post('/register', { csrf: csrfOf(form.html), name: 'Grace Hopper', email, consent: 'yes' });
+  const reg = await c.post('/register', { csrf: csrfOf(form.html), name: 'Typed Name', email, consent: 'yes' });
   assert.equal(reg.status, 200);
   const verify = await waitForMail(email);
   assert.match(verify.text, /^Hello Grace Hopper,/, 'the verification mail greets by name');
+  assert.doesNotMatch(verify.text, /Typed Name/);
+  const again = new Client();
+  const form2 = await again.get('/register');
+  assert.equal((await again.post('/register', { csrf: csrfOf(form2.html), name: 'Typed Name', email, consent: 'yes' })).status, 200);
+  const exists = await waitForMail(email, (m) => /already have an account/.test(m.subject));
+  assert.match(exists.text, /^Hello Grace Hopper,/, 'the account-exists mail too');
   // asked again on the reset page before choosing one: still a first password
   const rq = await new Client().submit('/password-reset', { email });
   assert.equal(rq.status, 200);

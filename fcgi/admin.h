@@ -5,8 +5,27 @@
 
 #include "app.h"
 
-/* A timestamp column as UTC text in a statement: SQL_UTC("c.created_at", "YYYY-MM-DD"). */
-#define SQL_UTC(col, fmt) "to_char(" col " AT TIME ZONE 'UTC', '" fmt "')"
+/*
+ * Times in the console. The console is install-wide: every time it shows is in the install's zone
+ * (install_settings.time_zone, /admin/console-settings) with the zone's abbreviation at that
+ * instant, "2026-11-03 14:05 CET" (sql/functions/console_time.sql). SQL_CONSOLE_TIME(col, fmt) in
+ * a statement reads the zone from the table; a statement that takes the zone as a parameter
+ * (console_zone(), the cache's copy) writes console_time(col, $n, 'fmt'). SQL_UTC is the old name, kept for its users:
+ * it no longer means UTC.
+ */
+#define SQL_CONSOLE_TIME(col, fmt) "console_time(" col ", (SELECT time_zone FROM install_settings WHERE id = 1), '" fmt "')"
+#define SQL_UTC(col, fmt) SQL_CONSOLE_TIME(col, fmt)
+#define CONSOLE_TIME_FMT "YYYY-MM-DD HH24:MI"
+/* Words for a stored code (admin_words.c): an engagement kind, audit action or channel
+ * ("portal_reply" -> "Reply on the portal"; unknown codes lose their underscores). A message on a
+ * timeline by its direction, its thread's channel and its engagement kind ("Email received"). */
+const char *admin_words(struct ctx *c, const char *code);
+const char *admin_message_words(struct ctx *c, int incoming, const char *channel, const char *engagement);
+/* The install's zone (the settings cache's copy) for a statement's parameter. */
+const char *console_zone(void);
+/* /admin/console-settings (admin_console_settings.c): the console's own, install-wide settings. */
+int admin_console_settings(struct ctx *c);
+int admin_console_settings_save(struct ctx *c);
 
 /*
  * Base context of a console page: title, csrf, asset_version, staff {email, name, is_admin},

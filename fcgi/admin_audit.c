@@ -8,7 +8,7 @@
 const struct db_stmt admin_audit_stmts[] = {
 	/* keyset (pager.h): (at, id) below the cursor; $2 '' = any action */
 	{"admin_audit_page",
-	 "SELECT a.id, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS at, a.actor_kind,"
+	 "SELECT a.id, " SQL_CONSOLE_TIME("a.at", "YYYY-MM-DD HH24:MI:SS") " AS at, a.actor_kind,"
 	 " coalesce(u.email, m.email, '') AS actor, a.action, coalesce(a.detail->>'setting', '') AS setting,"
 	 " nullif((a.detail - 'setting' - 'before' - 'after')::text, '{}') AS detail,"
 	 " nullif((a.detail->'before')::text, 'null') AS before, nullif((a.detail->'after')::text, 'null') AS after,"
@@ -48,15 +48,21 @@ int admin_audit_page(struct ctx *c)
 	}
 	pager_next(c, &pg, page, r, url.data ? url.data : "/admin/audit", "before", 10, 0);
 	buf_free(&url);
-	json_object_object_add(page, "rows", db_rows_json(r, pg.shown));
+	struct json_object *rows = db_rows_json(r, pg.shown);
+	for (int i = 0; i < pg.shown && i < PQntuples(r); i++) /* words, not the stored code */
+		json_object_object_add(json_object_array_get_idx(rows, (size_t)i), "action_words",
+				       json_object_new_string(admin_words(c, PQgetvalue(r, i, PQfnumber(r, "action")))));
+	json_object_object_add(page, "rows", rows);
 	json_object_object_add(page, "empty", json_object_new_boolean(pg.shown == 0));
 	json_object_object_add(page, "action", json_object_new_string(action));
+	json_object_object_add(page, "action_words", json_object_new_string(admin_words(c, action)));
 	PQclear(r);
 	PGresult *ra = db_exec("admin_audit_actions", 0, NULL);
 	struct json_object *actions = json_object_new_array();
 	for (int i = 0; ra && i < PQntuples(ra); i++) {
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(PQgetvalue(ra, i, 0)));
+		json_object_object_add(o, "words", json_object_new_string(admin_words(c, PQgetvalue(ra, i, 0))));
 		json_object_object_add(o, "selected", json_object_new_boolean(strcmp(PQgetvalue(ra, i, 0), action) == 0));
 		json_object_array_add(actions, o);
 	}

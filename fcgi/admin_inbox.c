@@ -22,7 +22,7 @@
  */
 #define INBOX_LIST_SQL(INBOX_COND)                                                                   \
 	"SELECT th.id, '/admin/inbox/' || th.id AS url, th.ticket_id, t.subject, th.channel,"         \
-	" i.name AS inbox, to_char(th.last_message_at AT TIME ZONE $5, 'YYYY-MM-DD HH24:MI') AS activity," \
+	" i.name AS inbox, console_time(th.last_message_at, $5, 'YYYY-MM-DD HH24:MI') AS activity," \
 	" coalesce(s.is_closed, false) AS closed, coalesce(nullif(s.name, ''), 'Open') AS status,"    \
 	" coalesce(lm.direction = 'incoming', false) AS waiting,"                                    \
 	" coalesce(nullif(who.name, ''), who.email) AS contact,"                                     \
@@ -178,7 +178,7 @@ int admin_inbox_list(struct ctx *c)
 	char inbox[24];
 	snprintf(inbox, sizeof inbox, "%ld", st.inbox);
 	const char *p[7] = {st.status, st.waiting ? "true" : "false", st.pg.key ? st.pg.key : "infinity",
-			    st.pg.id ? st.pg.id : "0", c->portal->time_zone, st.q, inbox};
+			    st.pg.id ? st.pg.id : "0", console_zone(), st.q, inbox};
 	PGresult *r = db_exec(st.inbox ? "admin_inbox_list_one" : "admin_inbox_list_all",
 			      st.inbox ? 7 : 6, p);
 	if (!r)
@@ -201,6 +201,6 @@ int admin_inbox_list(struct ctx *c)
 	if (st.pg.key)
 		json_object_object_add(page, "first_url", json_object_new_string(url));
 	json_object_object_add(page, "inbox_name", json_object_new_string(inbox_name ? inbox_name : "All inboxes"));
-	json_object_object_add(page, "time_zone", json_object_new_string(c->portal->time_zone));
+	json_object_object_add(page, "time_zone", json_object_new_string(console_zone()));
 	return admin_render(c, 200, "admin/inbox_list", page);
 }

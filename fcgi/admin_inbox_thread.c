@@ -13,7 +13,7 @@
 const struct db_stmt admin_inbox_thread_stmts[] = {
 	{"admin_inbox_thread",
 	 "SELECT th.id, th.ticket_id, th.channel, i.name AS inbox,"
-	 " to_char(th.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') AS created,"
+	 " console_time(th.created_at, $2, 'YYYY-MM-DD HH24:MI') AS created,"
 	 " coalesce((SELECT a.address FROM inbox_addresses a WHERE a.inbox_id = th.inbox_id"
 	 "   AND a.connected ORDER BY a.id LIMIT 1), '') AS from_address"
 	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.id = $1",
@@ -21,7 +21,7 @@ const struct db_stmt admin_inbox_thread_stmts[] = {
 	/* the thread's ticket ($3 the thread) */
 	{"admin_inbox_ticket",
 	 "SELECT t.id, t.subject, t.priority, s.name AS stage, s.is_closed AS closed,"
-	 " coalesce(to_char(t.closed_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'), '') AS closed_at,"
+	 " coalesce(console_time(t.closed_at, $2, 'YYYY-MM-DD HH24:MI'), '') AS closed_at,"
 	 " p.name AS pipeline, '/admin/tickets/' || t.id AS url,"
 	 " coalesce($3::bigint = ticket_latest_thread(t.id), false) AS latest_thread, t.pipeline_id, t.stage_id"
 	 " FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id JOIN pipelines p ON p.id = t.pipeline_id"
@@ -77,9 +77,9 @@ static const char *key(struct json_object *o, const char *k)
 }
 
 /* The thread's ticket with its contacts (and their preview links) and its pipeline's stages. */
-static struct json_object *ticket_json(struct ctx *c, const char *ticket, const char *thread)
+static struct json_object *ticket_json(const char *ticket, const char *thread)
 {
-	const char *p[3] = {ticket, c->portal->time_zone, thread};
+	const char *p[3] = {ticket, console_zone(), thread};
 	struct json_object *t = row_of("admin_inbox_ticket", 3, p), *contacts, *stages;
 	const char *ps[2] = {key(t, "pipeline_id"), key(t, "stage_id")};
 	if (!t || !(contacts = rows_of("admin_inbox_ticket_contacts", 1, p))) {
@@ -111,13 +111,13 @@ static struct json_object *form_ctx(const char *name, const char *which, struct 
 int admin_inbox_thread_render(struct ctx *c, const char *thread, int status, const char *which,
 			      struct form *f)
 {
-	const char *p[2] = {thread, c->portal->time_zone};
+	const char *p[2] = {thread, console_zone()};
 	PGresult *r = db_exec("admin_inbox_thread", 2, p);
 	int missing = r && PQntuples(r) != 1;
 	struct json_object *th = r && !missing ? db_row_json(r, 0) : NULL, *t = NULL;
 	PQclear(r);
 	const char *ticket = key(th, "ticket_id");
-	if (!th || (ticket && !(t = ticket_json(c, ticket, thread)))) {
+	if (!th || (ticket && !(t = ticket_json(ticket, thread)))) {
 		json_object_put(th);
 		if (f)
 			form_free(f);
@@ -128,7 +128,7 @@ int admin_inbox_thread_render(struct ctx *c, const char *thread, int status, con
 			      : arena_printf(c->arena, "Conversation %s", thread);
 	json_object_object_add(page, "title", str(title));
 	json_object_object_add(page, "thread", th);
-	json_object_object_add(page, "time_zone", str(c->portal->time_zone));
+	json_object_object_add(page, "time_zone", str(console_zone()));
 	if (t)
 		json_object_object_add(page, "ticket", t);
 	if (conv_messages(c, page, thread, arena_printf(c->arena, "/admin/inbox/%s/files", thread)) < 0)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* $1 portal, $2 from, $3 to (dates, both included), $4 the portal's time zone */
+/* $1 portal, $2 from, $3 to (dates, both included), $4 the console's time zone */
 #define PERIOD                                                                                    \
 	" r.portal_id = $1 AND r.created_at >= ($2::date)::timestamp AT TIME ZONE $4"               \
 	" AND r.created_at < ($3::date + 1)::timestamp AT TIME ZONE $4"
@@ -40,7 +40,7 @@ const struct db_stmt admin_ratings_stmts[] = {
 	/* keyset (pager.h): (created_at, ticket_id) below the cursor */
 	{"admin_ratings_comments",
 	 "SELECT r.ticket_id AS id, r.score = 'good' AS good, r.comment, t.subject,"
-	 " to_char(r.created_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI') AS at, coalesce(c.email, '') AS contact,"
+	 " console_time(r.created_at, $4, 'YYYY-MM-DD HH24:MI') AS at, coalesce(c.email, '') AS contact,"
 	 " coalesce(nullif(u.name, ''), u.email, '') AS agent, coalesce(i.name, '') AS inbox, r.created_at AS cursor"
 	 " FROM ticket_ratings r JOIN tickets t ON t.id = r.ticket_id"
 	 " LEFT JOIN contacts c ON c.id = r.contact_id LEFT JOIN staff_users u ON u.id = r.agent_user_id"
@@ -83,7 +83,7 @@ int admin_ratings_page(struct ctx *c)
 {
 	const char *from = request_query(c->req, "from"), *to = request_query(c->req, "to");
 	char defaults[2][16] = {"", ""};
-	const char *tz[1] = {c->portal->time_zone};
+	const char *tz[1] = {console_zone()};
 	PGresult *rd = db_exec("admin_ratings_default", 1, tz);
 	if (!rd || PQntuples(rd) != 1) {
 		PQclear(rd);
@@ -100,7 +100,7 @@ int admin_ratings_page(struct ctx *c)
 	struct json_object *page = admin_page_new(c, "Ratings", "ratings");
 	json_object_object_add(page, "from", json_object_new_string(from));
 	json_object_object_add(page, "to", json_object_new_string(to));
-	json_object_object_add(page, "time_zone", json_object_new_string(c->portal->time_zone));
+	json_object_object_add(page, "time_zone", json_object_new_string(console_zone()));
 	struct form f;
 	form_init(&f, "en");
 	int from_ok = date_ok(from), to_ok = date_ok(to);
@@ -121,7 +121,7 @@ int admin_ratings_page(struct ctx *c)
 		json_object_put(page);
 		return 400;
 	}
-	const char *p[6] = {admin_pid(c), from, to, c->portal->time_zone, pg.key, pg.id};
+	const char *p[6] = {admin_pid(c), from, to, console_zone(), pg.key, pg.id};
 	PGresult *rt = db_exec("admin_ratings_total", 4, p);
 	if (!rt) {
 		json_object_put(page);

@@ -105,7 +105,7 @@ int admin_settings_index(struct ctx *c)
 	entry(list, "Support form", "/admin/settings/support-form",
 	      V("support_form")[0] ? arena_printf(c->arena, "Form \"%s\"", V("support_form")) : "None: no \"Submit a support ticket\" link");
 	entry(list, "System pages", "/admin/settings/templates",
-	      "Templates of registration, login, logout, access denied and password reset pages");
+	      "Templates of registration, login, logout, access denied, password reset, ticket list and ticket pages");
 	entry(list, "Emails", "/admin/settings/emails", "Registration, invitation and ticket notification emails per language");
 	long off = atol(V("notifications_off"));
 	entry(list, "Notifications", "/admin/settings/notifications",
@@ -123,6 +123,8 @@ int admin_settings_index(struct ctx *c)
 	      !sm[0] ? "Not set up"
 	      : arena_printf(c->arena, "%s%s", strcmp(sm, "saml") == 0 ? "SAML 2.0" : "JWT",
 			     strcmp(V("access_mode"), "sso") == 0 ? ", on" : ", set up but not on (Access)"));
+	entry(list, "Console settings (all portals)", "/admin/console-settings",
+	      arena_printf(c->arena, "Times in the console are shown in %s", console_zone()));
 #undef V
 	PQclear(r);
 	struct json_object *page = admin_page_new(c, "Portal settings", "settings");

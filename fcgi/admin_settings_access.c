@@ -13,7 +13,8 @@
 #define ACCESS_COLS                                                                              \
 	"SELECT access_mode, sso_audience, two_factor_required, '{' || coalesce((SELECT string_agg(list_id::text, ','"  \
 	" ORDER BY list_id) FROM portal_lists WHERE portal_id = p.id), '') || '}' AS lists,"       \
-	" portal_sso_problem(p.id) AS sso_problem FROM portals p WHERE id = $1"
+	" portal_sso_problem(p.id) AS sso_problem, coalesce(sso_method, '') AS sso_method_saved"     \
+	" FROM portals p WHERE id = $1"
 
 const struct db_stmt admin_settings_access_stmts[] = {
 	/* the save is one statement, so that the invitations queued by the triggers
@@ -144,7 +145,9 @@ static int decorate(struct ctx *c, const struct form_page *fp, struct json_objec
 	json_object_object_add(page, "audience_all", json_object_new_boolean(!on_lists));
 	json_object_object_add(page, "audience_lists", json_object_new_boolean(on_lists));
 	json_object_object_add(page, "sso_problem", json_object_new_string(db_col(row ? row : own, 0, "sso_problem")));
-	const char *sm = c->portal->sso_method;
+	/* the method as saved, not the worker's cache (which a save on the SSO page reaches only on
+	 * the next request of each worker): the label names the method that is set up */
+	const char *sm = db_col(row ? row : own, 0, "sso_method_saved");
 	json_object_object_add(page, "sso_method", json_object_new_string(
 		strcmp(sm, "saml") == 0 ? "SAML 2.0" : strcmp(sm, "jwt") == 0 ? "JWT" : ""));
 	struct json_object *lists = db_rows_json(r, LISTS_SHOWN), *values, *chosen;

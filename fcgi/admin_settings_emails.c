@@ -17,7 +17,7 @@
 
 const struct db_stmt admin_settings_emails_stmts[] = {
 	{"templates_emails",
-	 "SELECT email, language, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
+	 "SELECT email, language, " SQL_CONSOLE_TIME("updated_at", "YYYY-MM-DD HH24:MI")
 	 " FROM portal_email_templates WHERE portal_id = $1",
 	 1},
 	{"templates_email_get",

@@ -23,7 +23,7 @@ const struct db_stmt admin_settings_sso_stmts[] = {
 	 " coalesce(s.saml_idp_cert, ''), coalesce(s.saml_email_attribute, ''), coalesce(s.saml_allow_sha1, false),"
 	 " coalesce(s.jwt_login_url, ''), coalesce(s.jwt_alg, 'HS256'), coalesce(s.jwt_public_key, ''),"
 	 " coalesce(s.jwt_issuer, ''), coalesce(s.jwt_audience, ''), coalesce(s.logout_url, ''), s.jwt_secret <> '',"
-	 " coalesce(to_char(s.jwt_secret_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), ''),"
+	 " coalesce(" SQL_CONSOLE_TIME("s.jwt_secret_at", "YYYY-MM-DD HH24:MI") ", ''),"
 	 " p.access_mode = 'sso'"
 	 " FROM portals p LEFT JOIN portal_sso s ON s.portal_id = p.id WHERE p.id = $1",
 	 1},
@@ -43,7 +43,7 @@ const struct db_stmt admin_settings_sso_stmts[] = {
 	 " ON CONFLICT (portal_id) DO UPDATE SET jwt_secret = $2, jwt_secret_at = now()",
 	 2},
 	{"sso_admin_refusals",
-	 "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), coalesce(detail->>'method', ''),"
+	 "SELECT " SQL_CONSOLE_TIME("at", "YYYY-MM-DD HH24:MI:SS") ", coalesce(detail->>'method', ''),"
 	 " coalesce(detail->>'reason', ''), coalesce(host(ip), '')"
 	 " FROM audit_log WHERE portal_id = $1 AND action = 'sso_refused' ORDER BY at DESC LIMIT 10",
 	 1},

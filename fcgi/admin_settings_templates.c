@@ -18,7 +18,7 @@
 const struct db_stmt admin_settings_templates_stmts[] = {
 	{"templates_pages",
 	 "SELECT page, choice, custom_source IS NOT NULL,"
-	 " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
+	 " " SQL_CONSOLE_TIME("updated_at", "YYYY-MM-DD HH24:MI")
 	 " FROM portal_page_templates WHERE portal_id = $1",
 	 1},
 	{"templates_page_get",
@@ -57,6 +57,7 @@ const struct db_stmt admin_settings_templates_stmts[] = {
 /* What the console says about each page (indexed like system_pages) and each choice. */
 static const struct {
 	const char *label, *title_key;
+	const char *standard_hint; /* NULL: the shared one */
 } page_text[SYSTEM_PAGE__MAX] = {
 	[PAGE_REGISTER] = {"Registration", "register_title"},
 	[PAGE_LOGIN] = {"Login", "login_title"},
@@ -64,6 +65,10 @@ static const struct {
 	[PAGE_ACCESS_DENIED] = {"Access denied", "access_denied_title"},
 	[PAGE_RESET_REQUEST] = {"Password reset request", "reset_request_title"},
 	[PAGE_RESET] = {"Password reset", "reset_title"},
+	[PAGE_TICKETS] = {"Ticket list", "tickets_title",
+			  "The customer's tickets in a table: views, search, status filter, sorting and pages."},
+	[PAGE_TICKET] = {"Ticket", NULL,
+			 "One ticket: its details, the conversation, close or reopen, the rating and the reply form."},
 };
 static const char *const choice_words[] = {"standard", "alternative", "custom"};
 static const char *const choice_labels[] = {"Standard", "Split", "Edited copy"};
@@ -119,6 +124,12 @@ char *templates_source(struct ctx *c, const char *raw)
 	return s;
 }
 
+/* A page's choice as it can be: the ticket pages have no alternative (shipped[1] NULL). */
+static int usable_choice(int pg, int choice)
+{
+	return choice == CHOICE_ALTERNATIVE && !system_pages[pg].shipped[1] ? CHOICE_STANDARD : choice;
+}
+
 /* The list: each page with the template in use. */
 int admin_settings_templates(struct ctx *c)
 {
@@ -133,7 +144,7 @@ int admin_settings_templates(struct ctx *c)
 		for (int k = 0; k < PQntuples(r); k++) {
 			if (strcmp(PQgetvalue(r, k, 0), system_pages[i].name) != 0)
 				continue;
-			choice = choice_index(PQgetvalue(r, k, 1));
+			choice = usable_choice(i, choice_index(PQgetvalue(r, k, 1)));
 			has_copy = PQgetvalue(r, k, 2)[0] == 't';
 			updated = PQgetvalue(r, k, 3);
 		}
@@ -167,12 +178,13 @@ static int render_page(struct ctx *c, int status, int pg, int saved_choice, cons
 		sel = saved_choice;
 	struct json_object *choices = json_object_new_array();
 	for (int i = 0; i < 3; i++) {
-		if (i == CHOICE_CUSTOM && !saved_copy)
+		if ((i == CHOICE_CUSTOM && !saved_copy) || (i == CHOICE_ALTERNATIVE && !system_pages[pg].shipped[1]))
 			continue;
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "value", json_object_new_string(choice_words[i]));
 		json_object_object_add(o, "label", json_object_new_string(choice_labels[i]));
-		json_object_object_add(o, "hint", json_object_new_string(choice_hints[i]));
+		json_object_object_add(o, "hint", json_object_new_string(
+			i == CHOICE_STANDARD && page_text[pg].standard_hint ? page_text[pg].standard_hint : choice_hints[i]));
 		json_object_object_add(o, "checked", json_object_new_boolean(i == sel));
 		json_object_object_add(o, "in_use", json_object_new_boolean(i == saved_choice));
 		json_object_object_add(o, "shipped", i == CHOICE_CUSTOM ? NULL
@@ -181,17 +193,18 @@ static int render_page(struct ctx *c, int status, int pg, int saved_choice, cons
 	}
 	json_object_object_add(page, "choices", choices);
 	json_object_object_add(page, "has_copy", json_object_new_boolean(saved_copy != NULL));
+	json_object_object_add(page, "has_alternative", json_object_new_boolean(system_pages[pg].shipped[1] != NULL));
 	/* the editor: what was typed, else ?from=standard|alternative, else the copy, else the
 	 * shipped template in use */
 	const char *from = request_query(c->req, "from");
-	int from_i = choice_index(from);
+	int from_i = usable_choice(pg, choice_index(from));
 	if (!source) {
 		if (from_i == CHOICE_STANDARD || from_i == CHOICE_ALTERNATIVE)
 			source = templates_read_shipped(c, system_pages[pg].shipped[from_i]);
 		else if (saved_copy)
 			source = saved_copy;
 		else
-			source = templates_read_shipped(c, system_pages[pg].shipped[saved_choice == CHOICE_ALTERNATIVE]);
+			source = templates_read_shipped(c, system_pages[pg].shipped[usable_choice(pg, saved_choice) == CHOICE_ALTERNATIVE]);
 		if (!source) {
 			json_object_put(page);
 			return form_page_drop(f, 500);
@@ -216,7 +229,7 @@ static int load_page(struct ctx *c, int *pg, int *choice, const char **copy)
 	*choice = CHOICE_STANDARD;
 	*copy = NULL;
 	if (PQntuples(r) == 1) {
-		*choice = choice_index(PQgetvalue(r, 0, 0));
+		*choice = usable_choice(*pg, choice_index(PQgetvalue(r, 0, 0)));
 		if (PQgetvalue(r, 0, 2)[0] == 't')
 			*copy = arena_strdup(c->arena, PQgetvalue(r, 0, 1));
 	}
@@ -285,7 +298,7 @@ int admin_settings_template_save(struct ctx *c)
 	if (action && strcmp(action, "choose") == 0) {
 		picked = request_form(c->req, "choice");
 		int i = choice_index(picked);
-		if (i < 0 || (i == CHOICE_CUSTOM && !copy))
+		if (i < 0 || (i == CHOICE_CUSTOM && !copy) || usable_choice(pg, i) != i)
 			form_message(&f, "choice", "Choose one of the templates.");
 		stmt = "templates_page_choose";
 		value = picked;
@@ -357,6 +370,12 @@ static int sample_context(struct ctx *c, int pg, struct json_object *page)
 	case PAGE_RESET:
 		json_object_object_add(page, "token", json_object_new_string("preview"));
 		break;
+	case PAGE_TICKETS:
+		tickets_sample(c, page);
+		break;
+	case PAGE_TICKET:
+		ticket_detail_sample(c, page);
+		break;
 	}
 	return 0;
 }
@@ -386,13 +405,22 @@ int admin_settings_template_preview(struct ctx *c)
 	int choice = q ? choice_index(q) : saved;
 	if (choice < 0)
 		return 400;
-	if (choice == CHOICE_CUSTOM && !copy)
+	if ((choice == CHOICE_CUSTOM && !copy) || usable_choice(pg, choice) != choice)
 		return 404;
 	const char *name = choice == CHOICE_CUSTOM ? arena_printf(c->arena, "admin_preview/%ld/%s", admin_portal_id(c),
 								   system_pages[pg].name)
 						   : system_pages[pg].shipped[choice];
+	const char *source = choice == CHOICE_CUSTOM ? copy : NULL;
+	/* A standard that is the page's own template (the ticket pages) would be replaced by the
+	 * portal's choice in page_render: it is previewed under a name of its own. */
+	if (choice == CHOICE_STANDARD && system_page_by_tmpl(name) >= 0) {
+		source = templates_read_shipped(c, name);
+		if (!source)
+			return 500;
+		name = arena_printf(c->arena, "admin_preview/%ld/%s/standard", admin_portal_id(c), system_pages[pg].name);
+	}
 	char err[256];
-	if (choice == CHOICE_CUSTOM && tmpl_set_add(templates, name, copy, strlen(copy), err, sizeof err) < 0) {
+	if (source && tmpl_set_add(templates, name, source, strlen(source), err, sizeof err) < 0) {
 		log_msg(LOG_ERROR, "template preview %s: %s", name, err);
 		return 500;
 	}

@@ -159,6 +159,27 @@ static int add_rows(struct ctx *c, struct json_object *page, const char *key, PG
 	return 0;
 }
 
+/* Each timeline entry's words ("what"): an event's kind or a message's way in or out, never
+ * the stored code. */
+static void timeline_words(struct ctx *c, struct json_object *page)
+{
+	struct json_object *tl, *v;
+	if (!json_object_object_get_ex(page, "timeline", &tl))
+		return;
+	for (size_t i = 0; i < json_object_array_length(tl); i++) {
+		struct json_object *o = json_object_array_get_idx(tl, i);
+#define S(k) (json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "")
+		const char *label = S("label"), *channel = S("channel"), *direction = S("direction");
+		int event = json_object_object_get_ex(o, "is_event", &v) && json_object_get_boolean(v);
+		int note = json_object_object_get_ex(o, "is_note", &v) && json_object_get_boolean(v);
+#undef S
+		const char *what = event ? admin_words(c, label)
+			: note ? "Internal note"
+			: admin_message_words(c, strcmp(direction, "incoming") == 0, channel, label);
+		json_object_object_add(o, "what", json_object_new_string(what));
+	}
+}
+
 /* The custom properties as [{key, value}] (values that are not strings in their JSON form). */
 static struct json_object *property_list(const char *text)
 {
@@ -219,6 +240,7 @@ static int ticket_fill(struct ctx *c, struct json_object *page, PGresult *row, i
 	bad |= add_rows(c, page, "company_choices", db_exec("rec_company_choices", 0, NULL));
 	if (bad)
 		return 500;
+	timeline_words(c, page);
 	struct json_object *threads;
 	if (json_object_object_get_ex(page, "threads", &threads) && json_object_array_length(threads) > 0)
 		json_object_object_add(json_object_array_get_idx(threads, 0), "shown", json_object_new_boolean(1));
@@ -436,9 +458,12 @@ int rec_ticket_thread_attach(struct ctx *c)
 	struct form f;
 	form_init(&f, "en");
 	const char *raw = form_text(&f, c->req, "thread_id", 1, 20, 0, 1);
-	const char *thread = raw && raw[0] == '#' ? raw + 1 : raw;
+	/* a conversation's number as the console writes it, T-42 (tickets are #42), or 42 or #42 */
+	const char *thread = raw && (raw[0] == 'T' || raw[0] == 't') && raw[1] == '-' ? raw + 2
+			     : raw && raw[0] == '#'				      ? raw + 1
+										      : raw;
 	if (raw && !admin_id(thread))
-		form_message(&f, "thread_id", "Enter a conversation number, like 42.");
+		form_message(&f, "thread_id", "Enter a conversation number, like T-42.");
 	int st = rec_lock(c, "rec_ticket_lock");
 	if (st) {
 		form_free(&f);

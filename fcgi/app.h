@@ -188,6 +188,10 @@ int tickets_page(struct ctx *c);
 int tickets_fold(struct ctx *c, struct fold *f);
 int ticket_detail(struct ctx *c);
 int ticket_detail_fold(struct ctx *c, struct fold *f); /* the ticket page read with the session */
+/* Sample pages for the template preview (admin_settings_templates.c): the list (tickets.c) and
+ * one ticket (ticket_detail.c) with made-up data, as their handlers fill the page. */
+void tickets_sample(struct ctx *c, struct json_object *page);
+void ticket_detail_sample(struct ctx *c, struct json_object *page);
 int ticket_reply(struct ctx *c);
 /* The signed ticket link of a notification (fcgi/ticket_link.c): GET and POST /<slug>/<id>/open. */
 int ticket_link_open(struct ctx *c);
@@ -200,10 +204,10 @@ int ticket_rating_submit(struct ctx *c);
  * columns and this join, where t is the ticket's row, st its stage, p the portal's row, ALLOWED
  * (SQL) whether the contact may still enter the portal (portal_contact_allowed, as rating_ticket
  * asks) and TZ the time zone's parameter. Inner alias: rt. */
-#define TICKET_RATING_COLS(ALLOWED, TZ)                                                            \
+#define TICKET_RATING_COLS(ALLOWED)                                                            \
 	"p.ratings_enabled AND st.is_closed AND " ALLOWED " AS rating_shown,"                       \
 	" coalesce(rt.score, '') AS rating_score, coalesce(rt.comment, '') AS rating_comment,"      \
-	" coalesce(to_char(rt.created_at AT TIME ZONE " TZ ", 'YYYY-MM-DD HH24:MI'), '') AS rating_at"
+	" coalesce(" SQL_EPOCH("rt.created_at") "::text, '') AS rating_at"
 #define TICKET_RATING_JOIN " LEFT JOIN ticket_ratings rt ON rt.ticket_id = t.id"
 /* The ticket page's rating block into page.rating ({form} until rated, then {given}; {none} in
  * the preview), from row 0 of r (TICKET_RATING_COLS): for a closed ticket with ratings on;
@@ -275,8 +279,12 @@ int mail_form_answer(struct ctx *c, struct form *f, int rc, mail_form_render_fn 
 
 /* Tickets (fcgi/tickets.c). The one visibility rule is SQL's portal_visible_tickets(); every
  * ticket query asks it, and a ticket the contact may not see answers 404 exactly as a missing one. */
-/* A time as the statements write it ("YYYY-MM-DD HH24:MI") in the customer's language's format. */
-const char *ticket_when(struct ctx *c, const char *ts);
+/* An instant (SQL_EPOCH) in the portal's zone, the customer's language's format, the zone named. */
+const char *ticket_when(struct ctx *c, const char *epoch);
+/* Every time a statement hands to a page is an instant, seconds since 1970 (SQL_EPOCH), formatted
+ * in C in the zone of whoever reads it with the zone named (i18n_format_instant): the portal's
+ * zone on the portal (ticket_when), the install's in the console (console_when, admin.h). */
+#define SQL_EPOCH(X) "floor(extract(epoch FROM " X "))::bigint"
 /* "Open"/"Closed" in the page's language, or the stage's own name when the portal shows those. */
 const char *ticket_status_label(struct ctx *c, int closed, const char *stage);
 /* Where the ticket pages live: "/<slug>", or the admin preview's "/admin/preview/<contact>/tickets". */
@@ -294,12 +302,12 @@ int ticket_reopen(struct ctx *c);
  * page's own statement (ticket_detail.c). closed is the ticket's; the stage it would move to is
  * looked up only for the move it can make (closed_stage of an open ticket, open_stage of a closed
  * one; 0 otherwise). */
-#define TICKET_ACTIONS_COLS(TZ)                                                                    \
+#define TICKET_ACTIONS_COLS                                                                    \
 	"st.is_closed AS closed, p.customer_reopen AS switch, p.reopen_days,"                       \
 	" st.is_closed AND ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days) > now()" \
 	"   AS in_window,"                                                                           \
-	" to_char(ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days)"              \
-	"   AT TIME ZONE " TZ ", 'YYYY-MM-DD HH24:MI') AS reopen_until,"                              \
+	" " SQL_EPOCH("ticket_reopen_until(t.closed_at, t.last_activity_at, p.reopen_days)")          \
+	"   AS reopen_until,"                                                                           \
 	" CASE WHEN st.is_closed THEN coalesce(pipeline_first_stage(t.pipeline_id, false), 0) ELSE 0 END"  \
 	"   AS open_stage,"                                                                          \
 	" CASE WHEN st.is_closed THEN 0 ELSE coalesce(pipeline_first_stage(t.pipeline_id, true), 0) END"  \

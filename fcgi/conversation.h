@@ -124,7 +124,7 @@ int conv_messages(struct ctx *c, struct json_object *page, const char *thread, c
  * ticket, issue 19): one column, the JSON text of the messages the portal shows of thread THREAD
  * (an SQL expression; portal_thread_messages, never a note), oldest first, each {id, incoming,
  * when, body, files [{id, name, size}], author}; NULL when there are
- * none. TZ is the time zone's parameter. Inner aliases: cm, cc, cu, ca.
+ * none; when is an instant (SQL_EPOCH, app.h). Inner aliases: cm, cc, cu, ca.
  */
 #define CONV_MSG_FILES(MSG) \
 	"coalesce((SELECT json_agg(json_build_object('id', ca.id, 'name', ca.file_name," \
@@ -133,9 +133,9 @@ int conv_messages(struct ctx *c, struct json_object *page, const char *thread, c
 	"coalesce(nullif(btrim(coalesce(cc.first_name, '') || ' ' || coalesce(cc.last_name, '')), ''), cu.name, cm.from_address, '')"
 #define CONV_MSG_PEOPLE \
 	" LEFT JOIN contacts cc ON cc.id = cm.author_contact_id LEFT JOIN staff_users cu ON cu.id = cm.author_user_id"
-#define CONV_MESSAGES_JSON(THREAD, TZ)                                                               \
+#define CONV_MESSAGES_JSON(THREAD)                                                               \
 	"(SELECT json_agg(json_build_object('id', cm.id, 'incoming', cm.direction = 'incoming',"     \
-	"   'when', to_char(cm.created_at AT TIME ZONE " TZ ", 'YYYY-MM-DD HH24:MI'), 'body', cm.body," \
+	"   'when', " SQL_EPOCH("cm.created_at") ", 'body', cm.body," \
 	"   'files', " CONV_MSG_FILES("cm") ", 'author', " CONV_MSG_AUTHOR_PORTAL ")"                  \
 	"   ORDER BY cm.created_at, cm.id)"                                                              \
 	"  FROM portal_thread_messages(" THREAD ") cm" CONV_MSG_PEOPLE ")::text"

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "admin.h"
 #include "log.h"
 
 /*
@@ -18,7 +19,7 @@ const struct db_stmt conversation_read_stmts[] = {
 	/* every message of a thread for staff, oldest first, what the portal leaves out marked */
 	{"conv_messages_staff",
 	 "SELECT cm.id, cm.direction = 'incoming' AS incoming,"
-	 " to_char(cm.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') AS \"when\", cm.body,"
+	 " console_time(cm.created_at, $2, 'YYYY-MM-DD HH24:MI') AS \"when\", cm.body,"
 	 " " CONV_MSG_FILES("cm") "::text AS files,"
 	 " coalesce(nullif(btrim(coalesce(cc.first_name, '') || ' ' || coalesce(cc.last_name, '')), ''),"
 	 " cc.email, nullif(cu.name, ''), cu.email, cm.from_address, 'Unknown') AS author,"
@@ -73,7 +74,7 @@ static void messages_to_page(struct ctx *c, struct json_object *page, struct jso
 
 int conv_messages(struct ctx *c, struct json_object *page, const char *thread, const char *file_base)
 {
-	const char *p[2] = {thread, c->portal->time_zone};
+	const char *p[2] = {thread, console_zone()};
 	PGresult *r = db_exec("conv_messages_staff", 2, p);
 	if (!r)
 		return -1;

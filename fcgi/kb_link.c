@@ -17,6 +17,8 @@ int kb_link_page(struct ctx *c)
 	json_object_object_add(page, "lang", json_object_new_string(c->lang));
 	json_object_object_add(page, "asset_version", json_object_new_string(asset_version));
 	json_object_object_add(page, "name", json_object_new_string(c->portal->name));
+	/* the portal's theme (its colours, font and radius from /theme.css), as on every portal page */
+	json_object_object_add(page, "theme", json_object_get(c->portal->theme));
 	json_object_object_add(page, "url", json_object_new_string(arena_printf(c->arena, "%s/%s", portal_base_url(c), c->portal->ticket_slug)));
 	char err[256];
 	buf_reset(&c->res->body);

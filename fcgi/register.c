@@ -22,6 +22,12 @@ const struct db_stmt register_stmts[] = {
 	 " VALUES ($1, $2, $3, now())"
 	 " ON CONFLICT (portal_id, contact_id) DO NOTHING RETURNING id",
 	 3},
+	/* the name the mails greet with (issue 15): only a contact's that existed before this
+	 * transaction (created_at < now(), the transaction's start), never one this form made */
+	{"register_contact_name",
+	 "SELECT btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) FROM contacts"
+	 " WHERE id = $1 AND created_at < now()",
+	 1},
 	{NULL, NULL, 0},
 };
 
@@ -85,13 +91,18 @@ static void split_name(struct ctx *c, const char *name, const char **first, cons
 	*last = sp ? sp : "";
 }
 
-/* No name in these mails: what a registrant typed must not travel to an address that has not
- * been confirmed (the form would otherwise send anyone's text to anyone). */
-static int queue_mail(struct ctx *c, const char *email, const char *kind, const char *link)
+/* No name this form typed in these mails: what a registrant typed must not travel to an address
+ * that has not been confirmed (the form would otherwise send anyone's text to anyone). The mails
+ * greet by the name a contact already held (the account's owner, a contact staff entered). */
+static int queue_mail(struct ctx *c, const char *email, const char *kind, const char *link, const char *contact)
 {
 	struct json_object *data = json_object_new_object();
 	json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
 	json_object_object_add(data, "link", json_object_new_string(link));
+	char name[256];
+	const char *pn[1] = {contact};
+	if (db_exec_value("register_contact_name", 1, pn, name, sizeof name) == 1 && name[0])
+		json_object_object_add(data, "name", json_object_new_string(name));
 	int rc = outbox_queue_portal(c->portal->id, c->lang, email, kind, data);
 	json_object_put(data);
 	return rc;
@@ -125,11 +136,11 @@ static int create_account(struct ctx *c, const char *name, const char *email, co
 	const char *base = portal_base_url(c);
 	int rc = got < 0 ? -1 : 0;
 	if (got == 0) {
-		rc = queue_mail(c, email, "account_exists", arena_printf(c->arena, "%s/password-reset", base));
+		rc = queue_mail(c, email, "account_exists", arena_printf(c->arena, "%s/password-reset", base), contact);
 	} else if (got == 1) {
 		rc = member_token_issue(atol(member), "verify", "7 days", token, sizeof token);
 		if (rc == 0)
-			rc = queue_mail(c, email, "verify", arena_printf(c->arena, "%s/password-reset/%s", base, token));
+			rc = queue_mail(c, email, "verify", arena_printf(c->arena, "%s/password-reset/%s", base, token), contact);
 		if (rc == 0)
 			audit(c, "member", atol(member), "register", NULL);
 	}

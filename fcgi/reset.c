@@ -11,7 +11,8 @@
 
 const struct db_stmt reset_stmts[] = {
 	{"reset_find",
-	 "SELECT m.id, btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))"
+	 "SELECT m.id, btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')),"
+	 " m.password_hash IS NULL AS first_password"
 	 " FROM members m JOIN contacts c ON c.id = m.contact_id"
 	 " WHERE m.portal_id = $1 AND lower(c.email) = lower($2)",
 	 2},
@@ -68,6 +69,9 @@ static int send_reset(struct ctx *c, const char *email)
 	struct json_object *data = json_object_new_object();
 	json_object_object_add(data, "portal_name", json_object_new_string(c->portal->name));
 	json_object_object_add(data, "name", json_object_new_string(PQgetvalue(r, 0, 1)));
+	/* someone who never had a password (an invitation or registration not finished) chooses
+	 * their first one: the mail says so, not "a new password" */
+	json_object_object_add(data, "first_password", json_object_new_boolean(PQgetvalue(r, 0, 2)[0] == 't'));
 	PQclear(r);
 	int rc = -1;
 	if (member_token_issue(mid, "reset", "24 hours", token, sizeof token) == 0) {

@@ -214,6 +214,9 @@ const struct route routes[] = {
 	{HTTP_GET, "/admin/settings/templates/<name>", admin_settings_template, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/templates/<name>", admin_settings_template_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/templates/<name>/preview", admin_settings_template_preview, AUTH_ADMIN, 0},
+	/* issue 15 (templates and times): the console's own settings, install-wide (admin_console_settings.c) */
+	{HTTP_GET, "/admin/console-settings", admin_console_settings, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/console-settings", admin_console_settings_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/emails", admin_settings_emails, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/emails/<name>/<name>", admin_settings_email, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/emails/<name>/<name>", admin_settings_email_save, AUTH_ADMIN, 0},
@@ -287,6 +290,7 @@ extern const struct db_stmt register_stmts[];
 extern const struct db_stmt reset_stmts[];
 extern const struct db_stmt sessions_stmts[];
 extern const struct db_stmt settings_load_stmts[];
+extern const struct db_stmt admin_console_settings_stmts[];
 extern const struct db_stmt sso_stmts[];
 extern const struct db_stmt sso_saml_stmts[];
 extern const struct db_stmt sso_jwt_stmts[];
@@ -358,6 +362,7 @@ const struct db_stmt *const stmt_tables[] = {
 	reset_stmts,
 	sessions_stmts,
 	settings_load_stmts,
+	admin_console_settings_stmts,
 	sso_stmts,
 	sso_saml_stmts,
 	sso_jwt_stmts,

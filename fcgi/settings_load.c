@@ -21,6 +21,8 @@ const struct system_page_info system_pages[SYSTEM_PAGE__MAX] = {
 				 "portal/system/password_reset_request_split"}},
 	[PAGE_RESET] = {"password_reset", "portal/password_reset",
 			{"portal/system/password_reset_standard", "portal/system/password_reset_split"}},
+	[PAGE_TICKETS] = {"tickets", "portal/tickets", {"portal/tickets", NULL}},
+	[PAGE_TICKET] = {"ticket", "portal/ticket", {"portal/ticket", NULL}},
 };
 
 int system_page_by_name(const char *name)
@@ -58,6 +60,8 @@ const struct db_stmt settings_load_stmts[] = {
 	 "SELECT portal_id, page, choice, custom_source FROM portal_page_templates"
 	 " WHERE choice <> 'standard' ORDER BY portal_id, page",
 	 0},
+	{"settings_install",
+	 "SELECT time_zone, staff_two_factor_required FROM install_settings WHERE id = 1", 0},
 	{NULL, NULL, 0},
 };
 
@@ -130,7 +134,7 @@ static int load_page_templates(struct portal *ps, int np)
 		struct portal *p = find_portal(ps, np, pid);
 		if (!p || page < 0)
 			continue;
-		if (strcmp(choice, "alternative") == 0) {
+		if (strcmp(choice, "alternative") == 0 && system_pages[page].shipped[1]) {
 			p->page_choice[page] = CHOICE_ALTERNATIVE;
 			continue;
 		}
@@ -170,8 +174,26 @@ static int fill_domains(struct portal_domain *ds, PGresult *r, struct portal *ps
 	return k;
 }
 
+/* The install_settings row (the table's defaults when it is missing). */
+static int load_install(void)
+{
+	PGresult *r = db_exec("settings_install", 0, NULL);
+	if (!r)
+		return -1;
+	struct install_settings is = {.time_zone = "UTC"};
+	if (PQntuples(r) == 1) {
+		TEXT(&is, r, 0, time_zone);
+		is.staff_two_factor_required = FLAG(r, 0, "staff_two_factor_required");
+	}
+	PQclear(r);
+	settings_install_set(&is);
+	return 0;
+}
+
 int settings_load(void)
 {
+	if (load_install() < 0)
+		return -1;
 	PGresult *rp = db_exec("settings_portals", 0, NULL);
 	PGresult *rd = rp ? db_exec("settings_domains", 0, NULL) : NULL;
 	int np = rd ? PQntuples(rp) : 0, nd = rd ? PQntuples(rd) : 0;

@@ -14,13 +14,17 @@ enum system_page {
 	PAGE_ACCESS_DENIED,
 	PAGE_RESET_REQUEST,
 	PAGE_RESET,
+	PAGE_TICKETS, /* the customer's ticket list, /<slug> */
+	PAGE_TICKET,  /* the customer's ticket page, /<slug>/<id> */
 	SYSTEM_PAGE__MAX
 };
 
 struct system_page_info {
 	const char *name;       /* "login": the key in portal_page_templates and admin URLs */
 	const char *tmpl;       /* "portal/login": the name handlers render */
-	const char *shipped[2]; /* standard and alternative: "portal/system/login_standard", "..._split" */
+	/* standard and alternative: "portal/system/login_standard", "..._split"; the ticket pages
+	 * have no alternative (shipped[1] NULL) and their standard is their own template */
+	const char *shipped[2];
 };
 extern const struct system_page_info system_pages[SYSTEM_PAGE__MAX];
 /* The index of a page name or handler template name, or -1. */

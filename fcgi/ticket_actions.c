@@ -27,9 +27,9 @@
  */
 const struct db_stmt ticket_actions_stmts[] = {
 	{"ticket_actions_lock", "SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", 1},
-	/* the ticket as the contact may see it, with the portal's switch and window ($4: time zone) */
+	/* the ticket as the contact may see it, with the portal's switch and window */
 	{"ticket_actions_state",
-	 "SELECT " TICKET_ACTIONS_COLS("$4") ","
+	 "SELECT " TICKET_ACTIONS_COLS ","
 	 " t.subject, coalesce(x.thread, 0) AS thread, coalesce(th.inbox_id, p.default_inbox_id, 0) AS inbox,"
 	 " (SELECT a.address FROM inbox_addresses a WHERE a.inbox_id = coalesce(th.inbox_id, p.default_inbox_id)"
 	 "   AND a.connected ORDER BY a.is_primary DESC, a.id LIMIT 1) AS address"
@@ -38,7 +38,7 @@ const struct db_stmt ticket_actions_stmts[] = {
 	 " LEFT JOIN LATERAL (SELECT ticket_latest_thread(t.id) AS thread) x ON true"
 	 " LEFT JOIN threads th ON th.id = x.thread"
 	 " WHERE t.id = $3",
-	 4},
+	 3},
 	/* to stage $2 ($5: closing): closed_at stamped or cleared, and the timeline entry */
 	{"ticket_actions_move",
 	 "WITH u AS (UPDATE tickets SET stage_id = $2,"
@@ -57,8 +57,8 @@ static PGresult *state(struct ctx *c, const char *ticket)
 	char pid[24], cid[24];
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
 	snprintf(cid, sizeof cid, "%ld", c->sess.contact_id);
-	const char *p[4] = {pid, cid, ticket, c->portal->time_zone};
-	return db_exec("ticket_actions_state", 4, p);
+	const char *p[3] = {pid, cid, ticket};
+	return db_exec("ticket_actions_state", 3, p);
 }
 
 static int id_set(const char *v)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "i18n.h"
 #include "ticket_cc.h"
@@ -21,16 +22,15 @@
  * the statement with the session ("ticket_detail_s", the route's fold: $1 the token's hash, $2
  * the portal, the session's columns first, the page's after them, NULL for no ticket or another
  * portal's session); the admin preview, a reply form shown again and the close/reopen refusal
- * run it alone ("ticket_detail": $1 the portal, $2 the contact). Both: $3 the ticket, $4 the
- * time zone. Column names must not repeat the session's (fcgi/sessions.h).
+ * run it alone ("ticket_detail": $1 the portal, $2 the contact). Both: $3 the ticket. Times
+ * are instants (SQL_EPOCH), shown in the portal's zone (ticket_when). Column names must not repeat the session's (fcgi/sessions.h).
  */
 #define TICKET_PAGE(PORTAL, CONTACT, ALLOWED)                                                      \
 	"SELECT t.id, t.subject, t.description, coalesce(t.priority, '') AS priority,"              \
-	" to_char(t.created_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI') AS created,"                  \
-	" to_char(t.last_activity_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI') AS activity,"           \
+	" " SQL_EPOCH("t.created_at") " AS created, " SQL_EPOCH("t.last_activity_at") " AS activity," \
 	" st.name AS stage, pl.name AS pipeline, t.properties::text AS properties,"                 \
-	" coalesce(x.thread, 0) AS thread, " CONV_MESSAGES_JSON("x.thread", "$4") " AS messages, "  \
-	TICKET_CC_PAGE_COLS(CONTACT) ", " TICKET_ACTIONS_COLS("$4") ", " TICKET_RATING_COLS(ALLOWED, "$4") \
+	" coalesce(x.thread, 0) AS thread, " CONV_MESSAGES_JSON("x.thread") " AS messages, "  \
+	TICKET_CC_PAGE_COLS(CONTACT) ", " TICKET_ACTIONS_COLS ", " TICKET_RATING_COLS(ALLOWED) \
 	" FROM portal_visible_tickets(" PORTAL ", " CONTACT ", 'all') t"                            \
 	" JOIN pipeline_stages st ON st.id = t.stage_id JOIN pipelines pl ON pl.id = t.pipeline_id" \
 	" JOIN portals p ON p.id = " PORTAL                                                          \
@@ -38,12 +38,12 @@
 	" WHERE t.id = $3"
 
 const struct db_stmt ticket_detail_stmts[] = {
-	{"ticket_detail", TICKET_PAGE("$1", "$2", "coalesce(portal_contact_allowed($1, $2), false)"), 4},
+	{"ticket_detail", TICKET_PAGE("$1", "$2", "coalesce(portal_contact_allowed($1, $2), false)"), 3},
 	{"ticket_detail_s",
 	 "WITH s AS MATERIALIZED (" SESSION_LOAD_SQL ")"
 	 " SELECT s.*, d.* FROM s LEFT JOIN LATERAL (" TICKET_PAGE("$2", "s.contact_id", "s.allowed") ") d"
 	 " ON s.portal_id = $2",
-	 4},
+	 3},
 	{NULL, NULL, 0},
 };
 
@@ -64,6 +64,29 @@ static struct json_object *properties(const char *json_text)
 	}
 	json_object_put(in);
 	return out;
+}
+
+/* The description gets a card of its own only when the conversation does not start with it (a
+ * ticket opened on the portal or by email has it as its first message; one opened by staff may
+ * have none). Compared without surrounding white space. */
+static void description_card(struct json_object *page, struct json_object *t)
+{
+	struct json_object *d, *msgs, *body;
+	const char *desc = json_object_object_get_ex(t, "description", &d) ? json_object_get_string(d) : "";
+	size_t lead = strspn(desc, " \t\r\n"), len = strlen(desc + lead);
+	while (len && strchr(" \t\r\n", desc[lead + len - 1]))
+		len--;
+	int shown = len > 0;
+	if (shown && json_object_object_get_ex(page, "messages", &msgs) && json_object_array_length(msgs) > 0 &&
+	    json_object_object_get_ex(json_object_array_get_idx(msgs, 0), "body", &body)) {
+		const char *b = json_object_get_string(body);
+		b += strspn(b, " \t\r\n");
+		size_t blen = strlen(b);
+		while (blen && strchr(" \t\r\n", b[blen - 1]))
+			blen--;
+		shown = !(blen == len && memcmp(b, desc + lead, len) == 0);
+	}
+	json_object_object_add(t, "description_card", json_object_new_boolean(shown));
 }
 
 /* The page from row 0 of r (the ticket's columns by name; PQclear'd here). */
@@ -102,6 +125,7 @@ static int render_row(struct ctx *c, const char *ticket_id, int status, struct f
 			form_free(f);
 		return 500;
 	}
+	description_card(page, t);
 	ticket_rating_fill(c, page, ticket_id, r); /* the rating block (ticket_rating.c) */
 	if (!closed && !c->preview_contact) {
 		char nonce[64];
@@ -132,8 +156,8 @@ int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struc
 	char pid[24], cid[24];
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
 	snprintf(cid, sizeof cid, "%ld", c->sess.contact_id);
-	const char *p[4] = {pid, cid, ticket_id, c->portal->time_zone};
-	return render_result(c, ticket_id, status, f, db_exec("ticket_detail", 4, p));
+	const char *p[3] = {pid, cid, ticket_id};
+	return render_result(c, ticket_id, status, f, db_exec("ticket_detail", 3, p));
 }
 
 /* The route's fold (fcgi/app.h): the page read with the session. */
@@ -142,8 +166,7 @@ int ticket_detail_fold(struct ctx *c, struct fold *f)
 	f->stmt = "ticket_detail_s";
 	f->params[0] = arena_printf(c->arena, "%ld", c->portal->id);
 	f->params[1] = c->caps.v[0];
-	f->params[2] = c->portal->time_zone;
-	f->n = 3;
+	f->n = 2;
 	return 0;
 }
 
@@ -157,4 +180,53 @@ int ticket_detail(struct ctx *c)
 	if (!r) /* the session was read alone */
 		return ticket_detail_render(c, c->caps.v[0], 200, has ? &kept : NULL);
 	return render_result(c, c->caps.v[0], 200, has ? &kept : NULL, r);
+}
+
+/* The admin's template preview (admin_settings_templates.c): an open ticket with a short
+ * conversation, as the page gives it to its template. */
+void ticket_detail_sample(struct ctx *c, struct json_object *page)
+{
+	time_t now = time(NULL);
+#define WHEN(ago) ticket_when(c, arena_printf(c->arena, "%lld", (long long)(now - (ago))))
+	struct json_object *t = json_object_new_object();
+	json_object_object_add(t, "id", json_object_new_string("1042"));
+	json_object_object_add(t, "subject", json_object_new_string("Invoice 2026-118 shows the wrong VAT number"));
+	json_object_object_add(t, "description", json_object_new_string(
+		"Our invoice 2026-118 shows VAT number SE556000000001, but ours is SE556000000002."));
+	json_object_object_add(t, "created", json_object_new_string(WHEN(3 * 86400)));
+	json_object_object_add(t, "activity", json_object_new_string(WHEN(1800)));
+	json_object_object_add(t, "closed", json_object_new_boolean(0));
+	json_object_object_add(t, "status", json_object_new_string(ticket_status_label(c, 0, "Open")));
+	json_object_object_add(t, "priority", json_object_new_string(i18n_get(c->lang, "priority_medium")));
+	json_object_object_add(t, "properties", json_object_new_array());
+	json_object_object_add(t, "reply_url", json_object_new_string("#"));
+	json_object_object_add(page, "ticket", t);
+	json_object_object_add(page, "title", json_object_new_string("#1042 Invoice 2026-118 shows the wrong VAT number"));
+	json_object_object_add(page, "list_url", json_object_new_string(tickets_base(c)));
+	static const struct {
+		int incoming;
+		const char *author, *body;
+		long ago;
+	} msgs[] = {
+		{1, "Anna Berg", "Our invoice 2026-118 shows VAT number SE556000000001, but ours is SE556000000002.", 3 * 86400},
+		{0, "Support", "Thank you, Anna. We have corrected the invoice and sent it to you again.", 2 * 86400},
+		{1, "Anna Berg", "Received, thanks. Can the earlier invoices be corrected too?", 1800},
+	};
+	struct json_object *a = json_object_new_array();
+	size_t n = sizeof msgs / sizeof msgs[0];
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_int((int)i + 1));
+		json_object_object_add(o, "incoming", json_object_new_boolean(msgs[i].incoming));
+		json_object_object_add(o, "author", json_object_new_string(msgs[i].author));
+		json_object_object_add(o, "when", json_object_new_string(WHEN(msgs[i].ago)));
+		json_object_object_add(o, "body", json_object_new_string(msgs[i].body));
+		json_object_object_add(o, "files", json_object_new_array());
+		json_object_object_add(o, "has_files", json_object_new_boolean(0));
+		json_object_object_add(o, "latest", json_object_new_boolean(i == n - 1));
+		json_object_array_add(a, o);
+	}
+#undef WHEN
+	json_object_object_add(page, "messages", a);
+	json_object_object_add(page, "has_messages", json_object_new_boolean(1));
 }

@@ -33,11 +33,11 @@ const struct db_stmt ticket_rating_stmts[] = {
 	 * portal (its access mode and lists, as the ticket link checks), its state and its rating */
 	{"rating_ticket",
 	 "SELECT s.is_closed, coalesce(r.score, '') AS score, coalesce(r.comment, '') AS comment,"
-	 " coalesce(to_char(r.created_at AT TIME ZONE $4, 'YYYY-MM-DD HH24:MI'), '') AS rated_at"
+	 " coalesce(" SQL_EPOCH("r.created_at") "::text, '') AS rated_at"
 	 " FROM portal_visible_tickets($1, $2, 'all') t JOIN pipeline_stages s ON s.id = t.stage_id"
 	 " LEFT JOIN ticket_ratings r ON r.ticket_id = t.id"
 	 " WHERE t.id = $3 AND coalesce(portal_contact_allowed($1, $2), false)",
-	 4},
+	 3},
 	/* the one rating of the ticket: the agent of its last public reply, its latest thread's inbox */
 	{"rating_insert",
 	 "INSERT INTO ticket_ratings (ticket_id, score, comment, contact_id, agent_user_id, inbox_id, portal_id)"
@@ -94,8 +94,8 @@ static int load(struct ctx *c, long contact, const char *ticket, struct rating_s
 	char pid[24], cid[24];
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
 	snprintf(cid, sizeof cid, "%ld", contact);
-	const char *p[4] = {pid, cid, ticket, c->portal->time_zone};
-	PGresult *r = db_exec("rating_ticket", 4, p);
+	const char *p[3] = {pid, cid, ticket};
+	PGresult *r = db_exec("rating_ticket", 3, p);
 	if (!r)
 		return -1;
 	int found = PQntuples(r) == 1;

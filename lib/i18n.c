@@ -1,5 +1,6 @@
 /* i18n.c - load and check message catalogs; language-aware date formatting. */
 #include "i18n.h"
+#include "zone.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -210,6 +211,18 @@ static int format_with(const char *lang, const char *key, const char *ts, struct
 int i18n_format_datetime(const char *lang, const char *ts, struct buf *out)
 {
 	return format_with(lang, "format_datetime", ts, out);
+}
+
+int i18n_format_instant(const char *lang, const char *zone, const char *epoch, struct buf *out)
+{
+	long long e;
+	struct zone_time z;
+	if (zone_parse_epoch(epoch, &e) < 0 || zone_local(zone, e, &z) < 0)
+		return -1;
+	expand(lang, i18n_get(lang, "format_datetime"), z.year, z.month, z.day, z.hour, z.minute, out);
+	buf_putc(out, ' ');
+	buf_puts(out, z.abbr);
+	return 0;
 }
 
 int i18n_format_date(const char *lang, const char *ts, struct buf *out)

@@ -26,5 +26,9 @@ const char *i18n_get(const char *lang, const char *key);
  * e.g. "3 Nov 2026, 14:05" (en) or "3 nov. 2026 14:05" (sv). Returns -1 on a malformed input. */
 int i18n_format_datetime(const char *lang, const char *ts, struct buf *out);
 int i18n_format_date(const char *lang, const char *ts, struct buf *out);
+/* An instant (decimal seconds since 1970, as extract(epoch FROM ts) gives it) as the local time
+ * of zone with the zone's abbreviation at that instant: "3 Nov 2026, 14:05 CET" (en), "3 nov.
+ * 2026 14:05 CEST" (sv). Every time shown to a person goes through this. -1 when malformed. */
+int i18n_format_instant(const char *lang, const char *zone, const char *epoch, struct buf *out);
 
 #endif

@@ -206,6 +206,8 @@ static int is_local_sep(char c)
 	return c == '.' || c == '_' || c == '-' || c == '+';
 }
 
+/* 1 when the password holds the whole email address, 2 when only its local part or a piece of
+ * it (what the message then names), else 0. */
 static int has_email(const char *lower, size_t n, const char *email)
 {
 	if (!email || !email[0])
@@ -215,13 +217,13 @@ static int has_email(const char *lower, size_t n, const char *email)
 	const char *at = strrchr(email, '@');
 	size_t local = at ? (size_t)(at - email) : strlen(email);
 	if (utf8_count(email, local) >= 3 && contains_ci(lower, n, email, local))
-		return 1;
+		return 2;
 	for (size_t i = 0; i < local;) { /* pieces of the local part */
 		size_t j = i;
 		while (j < local && !is_local_sep(email[j]))
 			j++;
 		if (utf8_count(email + i, j - i) >= 3 && contains_ci(lower, n, email + i, j - i))
-			return 1;
+			return 2;
 		i = j + 1;
 	}
 	return 0;
@@ -269,8 +271,9 @@ const char *password_rule_violation(const char *pw, const char *email)
 	lower[n] = '\0';
 	size_t ncp = utf8_decode_lower(pw, n, cp);
 
-	if (has_email(lower, n, email)) {
-		why = "pw_contains_email";
+	int in_email = has_email(lower, n, email);
+	if (in_email) {
+		why = in_email == 1 ? "pw_contains_email" : "ux_pw_contains_email_name";
 	} else if (is_trivial(cp, ncp)) {
 		why = "pw_trivial_sequence";
 	} else {

@@ -59,11 +59,12 @@ int password_needs_rehash(const char *encoded, int t_cost, int m_cost_kib, int p
  * message-catalog key of the first rule broken, in this order:
  *   1. "pw_too_long"         more than PASSWORD_MAX_BYTES bytes (checked first: bounds the rest)
  *   2. "pw_too_short"        fewer than PASSWORD_MIN_CHARS UTF-8 code points (NULL counts as "")
- *   3. "pw_contains_email"   contains the whole email, the email's local part (text before the
- *                            last '@') when that is at least 3 code points, or any piece of the
- *                            local part split at . _ - + that is at least 3 code points
- *                            ("ada.lovelace+x" gives "ada", "lovelace"); ASCII case-insensitive.
- *                            Skipped when email is NULL or "".
+ *   3. "pw_contains_email"   contains the whole email; "ux_pw_contains_email_name" (the message
+ *                            says which part matched) contains only the email's local part (text
+ *                            before the last '@') when that is at least 3 code points, or any
+ *                            piece of the local part split at . _ - + that is at least 3 code
+ *                            points ("ada.lovelace+x" gives "ada", "lovelace"); ASCII
+ *                            case-insensitive. Skipped when email is NULL or "".
  *   4. "pw_trivial_sequence" 5 or more consecutive ascending or descending letters or digits
  *                            (12345, abcde, 54321, EDCBA), 5 or more of the same character
  *                            (aaaaa, 11111, ééééé), or the whole password one unit of 1-4

@@ -94,6 +94,21 @@ void settings_install(struct portal *ps, int np, struct portal_domain *ds, int n
 	log_msg(LOG_DEBUG, "settings: %d portals, %d domains loaded", np, nd);
 }
 
+static struct install_settings install = {.time_zone = "UTC"};
+
+void settings_install_set(const struct install_settings *is)
+{
+	install = *is;
+	install.time_zone[sizeof install.time_zone - 1] = '\0';
+	if (!install.time_zone[0])
+		strcpy(install.time_zone, "UTC");
+}
+
+const struct install_settings *settings_install_get(void)
+{
+	return &install;
+}
+
 static uint64_t *stamp;    /* shared with the other workers of this host */
 static uint64_t stamp_seen;
 

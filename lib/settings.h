@@ -94,6 +94,17 @@ int settings_url_origin(const char *url, char *out, size_t cap);
 /* Counts successful loads (0 before the first), so a user of the cache can redo derived work
  * (such as compiling custom templates) once per load. */
 unsigned long settings_generation(void);
+/* The install's own settings (table install_settings, one row): what the console, which is
+ * install-wide, shows and requires. Loaded with the portals (fcgi/settings_load.c). */
+struct install_settings {
+	char time_zone[64];             /* every time in the console is shown in this zone */
+	int staff_two_factor_required;
+};
+/* Take over a freshly loaded row (copied). */
+void settings_install_set(const struct install_settings *is);
+/* The install settings: the loaded row, or the table's defaults (UTC, nothing required) before
+ * the first load. Never NULL. */
+const struct install_settings *settings_install_get(void);
 /* The i-th portal of the cache, or NULL past the end. */
 const struct portal *settings_portal_at(int i);
 

@@ -49,7 +49,7 @@ test('the list shows the six system pages; an unknown page is 404', async () => 
   for (const label of ['Registration', 'Login', 'Logout', 'Access denied', 'Password reset request', 'Password reset']) {
     assert.match(r.html, new RegExp(`>${label}</a>`));
   }
-  assert.equal((await admin.get('/admin/settings/templates/tickets')).status, 404);
+  assert.equal((await admin.get('/admin/settings/templates/nope')).status, 404);
   assert.equal((await admin.get('/admin/settings/templates/nope/preview')).status, 404);
 });
 

@@ -149,12 +149,12 @@ static const struct rule_case {
     {"\xf0\x9f\x94\x91\xf0\x9f\x94\x92\xf0\x9f\x8e\xb2k3y!", ADA, "pw_too_short"},
     {SEVEN "!", ADA, NULL},
 
-    /* pw_contains_email. */
-    {"ada-Secret-9x", ADA, "pw_contains_email"},
-    {"xADAx-Secret-9", ADA, "pw_contains_email"},
+    /* pw_contains_email (the whole address), ux_pw_contains_email_name (only what is before the @). */
+    {"ada-Secret-9x", ADA, "ux_pw_contains_email_name"},
+    {"xADAx-Secret-9", ADA, "ux_pw_contains_email_name"},
     {"my ada@example.com!", ADA, "pw_contains_email"},
-    {"Lovelace-1815", "ada.lovelace@example.com", "pw_contains_email"},
-    {"Tr0ub4dor&Ada", "ada+portal@example.com", "pw_contains_email"},
+    {"Lovelace-1815", "ada.lovelace@example.com", "ux_pw_contains_email_name"},
+    {"Tr0ub4dor&Ada", "ada+portal@example.com", "ux_pw_contains_email_name"},
     {"x-AL@X.IO-x9", "al@x.io", "pw_contains_email"},
     {"Alpine-Tr0ub4dor", "al@x.io", NULL}, /* "al" too short */
     {"Tr0ub4dor&3", "jo.li@example.com", NULL},
@@ -190,8 +190,8 @@ static const struct rule_case {
     {"Password1-Tr0ub", ADA, NULL},
 
     /* Order: email before sequence before common. */
-    {"ada12345", ADA, "pw_contains_email"},
-    {"password12345", "password@example.com", "pw_contains_email"},
+    {"ada12345", ADA, "ux_pw_contains_email_name"},
+    {"password12345", "password@example.com", "ux_pw_contains_email_name"},
 
     /* Invalid UTF-8 counts byte by byte and does not crash. */
     {"\xff\xfe\xfd\xfc\xc3Tr0u", ADA, NULL},

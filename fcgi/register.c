@@ -12,7 +12,7 @@ const struct db_stmt register_stmts[] = {
 	/* the request language's translation ($2), else the primary language's ($3), else the default */
 	{"register_portal_consent",
 	 "SELECT coalesce(x.v->>'text', p.consent_text), coalesce(x.v->>'label', p.consent_label) FROM portals p"
-	 " CROSS JOIN LATERAL (SELECT coalesce(p.consent_i18n->$2, p.consent_i18n->$3) AS v) x WHERE p.id = $1",
+	 " CROSS JOIN LATERAL (SELECT coalesce(p.consent_i18n->$2::text, p.consent_i18n->$3::text) AS v) x WHERE p.id = $1",
 	 3},
 	{"register_contact",
 	 "WITH found AS (SELECT id FROM contacts WHERE lower(email) = lower($1)),"

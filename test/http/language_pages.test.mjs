@@ -24,7 +24,8 @@ const CLOSED = one(`SELECT id FROM tickets WHERE id IN ${ownTickets(ADA)} AND cl
 
 /*
  * The pages: path, who asks (anon: a visitor, ada: the demo customer logged in), and optional
- * (a page that may not exist yet: a 404 on both hosts is skipped). Each is fetched on both hosts.
+ * (a page that may not exist yet: a 404 on both hosts is skipped), form (posted, the page with
+ * its messages compared). Each is fetched on both hosts.
  */
 const PAGES = [
   { name: 'login', path: '/login', who: 'anon' },
@@ -48,6 +49,12 @@ const PAGES = [
   { name: 'rating page', path: `/tickets/${CLOSED}/rating`, who: 'ada' },
   { name: 'new ticket form', path: '/tickets/new', who: 'ada' },
   { name: 'knowledge base link', path: '/kb-link', who: 'anon' },
+  // forms sent back with their messages (form: the fields posted with the page's CSRF token)
+  { name: 'login, wrong password', path: '/login', who: 'anon', form: { email: 'nobody@example.com', password: 'not-the-password' } },
+  { name: 'register, nothing filled in', path: '/register', who: 'anon', form: { name: '', email: 'not-an-email' } },
+  { name: 'password reset request, bad address', path: '/password-reset', who: 'anon', form: { email: 'not-an-email' } },
+  { name: 'login link, bad address', path: '/login/link', who: 'anon', form: { email: 'not-an-email' } },
+  { name: 'new ticket, nothing filled in', path: '/tickets/new', who: 'ada', form: { subject: '', description: '' } },
   { name: 'account', path: '/account', who: 'ada', optional: true },
   { name: 'account two-factor', path: '/account/two-factor', who: 'ada', optional: true },
 ];
@@ -114,7 +121,29 @@ async function client(who, host) {
   return clients[key];
 }
 
+const q = (x) => x.replace(/'/g, "''");
+/* What the setup below changes, to put back after. */
+const ORIG = {
+  consent: one('SELECT consent_i18n::text FROM portals WHERE id = 1'),
+  nav: psql("SELECT id || '|' || labels::text FROM portal_nav_items WHERE portal_id = 1 AND builtin IS NULL").split('\n').filter(Boolean),
+  form: one('SELECT fields::text FROM forms WHERE id = 1'),
+  defs: psql("SELECT coalesce(json_agg(d), '[]')::text FROM ticket_property_defs d"),
+};
+
 before(async () => {
+  // Swedish texts of everything the admin writes: consent, menu links, a visible property, the
+  // support form's labels (the demo has them too, but other tests may have saved over them)
+  psql(`UPDATE portals SET consent_i18n = jsonb_build_object('sv', jsonb_build_object(
+      'text', 'Vi behandlar dina uppgifter för att besvara dina ärenden. Läs vår [integritetspolicy](https://example.com/privacy).',
+      'label', 'Jag godkänner behandlingen av mina uppgifter')) WHERE id = 1;
+    UPDATE portal_nav_items SET labels = labels || jsonb_build_object('sv', 'Svensk länk ' || id) WHERE portal_id = 1 AND builtin IS NULL;
+    INSERT INTO ticket_property_defs (key, label, labels, visible) VALUES ('product', 'Product', '{"sv": "Produkt"}', true)
+      ON CONFLICT (key) DO UPDATE SET label = 'Product', labels = '{"sv": "Produkt"}', visible = true;
+    UPDATE ticket_property_defs SET visible = false WHERE key = 'source';
+    UPDATE forms SET fields = '[{"name": "subject", "label": "Subject", "labels": {"sv": "Ämne"}, "property": "subject", "type": "text", "required": true},
+      {"name": "description", "label": "Description", "labels": {"sv": "Beskrivning"}, "property": "description", "type": "textarea", "required": true},
+      {"name": "priority", "label": "Priority", "labels": {"sv": "Prioritet"}, "property": "priority", "type": "select", "required": false,
+       "options": ["low", "medium", "high", "urgent"]}]' WHERE id = 1`);
   psql(`INSERT INTO portal_domains (portal_id, host, language) SELECT id, '${SV}', 'sv' FROM portals WHERE is_default`);
   await everyWorker(async () => (await new HostClient(SV).get('/login')).html.includes('<html lang="sv"'), 'the Swedish domain');
   // user data of the demo: the portal, Ada, her tickets with their messages and properties, staff
@@ -132,15 +161,26 @@ before(async () => {
 });
 
 after(() => {
-  psql(`DELETE FROM portal_domains WHERE host = '${SV}'`);
+  psql(`DELETE FROM portal_domains WHERE host = '${SV}';
+    UPDATE portals SET consent_i18n = '${q(ORIG.consent)}' WHERE id = 1;
+    UPDATE forms SET fields = '${q(ORIG.form)}' WHERE id = 1;
+    DELETE FROM ticket_property_defs;
+    INSERT INTO ticket_property_defs SELECT * FROM json_populate_recordset(NULL::ticket_property_defs, '${q(ORIG.defs)}')`);
+  for (const x of ORIG.nav) {
+    const i = x.indexOf('|');
+    psql(`UPDATE portal_nav_items SET labels = '${q(x.slice(i + 1))}' WHERE id = ${x.slice(0, i)}`);
+  }
 });
 
 test('every customer page in Swedish holds no text of its English page (user data aside)', async () => {
   const problems = [];
   let compared = 0;
   for (const p of PAGES) {
-    const en = await (await client(p.who, EN)).get(p.path);
-    const sv = await (await client(p.who, SV)).get(p.path);
+    const ask = async (host) => {
+      const c = await client(p.who, host);
+      return p.form ? c.submit(p.path, p.form) : c.get(p.path);
+    };
+    const en = await ask(EN), sv = await ask(SV);
     if (p.optional && en.status === 404 && sv.status === 404) continue;
     assert.equal(sv.status, en.status, `${p.name}: the same answer on both hosts`);
     if (en.status >= 300 && en.status < 400) {
@@ -171,7 +211,7 @@ test('the comparison finds English: a page with an untranslated text fails it', 
 test('the Swedish domain shows the Swedish consent, navigation label, property label and form labels', async () => {
   const reg = await (await client('anon', SV)).get('/register');
   assert.match(reg.html, /Jag godkänner behandlingen av mina uppgifter/);
-  assert.match(reg.html, />Kunskapsbank</);
+  assert.match(reg.html, />Svensk länk \d+</);
   const detail = await (await client('ada', SV)).get(`/tickets/${OPEN}`);
   assert.match(detail.html, /<dt>Produkt<\/dt>/);
   assert.doesNotMatch(detail.html, /<dt>(source|Source|Källa)<\/dt>/, 'a hidden property is not shown');

@@ -5,7 +5,10 @@
 // values, names of staff, numbers and dates) is allowed explicitly. Add a page to PAGES to cover it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { psql } from '../lib/stack.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createHmac } from 'node:crypto';
+import { psql, VAR } from '../lib/stack.mjs';
 import { csrfOf } from '../lib/client.mjs';
 import { HostClient, hostLoggedIn } from '../lib/host_client.mjs';
 import { everyWorker } from '../lib/wait.mjs';
@@ -21,6 +24,14 @@ const one = (sql) => psql(sql).split('\n')[0];
 const OPEN = one(`SELECT id FROM tickets WHERE id IN ${ownTickets(ADA)} AND closed_at IS NULL
   AND properties ? 'product' ORDER BY id LIMIT 1`);
 const CLOSED = one(`SELECT id FROM tickets WHERE id IN ${ownTickets(ADA)} AND closed_at IS NOT NULL ORDER BY id LIMIT 1`);
+
+/* A signed link of a notification mail, as fcgi/mail_tokens.c makes it (ticket-link, rating). */
+const SECRET = JSON.parse(readFileSync(path.join(VAR, 'portal.json'), 'utf8')).secret_key;
+function signed(purpose, contact, ticket) {
+  const expires = Math.floor(Date.now() / 1000) + 86400;
+  const sig = createHmac('sha256', SECRET).update(`${purpose}:${contact}.${ticket}.${expires}`).digest('hex');
+  return encodeURIComponent(`${contact}.${expires}.${sig}`);
+}
 
 /*
  * The pages: path, who asks (anon: a visitor, ada: the demo customer logged in), and optional
@@ -48,6 +59,8 @@ const PAGES = [
   { name: 'ticket not found', path: '/tickets/999999999', who: 'ada' },
   { name: 'rating page', path: `/tickets/${CLOSED}/rating`, who: 'ada' },
   { name: 'new ticket form', path: '/tickets/new', who: 'ada' },
+  { name: 'ticket link of a mail', path: `/tickets/${OPEN}/open?t=${signed('ticket-link', ADA, OPEN)}`, who: 'anon' },
+  { name: 'rating link of a mail', path: `/tickets/${CLOSED}/rating?score=good&t=${signed('rating', ADA, CLOSED)}`, who: 'anon' },
   { name: 'knowledge base link', path: '/kb-link', who: 'anon' },
   // forms sent back with their messages (form: the fields posted with the page's CSRF token)
   { name: 'login, wrong password', path: '/login', who: 'anon', form: { email: 'nobody@example.com', password: 'not-the-password' } },

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "str.h"
 
 #define PROP_STATE                                                                                 \
@@ -43,13 +44,27 @@ const struct db_stmt admin_properties_stmts[] = {
 
 #define LABEL_MAX 100
 
+/* The key's page, its key percent-encoded (a key may hold any character but "/"). */
+static const char *key_url(struct ctx *c, const char *key)
+{
+	struct buf b = BUF_INIT;
+	buf_urlenc(&b, key, strlen(key));
+	const char *out = arena_printf(c->arena, "/admin/properties/%s", b.data && !b.oom ? b.data : "");
+	buf_free(&b);
+	return out;
+}
+
 int admin_properties(struct ctx *c)
 {
 	PGresult *r = db_exec("props_list", 0, NULL);
 	if (!r)
 		return 500;
 	struct json_object *page = admin_page_new(c, "Ticket properties", "properties");
-	json_object_object_add(page, "keys", db_rows_json(r, -1));
+	struct json_object *keys = db_rows_json(r, -1);
+	for (int i = 0; i < PQntuples(r); i++)
+		json_object_object_add(json_object_array_get_idx(keys, (size_t)i), "url",
+				       json_object_new_string(key_url(c, db_col(r, i, "key"))));
+	json_object_object_add(page, "keys", keys);
 	json_object_object_add(page, "empty", json_object_new_boolean(PQntuples(r) == 0));
 	PQclear(r);
 	return admin_render(c, 200, "admin/properties", page);
@@ -77,6 +92,7 @@ static int render(struct ctx *c, int status, struct form *f)
 		return form_page_drop(f, st);
 	struct json_object *page = admin_page_new(c, arena_printf(c->arena, "Ticket property %s", c->caps.v[0]), "properties");
 	json_object_object_add(page, "key", json_object_new_string(db_col(r, 0, "key")));
+	json_object_object_add(page, "url", json_object_new_string(key_url(c, db_col(r, 0, "key"))));
 	json_object_object_add(page, "defined", json_object_new_boolean(db_col(r, 0, "defined")[0] == 't'));
 	if (!f) {
 		struct json_object *v = db_row_json(r, 0);
@@ -116,11 +132,11 @@ int admin_property_save(struct ctx *c)
 	const char *key = c->caps.v[0];
 	const char *pk[1] = {key};
 	PGresult *lock = db_exec("props_lock", 1, pk);
-	int found = lock && PQntuples(lock) == 1;
+	int found = !lock ? -1 : PQntuples(lock) == 1;
 	PQclear(lock);
-	if (!found) {
+	if (found != 1) {
 		db_rollback();
-		return lock ? 404 : 500;
+		return found < 0 ? 500 : 404;
 	}
 	PGresult *before = key_row(c, &st);
 	if (!before) {

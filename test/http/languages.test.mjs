@@ -40,7 +40,7 @@ after(() => {
     UPDATE forms SET fields = '${q(ORIG.fields)}' WHERE id = 1;
     UPDATE tickets SET properties = '${q(ORIG.props)}' WHERE id = ${TICKET};
     DELETE FROM portal_nav_items WHERE portal_id = 1 AND label LIKE '%${u}%';
-    DELETE FROM ticket_property_defs WHERE key = '${KEY}';
+    DELETE FROM ticket_property_keys WHERE key LIKE '%${u}%';
     DELETE FROM portal_domains WHERE host = '${SV}'`);
 });
 
@@ -137,6 +137,15 @@ test('property definitions: hidden by default, a label per language with the pri
   assert.ok(await shown(sv, `English ${u}`), 'no Swedish label: the primary language\'s');
   r = await admin.submit(`/admin/properties/${KEY}`, { label: `Default ${u}`, label_en: `English ${u}`, label_sv: `Svenska ${u}`, visible: '1' });
   assert.ok(await shown(sv, `Svenska ${u}`));
+  // a key with a space and a non-ASCII letter: its page's link is percent-encoded and opens it
+  const odd = `Säljare ${u}`;
+  psql(`UPDATE tickets SET properties = properties || '{"${odd}": "x"}' WHERE id = ${TICKET}`);
+  const href = `/admin/properties/${encodeURIComponent(odd)}`;
+  assert.ok((await admin.get('/admin/properties')).html.includes(`href="${href}"`));
+  assert.equal((await admin.get(href)).status, 200);
+  assert.equal((await admin.submit(href, { label: 'Seller' })).status, 303);
+  assert.equal(one(`SELECT label FROM ticket_property_defs WHERE key = '${odd}'`), 'Seller');
+  psql(`DELETE FROM ticket_property_defs WHERE key = '${odd}'`);
   const m2 = auditMark();
   r = await admin.submit(`/admin/properties/${KEY}`, { label: `Default ${u}`, label_en: `English ${u}`, label_sv: `Svenska ${u}`, visible: '1' });
   assert.equal(r.status, 303);

@@ -64,6 +64,10 @@ const char *admin_pid(struct ctx *c);
 /* Handlers of the console's core (admin_layout.c, admin_login.c, admin_preview.c). */
 int admin_dashboard(struct ctx *c);
 int admin_audit_page(struct ctx *c);
+/* admin_properties.c: the custom ticket properties and what customers see of them */
+int admin_properties(struct ctx *c);
+int admin_property(struct ctx *c);
+int admin_property_save(struct ctx *c);
 int admin_ratings_page(struct ctx *c); /* /admin/ratings (admin_ratings.c) */
 int admin_login_page(struct ctx *c);
 int admin_login_submit(struct ctx *c);

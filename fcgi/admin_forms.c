@@ -60,6 +60,9 @@ const struct db_stmt admin_forms_stmts[] = {
 
 struct ff_row {
 	const char *name, *label, *property, *custom, *type, *options;
+	/* translations: label_<lang> ("labels" of the field) and options_<lang> ("value | label"
+	 * lines, the "labels" of its options), one pair per language of TR_LANGS */
+	const char *label_tr[2], *options_tr[2];
 	int required;
 };
 
@@ -75,6 +78,10 @@ static const char *const priorities[] = {"low", "medium", "high", "urgent", NULL
 /* keys that name something else in the portal's filter rules or the ticket itself */
 static const char *const reserved[] = {"subject", "description", "priority", "pipeline", "stage", "status",
 				       "id", "created_at", "last_activity_at", "closed_at", "csrf", "nonce", NULL};
+
+/* The languages a portal domain may have (portal_domains.language), for the translations. */
+static const char *const tr_langs[2] = {"en", "sv"};
+static const char *const tr_names[2] = {"English", "Swedish"};
 
 static const char *jstr(struct json_object *o, const char *key)
 {
@@ -97,6 +104,10 @@ static void state_from_json(struct ctx *c, struct ff_state *st, const char *text
 		struct ff_row *r = &st->rows[st->n++];
 		r->name = arena_strdup(c->arena, jstr(d, "name"));
 		r->label = arena_strdup(c->arena, jstr(d, "label"));
+		struct json_object *labels = NULL;
+		json_object_object_get_ex(d, "labels", &labels);
+		for (int l = 0; l < 2; l++)
+			r->label_tr[l] = arena_strdup(c->arena, labels ? jstr(labels, tr_langs[l]) : "");
 		const char *prop = jstr(d, "property");
 		r->property = rec_in_list(builtins, prop) ? arena_strdup(c->arena, prop) : "custom";
 		r->custom = rec_in_list(builtins, prop) ? "" : arena_strdup(c->arena, prop);
@@ -114,6 +125,19 @@ static void state_from_json(struct ctx *c, struct ff_state *st, const char *text
 		}
 		r->options = b.len && !b.oom ? arena_strndup(c->arena, b.data, b.len) : "";
 		buf_free(&b);
+		for (int l = 0; l < 2; l++) {
+			struct buf t = BUF_INIT;
+			for (size_t k = 0; k < no; k++) {
+				struct json_object *o = json_object_array_get_idx(opts, k), *ol;
+				if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "labels", &ol))
+					continue;
+				const char *tl = jstr(ol, tr_langs[l]);
+				if (tl[0])
+					buf_printf(&t, "%s | %s\n", jstr(o, "value"), tl);
+			}
+			r->options_tr[l] = t.len && !t.oom ? arena_strndup(c->arena, t.data, t.len) : "";
+			buf_free(&t);
+		}
 	}
 	json_object_put(def);
 }
@@ -140,6 +164,10 @@ static void state_from_request(struct ctx *c, struct ff_state *st)
 		r->custom = fv(c, i, "custom");
 		r->type = fv(c, i, "type");
 		r->options = fv(c, i, "options");
+		for (int l = 0; l < 2; l++) {
+			r->label_tr[l] = fv(c, i, arena_printf(c->arena, "label_%s", tr_langs[l]));
+			r->options_tr[l] = fv(c, i, arena_printf(c->arena, "options_%s", tr_langs[l]));
+		}
 		r->required = request_form(c->req, arena_printf(c->arena, "f%d_required", i)) != NULL;
 	}
 }
@@ -195,6 +223,22 @@ static struct json_object *row_json(const struct ff_row *fr, int i, struct form 
 	json_object_object_add(o, "required", json_object_new_boolean(fr->required));
 	for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
 		row_error(o, f, i, cols[k]);
+	struct json_object *trs = json_object_new_array();
+	for (int l = 0; l < 2; l++) {
+		char col[32];
+		struct json_object *t = rec_obj("lang", tr_langs[l], "name", tr_names[l], "label", fr->label_tr[l],
+						"options", fr->options_tr[l], NULL);
+		json_object_object_add(t, "i", json_object_new_int(i));
+		struct json_object *e;
+		snprintf(col, sizeof col, "f%d_label_%s", i, tr_langs[l]);
+		if (f && json_object_object_get_ex(f->errors, col, &e))
+			json_object_object_add(t, "label_error", json_object_get(e));
+		snprintf(col, sizeof col, "f%d_options_%s", i, tr_langs[l]);
+		if (f && json_object_object_get_ex(f->errors, col, &e))
+			json_object_object_add(t, "options_error", json_object_get(e));
+		json_object_array_add(trs, t);
+	}
+	json_object_object_add(o, "translations", trs);
 	return o;
 }
 
@@ -290,6 +334,57 @@ static struct json_object *options_json(struct ctx *c, struct form *f, int i, co
 	return a;
 }
 
+/* The translated option labels of row i in language l ("value | label" lines) into the options
+ * a: each value must be one of the options; a plain string option becomes {value, labels}. */
+static void options_translate(struct ctx *c, struct form *f, int i, int l, const char *text, struct json_object *a)
+{
+	const char *key = arena_printf(c->arena, "f%d_options_%s", i, tr_langs[l]);
+	char *copy = arena_strdup(c->arena, text), *save = NULL;
+	for (char *line = strtok_r(copy, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+		char *bar = strchr(line, '|'), *label = bar ? bar + 1 : NULL;
+		if (bar)
+			*bar = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		for (size_t n = strlen(line); n && (line[n - 1] == ' ' || line[n - 1] == '\t'); n--)
+			line[n - 1] = '\0';
+		while (label && (*label == ' ' || *label == '\t'))
+			label++;
+		for (size_t n = label ? strlen(label) : 0; n && (label[n - 1] == ' ' || label[n - 1] == '\t'); n--)
+			label[n - 1] = '\0';
+		if (!*line && (!label || !*label))
+			continue;
+		if (!label || !*label || !*line) {
+			form_message(f, key, "Write each translation as value | label.");
+			continue;
+		}
+		if (utf8_length(label) > FF_LABEL_MAX) {
+			form_message(f, key, "A translated label is too long (up to 200 characters).");
+			continue;
+		}
+		size_t k, n = json_object_array_length(a);
+		for (k = 0; k < n; k++) {
+			struct json_object *o = json_object_array_get_idx(a, k);
+			const char *v = json_object_is_type(o, json_type_string) ? json_object_get_string(o) : jstr(o, "value");
+			if (strcmp(v, line) != 0)
+				continue;
+			if (json_object_is_type(o, json_type_string)) {
+				o = rec_obj("value", v, NULL);
+				json_object_array_put_idx(a, k, o);
+			}
+			struct json_object *labels;
+			if (!json_object_object_get_ex(o, "labels", &labels)) {
+				labels = json_object_new_object();
+				json_object_object_add(o, "labels", labels);
+			}
+			json_object_object_add(labels, tr_langs[l], json_object_new_string(label));
+			break;
+		}
+		if (k == n)
+			form_message(f, key, arena_printf(c->arena, "\"%s\" is not one of the options above.", line));
+	}
+}
+
 /* Validate the rows into the fields array the portal reads; messages go into f. */
 static struct json_object *fields_json(struct ctx *c, struct form *f, const struct ff_state *st)
 {
@@ -343,11 +438,25 @@ static struct json_object *fields_json(struct ctx *c, struct form *f, const stru
 		struct json_object *opts = NULL;
 		if (type && strcmp(type, "select") == 0)
 			opts = options_json(c, f, i, r->options, prop && strcmp(prop, "priority") == 0);
+		struct json_object *labels = json_object_new_object();
+		for (int l = 0; l < 2; l++) {
+			const char *tl = form_text(f, c->req, arena_printf(c->arena, "f%d_label_%s", i, tr_langs[l]), 0,
+						   FF_LABEL_MAX, 0, 1);
+			if (tl && tl[0])
+				json_object_object_add(labels, tr_langs[l], json_object_new_string(tl));
+			if (opts)
+				options_translate(c, f, i, l, r->options_tr[l], opts);
+		}
 		if (!name || !label || !prop || !type) {
 			json_object_put(opts);
+			json_object_put(labels);
 			continue;
 		}
 		struct json_object *o = rec_obj("name", name, "label", label, "property", prop, "type", type, NULL);
+		if (json_object_object_length(labels))
+			json_object_object_add(o, "labels", labels);
+		else
+			json_object_put(labels);
 		json_object_object_add(o, "required", json_object_new_boolean(r->required || strcmp(prop, "subject") == 0));
 		if (opts)
 			json_object_object_add(o, "options", opts);
@@ -393,7 +502,7 @@ int rec_form_save(struct ctx *c)
 	if (strcmp(op, "add") == 0) {
 		if (st.n >= FF_MAX)
 			return form_render(c, 422, NULL, &st, NULL, "A form holds at most 32 fields.");
-		st.rows[st.n++] = (struct ff_row){"", "", "custom", "", "text", "", 0};
+		st.rows[st.n++] = (struct ff_row){.name = "", .label = "", .property = "custom", .custom = "", .type = "text", .options = "", .label_tr = {"", ""}, .options_tr = {"", ""}};
 		return form_render(c, 200, NULL, &st, NULL, "Field added. Not saved yet: fill it in and press Save.");
 	}
 	if (colon && at >= 0) {

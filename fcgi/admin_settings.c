@@ -16,7 +16,7 @@ const struct db_stmt admin_settings_stmts[] = {
 	 " (SELECT count(*) FROM portal_lists WHERE portal_id = p.id) AS lists,"
 	 " coalesce((SELECT name FROM inboxes WHERE id = p.default_inbox_id), '') AS inbox,"
 	 " (SELECT count(*) FROM portal_ticket_filters WHERE portal_id = p.id) AS filters,"
-	 " (SELECT count(*) FROM portal_nav_items WHERE portal_id = p.id) AS nav_items,"
+	 " (SELECT count(*) FROM portal_nav_items WHERE portal_id = p.id AND builtin IS NULL) AS nav_items,"
 	 " coalesce((SELECT name FROM forms WHERE id = p.support_form_id), '') AS support_form,"
 	 " (SELECT count(*) FROM portal_notifications WHERE portal_id = p.id AND NOT enabled) AS notifications_off,"
 	 " p.customer_reopen, p.reopen_days, p.customer_cc, p.cc_same_domain, p.ratings_enabled"
@@ -101,7 +101,7 @@ int admin_settings_index(struct ctx *c)
 	      nt ? plural(c, nt, "style setting", "style settings") : "Default styles");
 	long nn = atol(V("nav_items"));
 	entry(list, "Navigation menu", "/admin/settings/navigation",
-	      nn ? plural(c, nn, "menu item", "menu items") : "No menu items");
+	      nn ? arena_printf(c->arena, "%s and the portal's own links", plural(c, nn, "link", "links")) : "The portal's own links only");
 	entry(list, "Support form", "/admin/settings/support-form",
 	      V("support_form")[0] ? arena_printf(c->arena, "Form \"%s\"", V("support_form")) : "None: no \"Submit a support ticket\" link");
 	entry(list, "System pages", "/admin/settings/templates",

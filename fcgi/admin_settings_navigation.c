@@ -1,29 +1,50 @@
 /* admin_settings_navigation.c - /admin/settings/navigation: the links in the header of every
- * customer page, in order, and /admin/settings/navigation/<id>: one of them edited. Not a form
+ * customer page, in order (the admin's links, labelled per language, and the portal's own links:
+ * tickets, new ticket, account, log out, which can be moved but not edited or removed), and
+ * /admin/settings/navigation/<id>: one of the admin's links edited. Not a form
  * page of the kit: ordered rows, each added, moved and removed on its own, and every change is
  * recorded as the whole menu before and after. */
 #include "admin_settings.h"
 #include "form_page.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+/* labels: the translations {"en": ..., "sv": ...} from $n and $n+1 ("" for none) */
+#define NAV_LABELS(a, b) "jsonb_strip_nulls(jsonb_build_object('en', nullif(" a "::text, ''), 'sv', nullif(" b "::text, '')))"
+
 const struct db_stmt admin_settings_navigation_stmts[] = {
 	{"settings_nav_list",
-	 "SELECT id, label, url FROM portal_nav_items WHERE portal_id = $1 ORDER BY position, id LIMIT 101", 1},
-	{"settings_nav_get", "SELECT label, url FROM portal_nav_items WHERE portal_id = $1 AND id = $2", 2},
-	{"settings_nav_snap",
-	 "SELECT coalesce(json_agg(json_build_object('label', label, 'url', url) ORDER BY position, id),"
-	 " '[]')::text FROM portal_nav_items WHERE portal_id = $1",
+	 "SELECT id, label, url, builtin, coalesce(labels->>'en', '') AS label_en,"
+	 " coalesce(labels->>'sv', '') AS label_sv FROM portal_nav_items WHERE portal_id = $1"
+	 " ORDER BY position, id LIMIT 101",
 	 1},
+	{"settings_nav_count", "SELECT count(*) FROM portal_nav_items WHERE portal_id = $1 AND builtin IS NULL", 1},
+	{"settings_nav_get",
+	 "SELECT label, url, coalesce(labels->>'en', '') AS label_en, coalesce(labels->>'sv', '') AS label_sv"
+	 " FROM portal_nav_items WHERE portal_id = $1 AND id = $2 AND builtin IS NULL",
+	 2},
+	/* the whole menu; the portal's own links as {builtin} */
+	{"settings_nav_snap",
+	 "SELECT coalesce(json_agg(json_strip_nulls(json_build_object('label', label, 'url', url, 'builtin', builtin,"
+	 " 'labels', nullif(labels, '{}'))) ORDER BY position, id), '[]')::text FROM portal_nav_items WHERE portal_id = $1",
+	 1},
+	/* a new link goes after the last custom one, before the portal's own links that follow it */
 	{"settings_nav_add",
-	 "INSERT INTO portal_nav_items (portal_id, label, url, position)"
-	 " SELECT $1, $2, $3, coalesce(max(position), 0) + 1 FROM portal_nav_items WHERE portal_id = $1",
-	 3},
+	 "WITH last AS (SELECT coalesce(max(position) FILTER (WHERE builtin IS NULL), 0) AS p"
+	 "   FROM portal_nav_items WHERE portal_id = $1),"
+	 " shift AS (UPDATE portal_nav_items SET position = position + 1"
+	 "   WHERE portal_id = $1 AND position > (SELECT p FROM last) RETURNING id)"
+	 " INSERT INTO portal_nav_items (portal_id, label, url, labels, position)"
+	 " SELECT $1, $2, $3, " NAV_LABELS("$4", "$5") ", p + 1 FROM last",
+	 5},
 	{"settings_nav_update",
-	 "UPDATE portal_nav_items SET label = $3, url = $4 WHERE portal_id = $1 AND id = $2", 4},
-	{"settings_nav_delete", "DELETE FROM portal_nav_items WHERE portal_id = $1 AND id = $2", 2},
+	 "UPDATE portal_nav_items SET label = $3, url = $4, labels = " NAV_LABELS("$5", "$6")
+	 " WHERE portal_id = $1 AND id = $2 AND builtin IS NULL",
+	 6},
+	{"settings_nav_delete", "DELETE FROM portal_nav_items WHERE portal_id = $1 AND id = $2 AND builtin IS NULL", 2},
 	/* Renumber 1..n in the shown order and swap the item with its neighbour ($3 = -1 up, 1 down). */
 	{"settings_nav_move",
 	 "WITH o AS (SELECT id, (row_number() OVER (ORDER BY position, id))::int AS rn"
@@ -38,6 +59,19 @@ const struct db_stmt admin_settings_navigation_stmts[] = {
 	 3},
 	{NULL, NULL, 0},
 };
+
+/* The portal's own links as the console names them. */
+static const char *builtin_name(const char *b)
+{
+	static const char *const names[][2] = {{"tickets", "Tickets (the ticket list)"},
+					       {"new_ticket", "New ticket (when a support form is connected)"},
+					       {"account", "Account (/account)"},
+					       {"logout", "Log out (a button)"}};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(b, names[i][0]) == 0)
+			return names[i][1];
+	return b;
+}
 
 #define NAV_MAX 20
 #define NAV_LABEL_MAX 60
@@ -84,13 +118,21 @@ static int render(struct ctx *c, int status, struct form *f)
 	struct json_object *items = db_rows_json(r, -1);
 	int n = PQntuples(r);
 	PQclear(r);
+	int custom = 0;
 	for (int i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(items, (size_t)i);
+		struct json_object *o = json_object_array_get_idx(items, (size_t)i), *b;
+		if (json_object_object_get_ex(o, "builtin", &b) && json_object_get_string(b)[0])
+			json_object_object_add(o, "builtin_name", json_object_new_string(builtin_name(json_object_get_string(b))));
+		else
+			custom++;
 		json_object_object_add(o, "position", json_object_new_int(i + 1));
 		json_object_object_add(o, "can_up", json_object_new_boolean(i > 0));
 		json_object_object_add(o, "can_down", json_object_new_boolean(i < n - 1));
 	}
-	return form_page_list(c, status, "admin/settings_navigation", page, "items", items, NAV_MAX, f);
+	json_object_object_add(page, "items", items);
+	json_object_object_add(page, "empty", json_object_new_boolean(n == 0));
+	json_object_object_add(page, "at_limit", json_object_new_boolean(custom >= NAV_MAX));
+	return form_page_render(c, status, "admin/settings_navigation", page, f);
 }
 
 int admin_settings_navigation(struct ctx *c)
@@ -115,31 +157,33 @@ static int item(struct ctx *c, const char **id, struct json_object **values)
 	return st;
 }
 
-/* An item's fields into p[0] (label) and p[1] (url); messages into f. */
+/* An item's fields into p[0] (the default label), p[1] (url), p[2] and p[3] (the English and
+ * Swedish labels, "" for none); messages into f. */
 static void read_item(struct ctx *c, struct form *f, const char **p)
 {
 	p[0] = form_text(f, c->req, "label", 1, NAV_LABEL_MAX, 0, 1);
 	p[1] = nav_url(c, f);
+	p[2] = form_text(f, c->req, "label_en", 0, NAV_LABEL_MAX, 0, 1);
+	p[3] = form_text(f, c->req, "label_sv", 0, NAV_LABEL_MAX, 0, 1);
 }
 
 int admin_settings_nav_add(struct ctx *c)
 {
 	struct form f;
 	form_init(&f, "en");
-	const char *p[3] = {admin_pid(c)};
+	const char *p[5] = {admin_pid(c)};
 	read_item(c, &f, p + 1);
-	PGresult *r = db_exec("settings_nav_list", 1, p);
-	if (!r) {
+	char count[24];
+	if (db_exec_value("settings_nav_count", 1, p, count, sizeof count) != 1) {
 		form_free(&f);
 		return 500;
 	}
-	if (f.nerrors == 0 && PQntuples(r) >= NAV_MAX)
-		form_message(&f, "label", "The menu holds at most 20 items. Remove one first.");
-	PQclear(r);
+	if (f.nerrors == 0 && atol(count) >= NAV_MAX)
+		form_message(&f, "label", "The menu holds at most 20 links of your own. Remove one first.");
 	if (f.nerrors)
 		return render(c, 422, &f);
 	form_free(&f);
-	int rc = form_page_change(c, "navigation", "settings_nav_snap", "settings_nav_add", 3, p);
+	int rc = form_page_change(c, "navigation", "settings_nav_snap", "settings_nav_add", 5, p);
 	return rc ? rc : form_page_done(c, "/admin/settings/navigation", "created");
 }
 
@@ -165,7 +209,7 @@ int admin_settings_nav_item(struct ctx *c)
 
 int admin_settings_nav_item_save(struct ctx *c)
 {
-	const char *p[4] = {admin_pid(c)};
+	const char *p[6] = {admin_pid(c)};
 	int st = item(c, &p[1], NULL);
 	if (st)
 		return st;
@@ -175,7 +219,7 @@ int admin_settings_nav_item_save(struct ctx *c)
 	if (f.nerrors)
 		return render_item(c, 422, &f);
 	form_free(&f);
-	int rc = form_page_change(c, "navigation", "settings_nav_snap", "settings_nav_update", 4, p);
+	int rc = form_page_change(c, "navigation", "settings_nav_snap", "settings_nav_update", 6, p);
 	return rc ? rc : form_page_done(c, "/admin/settings/navigation", NULL);
 }
 

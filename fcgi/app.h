@@ -106,6 +106,9 @@ int startup_load(const char *prog, int log_fallback);
 
 /* Chrome (fcgi/layout.c). */
 struct json_object *page_new(struct ctx *c, const char *title_key); /* base context: t, lang, portal, nav, csrf, user */
+/* An admin-written text in the request's language: the non-empty string texts[c->lang], else
+ * texts[the portal's primary language], else dflt (texts may be NULL or not an object). */
+const char *lang_pick(struct ctx *c, struct json_object *texts, const char *dflt);
 int page_render(struct ctx *c, int status, const char *tmpl, struct json_object *page); /* consumes page */
 int page_error(struct ctx *c, int status);
 int page_redirect(struct ctx *c, int status, const char *location);

@@ -90,6 +90,78 @@ int pre_session_sent(struct ctx *c, char hash_out[65])
 	return session_token_hash(request_cookie(c->req, PRE_COOKIE), hash_out);
 }
 
+static const char *lang_one(struct json_object *texts, const char *lang)
+{
+	struct json_object *v;
+	if (!texts || !lang || !json_object_is_type(texts, json_type_object) ||
+	    !json_object_object_get_ex(texts, lang, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	const char *s = json_object_get_string(v);
+	return s && s[0] ? s : NULL;
+}
+
+const char *lang_pick(struct ctx *c, struct json_object *texts, const char *dflt)
+{
+	const char *s = lang_one(texts, c->lang);
+	if (!s && c->portal)
+		s = lang_one(texts, c->portal->primary_lang);
+	return s ? s : dflt ? dflt : "";
+}
+
+static const char *jtext(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* The header's menu for this request: custom links labelled in the request's language, and the
+ * portal's own links (for a logged-in customer only) where the admin placed them, labelled from
+ * the catalog; log out is a POST form ({logout: true}). */
+static struct json_object *nav_items(struct ctx *c)
+{
+	struct json_object *out = json_object_new_array();
+	size_t n = c->portal->nav ? json_object_array_length(c->portal->nav) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *it = json_object_array_get_idx(c->portal->nav, i), *labels = NULL;
+		const char *builtin = jtext(it, "builtin"), *label = NULL, *url = NULL;
+		int logout = 0;
+		if (!builtin) {
+			json_object_object_get_ex(it, "labels", &labels);
+			label = lang_pick(c, labels, jtext(it, "label"));
+			url = jtext(it, "url");
+		} else if (!c->sess.found) {
+			continue;
+		} else if (strcmp(builtin, "tickets") == 0) {
+			label = i18n_get(c->lang, "tickets_heading");
+			url = arena_printf(c->arena, "/%s", c->portal->ticket_slug);
+		} else if (strcmp(builtin, "new_ticket") == 0) {
+			if (!c->portal->support_form_id)
+				continue;
+			label = i18n_get(c->lang, "submit_ticket");
+			url = arena_printf(c->arena, "/%s/new", c->portal->ticket_slug);
+		} else if (strcmp(builtin, "account") == 0) {
+			label = i18n_get(c->lang, "nav_account");
+			url = "/account";
+		} else if (strcmp(builtin, "logout") == 0) {
+			label = i18n_get(c->lang, "logout_submit");
+			logout = 1;
+		} else {
+			continue;
+		}
+		if (!label || !label[0] || (!url && !logout))
+			continue;
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "label", json_object_new_string(label));
+		if (url)
+			json_object_object_add(o, "url", json_object_new_string(url));
+		json_object_object_add(o, "logout", json_object_new_boolean(logout)); /* never looked up above */
+		json_object_array_add(out, o);
+	}
+	return out;
+}
+
 struct json_object *page_new(struct ctx *c, const char *title_key)
 {
 	struct json_object *page = json_object_new_object();
@@ -104,7 +176,7 @@ struct json_object *page_new(struct ctx *c, const char *title_key)
 	json_object_object_add(portal, "name", json_object_new_string(c->portal->name));
 	json_object_object_add(portal, "page_title", json_object_new_string(c->portal->page_title));
 	json_object_object_add(portal, "theme", json_object_get(c->portal->theme));
-	json_object_object_add(portal, "nav", json_object_get(c->portal->nav));
+	json_object_object_add(portal, "nav", nav_items(c));
 	json_object_object_add(portal, "slug", json_object_new_string(c->portal->ticket_slug));
 	json_object_object_add(page, "portal", portal);
 	if (c->sess.found && c->portal->support_form_id)

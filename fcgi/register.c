@@ -9,7 +9,11 @@
 #include "markup.h"
 
 const struct db_stmt register_stmts[] = {
-	{"register_portal_consent", "SELECT consent_text, consent_label FROM portals WHERE id = $1", 1},
+	/* the request language's translation ($2), else the primary language's ($3), else the default */
+	{"register_portal_consent",
+	 "SELECT coalesce(x.v->>'text', p.consent_text), coalesce(x.v->>'label', p.consent_label) FROM portals p"
+	 " CROSS JOIN LATERAL (SELECT coalesce(p.consent_i18n->$2::text, p.consent_i18n->$3::text) AS v) x WHERE p.id = $1",
+	 3},
 	{"register_contact",
 	 "WITH found AS (SELECT id FROM contacts WHERE lower(email) = lower($1)),"
 	 " made AS (INSERT INTO contacts (email, first_name, last_name)"
@@ -36,13 +40,14 @@ static int registration_open(struct ctx *c)
 	return strcmp(c->portal->access_mode, "registration") == 0;
 }
 
-/* The portal's consent notice (with its links) and checkbox label, into the page. */
+/* The portal's consent notice (with its links) and checkbox label in the request's language, into
+ * the page; text_out: the exact texts shown, as recorded on the member. */
 int register_add_consent(struct ctx *c, struct json_object *page, char *text_out, size_t cap)
 {
 	char pid[24];
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
-	const char *p[1] = {pid};
-	PGresult *r = db_exec("register_portal_consent", 1, p);
+	const char *p[3] = {pid, c->lang, c->portal->primary_lang};
+	PGresult *r = db_exec("register_portal_consent", 3, p);
 	if (!r || PQntuples(r) != 1) {
 		PQclear(r);
 		return -1;

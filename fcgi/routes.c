@@ -164,6 +164,10 @@ const struct route routes[] = {
 	{HTTP_POST, "/admin/forms", rec_form_create, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/forms/<id>", rec_form_page, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/forms/<id>", rec_form_save, AUTH_ADMIN, 0},
+	/* /admin/properties/...: what customers see of the custom ticket properties (admin_properties.c) */
+	{HTTP_GET, "/admin/properties", admin_properties, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/properties/<key>", admin_property, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/properties/<key>", admin_property_save, AUTH_ADMIN, 0},
 	/* /admin/settings/...: the portal's settings, one file a page: admin_settings_<page>.c (the index in admin_settings.c; /admin/settings/slug is a form of the domains page) */
 	{HTTP_GET, "/admin/settings/filters", admin_settings_filters, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/filters", admin_settings_filter_add, AUTH_ADMIN, 0},
@@ -242,6 +246,7 @@ extern const struct db_stmt admin_contacts_stmts[];
 extern const struct db_stmt admin_crm_stmts[];
 extern const struct db_stmt admin_dashboard_stmts[];
 extern const struct db_stmt admin_forms_stmts[];
+extern const struct db_stmt admin_properties_stmts[];
 extern const struct db_stmt admin_inbox_stmts[];
 extern const struct db_stmt admin_inbox_thread_stmts[];
 extern const struct db_stmt admin_inbox_write_stmts[];
@@ -314,6 +319,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_crm_stmts,
 	admin_dashboard_stmts,
 	admin_forms_stmts,
+	admin_properties_stmts,
 	admin_inbox_stmts,
 	admin_inbox_thread_stmts,
 	admin_inbox_write_stmts,

@@ -47,7 +47,8 @@ const struct db_stmt settings_load_stmts[] = {
 	 "SELECT p.id, p.is_default, p.enabled, p.name, p.page_title, p.ticket_slug, p.access_mode,"
 	 " p.permission_mode, p.time_zone, p.session_timeout_minutes, p.show_custom_stages,"
 	 " p.kb_link_enabled, p.support_form_id, p.theme::text AS theme,"
-	 " (SELECT json_agg(json_build_object('label', n.label, 'url', n.url) ORDER BY n.position, n.id)"
+	 " (SELECT json_agg(json_build_object('builtin', n.builtin, 'label', n.label, 'labels', n.labels,"
+	 "   'url', n.url) ORDER BY n.position, n.id)"
 	 "   FROM portal_nav_items n WHERE n.portal_id = p.id)::text AS nav,"
 	 " p.previous_slug, p.sso_method, p.sso_audience, s.jwt_login_url, s.logout_url"
 	 " FROM portals p LEFT JOIN portal_sso s ON s.portal_id = p.id ORDER BY p.id",
@@ -97,6 +98,7 @@ static void fill_portal(struct portal *p, PGresult *r, int i)
 	p->theme = parse_or(db_col(r, i, "theme"), json_type_object);
 	p->nav = parse_or(db_col(r, i, "nav"), json_type_array);
 	TEXT(p, r, i, previous_slug);
+	str_copy(p->primary_lang, sizeof p->primary_lang, "en");
 	TEXT(p, r, i, sso_method);
 	TEXT(p, r, i, sso_audience);
 	TEXT(p, r, i, jwt_login_url);
@@ -162,12 +164,14 @@ static int fill_domains(struct portal_domain *ds, PGresult *r, struct portal *ps
 {
 	int k = 0;
 	for (int i = 0; i < PQntuples(r); i++) {
-		const struct portal *p = find_portal(ps, np, atol(db_col(r, i, "portal_id")));
+		struct portal *p = find_portal(ps, np, atol(db_col(r, i, "portal_id")));
 		if (!p)
 			continue;
 		TEXT(&ds[k], r, i, host);
 		TEXT(&ds[k], r, i, lang);
 		ds[k].is_primary = FLAG(r, i, "is_primary");
+		if (ds[k].is_primary) /* the portal's fallback language */
+			str_copy(p->primary_lang, sizeof p->primary_lang, ds[k].lang);
 		ds[k].portal = p;
 		k++;
 	}

@@ -22,13 +22,26 @@
  * the statement with the session ("ticket_detail_s", the route's fold: $1 the token's hash, $2
  * the portal, the session's columns first, the page's after them, NULL for no ticket or another
  * portal's session); the admin preview, a reply form shown again and the close/reopen refusal
- * run it alone ("ticket_detail": $1 the portal, $2 the contact). Both: $3 the ticket. Times
- * are instants (SQL_EPOCH), shown in the portal's zone (ticket_when). Column names must not repeat the session's (fcgi/sessions.h).
+ * run it alone ("ticket_detail": $1 the portal, $2 the contact). Both: $3 the ticket, $4 the
+ * request's language (the properties' labels). Times are instants (SQL_EPOCH), shown in the
+ * portal's zone (ticket_when). Column names must not repeat the session's (fcgi/sessions.h).
  */
+/* The custom properties customers may see (ticket_property_defs.visible; a key without a
+ * definition is hidden), as [{name, value}] in the definitions' order: the label in the request's
+ * language ($4), else the portal's primary language's, else the default label. Only plain
+ * values (text, number, true/false). */
+#define TICKET_PROPERTIES                                                                           \
+	"(SELECT coalesce(json_agg(json_build_object('name', coalesce(nullif(d.labels->>$4::text, ''),"  \
+	" nullif(d.labels->>pd.language, ''), d.label), 'value', e.value #>> '{}')"                      \
+	" ORDER BY d.position, d.key), '[]')"                                                            \
+	" FROM jsonb_each(t.properties) e JOIN ticket_property_defs d ON d.key = e.key AND d.visible"    \
+	" LEFT JOIN portal_domains pd ON pd.portal_id = p.id AND pd.is_primary"                          \
+	" WHERE jsonb_typeof(e.value) IN ('string', 'number', 'boolean'))::text"
+
 #define TICKET_PAGE(PORTAL, CONTACT, ALLOWED)                                                      \
 	"SELECT t.id, t.subject, t.description, coalesce(t.priority, '') AS priority,"              \
 	" " SQL_EPOCH("t.created_at") " AS created, " SQL_EPOCH("t.last_activity_at") " AS activity," \
-	" st.name AS stage, pl.name AS pipeline, t.properties::text AS properties,"                 \
+	" st.name AS stage, pl.name AS pipeline, " TICKET_PROPERTIES " AS properties,"                 \
 	" coalesce(x.thread, 0) AS thread, " CONV_MESSAGES_JSON("x.thread") " AS messages, "  \
 	TICKET_CC_PAGE_COLS(CONTACT) ", " TICKET_ACTIONS_COLS ", " TICKET_RATING_COLS(ALLOWED) \
 	" FROM portal_visible_tickets(" PORTAL ", " CONTACT ", 'all') t"                            \
@@ -38,32 +51,23 @@
 	" WHERE t.id = $3"
 
 const struct db_stmt ticket_detail_stmts[] = {
-	{"ticket_detail", TICKET_PAGE("$1", "$2", "coalesce(portal_contact_allowed($1, $2), false)"), 3},
+	{"ticket_detail", TICKET_PAGE("$1", "$2", "coalesce(portal_contact_allowed($1, $2), false)"), 4},
 	{"ticket_detail_s",
 	 "WITH s AS MATERIALIZED (" SESSION_LOAD_SQL ")"
 	 " SELECT s.*, d.* FROM s LEFT JOIN LATERAL (" TICKET_PAGE("$2", "s.contact_id", "s.allowed") ") d"
 	 " ON s.portal_id = $2",
-	 3},
+	 4},
 	{NULL, NULL, 0},
 };
 
-/* Custom properties as [{name, value}] for the detail's property list. */
+/* The visible custom properties, labelled (TICKET_PROPERTIES), as [{name, value}]. */
 static struct json_object *properties(const char *json_text)
 {
-	struct json_object *in = json_tokener_parse(json_text), *out = json_object_new_array();
-	if (in && json_object_is_type(in, json_type_object)) {
-		json_object_object_foreach(in, key, val)
-		{
-			if (json_object_is_type(val, json_type_object) || json_object_is_type(val, json_type_array))
-				continue;
-			struct json_object *o = json_object_new_object();
-			json_object_object_add(o, "name", json_object_new_string(key));
-			json_object_object_add(o, "value", json_object_new_string(json_object_get_string(val)));
-			json_object_array_add(out, o);
-		}
-	}
+	struct json_object *in = json_tokener_parse(json_text);
+	if (in && json_object_is_type(in, json_type_array))
+		return in;
 	json_object_put(in);
-	return out;
+	return json_object_new_array();
 }
 
 /* The description gets a card of its own only when the conversation does not start with it (a
@@ -156,8 +160,8 @@ int ticket_detail_render(struct ctx *c, const char *ticket_id, int status, struc
 	char pid[24], cid[24];
 	snprintf(pid, sizeof pid, "%ld", c->portal->id);
 	snprintf(cid, sizeof cid, "%ld", c->sess.contact_id);
-	const char *p[3] = {pid, cid, ticket_id};
-	return render_result(c, ticket_id, status, f, db_exec("ticket_detail", 3, p));
+	const char *p[4] = {pid, cid, ticket_id, c->lang};
+	return render_result(c, ticket_id, status, f, db_exec("ticket_detail", 4, p));
 }
 
 /* The route's fold (fcgi/app.h): the page read with the session. */
@@ -166,7 +170,8 @@ int ticket_detail_fold(struct ctx *c, struct fold *f)
 	f->stmt = "ticket_detail_s";
 	f->params[0] = arena_printf(c->arena, "%ld", c->portal->id);
 	f->params[1] = c->caps.v[0];
-	f->n = 2;
+	f->params[2] = c->lang;
+	f->n = 3;
 	return 0;
 }
 

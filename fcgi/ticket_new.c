@@ -13,7 +13,9 @@
 
 /*
  * Design: the form definition (forms.fields) is read on every request, so an admin's change
- * shows at once. Each field is {name, label, property, type, required[, options]}; its name is
+ * shows at once. Each field is {name, label, property, type, required[, options][, labels]}
+ * (labels: {"<language>": label}, shown for the request's language, else the portal's primary
+ * language's, else label; an option object may have labels too); its name is
  * the input's name, its property decides where the value goes (subject, description and
  * priority are ticket columns, anything else a key of tickets.properties). A ticket needs a
  * subject: it is required whatever the definition says, and a form without a subject field
@@ -127,6 +129,11 @@ static struct json_object *options_of(struct ctx *c, struct json_object *raw, in
 		} else if (json_object_is_type(o, json_type_object)) {
 			value = json_str(o, "value", NULL);
 			label = json_str(o, "label", NULL);
+			struct json_object *labels = NULL; /* {"<language>": label}: the request's, else the primary's */
+			json_object_object_get_ex(o, "labels", &labels);
+			const char *tr = lang_pick(c, labels, NULL);
+			if (tr[0])
+				label = tr;
 		}
 		if (!value || strlen(value) > TN_CHOICE_MAX || (priority && !in_list(priorities, value)))
 			continue;
@@ -158,7 +165,9 @@ static void field_add(struct ctx *c, struct tn_form *tf, struct json_object *d)
 	struct tn_field *fd = &tf->f[tf->n++];
 	struct json_object *req;
 	fd->name = name;
-	fd->label = json_str(d, "label", name);
+	struct json_object *labels = NULL; /* {"<language>": label}: the request's, else the primary's */
+	json_object_object_get_ex(d, "labels", &labels);
+	fd->label = lang_pick(c, labels, json_str(d, "label", name));
 	fd->property = json_str(d, "property", name);
 	fd->type = type_of(json_str(d, "type", "text"));
 	fd->required = json_object_object_get_ex(d, "required", &req) &&

@@ -42,7 +42,11 @@ struct portal {
 	int kb_link_enabled;
 	long support_form_id; /* 0 when none */
 	struct json_object *theme; /* object; owned by the cache */
-	struct json_object *nav;   /* array of {label, url}; owned by the cache */
+	/* portal_nav_items in order: {builtin, label, labels, url}, builtin one of tickets, new_ticket,
+	 * account, logout (label and url null) or null for a custom link (label the default,
+	 * labels {"<language>": label}); owned by the cache */
+	struct json_object *nav;
+	char primary_lang[8]; /* the primary domain's language ("en" when it has none) */
 	/* Per system page: the template chosen, and for CHOICE_CUSTOM the admin's source (it
 	 * compiled when the cache loaded; one that did not is logged and left at standard). */
 	enum page_choice page_choice[SETTINGS_MAX_PAGES];

@@ -553,9 +553,9 @@ ORDER BY m.created_at, m.id;
 
 INSERT INTO forms (id, name, inbox_id, pipeline_id, stage_id, fields, created_at) OVERRIDING SYSTEM VALUE VALUES
   (1, 'Support request', 1, 1, 1,
-   '[{"name": "subject", "label": "Subject", "property": "subject", "type": "text", "required": true},
-     {"name": "description", "label": "Description", "property": "description", "type": "textarea", "required": true},
-     {"name": "priority", "label": "Priority", "property": "priority", "type": "select", "required": false,
+   '[{"name": "subject", "label": "Subject", "labels": {"sv": "Ämne"}, "property": "subject", "type": "text", "required": true},
+     {"name": "description", "label": "Description", "labels": {"sv": "Beskrivning"}, "property": "description", "type": "textarea", "required": true},
+     {"name": "priority", "label": "Priority", "labels": {"sv": "Prioritet"}, "property": "priority", "type": "select", "required": false,
       "options": ["low", "medium", "high", "urgent"]}]',
    pg_temp.demo_t0() - interval '150 days');
 
@@ -583,8 +583,21 @@ INSERT INTO portal_ticket_filters (id, portal_id, property, operator, match_valu
 INSERT INTO portal_permission_rules (id, portal_id, group_no, property, operator, match_values) OVERRIDING SYSTEM VALUE VALUES
   (1, 1, 1, 'portal_role', 'equals', '{manager}');
 
-INSERT INTO portal_nav_items (id, portal_id, label, url, position) OVERRIDING SYSTEM VALUE VALUES
-  (1, 1, 'Knowledge base', 'https://example.com/kb', 1);
+-- The portal's own links (tickets, new ticket, account, log out) were added by the trigger
+-- portals_nav_builtins at positions 1-4; the knowledge base link goes before them.
+INSERT INTO portal_nav_items (portal_id, label, labels, url, position) VALUES
+  (1, 'Knowledge base', '{"sv": "Kunskapsbank"}', 'https://example.com/kb', 0);
+
+-- The Swedish texts of the consent notice.
+UPDATE portals SET consent_i18n = '{"sv": {"text": "Vi behandlar dina uppgifter för att besvara dina ärenden. Läs vår [integritetspolicy](https://example.com/privacy).", "label": "Jag godkänner behandlingen av mina uppgifter"}}'
+WHERE id = 1;
+
+-- What customers see of the tickets' custom properties: product and category, labelled in both
+-- languages; source (how the ticket came in) stays internal.
+INSERT INTO ticket_property_defs (key, label, labels, visible, position) VALUES
+  ('product', 'Product', '{"sv": "Produkt"}', true, 1),
+  ('category', 'Category', '{"sv": "Kategori"}', true, 2),
+  ('source', 'Source', '{}', false, 3);
 
 INSERT INTO members (id, portal_id, contact_id, password_hash, verified_at, consent_text, consent_at, created_at)
 OVERRIDING SYSTEM VALUE

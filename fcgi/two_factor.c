@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include "cookie.h"
+#include "i18n.h"
 #include "log.h"
 #include "qr.h"
 #include "secretbox.h"
@@ -195,7 +196,9 @@ int two_factor_enrolment(struct ctx *c, struct tf_who who, const char *issuer, c
 	factor_wipe(&f);
 	e->uri = arena_strdup(c->arena, uri);
 	buf_reset(&b);
-	if (rc == 1 && qr_svg(uri, "QR code", 4, &b) < 0)
+	/* the console is English; the portal speaks the request's language */
+	const char *label = who.kind == TF_MEMBER ? i18n_get(c->lang, "tf_qr_label") : "QR code";
+	if (rc == 1 && qr_svg(uri, label, 4, &b) < 0)
 		rc = -1;
 	e->qr_svg = rc == 1 ? arena_strdup(c->arena, b.data) : "";
 	buf_free(&b);

@@ -118,7 +118,11 @@ export function texts(html) {
 /* A file size as the pages write it: "(69 B)", "1.2 MB". */
 const SIZE = /^\(?[\d.,\s]+\s*(B|kB|KB|MB|GB)\)?$/;
 
+/* The second factor's secret as the enrolment page groups it: the member's own key. */
+const TOTP_KEY = /^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$/;
+
 function userData(s) {
+  if (TOTP_KEY.test(s)) return true;
   if (NEUTRAL.test(s) || SIZE.test(s) || ALLOWED.has(s)) return true;
   if (s.length >= 12 && BLOB.includes(s)) return true;
   // made of user data and neutral characters only (e.g. "#12 Subject · Portal name")

@@ -27,9 +27,6 @@ const struct db_stmt account_stmts[] = {
 	 3},
 	{"account_password_set",
 	 "UPDATE members SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1", 2},
-	/* every other session of the member ends; the current one ($2) stays */
-	{"account_sessions_others",
-	 "DELETE FROM sessions WHERE member_id = $1 AND kind = 'member' AND token_sha256 <> $2", 2},
 	/* a reset link asked for before the change would undo it: spent */
 	{"account_spend_resets",
 	 "UPDATE member_tokens SET used_at = now() WHERE member_id = $1 AND purpose = 'reset' AND used_at IS NULL", 1},
@@ -89,6 +86,8 @@ int account_password_check(struct ctx *c, const char *password)
 int account_proof(struct ctx *c, const char *proof)
 {
 	struct tf_who who = {TF_MEMBER, c->sess.member_id};
+	if (login_ip_limited(c))
+		return 2; /* the address's limit, as at the login: the locked answer */
 	size_t n = proof ? strlen(proof) : 0;
 	int digits = n == 6 && strspn(proof, "0123456789") == 6;
 	if (!digits && n) {
@@ -227,11 +226,10 @@ static int save_password(struct ctx *c, struct account *a)
 		return 500;
 	snprintf(mid, sizeof mid, "%ld", c->sess.member_id);
 	const char *ph[2] = {mid, hash};
-	const char *ps[2] = {mid, c->sess.token_hash};
 	const char *pm[1] = {mid};
 	if (db_begin() < 0)
 		return 500;
-	int ok = db_run("account_password_set", 2, ph) >= 0 && db_run("account_sessions_others", 2, ps) >= 0 &&
+	int ok = db_run("account_password_set", 2, ph) >= 0 && session_destroy_member_others(c->sess.member_id, c->sess.token_hash) >= 0 &&
 		 db_run("account_spend_resets", 1, pm) >= 0;
 	if (ok) {
 		struct json_object *data = json_object_new_object();

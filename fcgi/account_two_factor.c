@@ -38,7 +38,12 @@ static int render(struct ctx *c, int status, const char *error, char codes[TF_RE
 	json_object_object_add(page, "required", json_object_new_boolean(required));
 	if (on) {
 		json_object_object_add(page, "on", json_object_new_boolean(1));
-		json_object_object_add(page, "codes_left", json_object_new_int(two_factor_recovery_left(who)));
+		int left = two_factor_recovery_left(who);
+		if (left < 0) {
+			json_object_put(page);
+			return 500;
+		}
+		json_object_object_add(page, "codes_left", json_object_new_int(left));
 		return page_render(c, status, "portal/account_two_factor", page);
 	}
 	if (!has_pw) { /* a second factor needs a first */
@@ -86,7 +91,8 @@ int account_two_factor_submit(struct ctx *c)
 		if (db_begin() < 0)
 			return 500;
 		int rc = two_factor_confirm(who, request_form(c->req, "code"), codes);
-		if (rc == 1 && audited(c, "two_factor_on") == 0 && db_commit() == 0)
+		if (rc == 1 && audited(c, "two_factor_on") == 0 &&
+		    session_destroy_member_others(c->sess.member_id, c->sess.token_hash) == 0 && db_commit() == 0)
 			return render(c, 200, NULL, codes);
 		db_rollback();
 		return rc < 0 || rc == 1 ? 500 : render(c, 422, "tf_error_code", NULL);

@@ -90,7 +90,8 @@ int admin_account_two_factor_confirm(struct ctx *c)
 	if (db_begin() < 0)
 		return 500;
 	int ok = two_factor_confirm(me(c), code ? code : "", codes);
-	if (ok == 1 && audit(c, "staff", c->staff.user_id, "staff_two_factor_on", NULL) < 0)
+	if (ok == 1 && (audit(c, "staff", c->staff.user_id, "staff_two_factor_on", NULL) < 0 ||
+			staff_session_destroy_others(c->staff.user_id, c->staff.token_hash) < 0))
 		ok = -1;
 	if (ok < 0 || db_commit() < 0) {
 		db_rollback();
@@ -125,11 +126,11 @@ static int proof_ok(struct ctx *c, struct form *f, const char *err)
 		PQclear(r);
 		return -1;
 	}
-	int locked = db_col(r, 0, "locked")[0] == 't';
+	int locked = db_col(r, 0, "locked")[0] == 't' || login_ip_limited(c);
 	int pw = !locked && password_verify(db_col(r, 0, "password_hash"), proof) == 1;
 	PQclear(r);
 	if (locked) {
-		form_message(f, err, "Too many failed attempts: your account is locked for a while. Try again later.");
+		form_message(f, err, "Too many failed attempts: your account (or your address) is locked for a while. Try again later.");
 		return 0;
 	}
 	if (pw)

@@ -243,5 +243,5 @@ int crm_contact_two_factor_remove(struct ctx *c)
 		db_rollback();
 		return 500;
 	}
-	return page_redirect(c, 303, arena_printf(c->arena, "/admin/contacts/%s?two_factor_removed=1", cid));
+	return page_redirect(c, 303, arena_printf(c->arena, "/admin/contacts/%s%s", cid, rc == 1 ? "?two_factor_removed=1" : ""));
 }

@@ -51,13 +51,15 @@ static int render(struct ctx *c, int status, const struct tf_challenge *ch, cons
 		int rc = db_exec_value("login_tf_email", 1, p, email, sizeof email) == 1
 				 ? two_factor_enrolment(c, ch->who, c->portal->name, email, &e)
 				 : -1;
-		if (rc <= 0) {
+		if (rc < 0) {
 			json_object_put(page);
 			return 500;
 		}
-		json_object_object_add(page, "enrol", json_object_new_boolean(1));
-		json_object_object_add(page, "qr_svg", json_object_new_string(e.qr_svg));
-		json_object_object_add(page, "secret", json_object_new_string(e.secret));
+		if (rc == 1) { /* 0: confirmed meanwhile (another tab): the code form */
+			json_object_object_add(page, "enrol", json_object_new_boolean(1));
+			json_object_object_add(page, "qr_svg", json_object_new_string(e.qr_svg));
+			json_object_object_add(page, "secret", json_object_new_string(e.secret));
+		}
 	}
 	return page_render(c, status, "portal/login_two_factor", page);
 }

@@ -13,6 +13,10 @@ const struct db_stmt sessions_stmts[] = {
 	{"session_touch", "UPDATE sessions SET last_seen_at = now() WHERE token_sha256 = $1", 1},
 	{"session_delete", "DELETE FROM sessions WHERE token_sha256 = $1", 1},
 	{"session_delete_member", "DELETE FROM sessions WHERE member_id = $1", 1},
+	{"session_delete_member_others",
+	 "DELETE FROM sessions WHERE member_id = $1 AND kind = 'member' AND token_sha256 <> $2", 2},
+	{"session_delete_staff_others",
+	 "DELETE FROM sessions WHERE staff_user_id = $1 AND kind = 'staff' AND token_sha256 <> $2", 2},
 	{"session_insert",
 	 "INSERT INTO sessions (token_sha256, csrf_secret, kind, member_id, portal_id, expires_at)"
 	 " VALUES ($1, $2, 'member', $3, $4, now() + make_interval(hours => $5::int))",
@@ -132,4 +136,23 @@ int session_destroy_member(long member_id)
 	snprintf(mid, sizeof mid, "%ld", member_id);
 	const char *p[1] = {mid};
 	return db_run("session_delete_member", 1, p);
+}
+
+/* $1 the login, $2 the hash of the session that stays. */
+static int destroy_others(const char *stmt, long id, const char *keep_hash)
+{
+	char ids[24];
+	snprintf(ids, sizeof ids, "%ld", id);
+	const char *p[2] = {ids, keep_hash};
+	return db_run(stmt, 2, p);
+}
+
+int session_destroy_member_others(long member_id, const char *keep_hash)
+{
+	return destroy_others("session_delete_member_others", member_id, keep_hash);
+}
+
+int staff_session_destroy_others(long staff_user_id, const char *keep_hash)
+{
+	return destroy_others("session_delete_staff_others", staff_user_id, keep_hash);
 }

@@ -53,6 +53,9 @@ int session_load_fold(const char *token, struct session *s, const char *stmt, in
 int session_create(long member_id, long portal_id, int absolute_hours, char *token_out, size_t cap);
 int session_destroy(const char *token_hash);
 int session_destroy_member(long member_id); /* every session of the member, e.g. after a reset */
+/* Every session of the member but the one keep_hash names (a password changed, a second factor
+ * turned on: sessions taken before end, this browser stays). 0 or -1. */
+int session_destroy_member_others(long member_id, const char *keep_hash);
 
 /* Staff sessions (admin console, inbox): their own cookie, scoped to /admin, never valid on the
  * customer side; the same token, CSRF and idle rules as members. */
@@ -73,5 +76,6 @@ struct staff_session {
 
 int staff_session_load(const char *token, struct staff_session *s);
 int staff_session_create(long staff_user_id, int absolute_hours, char *token_out, size_t cap);
+int staff_session_destroy_others(long staff_user_id, const char *keep_hash); /* as for members */
 
 #endif

@@ -59,11 +59,11 @@ const struct db_stmt two_factor_stmts[] = {
 	 2},
 	{"tf_codes_set",
 	 "WITH old AS (DELETE FROM two_factor_recovery_codes WHERE two_factor_id = $1)"
-	 " INSERT INTO two_factor_recovery_codes (two_factor_id, code_sha256) SELECT $1, unnest($2::text[])",
+	 " INSERT INTO two_factor_recovery_codes (two_factor_id, code_hmac) SELECT $1, unnest($2::text[])",
 	 2},
 	{"tf_code_use",
 	 "UPDATE two_factor_recovery_codes SET used_at = now()"
-	 " WHERE two_factor_id = $1 AND code_sha256 = $2 AND used_at IS NULL",
+	 " WHERE two_factor_id = $1 AND code_hmac = $2 AND used_at IS NULL",
 	 2},
 	{"tf_codes_left",
 	 "SELECT count(*) FROM two_factor_recovery_codes WHERE two_factor_id = $1 AND used_at IS NULL", 1},
@@ -222,6 +222,16 @@ static int recovery_normal(const char *code, char out[11])
 	return n == 10;
 }
 
+/* What is kept of a recovery code (normalised, recovery_normal): an HMAC-SHA-256 under the
+ * install's secret_key of the factor's id and the code, so that a copy of the database alone
+ * cannot be searched for the codes (fifty random bits each). */
+static void recovery_hash(long factor_id, const char *normal, char out[65])
+{
+	char msg[64];
+	int n = snprintf(msg, sizeof msg, "two_factor_recovery:%ld:%s", factor_id, normal);
+	hmac_sha256_hex(cfg.secret_key, strlen(cfg.secret_key), msg, (size_t)n, out);
+}
+
 static int codes_store(long factor_id, char codes[TF_RECOVERY_CODES][TF_RECOVERY_LEN])
 {
 	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
@@ -238,7 +248,7 @@ static int codes_store(long factor_id, char codes[TF_RECOVERY_CODES][TF_RECOVERY
 			plain[k] = alphabet[rnd[k] & 31];
 		plain[10] = '\0';
 		snprintf(codes[i], TF_RECOVERY_LEN, "%.5s-%.5s", plain, plain + 5);
-		token_sha256_hex(plain, hash);
+		recovery_hash(factor_id, plain, hash);
 		if (i)
 			buf_putc(&arr, ',');
 		buf_puts(&arr, hash);
@@ -314,7 +324,7 @@ enum tf_check two_factor_check(struct ctx *c, struct tf_who who, const char *cod
 			PQclear(r);
 		} else if (recovery_normal(code, normal)) {
 			char hash[65];
-			token_sha256_hex(normal, hash);
+			recovery_hash(f.id, normal, hash);
 			const char *p[2] = {id, hash};
 			PGresult *r = db_exec("tf_code_use", 2, p);
 			rc = !r ? TF_ERROR : atoi(PQcmdTuples(r)) == 1 ? TF_RECOVERY : TF_WRONG;

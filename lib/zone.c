@@ -8,7 +8,9 @@
 int zone_local(const char *zone, long long epoch, struct zone_time *out)
 {
 	static char current[80];
-	if (!zone || !zone[0] || strlen(zone) >= sizeof current - 1 || strchr(zone, ','))
+	/* a zone's name ("Area/City"), never a path out of the zone files or a POSIX rule */
+	if (!zone || !zone[0] || strlen(zone) >= sizeof current - 1 || strchr(zone, ',') || zone[0] == '/' ||
+	    strstr(zone, ".."))
 		zone = "UTC";
 	if (strcmp(current + 1, zone) != 0 || current[0] != ':') {
 		current[0] = ':'; /* ":Area/City": a tzdata file, never a POSIX rule string */

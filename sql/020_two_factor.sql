@@ -47,12 +47,13 @@ CREATE TABLE two_factors (
     CHECK ((member_id IS NULL) <> (staff_user_id IS NULL))
 );
 
--- Ten single-use recovery codes per confirmed factor, shown once; only their SHA-256 is kept.
+-- Ten single-use recovery codes per confirmed factor, shown once; only their HMAC-SHA-256 under the
+-- install's secret_key (with the factor's id) is kept, so the database alone does not yield them.
 CREATE TABLE two_factor_recovery_codes (
     two_factor_id  bigint NOT NULL REFERENCES two_factors (id) ON DELETE CASCADE,
-    code_sha256    text NOT NULL CHECK (code_sha256 ~ '^[0-9a-f]{64}$'),
+    code_hmac      text NOT NULL CHECK (code_hmac ~ '^[0-9a-f]{64}$'),
     used_at        timestamptz,
-    PRIMARY KEY (two_factor_id, code_sha256)
+    PRIMARY KEY (two_factor_id, code_hmac)
 );
 
 -- The step between the first factor (a password, a login link, a ticket link) and the session:

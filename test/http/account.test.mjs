@@ -3,7 +3,7 @@
 // removal. A fresh contact and member per test; the portal's requirement is turned off again.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { VAR, psql } from '../lib/stack.mjs';
@@ -146,10 +146,18 @@ test('a member without a password sets a first one without a current one; /accou
 
 test('enrolment, then password login asks the code: wrong 401, right in, the same code twice refused, recovery code once', async () => {
   const m = newMember('acc-tf');
+  const elsewhere = await login(m.email); // a session taken before the factor was on
   const c = await login(m.email);
   let mark = auditMark();
   const { secret, codes } = await enrol(c);
   oneAudit(mark, { action: 'two_factor_on', actor_id: m.member });
+  assert.notEqual((await elsewhere.get('/tickets')).status, 200, 'turning the factor on ends the other sessions');
+  assert.equal((await c.get('/tickets')).status, 200, 'this browser stays logged in');
+  // recovery codes are kept keyed (HMAC under the install's key), never as a plain SHA-256
+  const kept = psql(`SELECT r.code_hmac FROM two_factor_recovery_codes r JOIN two_factors f ON f.id = r.two_factor_id
+    WHERE f.member_id = ${m.member}`).split('\n');
+  assert.equal(kept.length, 10);
+  for (const code of codes) assert.ok(!kept.includes(createHash('sha256').update(code.replace('-', '')).digest('hex')));
   assert.match((await c.get('/account')).html, /Two-step login is on/);
   const acct = await c.get('/account/two-factor');
   assert.match(acct.html, /<strong id="codes-left">10<\/strong>/);
@@ -247,8 +255,12 @@ test('a password reset by email keeps the factor; the console removes it (audite
   const r0 = new Client();
   assert.equal((await r0.submit('/password-reset', { email: m.email })).status, 200);
   const link = linkPath(await waitForMail(m.email, (x) => /Reset your password/.test(x.subject)));
+  psql(`UPDATE members SET failed_logins = 7 WHERE id = ${m.member}`); // wrong codes so far
   const set = await r0.post(link, { csrf: csrfOf((await r0.get(link)).html), password: 'Maple-Comet-61', password_confirm: 'Maple-Comet-61' });
+  assert.equal(psql(`SELECT failed_logins FROM members WHERE id = ${m.member}`), '7',
+    'a reset (the mailbox, not the phone) does not clear the count of wrong codes');
   await secondStep(r0, set, codes[3]);
+  assert.equal(psql(`SELECT failed_logins FROM members WHERE id = ${m.member}`), '0', 'the session made after the code does');
   assert.equal(psql(`SELECT count(*) FROM two_factors WHERE member_id = ${m.member} AND confirmed_at IS NOT NULL`), '1');
   const a = await passwordLogin(m.email, 'Maple-Comet-61');
   assert.equal(a.r.headers.get('location'), '/login/two-factor', 'the factor is still asked');

@@ -86,7 +86,7 @@ test('a staff user turns the second factor on: QR code and key, a wrong code ref
   assert.deepEqual(codesOf(again.html), [], 'the codes are not shown again');
   assert.doesNotMatch(again.html, /<svg/);
   assert.equal(psql(`SELECT count(*) FROM two_factor_recovery_codes r JOIN two_factors f ON f.id = r.two_factor_id
-    WHERE f.staff_user_id = ${aId} AND r.code_sha256 ~ '^[0-9a-f]{64}$'`), '10', 'kept hashed');
+    WHERE f.staff_user_id = ${aId} AND r.code_hmac ~ '^[0-9a-f]{64}$'`), '10', 'kept hashed');
 });
 
 test('the login asks the code after the password: wrong 401, right signs in (next kept), the same code twice refused', async () => {

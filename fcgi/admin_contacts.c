@@ -70,7 +70,7 @@ const struct db_stmt admin_contacts_stmts[] = {
 	{"crm_contact_member", "SELECT id FROM members WHERE portal_id = $1 AND contact_id = $2", 2},
 	/* engagements and the messages it wrote that have no engagement of their own, newest first */
 	{"crm_contact_timeline",
-	 "SELECT " SQL_UTC("x.at", "YYYY-MM-DD HH24:MI") " AS at, replace(x.kind, '_', ' ') AS kind, x.summary,"
+	 "SELECT " SQL_UTC("x.at", "YYYY-MM-DD HH24:MI") " AS at, x.kind, x.summary,"
 	 " coalesce(x.ticket_id::text, '') AS ticket_id"
 	 " FROM ((SELECT e.created_at AS at, e.kind, e.summary, e.ticket_id FROM engagements e"
 	 "   WHERE e.contact_id = $1 ORDER BY e.created_at DESC " PAGE_LIMIT ")"
@@ -178,6 +178,14 @@ static int record_decorate(struct ctx *c, const struct form_page *fp, struct jso
 		crm_rows(page, "lists", rl, 200);
 		crm_rows(page, "tickets", rt, PAGE_SIZE);
 		crm_rows(page, "timeline", re, PAGE_SIZE);
+		struct json_object *tl, *kind; /* the kinds in words (admin_words), never codes */
+		if (json_object_object_get_ex(page, "timeline", &tl))
+			for (size_t i = 0; i < json_object_array_length(tl); i++) {
+				struct json_object *e = json_object_array_get_idx(tl, i);
+				if (json_object_object_get_ex(e, "kind", &kind))
+					json_object_object_add(e, "kind", json_object_new_string(
+						admin_words(c, json_object_get_string(kind))));
+			}
 		json_object_object_add(page, "access",
 				       PQntuples(ra) == 1 ? db_row_json(ra, 0) : json_object_new_object());
 		json_object_object_add(page, "two_factor_removed", json_object_new_boolean(

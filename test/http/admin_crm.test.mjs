@@ -110,6 +110,10 @@ test('contact record of a demo customer: login status, lists, tickets, timeline'
   assert.match(page.html, /Priority customers/);
   assert.match(page.html, /href="\/admin\/tickets\/1"/);
   assert.match(page.html, /class="message"/);
+  // the timeline names what happened in words, never by its stored code
+  const kinds = [...page.html.matchAll(/<span class="badge">([^<]*)<\/span> <time>/g)].map((m) => m[1]);
+  assert.ok(kinds.length > 0, 'the timeline has entries');
+  for (const k of kinds) assert.doesNotMatch(k, /_|^[a-z]/, `timeline kind in words: ${k}`);
   assert.doesNotMatch(page.html, /Resend invitation/, 'registration mode: no resend');
 });
 

@@ -83,7 +83,7 @@ test('ticket filters: a rule hides a ticket from list and detail, removing it sh
   assert.match(t, /^\d+$/);
   const sees = async () => ({
     detail: (await ada.get(`/tickets/${t}`)).status,
-    list: ids((await ada.get(`/tickets?status=all&q=${t}`)).html).includes(t),
+    list: ids((await ada.get(`/tickets?status=all&q=%23${t}`)).html).includes(t), // "#<id>": the number, not every subject with its digits
   });
   assert.deepEqual(await sees(), { detail: 200, list: true });
 

@@ -78,8 +78,10 @@ async function reply(client, id, csrf) {
 
 async function sees(client, id) {
   const detail = await client.get(`/tickets/${id}`);
-  const mine = ids((await client.get(`/tickets?status=all&q=${id}`)).html);
-  const org = ids((await client.get(`/tickets?status=all&view=org&q=${id}`)).html);
+  // "#<id>" finds the ticket by its number; a bare "2" also matches every subject with a 2 in it,
+  // and other test files add such tickets, which could push this one off the first page
+  const mine = ids((await client.get(`/tickets?status=all&q=%23${id}`)).html);
+  const org = ids((await client.get(`/tickets?status=all&view=org&q=%23${id}`)).html);
   return { detail: detail.status, list: mine.includes(id) || org.includes(id), detailHtml: detail.html };
 }
 

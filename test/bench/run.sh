@@ -473,7 +473,6 @@ show_plan() { # the custom plan, long filter lines cut
 		cut -c1-180 | sed 's/^/    /'
 }
 bad_plans=""
-tz=$(psql_portal -tAc "SELECT time_zone FROM portals WHERE id = 1")
 echo
 echo "EXPLAIN (ANALYZE, BUFFERS), warm; contact $c_typ (median: $v_typ visible tickets, $n_typ own, $o_typ of its company), contact $c_max (heaviest: $v_max, $n_max, $o_max)"
 # The workers' own statements, as build/portal prints them (portal statement NAME): a statement
@@ -497,10 +496,10 @@ page_stmt "session_load" session_load 1 "'$h_typ'"
 for who in typical:$c_typ:$t_typ:$h_typ heaviest:$c_max:$t_max:$h_max; do
 	IFS=: read -r w c t h <<<"$who"
 	for v in mine org; do
-		page_stmt "list_${v}_$w" tickets_list_activity_desc_s 8 "'$h', 1, '$v', 'open', '', NULL, NULL, '$tz'"
+		page_stmt "list_${v}_$w" tickets_list_activity_desc_s 7 "'$h', 1, '$v', 'open', '', NULL, NULL"
 	done
-	page_stmt "list_search_$w" tickets_list_activity_desc_s 8 "'$h', 1, 'mine', 'open', '$Q', NULL, NULL, '$tz'"
-	page_stmt "detail_ticket_$w" ticket_detail_s 4 "'$h', 1, '$t', '$tz'"
+	page_stmt "list_search_$w" tickets_list_activity_desc_s 7 "'$h', 1, 'mine', 'open', '$Q', NULL, NULL"
+	page_stmt "detail_ticket_$w" ticket_detail_s 4 "'$h', 1, '$t', 'en'"
 done
 show_plan list_mine_heaviest
 if [ -n "$bad_plans" ]; then

@@ -1,4 +1,4 @@
--- portal_nav_builtins.sql - the one definition (created first in 023_languages.sql); see sql/README.md.
+-- portal_nav_builtins.sql - the one definition (created first in 021_languages.sql); see sql/README.md.
 
 -- Trigger function (AFTER INSERT on portals, per row): a new portal's navigation menu holds the
 -- portal's own links (tickets, new ticket, account, log out), which the admin may then move among

@@ -1,4 +1,4 @@
--- 023_languages.sql - every text a customer sees follows the domain's language (issue 15).
+-- 021_languages.sql - every text a customer sees follows the domain's language (issue 15).
 --
 -- The pattern everywhere: the existing text is the default (written in the portal's primary
 -- language) and a jsonb object {"<language>": text} holds the translations. A page shows the

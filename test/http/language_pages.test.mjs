@@ -13,6 +13,7 @@ import { csrfOf } from '../lib/client.mjs';
 import { HostClient, hostLoggedIn } from '../lib/host_client.mjs';
 import { everyWorker } from '../lib/wait.mjs';
 import { ownTickets } from '../lib/demo.mjs';
+import { totp } from '../lib/totp.mjs';
 
 const u = `${process.pid}${Math.random().toString(36).slice(2, 6)}`;
 const EN = 'localhost';
@@ -58,6 +59,7 @@ const PAGES = [
   { name: 'ticket detail (closed)', path: `/tickets/${CLOSED}`, who: 'ada' },
   { name: 'ticket not found', path: '/tickets/999999999', who: 'ada' },
   { name: 'rating page', path: `/tickets/${CLOSED}/rating`, who: 'ada' },
+  { name: 'the second step of a login (code asked)', path: '/login/two-factor', who: 'tf' },
   { name: 'new ticket form', path: '/tickets/new', who: 'ada' },
   { name: 'ticket link of a mail', path: `/tickets/${OPEN}/open?t=${signed('ticket-link', ADA, OPEN)}`, who: 'anon' },
   { name: 'rating link of a mail', path: `/tickets/${CLOSED}/rating?score=good&t=${signed('rating', ADA, CLOSED)}`, who: 'anon' },
@@ -131,10 +133,23 @@ function userData(s) {
   return rest !== s && NEUTRAL.test(rest);
 }
 
+/* A customer with a second factor on (set up in before()): 'tf' is a visitor who has passed the
+ * password and is asked the code. */
+let TF_EMAIL = '';
+async function passedPassword(host) {
+  const c = new HostClient(host);
+  const r = await c.submit('/login', { email: TF_EMAIL, password: 'demo-Portal-2026' });
+  if (r.headers.get('location') !== '/login/two-factor') throw new Error(`login of ${TF_EMAIL}: ${r.status}`);
+  return c;
+}
+
 const clients = {};
 async function client(who, host) {
   const key = `${who}@${host}`;
-  if (!clients[key]) clients[key] = who === 'ada' ? await hostLoggedIn(host, 'ada@example.com') : new HostClient(host);
+  if (!clients[key]) {
+    clients[key] = who === 'ada' ? await hostLoggedIn(host, 'ada@example.com')
+      : who === 'tf' ? await passedPassword(host) : new HostClient(host);
+  }
   return clients[key];
 }
 
@@ -163,6 +178,16 @@ before(async () => {
        "options": ["low", "medium", "high", "urgent"]}]' WHERE id = 1`);
   psql(`INSERT INTO portal_domains (portal_id, host, language) SELECT id, '${SV}', 'sv' FROM portals WHERE is_default`);
   await everyWorker(async () => (await new HostClient(SV).get('/login')).html.includes('<html lang="sv"'), 'the Swedish domain');
+  // a customer with a second factor on, for the code step of the login
+  TF_EMAIL = `tf-${u}@example.net`;
+  const contact = one(`INSERT INTO contacts (email, first_name, last_name) VALUES ('${TF_EMAIL}', 'Tove', 'Faktor') RETURNING id`);
+  psql(`INSERT INTO members (portal_id, contact_id, password_hash, verified_at)
+    SELECT 1, ${contact}, password_hash, now() FROM members WHERE contact_id = ${ADA} AND portal_id = 1`);
+  const me = await hostLoggedIn(EN, TF_EMAIL);
+  const enrol = await me.get('/account/two-factor');
+  const secret = /<code id="tf-secret">([A-Z2-7 ]+)<\/code>/.exec(enrol.html)[1];
+  const on = await me.post('/account/two-factor', { csrf: csrfOf(enrol.html), action: 'enable', code: totp(secret) });
+  assert.equal(on.status, 200, 'the factor is on');
   // user data of the demo: the portal, Ada, her tickets with their messages and properties, staff
   allow(`SELECT name FROM portals UNION SELECT page_title FROM portals WHERE page_title <> ''`);
   allow(`SELECT email FROM contacts WHERE id = ${ADA} UNION SELECT first_name || ' ' || last_name FROM contacts WHERE id = ${ADA}`);

@@ -29,10 +29,10 @@
 /* The custom properties customers may see (ticket_property_defs.visible; a key without a
  * definition is hidden), as [{name, value}] in the definitions' order: the label in the request's
  * language ($4), else the portal's primary language's, else the default label. Only plain
- * values (text, number, true/false). */
+ * values (text, number, true/false), as JSON: properties() words true/false in the language. */
 #define TICKET_PROPERTIES                                                                           \
 	"(SELECT coalesce(json_agg(json_build_object('name', coalesce(nullif(d.labels->>$4::text, ''),"  \
-	" nullif(d.labels->>pd.language, ''), d.label), 'value', e.value #>> '{}')"                      \
+	" nullif(d.labels->>pd.language, ''), d.label), 'value', e.value)"                               \
 	" ORDER BY d.position, d.key), '[]')"                                                            \
 	" FROM jsonb_each(t.properties) e JOIN ticket_property_defs d ON d.key = e.key AND d.visible"    \
 	" LEFT JOIN portal_domains pd ON pd.portal_id = p.id AND pd.is_primary"                          \
@@ -60,14 +60,25 @@ const struct db_stmt ticket_detail_stmts[] = {
 	{NULL, NULL, 0},
 };
 
-/* The visible custom properties, labelled (TICKET_PROPERTIES), as [{name, value}]. */
-static struct json_object *properties(const char *json_text)
+/* The visible custom properties, labelled (TICKET_PROPERTIES), as [{name, value}] with each value
+ * as text: a number as written, true and false as words of the page's language. */
+static struct json_object *properties(struct ctx *c, const char *json_text)
 {
-	struct json_object *in = json_tokener_parse(json_text);
-	if (in && json_object_is_type(in, json_type_array))
-		return in;
-	json_object_put(in);
-	return json_object_new_array();
+	struct json_object *in = json_tokener_parse(json_text), *v;
+	if (!in || !json_object_is_type(in, json_type_array)) {
+		json_object_put(in);
+		return json_object_new_array();
+	}
+	for (size_t i = 0; i < json_object_array_length(in); i++) {
+		struct json_object *o = json_object_array_get_idx(in, i);
+		if (!json_object_object_get_ex(o, "value", &v))
+			continue;
+		const char *text = json_object_is_type(v, json_type_boolean)
+					   ? i18n_get(c->lang, json_object_get_boolean(v) ? "prop_true" : "prop_false")
+					   : json_object_get_string(v);
+		json_object_object_add(o, "value", json_object_new_string(text ? text : ""));
+	}
+	return in;
 }
 
 /* The description gets a card of its own only when the conversation does not start with it (a
@@ -111,7 +122,7 @@ static int render_row(struct ctx *c, const char *ticket_id, int status, struct f
 	json_object_object_add(t, "closed", json_object_new_boolean(closed));
 	json_object_object_add(t, "status", json_object_new_string(ticket_status_label(c, closed, db_col(r, 0, "stage"))));
 	json_object_object_add(t, "pipeline", json_object_new_string(db_col(r, 0, "pipeline")));
-	json_object_object_add(t, "properties", properties(db_col(r, 0, "properties")));
+	json_object_object_add(t, "properties", properties(c, db_col(r, 0, "properties")));
 	json_object_object_add(t, "reply_url", json_object_new_string(
 		arena_printf(c->arena, "/%s/%s/reply", c->portal->ticket_slug, ticket_id)));
 	json_object_object_add(page, "ticket", t);

@@ -76,3 +76,20 @@ test('a session of another portal gets no ticket page here', async () => {
     psql(`DELETE FROM portals WHERE id = ${portal}`);
   }
 });
+
+test('visible properties show as words: true/false as Yes/No, numbers as written', async () => {
+  const ticket = own(1);
+  const key = `flag_${randomBytes(3).toString('hex')}`, num = `${key}_n`;
+  const before = one(`SELECT properties::text FROM tickets WHERE id = ${ticket}`);
+  psql(`UPDATE tickets SET properties = properties || jsonb_build_object('${key}', true, '${num}', 12.5) WHERE id = ${ticket};
+    INSERT INTO ticket_property_defs (key, label, visible) VALUES ('${key}', 'Under warranty', true), ('${num}', 'Hours used', true)`);
+  try {
+    const page = await (await loggedIn('ada@example.com')).get(`/tickets/${ticket}`);
+    assert.match(page.html, /<dt>Under warranty<\/dt><dd>Yes<\/dd>/);
+    assert.match(page.html, /<dt>Hours used<\/dt><dd>12.5<\/dd>/);
+    assert.doesNotMatch(page.html, /<dd>true<\/dd>/);
+  } finally {
+    psql(`DELETE FROM ticket_property_defs WHERE key IN ('${key}', '${num}');
+      UPDATE tickets SET properties = '${before.replace(/'/g, "''")}'::jsonb WHERE id = ${ticket}`);
+  }
+});

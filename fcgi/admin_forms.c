@@ -252,6 +252,7 @@ static int form_render(struct ctx *c, int status, PGresult *row, const struct ff
 	if (!failed)
 		failed = add_pickers(page, st->inbox, st->stage);
 	json_object_object_add(page, "name", json_object_new_string(st->name));
+	json_object_object_add(page, "language_names", json_object_new_string(lang_names(" or ")));
 	struct json_object *rows = json_object_new_array();
 	for (int i = 0; i < st->n; i++)
 		json_object_array_add(rows, row_json(&st->rows[i], i, f));

@@ -4,6 +4,7 @@
  * saved as one JSON array, row buttons (add, remove, move) re-render the edited rows without
  * saving, and each row's messages belong to its own inputs. */
 #include "admin_records.h"
+#include "langs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,8 +62,8 @@ const struct db_stmt admin_forms_stmts[] = {
 struct ff_row {
 	const char *name, *label, *property, *custom, *type, *options;
 	/* translations: label_<lang> ("labels" of the field) and options_<lang> ("value | label"
-	 * lines, the "labels" of its options), one pair per language of TR_LANGS */
-	const char *label_tr[2], *options_tr[2];
+	 * lines, the "labels" of its options), one pair per language of the list (langs.h) */
+	const char *label_tr[LANGS_MAX], *options_tr[LANGS_MAX];
 	int required;
 };
 
@@ -79,9 +80,8 @@ static const char *const priorities[] = {"low", "medium", "high", "urgent", NULL
 static const char *const reserved[] = {"subject", "description", "priority", "pipeline", "stage", "status",
 				       "id", "created_at", "last_activity_at", "closed_at", "csrf", "nonce", NULL};
 
-/* The languages a portal domain may have (portal_domains.language), for the translations. */
-static const char *const tr_langs[2] = {"en", "sv"};
-static const char *const tr_names[2] = {"English", "Swedish"};
+/* The translations are kept in the portal's languages: the list of langs.h. */
+#define NTR ((int)nlangs)
 
 static const char *jstr(struct json_object *o, const char *key)
 {
@@ -106,8 +106,8 @@ static void state_from_json(struct ctx *c, struct ff_state *st, const char *text
 		r->label = arena_strdup(c->arena, jstr(d, "label"));
 		struct json_object *labels = NULL;
 		json_object_object_get_ex(d, "labels", &labels);
-		for (int l = 0; l < 2; l++)
-			r->label_tr[l] = arena_strdup(c->arena, labels ? jstr(labels, tr_langs[l]) : "");
+		for (int l = 0; l < NTR; l++)
+			r->label_tr[l] = arena_strdup(c->arena, labels ? jstr(labels, langs[l].code) : "");
 		const char *prop = jstr(d, "property");
 		r->property = rec_in_list(builtins, prop) ? arena_strdup(c->arena, prop) : "custom";
 		r->custom = rec_in_list(builtins, prop) ? "" : arena_strdup(c->arena, prop);
@@ -125,13 +125,13 @@ static void state_from_json(struct ctx *c, struct ff_state *st, const char *text
 		}
 		r->options = b.len && !b.oom ? arena_strndup(c->arena, b.data, b.len) : "";
 		buf_free(&b);
-		for (int l = 0; l < 2; l++) {
+		for (int l = 0; l < NTR; l++) {
 			struct buf t = BUF_INIT;
 			for (size_t k = 0; k < no; k++) {
 				struct json_object *o = json_object_array_get_idx(opts, k), *ol;
 				if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "labels", &ol))
 					continue;
-				const char *tl = jstr(ol, tr_langs[l]);
+				const char *tl = jstr(ol, langs[l].code);
 				if (tl[0])
 					buf_printf(&t, "%s | %s\n", jstr(o, "value"), tl);
 			}
@@ -164,9 +164,9 @@ static void state_from_request(struct ctx *c, struct ff_state *st)
 		r->custom = fv(c, i, "custom");
 		r->type = fv(c, i, "type");
 		r->options = fv(c, i, "options");
-		for (int l = 0; l < 2; l++) {
-			r->label_tr[l] = fv(c, i, arena_printf(c->arena, "label_%s", tr_langs[l]));
-			r->options_tr[l] = fv(c, i, arena_printf(c->arena, "options_%s", tr_langs[l]));
+		for (int l = 0; l < NTR; l++) {
+			r->label_tr[l] = fv(c, i, arena_printf(c->arena, "label_%s", langs[l].code));
+			r->options_tr[l] = fv(c, i, arena_printf(c->arena, "options_%s", langs[l].code));
 		}
 		r->required = request_form(c->req, arena_printf(c->arena, "f%d_required", i)) != NULL;
 	}
@@ -224,16 +224,16 @@ static struct json_object *row_json(const struct ff_row *fr, int i, struct form 
 	for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
 		row_error(o, f, i, cols[k]);
 	struct json_object *trs = json_object_new_array();
-	for (int l = 0; l < 2; l++) {
+	for (int l = 0; l < NTR; l++) {
 		char col[32];
-		struct json_object *t = rec_obj("lang", tr_langs[l], "name", tr_names[l], "label", fr->label_tr[l],
+		struct json_object *t = rec_obj("lang", langs[l].code, "name", langs[l].name, "label", fr->label_tr[l],
 						"options", fr->options_tr[l], NULL);
 		json_object_object_add(t, "i", json_object_new_int(i));
 		struct json_object *e;
-		snprintf(col, sizeof col, "f%d_label_%s", i, tr_langs[l]);
+		snprintf(col, sizeof col, "f%d_label_%s", i, langs[l].code);
 		if (f && json_object_object_get_ex(f->errors, col, &e))
 			json_object_object_add(t, "label_error", json_object_get(e));
-		snprintf(col, sizeof col, "f%d_options_%s", i, tr_langs[l]);
+		snprintf(col, sizeof col, "f%d_options_%s", i, langs[l].code);
 		if (f && json_object_object_get_ex(f->errors, col, &e))
 			json_object_object_add(t, "options_error", json_object_get(e));
 		json_object_array_add(trs, t);
@@ -252,6 +252,7 @@ static int form_render(struct ctx *c, int status, PGresult *row, const struct ff
 	if (!failed)
 		failed = add_pickers(page, st->inbox, st->stage);
 	json_object_object_add(page, "name", json_object_new_string(st->name));
+	json_object_object_add(page, "language_names", json_object_new_string(lang_names(" or ")));
 	struct json_object *rows = json_object_new_array();
 	for (int i = 0; i < st->n; i++)
 		json_object_array_add(rows, row_json(&st->rows[i], i, f));
@@ -338,7 +339,7 @@ static struct json_object *options_json(struct ctx *c, struct form *f, int i, co
  * a: each value must be one of the options; a plain string option becomes {value, labels}. */
 static void options_translate(struct ctx *c, struct form *f, int i, int l, const char *text, struct json_object *a)
 {
-	const char *key = arena_printf(c->arena, "f%d_options_%s", i, tr_langs[l]);
+	const char *key = arena_printf(c->arena, "f%d_options_%s", i, langs[l].code);
 	char *copy = arena_strdup(c->arena, text), *save = NULL;
 	for (char *line = strtok_r(copy, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
 		char *bar = strchr(line, '|'), *label = bar ? bar + 1 : NULL;
@@ -377,7 +378,7 @@ static void options_translate(struct ctx *c, struct form *f, int i, int l, const
 				labels = json_object_new_object();
 				json_object_object_add(o, "labels", labels);
 			}
-			json_object_object_add(labels, tr_langs[l], json_object_new_string(label));
+			json_object_object_add(labels, langs[l].code, json_object_new_string(label));
 			break;
 		}
 		if (k == n)
@@ -439,11 +440,11 @@ static struct json_object *fields_json(struct ctx *c, struct form *f, const stru
 		if (type && strcmp(type, "select") == 0)
 			opts = options_json(c, f, i, r->options, prop && strcmp(prop, "priority") == 0);
 		struct json_object *labels = json_object_new_object();
-		for (int l = 0; l < 2; l++) {
-			const char *tl = form_text(f, c->req, arena_printf(c->arena, "f%d_label_%s", i, tr_langs[l]), 0,
+		for (int l = 0; l < NTR; l++) {
+			const char *tl = form_text(f, c->req, arena_printf(c->arena, "f%d_label_%s", i, langs[l].code), 0,
 						   FF_LABEL_MAX, 0, 1);
 			if (tl && tl[0])
-				json_object_object_add(labels, tr_langs[l], json_object_new_string(tl));
+				json_object_object_add(labels, langs[l].code, json_object_new_string(tl));
 			if (opts)
 				options_translate(c, f, i, l, r->options_tr[l], opts);
 		}
@@ -502,7 +503,10 @@ int rec_form_save(struct ctx *c)
 	if (strcmp(op, "add") == 0) {
 		if (st.n >= FF_MAX)
 			return form_render(c, 422, NULL, &st, NULL, "A form holds at most 32 fields.");
-		st.rows[st.n++] = (struct ff_row){.name = "", .label = "", .property = "custom", .custom = "", .type = "text", .options = "", .label_tr = {"", ""}, .options_tr = {"", ""}};
+		struct ff_row *nr = &st.rows[st.n++];
+		*nr = (struct ff_row){.name = "", .label = "", .property = "custom", .custom = "", .type = "text", .options = ""};
+		for (int l = 0; l < NTR; l++)
+			nr->label_tr[l] = nr->options_tr[l] = "";
 		return form_render(c, 200, NULL, &st, NULL, "Field added. Not saved yet: fill it in and press Save.");
 	}
 	if (colon && at >= 0) {

@@ -1,11 +1,12 @@
 /* admin_properties.c - /admin/properties: the custom ticket properties (every key of
  * tickets.properties, ticket_property_keys) with what customers see of them, and
  * /admin/properties/<key>: one key's definition edited (ticket_property_defs: a default label,
- * an English and a Swedish label, visible to customers, order). A key without a definition is
+ * a label per language of the list (langs.h), visible to customers, order). A key without a definition is
  * not shown to customers. Not a form page of the kit: its records are named by a text key, not
  * an id. Install-wide, like the keys themselves; every save is audited (property_update). */
 #include "admin.h"
 #include "form_page.h"
+#include "langs.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,25 +21,24 @@
 const struct db_stmt admin_properties_stmts[] = {
 	{"props_list",
 	 "SELECT k.key, d.key IS NOT NULL AS defined, coalesce(d.label, '') AS label,"
-	 " coalesce(d.labels->>'en', '') AS label_en, coalesce(d.labels->>'sv', '') AS label_sv,"
+	 " coalesce(d.labels, '{}')::text AS labels,"
 	 " coalesce(d.visible, false) AS visible, coalesce(d.position, 0) AS position"
 	 " FROM ticket_property_keys k LEFT JOIN ticket_property_defs d ON d.key = k.key"
 	 " ORDER BY d.key IS NULL, d.position, k.key LIMIT 500",
 	 0},
 	{"props_get",
 	 "SELECT k.key, d.key IS NOT NULL AS defined, coalesce(d.label, '') AS label,"
-	 " coalesce(d.labels->>'en', '') AS label_en, coalesce(d.labels->>'sv', '') AS label_sv,"
+	 " coalesce(d.labels, '{}')::text AS labels,"
 	 " coalesce(d.visible, false) AS visible, coalesce(d.position, 0)::text AS position, " PROP_STATE
 	 " FROM ticket_property_keys k LEFT JOIN ticket_property_defs d ON d.key = k.key WHERE k.key = $1",
 	 1},
 	{"props_lock", "SELECT 1 FROM ticket_property_keys WHERE key = $1 FOR UPDATE", 1},
 	{"props_save",
 	 "INSERT INTO ticket_property_defs AS d (key, label, labels, visible, position)"
-	 " VALUES ($1, $2, jsonb_strip_nulls(jsonb_build_object('en', nullif($3::text, ''), 'sv', nullif($4::text, ''))),"
-	 " $5::boolean, $6::int)"
+	 " VALUES ($1, $2, $3::jsonb, $4::boolean, $5::int)"
 	 " ON CONFLICT (key) DO UPDATE SET label = excluded.label, labels = excluded.labels,"
 	 " visible = excluded.visible, position = excluded.position, updated_at = now()",
-	 6},
+	 5},
 	{NULL, NULL, 0},
 };
 
@@ -61,9 +61,11 @@ int admin_properties(struct ctx *c)
 		return 500;
 	struct json_object *page = admin_page_new(c, "Ticket properties", "properties");
 	struct json_object *keys = db_rows_json(r, -1);
-	for (int i = 0; i < PQntuples(r); i++)
-		json_object_object_add(json_object_array_get_idx(keys, (size_t)i), "url",
-				       json_object_new_string(key_url(c, db_col(r, i, "key"))));
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct json_object *k = json_object_array_get_idx(keys, (size_t)i);
+		json_object_object_add(k, "url", json_object_new_string(key_url(c, db_col(r, i, "key"))));
+		json_object_object_add(k, "translations", lang_shown(db_col(r, i, "labels")));
+	}
 	json_object_object_add(page, "keys", keys);
 	json_object_object_add(page, "empty", json_object_new_boolean(PQntuples(r) == 0));
 	PQclear(r);
@@ -96,12 +98,16 @@ static int render(struct ctx *c, int status, struct form *f)
 	json_object_object_add(page, "defined", json_object_new_boolean(db_col(r, 0, "defined")[0] == 't'));
 	if (!f) {
 		struct json_object *v = db_row_json(r, 0);
+		lang_spread(v, "label_", db_col(r, 0, "labels"));
 		if (db_col(r, 0, "defined")[0] != 't') /* a first definition: the key as its label */
 			json_object_object_add(v, "label", json_object_new_string(db_col(r, 0, "key")));
 		json_object_object_add(page, "values", v);
 	}
 	PQclear(r);
-	return form_page_render(c, status, "admin/property", page, f);
+	if (f)
+		form_to_page(f, page);
+	lang_translations(page, "translations", "label_");
+	return admin_render(c, status, "admin/property", page);
 }
 
 int admin_property(struct ctx *c)
@@ -114,8 +120,7 @@ int admin_property_save(struct ctx *c)
 	struct form f;
 	form_init(&f, "en");
 	const char *label = form_text(&f, c->req, "label", 1, LABEL_MAX, 0, 1);
-	const char *en = form_text(&f, c->req, "label_en", 0, LABEL_MAX, 0, 1);
-	const char *sv = form_text(&f, c->req, "label_sv", 0, LABEL_MAX, 0, 1);
+	const char *labels = lang_form_texts(c, &f, "label_", LABEL_MAX);
 	int visible = form_checkbox(&f, c->req, "visible", 0);
 	const char *pos = form_text(&f, c->req, "position", 0, 4, 0, 1);
 	char *end = NULL;
@@ -145,8 +150,8 @@ int admin_property_save(struct ctx *c)
 	}
 	struct json_object *b = json_tokener_parse(db_col(before, 0, "state"));
 	PQclear(before);
-	const char *p[6] = {key, label, en, sv, visible ? "true" : "false", arena_printf(c->arena, "%ld", n)};
-	PGresult *w = db_exec("props_save", 6, p);
+	const char *p[5] = {key, label, labels, visible ? "true" : "false", arena_printf(c->arena, "%ld", n)};
+	PGresult *w = db_exec("props_save", 5, p);
 	int ok = w != NULL;
 	PQclear(w);
 	PGresult *after = ok ? key_row(c, &st) : NULL;

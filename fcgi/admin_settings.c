@@ -2,6 +2,7 @@
  * summary of its value (every page lives in admin_settings_<page>.c). */
 #include "admin_settings.h"
 #include "form_page.h"
+#include "langs.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,8 @@ const struct db_stmt admin_settings_stmts[] = {
 	 "SELECT p.name, p.page_title, p.enabled, p.ticket_slug, p.access_mode, p.consent_text, p.show_custom_stages,"
 	 " p.kb_link_enabled, p.session_timeout_minutes, p.permission_mode, p.theme::text AS theme,"
 	 " (SELECT count(*) FROM portal_domains WHERE portal_id = p.id) AS domains,"
-	 " coalesce((SELECT host || CASE language WHEN 'sv' THEN ' (Swedish)' ELSE ' (English)' END"
-	 "   FROM portal_domains WHERE portal_id = p.id AND is_primary), '') AS primary_domain,"
+	 " coalesce((SELECT host FROM portal_domains WHERE portal_id = p.id AND is_primary), '') AS primary_host,"
+	 " coalesce((SELECT language FROM portal_domains WHERE portal_id = p.id AND is_primary), '') AS primary_lang,"
 	 " (SELECT count(*) FROM portal_lists WHERE portal_id = p.id) AS lists,"
 	 " coalesce((SELECT name FROM inboxes WHERE id = p.default_inbox_id), '') AS inbox,"
 	 " (SELECT count(*) FROM portal_ticket_filters WHERE portal_id = p.id) AS filters,"
@@ -66,9 +67,12 @@ int admin_settings_index(struct ctx *c)
 	      arena_printf(c->arena, "%s · page title: %s · portal %s", V("name"), title,
 			   V("enabled")[0] == 't' ? "on" : "off"));
 	long nd = atol(V("domains"));
+	const struct lang *pl = lang_find(V("primary_lang"));
+	const char *primary = !V("primary_host")[0] ? ""
+			      : arena_printf(c->arena, "%s (%s)", V("primary_host"), pl ? pl->name : V("primary_lang"));
 	entry(list, "Domains and URL", "/admin/settings/domains",
 	      nd ? arena_printf(c->arena, "%s, primary %s · ticket pages at /%s",
-				plural(c, nd, "domain", "domains"), V("primary_domain"), V("ticket_slug"))
+				plural(c, nd, "domain", "domains"), primary, V("ticket_slug"))
 		 : arena_printf(c->arena, "No domain yet · ticket pages at /%s", V("ticket_slug")));
 	const char *mode = V("access_mode");
 	entry(list, "Access", "/admin/settings/access",

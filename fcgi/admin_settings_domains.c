@@ -5,6 +5,7 @@
  * rows with their own actions (add, remove, make primary, language), each audited on its own. */
 #include "admin_settings.h"
 #include "form_page.h"
+#include "langs.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -18,8 +19,7 @@ const struct db_stmt admin_settings_domains_stmts[] = {
 	 "SELECT ticket_slug, coalesce(previous_slug, '') AS previous_slug FROM portals WHERE id = $1", 1},
 	{"settings_domains_lock", "SELECT ticket_slug, enabled FROM portals WHERE id = $1 FOR UPDATE", 1},
 	{"settings_domains_list",
-	 "SELECT id, host, CASE language WHEN 'sv' THEN 'Swedish' ELSE 'English' END AS language,"
-	 " language = 'en' AS is_en, language = 'sv' AS is_sv, is_primary AS primary"
+	 "SELECT id, host, language, is_primary AS primary"
 	 " FROM portal_domains WHERE portal_id = $1 ORDER BY is_primary DESC, host, id LIMIT 200",
 	 1},
 	{"settings_domain_owner",
@@ -55,7 +55,21 @@ static const char *const reserved_slugs[] = {
 
 static int lang_ok(const char *lang)
 {
-	return lang && (strcmp(lang, "en") == 0 || strcmp(lang, "sv") == 0);
+	return lang_find(lang) != NULL;
+}
+
+/* The languages of the list (langs.h) for a select, the one whose code is selected marked. */
+static struct json_object *lang_options(const char *selected)
+{
+	struct json_object *a = json_object_new_array();
+	for (size_t i = 0; i < nlangs; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "code", json_object_new_string(langs[i].code));
+		json_object_object_add(o, "name", json_object_new_string(langs[i].name));
+		json_object_object_add(o, "selected", json_object_new_boolean(selected && strcmp(selected, langs[i].code) == 0));
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 static const char *slug_problem(const char *slug)
@@ -112,7 +126,15 @@ static int render(struct ctx *c, int status, struct form *f, const char *error)
 		return form_page_drop(f, 500);
 	}
 	struct json_object *page = admin_page_new(c, "Domains and URL", "settings");
-	json_object_object_add(page, "domains", db_rows_json(r, -1));
+	struct json_object *domains = db_rows_json(r, -1);
+	for (size_t i = 0; i < json_object_array_length(domains); i++) {
+		struct json_object *d = json_object_array_get_idx(domains, i), *l;
+		const char *code = json_object_object_get_ex(d, "language", &l) ? json_object_get_string(l) : "";
+		const struct lang *lg = lang_find(code);
+		json_object_object_add(d, "language", json_object_new_string(lg ? lg->name : code));
+		json_object_object_add(d, "languages", lang_options(code));
+	}
+	json_object_object_add(page, "domains", domains);
 	json_object_object_add(page, "empty", json_object_new_boolean(PQntuples(r) == 0));
 	PQclear(r);
 	const char *slug = db_col(row, 0, "ticket_slug"), *prev = db_col(row, 0, "previous_slug");
@@ -130,8 +152,9 @@ static int render(struct ctx *c, int status, struct form *f, const char *error)
 	if (!json_object_object_get_ex(f->values, "slug", &v))
 		json_object_object_add(f->values, "slug", json_object_new_string(slug));
 	PQclear(row);
-	int sv = json_object_object_get_ex(f->values, "language", &v) && strcmp(json_object_get_string(v), "sv") == 0;
-	json_object_object_add(page, "add_sv", json_object_new_boolean(sv));
+	json_object_object_add(page, "add_languages",
+			       lang_options(json_object_object_get_ex(f->values, "language", &v) ? json_object_get_string(v)
+												 : langs[0].code));
 	form_to_page(f, page);
 	if (error)
 		json_object_object_add(page, "error", json_object_new_string(error));
@@ -161,9 +184,9 @@ int admin_settings_domain_add(struct ctx *c)
 	form_init(&f, "en");
 	char *host = (char *)form_text(&f, c->req, "host", 1, 253, 0, 1);
 	const char *lang = request_form(c->req, "language");
-	json_object_object_add(f.values, "language", json_object_new_string(lang_ok(lang) ? lang : "en"));
+	json_object_object_add(f.values, "language", json_object_new_string(lang_ok(lang) ? lang : langs[0].code));
 	if (!lang_ok(lang))
-		form_message(&f, "language", "Choose English or Swedish.");
+		form_message(&f, "language", arena_printf(c->arena, "Choose %s.", lang_names(" or ")));
 	for (char *p = host; p && *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	const char *why = host ? host_name_problem(host) : NULL;
@@ -291,7 +314,7 @@ int admin_settings_domain_language(struct ctx *c)
 	if (!admin_id(c->caps.v[0]))
 		return 404;
 	if (!lang_ok(lang))
-		return render(c, 422, NULL, "Choose English or Swedish as the domain's language.");
+		return render(c, 422, NULL, arena_printf(c->arena, "Choose %s as the domain's language.", lang_names(" or ")));
 	struct domain d;
 	int st = domain_locked(c, &d);
 	if (st)

@@ -7,6 +7,7 @@
  * form either saves or resets to the shipped one. */
 #include "admin_settings_templates.h"
 #include "form_page.h"
+#include "langs.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -91,12 +92,9 @@ static const struct {
 	 "{{staff_name}}, {{portal_name}}",
 	 "/admin/inbox/7", 0, 0, 2},
 };
-static const struct {
-	const char *code, *label;
-} langs[] = {{"en", "English"}, {"sv", "Swedish"}};
 
 #define NEMAILS ((int)(sizeof emails / sizeof emails[0]))
-#define NLANGS ((int)(sizeof langs / sizeof langs[0]))
+#define NLANGS ((int)nlangs) /* the portal's languages: langs.h */
 
 static int email_index(const char *name)
 {
@@ -213,7 +211,7 @@ static struct json_object *add_email(struct json_object *o, int ei, int li)
 	json_object_object_add(o, "label", json_object_new_string(emails[ei].label));
 	json_object_object_add(o, "hint", json_object_new_string(emails[ei].hint));
 	json_object_object_add(o, "lang", json_object_new_string(langs[li].code));
-	json_object_object_add(o, "lang_label", json_object_new_string(langs[li].label));
+	json_object_object_add(o, "lang_label", json_object_new_string(langs[li].name));
 	return o;
 }
 
@@ -245,7 +243,7 @@ int admin_settings_emails(struct ctx *c)
 static struct json_object *email_page(struct ctx *c, const char *prefix, int ei, int li)
 {
 	return add_email(admin_page_new(c, arena_printf(c->arena, "%s%s email (%s)", prefix, emails[ei].label,
-							 langs[li].label), "settings"), ei, li);
+							 langs[li].name), "settings"), ei, li);
 }
 
 static int render_email(struct ctx *c, int status, int ei, int li, int has_override, const char *subject,

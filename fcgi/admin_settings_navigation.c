@@ -6,24 +6,22 @@
  * recorded as the whole menu before and after. */
 #include "admin_settings.h"
 #include "form_page.h"
+#include "langs.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* labels: the translations {"en": ..., "sv": ...} from $n and $n+1 ("" for none) */
-#define NAV_LABELS(a, b) "jsonb_strip_nulls(jsonb_build_object('en', nullif(" a "::text, ''), 'sv', nullif(" b "::text, '')))"
 
 const struct db_stmt admin_settings_navigation_stmts[] = {
 	{"settings_nav_list",
-	 "SELECT id, label, url, builtin, coalesce(labels->>'en', '') AS label_en,"
-	 " coalesce(labels->>'sv', '') AS label_sv FROM portal_nav_items WHERE portal_id = $1"
+	 "SELECT id, label, url, builtin, coalesce(labels, '{}')::text AS labels FROM portal_nav_items WHERE portal_id = $1"
 	 " ORDER BY position, id LIMIT 101",
 	 1},
 	{"settings_nav_count", "SELECT count(*) FROM portal_nav_items WHERE portal_id = $1 AND builtin IS NULL", 1},
 	{"settings_nav_get",
-	 "SELECT label, url, coalesce(labels->>'en', '') AS label_en, coalesce(labels->>'sv', '') AS label_sv"
+	 "SELECT label, url, coalesce(labels, '{}')::text AS labels"
 	 " FROM portal_nav_items WHERE portal_id = $1 AND id = $2 AND builtin IS NULL",
 	 2},
 	/* the whole menu; the portal's own links as {builtin} */
@@ -38,12 +36,12 @@ const struct db_stmt admin_settings_navigation_stmts[] = {
 	 " shift AS (UPDATE portal_nav_items SET position = position + 1"
 	 "   WHERE portal_id = $1 AND position > (SELECT p FROM last) RETURNING id)"
 	 " INSERT INTO portal_nav_items (portal_id, label, url, labels, position)"
-	 " SELECT $1, $2, $3, " NAV_LABELS("$4", "$5") ", p + 1 FROM last",
-	 5},
+	 " SELECT $1, $2, $3, $4::jsonb, p + 1 FROM last",
+	 4},
 	{"settings_nav_update",
-	 "UPDATE portal_nav_items SET label = $3, url = $4, labels = " NAV_LABELS("$5", "$6")
+	 "UPDATE portal_nav_items SET label = $3, url = $4, labels = $5::jsonb"
 	 " WHERE portal_id = $1 AND id = $2 AND builtin IS NULL",
-	 6},
+	 5},
 	{"settings_nav_delete", "DELETE FROM portal_nav_items WHERE portal_id = $1 AND id = $2 AND builtin IS NULL", 2},
 	/* Renumber 1..n in the shown order and swap the item with its neighbour ($3 = -1 up, 1 down). */
 	{"settings_nav_move",
@@ -108,6 +106,16 @@ static const char *nav_url(struct ctx *c, struct form *f)
 	return out;
 }
 
+/* tmpl with f's values and errors (consumed; may be NULL), the label fields of every language as
+ * page.translations. */
+static int nav_render(struct ctx *c, int status, const char *tmpl, struct json_object *page, struct form *f)
+{
+	if (f)
+		form_to_page(f, page);
+	lang_translations(page, "translations", "label_");
+	return admin_render(c, status, tmpl, page);
+}
+
 /* The menu and the add form; f: a refused add form (consumed). */
 static int render(struct ctx *c, int status, struct form *f)
 {
@@ -117,7 +125,6 @@ static int render(struct ctx *c, int status, struct form *f)
 	struct json_object *page = admin_page_new(c, "Navigation menu", "settings");
 	struct json_object *items = db_rows_json(r, -1);
 	int n = PQntuples(r);
-	PQclear(r);
 	int custom = 0;
 	for (int i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(items, (size_t)i), *b;
@@ -125,14 +132,16 @@ static int render(struct ctx *c, int status, struct form *f)
 			json_object_object_add(o, "builtin_name", json_object_new_string(builtin_name(json_object_get_string(b))));
 		else
 			custom++;
+		json_object_object_add(o, "translations", lang_shown(db_col(r, i, "labels")));
 		json_object_object_add(o, "position", json_object_new_int(i + 1));
 		json_object_object_add(o, "can_up", json_object_new_boolean(i > 0));
 		json_object_object_add(o, "can_down", json_object_new_boolean(i < n - 1));
 	}
+	PQclear(r);
 	json_object_object_add(page, "items", items);
 	json_object_object_add(page, "empty", json_object_new_boolean(n == 0));
 	json_object_object_add(page, "at_limit", json_object_new_boolean(custom >= NAV_MAX));
-	return form_page_render(c, status, "admin/settings_navigation", page, f);
+	return nav_render(c, status, "admin/settings_navigation", page, f);
 }
 
 int admin_settings_navigation(struct ctx *c)
@@ -151,27 +160,30 @@ static int item(struct ctx *c, const char **id, struct json_object **values)
 	const char *p[2] = {admin_pid(c), *id};
 	PGresult *r = db_exec("settings_nav_get", 2, p);
 	int st = !r ? 500 : PQntuples(r) != 1 ? 404 : 0;
-	if (!st && values)
-		*values = db_row_json(r, 0);
+	if (!st && values) {
+		*values = json_object_new_object();
+		json_object_object_add(*values, "label", json_object_new_string(db_col(r, 0, "label")));
+		json_object_object_add(*values, "url", json_object_new_string(db_col(r, 0, "url")));
+		lang_spread(*values, "label_", db_col(r, 0, "labels"));
+	}
 	PQclear(r);
 	return st;
 }
 
-/* An item's fields into p[0] (the default label), p[1] (url), p[2] and p[3] (the English and
- * Swedish labels, "" for none); messages into f. */
+/* An item's fields into p[0] (the default label), p[1] (url), p[2] (the labels of the languages,
+ * label_<code>, as jsonb {"<code>": label} of the non-empty ones); messages into f. */
 static void read_item(struct ctx *c, struct form *f, const char **p)
 {
 	p[0] = form_text(f, c->req, "label", 1, NAV_LABEL_MAX, 0, 1);
 	p[1] = nav_url(c, f);
-	p[2] = form_text(f, c->req, "label_en", 0, NAV_LABEL_MAX, 0, 1);
-	p[3] = form_text(f, c->req, "label_sv", 0, NAV_LABEL_MAX, 0, 1);
+	p[2] = lang_form_texts(c, f, "label_", NAV_LABEL_MAX);
 }
 
 int admin_settings_nav_add(struct ctx *c)
 {
 	struct form f;
 	form_init(&f, "en");
-	const char *p[5] = {admin_pid(c)};
+	const char *p[4] = {admin_pid(c)};
 	read_item(c, &f, p + 1);
 	char count[24];
 	if (db_exec_value("settings_nav_count", 1, p, count, sizeof count) != 1) {
@@ -183,7 +195,7 @@ int admin_settings_nav_add(struct ctx *c)
 	if (f.nerrors)
 		return render(c, 422, &f);
 	form_free(&f);
-	int rc = form_page_change(c, "navigation", "settings_nav_snap", "settings_nav_add", 5, p);
+	int rc = form_page_change(c, "navigation", "settings_nav_snap", "settings_nav_add", 4, p);
 	return rc ? rc : form_page_done(c, "/admin/settings/navigation", "created");
 }
 
@@ -199,7 +211,7 @@ static int render_item(struct ctx *c, int status, struct form *f)
 	json_object_object_add(page, "id", json_object_new_string(id));
 	if (!f)
 		json_object_object_add(page, "values", values);
-	return form_page_render(c, status, "admin/settings_nav_edit", page, f);
+	return nav_render(c, status, "admin/settings_nav_edit", page, f);
 }
 
 int admin_settings_nav_item(struct ctx *c)
@@ -209,7 +221,7 @@ int admin_settings_nav_item(struct ctx *c)
 
 int admin_settings_nav_item_save(struct ctx *c)
 {
-	const char *p[6] = {admin_pid(c)};
+	const char *p[5] = {admin_pid(c)};
 	int st = item(c, &p[1], NULL);
 	if (st)
 		return st;
@@ -219,7 +231,7 @@ int admin_settings_nav_item_save(struct ctx *c)
 	if (f.nerrors)
 		return render_item(c, 422, &f);
 	form_free(&f);
-	int rc = form_page_change(c, "navigation", "settings_nav_snap", "settings_nav_update", 6, p);
+	int rc = form_page_change(c, "navigation", "settings_nav_snap", "settings_nav_update", 5, p);
 	return rc ? rc : form_page_done(c, "/admin/settings/navigation", NULL);
 }
 

@@ -5,6 +5,7 @@
 // every save is audited. The demo portal is put back as it was.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { psql } from '../lib/stack.mjs';
 import { staffLoggedIn } from '../lib/client.mjs';
 import { HostClient, hostLoggedIn } from '../lib/host_client.mjs';
@@ -181,4 +182,31 @@ test('support form: field and option labels per language, the primary as fallbac
   assert.deepEqual(saved[1].labels, { sv: `Område ${u}` });
   assert.deepEqual(saved[1].options, [{ value: 'a', label: 'Alpha D', labels: { sv: `Alfa ${u}` } }, { value: 'b', labels: { sv: `Beta ${u}` } }]);
   assert.ok((await sv.get('/tickets/new')).html.includes(`>Beta ${u}</option>`));
+});
+
+// Every page that keeps a text per language shows a field for every language the portal has (a
+// catalog templates/i18n/<lang>.json), labelled with the language's name, and the domain page
+// offers every one: a page that names its languages by hand instead of using the one list of
+// fcgi/langs.c fails here when a language is added.
+test('translation forms: a field for every language of the catalogs', async () => {
+  const dir = new URL('../../templates/i18n/', import.meta.url);
+  const codes = readdirSync(dir).filter((f) => /^[a-z]{2}\.json$/.test(f)).map((f) => f.slice(0, 2)).sort();
+  assert.ok(codes.length >= 2, `the catalogs: ${codes}`);
+  const key = one('SELECT key FROM ticket_property_keys ORDER BY key LIMIT 1');
+  const pages = {
+    '/admin/settings/consent': ['consent_text_', 'consent_label_'],
+    '/admin/settings/navigation': ['label_'],
+    ...(key ? { [`/admin/properties/${encodeURIComponent(key)}`]: ['label_'] } : {}),
+  };
+  for (const [path, prefixes] of Object.entries(pages)) {
+    const r = await admin.get(path);
+    assert.equal(r.status, 200, path);
+    for (const p of prefixes) {
+      const shown = [...r.html.matchAll(new RegExp(`name="${p}([a-z]{2})"`, 'g'))].map((m) => m[1]).sort();
+      assert.deepEqual(shown, codes, `${path}: a ${p}<lang> field per language`);
+    }
+  }
+  const domains = await admin.get('/admin/settings/domains');
+  const offered = [...domains.html.matchAll(/<select id="language"[^>]*>([\s\S]*?)<\/select>/g)][0]?.[1] ?? '';
+  assert.deepEqual([...offered.matchAll(/value="([a-z]{2})"/g)].map((m) => m[1]).sort(), codes, 'the add-domain form offers every language');
 });

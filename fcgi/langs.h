@@ -28,8 +28,6 @@ const struct lang *lang_find(const char *code);
 /* The names joined for a sentence, "English or Swedish" (sep " or "), arena-free static text. */
 const char *lang_names(const char *sep);
 
-#endif
-
 /* ---- pages that keep one text per language in a jsonb {"<code>": text} ---- */
 struct ctx;
 struct form;
@@ -46,3 +44,5 @@ void lang_translations(struct json_object *page, const char *key, const char *pr
 /* The non-empty texts of json as a list to show: [{lang, name, value, br}], br on all but the
  * list's last language. */
 struct json_object *lang_shown(const char *json);
+
+#endif

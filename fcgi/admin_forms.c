@@ -230,12 +230,13 @@ static struct json_object *row_json(const struct ff_row *fr, int i, struct form 
 						"options", fr->options_tr[l], NULL);
 		json_object_object_add(t, "i", json_object_new_int(i));
 		struct json_object *e;
+		/* null rather than absent: {{#label_error}} in the loop must not find the field's own */
 		snprintf(col, sizeof col, "f%d_label_%s", i, langs[l].code);
-		if (f && json_object_object_get_ex(f->errors, col, &e))
-			json_object_object_add(t, "label_error", json_object_get(e));
+		json_object_object_add(t, "label_error",
+				       f && json_object_object_get_ex(f->errors, col, &e) ? json_object_get(e) : NULL);
 		snprintf(col, sizeof col, "f%d_options_%s", i, langs[l].code);
-		if (f && json_object_object_get_ex(f->errors, col, &e))
-			json_object_object_add(t, "options_error", json_object_get(e));
+		json_object_object_add(t, "options_error",
+				       f && json_object_object_get_ex(f->errors, col, &e) ? json_object_get(e) : NULL);
 		json_object_array_add(trs, t);
 	}
 	json_object_object_add(o, "translations", trs);

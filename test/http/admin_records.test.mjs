@@ -155,6 +155,8 @@ test('forms: an invalid field definition is refused with messages, a valid one s
   assert.match(bad.html, /id="f1_name-error"/);
   assert.match(bad.html, /id="f1_type-error"/);
   assert.match(bad.html, /id="f2_label-error"/);
+  assert.doesNotMatch(bad.html, /id="f2_label_[a-z]+-error"/, "the field's error is not repeated in its translations");
+  assert.doesNotMatch(bad.html, /id="f2_options_[a-z]+-error"/);
   assert.match(bad.html, /A select field needs options/);
   assert.match(bad.html, /value="Bad Name!"/, 'input kept');
   assert.equal(saved(), initial, 'nothing changed');

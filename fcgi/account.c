@@ -4,7 +4,7 @@
  * mailbox), follows the registration's rules, ends every other session of the member and mails
  * them that it changed (in the same transaction). Wrong current passwords count against the login
  * as failed logins do. With single sign-on on, both are the identity provider's: shown read-only.
- * Also the current-password check /account/two-factor shares (account_proof). */
+ */
 #include "app.h"
 
 #include <stdio.h>
@@ -81,35 +81,6 @@ int account_password_check(struct ctx *c, const char *password)
 	if (ok)
 		db_run("account_ok", 1, p);
 	return ok;
-}
-
-int account_proof(struct ctx *c, const char *proof)
-{
-	struct tf_who who = {TF_MEMBER, c->sess.member_id};
-	if (login_ip_limited(c))
-		return 2; /* the address's limit, as at the login: the locked answer */
-	size_t n = proof ? strlen(proof) : 0;
-	int digits = n == 6 && strspn(proof, "0123456789") == 6;
-	if (!digits && n) {
-		int pw = account_password_check(c, proof);
-		if (pw != 0)
-			return pw;
-	}
-	if (!n) {
-		login_failure(c, (struct tf_who){TF_MEMBER, c->sess.member_id});
-		return 0;
-	}
-	switch (two_factor_check(c, who, proof)) { /* counts a wrong one against the login itself */
-	case TF_OK:
-	case TF_RECOVERY:
-		return 1;
-	case TF_LOCKED:
-		return 2;
-	case TF_WRONG:
-		return 0;
-	default:
-		return -1;
-	}
 }
 
 static int render(struct ctx *c, int status, const struct account *a, struct form *f, const char *error)

@@ -107,14 +107,14 @@ int account_two_factor_submit(struct ctx *c)
 		return page_redirect(c, 303, "/account/two-factor");
 	if (required)
 		return render(c, 403, "tf_error_required", NULL);
-	int proof = account_proof(c, request_form(c->req, "proof"));
-	if (proof < 0)
+	enum tf_check proof = two_factor_proof(c, who, request_form(c->req, "proof"));
+	if (proof == TF_ERROR)
 		return 500;
-	if (proof == 2) {
+	if (proof == TF_LOCKED) {
 		audited(c, "two_factor_change_locked");
 		return render(c, 429, "tf_error_locked", NULL);
 	}
-	if (proof == 0) {
+	if (proof == TF_WRONG) {
 		audited(c, is_off ? "two_factor_off_refused" : "two_factor_codes_refused");
 		return render(c, 422, "tf_error_proof", NULL);
 	}

@@ -13,14 +13,6 @@
 
 #include <openssl/crypto.h>
 
-#include "password.h"
-
-const struct db_stmt admin_account_stmts[] = {
-	{"account_staff_pw",
-	 "SELECT password_hash, coalesce(locked_until > now(), false) AS locked FROM staff_users WHERE id = $1", 1},
-	{NULL, NULL, 0},
-};
-
 #define PAGE "/admin/account/two-factor"
 
 static struct tf_who me(struct ctx *c)
@@ -118,29 +110,12 @@ static int proof_ok(struct ctx *c, struct form *f, const char *err)
 		form_message(f, err, "Enter your current password, or the code your app shows now.");
 		return 0;
 	}
-	char sid[24];
-	snprintf(sid, sizeof sid, "%ld", c->staff.user_id);
-	const char *p[1] = {sid};
-	PGresult *r = db_exec("account_staff_pw", 1, p);
-	if (!r || PQntuples(r) != 1) {
-		PQclear(r);
-		return -1;
-	}
-	int locked = db_col(r, 0, "locked")[0] == 't' || login_ip_limited(c);
-	int pw = !locked && password_verify(db_col(r, 0, "password_hash"), proof) == 1;
-	PQclear(r);
-	if (locked) {
-		form_message(f, err, "Too many failed attempts: your account (or your address) is locked for a while. Try again later.");
-		return 0;
-	}
-	if (pw)
-		return 1;
-	enum tf_check rc = two_factor_check(c, me(c), proof); /* a wrong one is counted here */
+	enum tf_check rc = two_factor_proof(c, me(c), proof); /* a wrong one is counted there */
 	if (rc == TF_ERROR)
 		return -1;
 	if (rc == TF_OK || rc == TF_RECOVERY)
 		return 1;
-	form_message(f, err, rc == TF_LOCKED ? "Too many failed attempts: your account is locked for a while. Try again later."
+	form_message(f, err, rc == TF_LOCKED ? "Too many failed attempts: your account (or your address) is locked for a while. Try again later."
 						 : "That is neither your current password nor a current code from your app.");
 	return 0;
 }

@@ -183,7 +183,6 @@ int account_has_password(struct ctx *c); /* 1, 0, -1 error */
 /* The current password or a current code (TOTP or recovery) of the logged-in member, as the
  * factor's "New recovery codes" and "Turn off" ask: 1 right, 0 wrong (counted against the login),
  * 2 locked, -1 error. */
-int account_proof(struct ctx *c, const char *proof);
 int access_denied_page(struct ctx *c);
 int kb_link_page(struct ctx *c); /* fcgi/kb_link.c */
 int too_large_page(struct ctx *c);

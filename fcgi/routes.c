@@ -253,7 +253,6 @@ extern const struct db_stmt admin_inbox_write_stmts[];
 extern const struct db_stmt admin_inboxes_stmts[];
 extern const struct db_stmt admin_lists_stmts[];
 extern const struct db_stmt admin_login_stmts[];
-extern const struct db_stmt admin_account_stmts[];
 extern const struct db_stmt admin_security_stmts[];
 extern const struct db_stmt admin_pipelines_stmts[];
 extern const struct db_stmt admin_preview_stmts[];
@@ -326,7 +325,6 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_inboxes_stmts,
 	admin_lists_stmts,
 	admin_login_stmts,
-	admin_account_stmts,
 	admin_security_stmts,
 	admin_pipelines_stmts,
 	admin_preview_stmts,

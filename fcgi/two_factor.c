@@ -14,6 +14,7 @@
 #include "cookie.h"
 #include "i18n.h"
 #include "log.h"
+#include "password.h"
 #include "qr.h"
 #include "secretbox.h"
 #include "token.h"
@@ -25,7 +26,8 @@
 	 "SELECT coalesce(f.id, 0) AS id, coalesce(f.secret_sealed, '') AS sealed,"                \
 	 " f.confirmed_at IS NOT NULL AS confirmed, coalesce(f.last_step, 0) AS last_step,"        \
 	 " coalesce(f.created_at > now() - interval '30 minutes', false) AS fresh,"                 \
-	 " coalesce(o.locked_until > now(), false) AS locked"                                      \
+	 " coalesce(o.locked_until > now(), false) AS locked,"                                     \
+	 " coalesce(o.password_hash, '') AS password_hash"                                         \
 	 " FROM " LOGINS " o LEFT JOIN two_factors f ON f." COL " = o.id WHERE o.id = $1",          \
 	 1},                                                                                       \
 	{"tf_pending" SUFFIX,                                                                      \
@@ -101,6 +103,7 @@ struct factor {
 	int confirmed, fresh, locked;
 	long long last_step;
 	char secret[TOTP_SECRET_B32 + 1]; /* opened; "" when none or it does not open */
+	char password_hash[256];          /* the login's ("" when it has none) */
 };
 
 /* who's row: 1 found (f->id 0 when no factor), 0 no such login, -1 error. */
@@ -120,6 +123,7 @@ static int factor_get(struct tf_who w, struct factor *f)
 		f->fresh = db_col(r, 0, "fresh")[0] == 't';
 		f->locked = db_col(r, 0, "locked")[0] == 't';
 		f->last_step = atoll(db_col(r, 0, "last_step"));
+		snprintf(f->password_hash, sizeof f->password_hash, "%s", db_col(r, 0, "password_hash"));
 		char ctx_[40];
 		context(w, ctx_);
 		if (f->id && secretbox_open(cfg.secret_key, ctx_, db_col(r, 0, "sealed"), f->secret, sizeof f->secret) < 0) {
@@ -299,22 +303,23 @@ void login_failure(struct ctx *c, struct tf_who who)
 	login_ip_failed(c);
 }
 
-enum tf_check two_factor_check(struct ctx *c, struct tf_who who, const char *code)
+/* The login's counter after a right proof. */
+static enum tf_check login_ok(struct tf_who who, enum tf_check rc)
 {
-	struct factor f;
-	int found = factor_get(who, &f);
-	if (found < 0)
-		return TF_ERROR;
-	if (found && f.locked) {
-		factor_wipe(&f);
-		return TF_LOCKED;
-	}
+	char oid[24];
+	snprintf(oid, sizeof oid, "%ld", who.id);
+	const char *p[1] = {oid};
+	return db_run(stmt(who, "tf_ok"), 1, p) < 0 ? TF_ERROR : rc;
+}
+
+/* A code for the factor f of who (read by factor_get: found, not locked). */
+static enum tf_check check_code(struct ctx *c, struct tf_who who, const struct factor *f, const char *code)
+{
 	enum tf_check rc = TF_WRONG;
-	char id[24];
-	snprintf(id, sizeof id, "%ld", f.id);
-	char normal[11];
-	if (found && f.confirmed && f.secret[0]) {
-		long long step = totp_verify(f.secret, code, (long long)time(NULL), 1, f.last_step);
+	char id[24], normal[11];
+	snprintf(id, sizeof id, "%ld", f->id);
+	if (f->confirmed && f->secret[0]) {
+		long long step = totp_verify(f->secret, code, (long long)time(NULL), 1, f->last_step);
 		if (step > 0) {
 			char st[24];
 			snprintf(st, sizeof st, "%lld", step);
@@ -324,23 +329,46 @@ enum tf_check two_factor_check(struct ctx *c, struct tf_who who, const char *cod
 			PQclear(r);
 		} else if (recovery_normal(code, normal)) {
 			char hash[65];
-			recovery_hash(f.id, normal, hash);
+			recovery_hash(f->id, normal, hash);
 			const char *p[2] = {id, hash};
 			PGresult *r = db_exec("tf_code_use", 2, p);
 			rc = !r ? TF_ERROR : atoi(PQcmdTuples(r)) == 1 ? TF_RECOVERY : TF_WRONG;
 			PQclear(r);
 		}
 	}
-	factor_wipe(&f);
-	if (rc == TF_WRONG && found) {
+	if (rc == TF_WRONG)
 		login_failure(c, who);
-	} else if (rc == TF_OK || rc == TF_RECOVERY) {
-		char oid[24];
-		snprintf(oid, sizeof oid, "%ld", who.id);
-		const char *p[1] = {oid};
-		if (db_run(stmt(who, "tf_ok"), 1, p) < 0)
-			rc = TF_ERROR;
+	return rc == TF_OK || rc == TF_RECOVERY ? login_ok(who, rc) : rc;
+}
+
+enum tf_check two_factor_check(struct ctx *c, struct tf_who who, const char *code)
+{
+	struct factor f;
+	int found = factor_get(who, &f);
+	enum tf_check rc = found < 0 ? TF_ERROR : !found ? TF_WRONG : f.locked ? TF_LOCKED : check_code(c, who, &f, code);
+	factor_wipe(&f);
+	return rc;
+}
+
+enum tf_check two_factor_proof(struct ctx *c, struct tf_who who, const char *proof)
+{
+	if (!proof)
+		proof = "";
+	if (login_ip_limited(c))
+		return TF_LOCKED;
+	struct factor f;
+	int found = factor_get(who, &f);
+	enum tf_check rc = found < 0 ? TF_ERROR : !found ? TF_WRONG : f.locked ? TF_LOCKED : TF_WRONG;
+	if (rc == TF_WRONG && found) {
+		/* six digits are a code, never a password (the policy wants eight characters or more) */
+		size_t n = strlen(proof);
+		int code_shaped = n == TOTP_DIGITS && strspn(proof, "0123456789") == n;
+		if (!code_shaped && n && f.password_hash[0] && password_verify(f.password_hash, proof) == 1)
+			rc = login_ok(who, TF_OK);
+		else
+			rc = check_code(c, who, &f, proof);
 	}
+	factor_wipe(&f);
 	return rc;
 }
 

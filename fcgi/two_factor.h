@@ -61,6 +61,11 @@ enum tf_check {
  * (the same counter and lockout as passwords: cfg.login_max_failures, login_lockout_minutes) and
  * for the client address (login_ip_failed); a right one resets the counter. */
 enum tf_check two_factor_check(struct ctx *c, struct tf_who who, const char *code);
+/* A proof asked of who while logged in (turning the factor off, new recovery codes): the login's
+ * current password or a code of its factor (TF_OK, TF_RECOVERY). TF_LOCKED when the login is
+ * locked or the client address is over its limit (login_ip_limited); a wrong one counts as a
+ * failed login, a right one resets the count. */
+enum tf_check two_factor_proof(struct ctx *c, struct tf_who who, const char *proof);
 /* A failed login of who, by a password or a code: its count, the lock once the count reaches
  * cfg.login_max_failures (for cfg.login_lockout_minutes), and one failure of the client address
  * (login_ip_failed). The one writer of failed_logins and locked_until. */

@@ -26,7 +26,7 @@ const struct db_stmt account_stmts[] = {
 	 " AND (first_name, last_name) IS DISTINCT FROM ($2, $3)",
 	 3},
 	{"account_password_set",
-	 "UPDATE members SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1", 2},
+	 "UPDATE members SET password_hash = $2 WHERE id = $1", 2}, /* the count: account_ok, when the current one was right */
 	/* a reset link asked for before the change would undo it: spent */
 	{"account_spend_resets",
 	 "UPDATE member_tokens SET used_at = now() WHERE member_id = $1 AND purpose = 'reset' AND used_at IS NULL", 1},

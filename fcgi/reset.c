@@ -20,16 +20,11 @@ const struct db_stmt reset_stmts[] = {
 	 "SELECT c.email, m.password_hash IS NULL, portal_contact_allowed(m.portal_id, m.contact_id)"
 	 " FROM members m JOIN contacts c ON c.id = m.contact_id WHERE m.id = $1",
 	 1},
-	/* The reset ends the lockout, unless the login has a second factor: the link proves the
-	 * mailbox, not the phone, and wrong codes must keep adding up (the session, made after the
-	 * code, resets the count). */
+	/* The failure count and the lock stay: the session this reset opens clears them (login.c,
+	 * member_session_open), which for a login with a second factor comes only after its code
+	 * (the link proves the mailbox, not the phone, and wrong codes must keep adding up). */
 	{"reset_set_password",
-	 "UPDATE members SET password_hash = $2, verified_at = coalesce(verified_at, now()),"
-	 " failed_logins = CASE WHEN f.on THEN failed_logins ELSE 0 END,"
-	 " locked_until = CASE WHEN f.on THEN locked_until END"
-	 " FROM (SELECT EXISTS (SELECT 1 FROM two_factors WHERE member_id = $1 AND confirmed_at IS NOT NULL) AS on) f"
-	 " WHERE id = $1",
-	 2},
+	 "UPDATE members SET password_hash = $2, verified_at = coalesce(verified_at, now()) WHERE id = $1", 2},
 	{"reset_spend_others",
 	 "UPDATE member_tokens SET used_at = now() WHERE member_id = $1"
 	 " AND purpose IN ('reset', 'invite', 'login', 'verify') AND used_at IS NULL",

@@ -5,8 +5,8 @@
  * request language's, else the primary language's, else the default.
  *
  * The translations are one field of the kit (consent_i18n, FP_CUSTOM): its parse reads the form
- * fields consent_text_<code> and consent_label_<code> of every language and gives the jsonb the
- * save stores, in PostgreSQL's own text form so that the kit sees whether it changed. */
+ * fields consent_text_<code> and consent_label_<code> of every language and gives the JSON the
+ * save stores (a JSON field of the kit: compared as JSON to see whether it changed). */
 #include "admin_settings.h"
 #include "form_page.h"
 #include "langs.h"
@@ -25,8 +25,6 @@ const struct db_stmt admin_settings_consent_stmts[] = {
 		 "UPDATE portals SET consent_text = $2, consent_label = $3, consent_i18n = $4::jsonb"
 		 " WHERE id = $1 RETURNING " CONSENT_STATE,
 		 4),
-	/* the translations built in C, in jsonb's text form (what the load row's column holds) */
-	{"settings_consent_i18n", "SELECT $1::jsonb::text", 1},
 	{NULL, NULL, 0},
 };
 
@@ -74,19 +72,13 @@ static const char *parse_i18n(struct ctx *c, struct form *f, const char *name, c
 	}
 	const char *json = ok ? arena_strdup(c->arena, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) : NULL;
 	json_object_put(o);
-	if (!json)
-		return NULL;
-	const char *p[1] = {json};
-	PGresult *r = db_exec("settings_consent_i18n", 1, p);
-	const char *norm = r && PQntuples(r) == 1 ? arena_strdup(c->arena, PQgetvalue(r, 0, 0)) : NULL;
-	PQclear(r);
-	return norm; /* NULL without a message: the kit answers 500 */
+	return json;
 }
 
 static const struct fp_field fields[] = {
 	{.name = "consent_text", .kind = FP_LINES, .min = 1, .max = TEXT_MAX},
 	{.name = "consent_label", .kind = FP_TEXT, .min = 1, .max = LABEL_MAX},
-	{.name = "consent_i18n", .kind = FP_CUSTOM, .parse = parse_i18n},
+	{.name = "consent_i18n", .kind = FP_CUSTOM, .parse = parse_i18n, .json = 1},
 };
 
 /* A translation is both texts or neither. */

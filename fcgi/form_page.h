@@ -45,6 +45,7 @@ struct fp_field {
 	const char *audit_state;
 	/* FP_CUSTOM: the value to save (arena text) or NULL after form_message() on f */
 	const char *(*parse)(struct ctx *c, struct form *f, const char *name, const char *raw);
+	int json; /* FP_CUSTOM: the value is JSON text, unchanged when equal as JSON (key order aside) */
 };
 
 enum fp_id {

@@ -69,6 +69,11 @@ test('consent: the Swedish text on a Swedish domain, else the primary language\'
   r = await admin.submit('/admin/settings/consent', { ...base, consent_text_en: `English notice ${u}`, consent_label_en: `English label ${u}`,
     consent_text_sv: `Svensk text ${u}`, consent_label_sv: `Svensk etikett ${u}` });
   assert.equal(r.status, 303);
+  const same = auditMark(); // the same texts again: unchanged (compared as JSON), no audit row
+  r = await admin.submit('/admin/settings/consent', { ...base, consent_text_sv: `Svensk text ${u}`, consent_label_sv: `Svensk etikett ${u}`,
+    consent_text_en: `English notice ${u}`, consent_label_en: `English label ${u}` });
+  assert.equal(r.status, 303);
+  assert.deepEqual(auditSince(same), [], 'saved unchanged: no audit row');
   const page = await admin.get('/admin/settings/consent');
   assert.ok(page.html.includes(`Svensk etikett ${u}`), 'the console shows the saved translation');
   const reg = new HostClient(SV);

@@ -10,11 +10,9 @@
  * (install_settings.time_zone, /admin/console-settings) with the zone's abbreviation at that
  * instant, "2026-11-03 14:05 CET" (sql/functions/console_time.sql). SQL_CONSOLE_TIME(col, fmt) in
  * a statement reads the zone from the table; a statement that takes the zone as a parameter
- * (console_zone(), the cache's copy) writes console_time(col, $n, 'fmt'). SQL_UTC is the old name, kept for its users:
- * it no longer means UTC.
+ * (console_zone(), the cache's copy) writes console_time(col, $n, 'fmt').
  */
 #define SQL_CONSOLE_TIME(col, fmt) "console_time(" col ", (SELECT time_zone FROM install_settings WHERE id = 1), '" fmt "')"
-#define SQL_UTC(col, fmt) SQL_CONSOLE_TIME(col, fmt)
 #define CONSOLE_TIME_FMT "YYYY-MM-DD HH24:MI"
 /* Words for a stored code (admin_words.c): an engagement kind, audit action or channel
  * ("portal_reply" -> "Reply on the portal"; unknown codes lose their underscores). A message on a

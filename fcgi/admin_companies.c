@@ -21,7 +21,7 @@ const struct db_stmt admin_companies_stmts[] = {
 	 2},
 	{"crm_company_get",
 	 "SELECT id, name, coalesce(domain, '') AS domain, " PROPS_LINES("") " AS properties,"
-	 " " SQL_UTC("created_at", "YYYY-MM-DD HH24:MI") " AS created FROM companies WHERE id = $1",
+	 " " SQL_CONSOLE_TIME("created_at", "YYYY-MM-DD HH24:MI") " AS created FROM companies WHERE id = $1",
 	 1},
 	{"crm_company_lock", "SELECT " COMPANY_JSON " AS state FROM companies WHERE id = $1 FOR UPDATE", 1},
 	{"crm_company_domain_taken",

@@ -14,7 +14,7 @@ const struct db_stmt admin_contacts_stmts[] = {
 	/* keyset on id, newest first; $1 '' or words found in the email or the name */
 	{"crm_contacts_page",
 	 "SELECT c.id, c.email, " FULL_NAME("c.") " AS name, coalesce(co.name, '') AS company,"
-	 " coalesce(co.id::text, '') AS company_id, " SQL_UTC("c.created_at", "YYYY-MM-DD") " AS created"
+	 " coalesce(co.id::text, '') AS company_id, " SQL_CONSOLE_TIME("c.created_at", "YYYY-MM-DD") " AS created"
 	 " FROM contacts c LEFT JOIN companies co ON co.id = c.primary_company_id"
 	 " WHERE ($2::bigint IS NULL OR c.id < $2)"
 	 "  AND ($1 = '' OR strpos(lower(c.email), lower($1)) > 0"
@@ -24,7 +24,7 @@ const struct db_stmt admin_contacts_stmts[] = {
 	{"crm_contact_get",
 	 "SELECT c.id, c.email, c.first_name, c.last_name, " FULL_NAME("c.") " AS name,"
 	 " coalesce(c.primary_company_id::text, '') AS company_id, coalesce(co.name, '') AS company,"
-	 " " PROPS_LINES("c.") " AS properties, " SQL_UTC("c.created_at", "YYYY-MM-DD HH24:MI") " AS created"
+	 " " PROPS_LINES("c.") " AS properties, " SQL_CONSOLE_TIME("c.created_at", "YYYY-MM-DD HH24:MI") " AS created"
 	 " FROM contacts c LEFT JOIN companies co ON co.id = c.primary_company_id WHERE c.id = $1",
 	 1},
 	{"crm_contact_lock",
@@ -58,10 +58,10 @@ const struct db_stmt admin_contacts_stmts[] = {
 	 "  coalesce(m.password_hash IS NOT NULL, false) AS registered, coalesce(m.id, 0) AS member_id,"
 	 "  EXISTS (SELECT 1 FROM two_factors f WHERE f.member_id = m.id AND f.confirmed_at IS NOT NULL) AS two_factor,"
 	 "  p.two_factor_required AS two_factor_required,"
-	 "  coalesce(" SQL_UTC("m.verified_at", "YYYY-MM-DD HH24:MI") ", '') AS verified_at,"
+	 "  coalesce(" SQL_CONSOLE_TIME("m.verified_at", "YYYY-MM-DD HH24:MI") ", '') AS verified_at,"
 	 "  EXISTS (SELECT 1 FROM member_invitations i WHERE i.portal_id = p.id AND i.contact_id = $2"
 	 "   AND i.sent_at IS NULL) AS pending,"
-	 "  coalesce((SELECT " SQL_UTC("max(i.sent_at)", "YYYY-MM-DD HH24:MI") " FROM member_invitations i"
+	 "  coalesce((SELECT " SQL_CONSOLE_TIME("max(i.sent_at)", "YYYY-MM-DD HH24:MI") " FROM member_invitations i"
 	 "   WHERE i.portal_id = p.id AND i.contact_id = $2), '') AS invitation_sent"
 	 "  FROM portals p LEFT JOIN members m ON m.portal_id = p.id AND m.contact_id = $2 WHERE p.id = $1) a",
 	 2},
@@ -70,7 +70,7 @@ const struct db_stmt admin_contacts_stmts[] = {
 	{"crm_contact_member", "SELECT id FROM members WHERE portal_id = $1 AND contact_id = $2", 2},
 	/* engagements and the messages it wrote that have no engagement of their own, newest first */
 	{"crm_contact_timeline",
-	 "SELECT " SQL_UTC("x.at", "YYYY-MM-DD HH24:MI") " AS at, x.kind, x.summary,"
+	 "SELECT " SQL_CONSOLE_TIME("x.at", "YYYY-MM-DD HH24:MI") " AS at, x.kind, x.summary,"
 	 " coalesce(x.ticket_id::text, '') AS ticket_id"
 	 " FROM ((SELECT e.created_at AS at, e.kind, e.summary, e.ticket_id FROM engagements e"
 	 "   WHERE e.contact_id = $1 ORDER BY e.created_at DESC " PAGE_LIMIT ")"

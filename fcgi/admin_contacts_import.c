@@ -37,7 +37,7 @@ const struct db_stmt admin_contacts_import_stmts[] = {
 	{"crm_import_get",
 	 "SELECT i.file_name AS file, i.created_count AS created, i.updated_count AS updated,"
 	 " i.unchanged_count AS unchanged, i.rejected::text AS rejected,"
-	 " array_to_string(i.ignored_columns, ', ') AS ignored, " SQL_UTC("i.created_at", "YYYY-MM-DD HH24:MI") " AS at,"
+	 " array_to_string(i.ignored_columns, ', ') AS ignored, " SQL_CONSOLE_TIME("i.created_at", "YYYY-MM-DD HH24:MI") " AS at,"
 	 " coalesce(u.email, '') AS by FROM contact_imports i LEFT JOIN staff_users u ON u.id = i.staff_user_id"
 	 " WHERE i.id = $1",
 	 1},

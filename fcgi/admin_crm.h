@@ -23,7 +23,7 @@
  * newest first, one more than a page. */
 #define CRM_TICKETS(table, col)                                                          \
 	"SELECT t.id, t.subject, s.name AS stage, s.is_closed AS closed, "                    \
-	SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") " AS last_activity FROM " table \
+	SQL_CONSOLE_TIME("t.last_activity_at", "YYYY-MM-DD HH24:MI") " AS last_activity FROM " table \
 	" x JOIN tickets t ON t.id = x.ticket_id"                                          \
 	" JOIN pipeline_stages s ON s.id = t.stage_id"                                     \
 	" WHERE x." col " = $1 ORDER BY x.ticket_id DESC " PAGE_LIMIT

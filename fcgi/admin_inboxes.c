@@ -40,11 +40,11 @@ const struct db_stmt admin_inboxes_stmts[] = {
 	{"rec_inbox_lock", "SELECT name, " INBOX_STATE " AS state FROM inboxes WHERE id = $1 FOR UPDATE", 1},
 	{"rec_inbox_rename", "UPDATE inboxes SET name = $2 WHERE id = $1 RETURNING " INBOX_STATE " AS state", 2},
 	{"rec_addresses",
-	 "SELECT id, address, connected, is_primary, " SQL_UTC("created_at", "YYYY-MM-DD HH24:MI") " AS created,"
+	 "SELECT id, address, connected, is_primary, " SQL_CONSOLE_TIME("created_at", "YYYY-MM-DD HH24:MI") " AS created,"
 	 " imap_host IS NOT NULL AS has_imap, imap_host, imap_port::text AS imap_port, imap_user, imap_folder,"
 	 " imap_security = 'tls' AS sec_tls, imap_security = 'starttls' AS sec_starttls,"
 	 " imap_security = 'none' AS sec_none, imap_password_enc IS NOT NULL AS password_set,"
-	 " " SQL_UTC("imap_polled_at", "YYYY-MM-DD HH24:MI:SS") " AS imap_polled, imap_error"
+	 " " SQL_CONSOLE_TIME("imap_polled_at", "YYYY-MM-DD HH24:MI:SS") " AS imap_polled, imap_error"
 	 " FROM inbox_addresses WHERE inbox_id = $1 ORDER BY lower(address), id",
 	 1},
 	{"rec_address_owner",

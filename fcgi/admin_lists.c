@@ -31,7 +31,7 @@ const struct db_stmt admin_lists_stmts[] = {
 	/* the list as its pages show it, for the console's portal $2 */
 	{"crm_list_head",
 	 "SELECT l.id, l.name, (SELECT count(*) FROM list_members lm WHERE lm.list_id = l.id) AS members,"
-	 " " SQL_UTC("l.created_at", "YYYY-MM-DD HH24:MI") " AS created,"
+	 " " SQL_CONSOLE_TIME("l.created_at", "YYYY-MM-DD HH24:MI") " AS created,"
 	 " EXISTS (SELECT 1 FROM portal_lists pl WHERE pl.list_id = l.id AND pl.portal_id = $2) AS grants,"
 	 " " GRANTS_ACTIVE " AS grants_active,"
 	 " coalesce((SELECT string_agg(p.name, ', ' ORDER BY p.name) FROM portal_lists pl"
@@ -58,7 +58,7 @@ const struct db_stmt admin_lists_stmts[] = {
 	{"crm_list_members",
 	 "SELECT *, NOT registered AND (member OR pending) AS invited,"
 	 " active AND NOT registered AND NOT pending AS can_resend FROM"
-	 " (SELECT c.id, c.email, " FULL_NAME("c.") " AS name, " SQL_UTC("lm.added_at", "YYYY-MM-DD") " AS added,"
+	 " (SELECT c.id, c.email, " FULL_NAME("c.") " AS name, " SQL_CONSOLE_TIME("lm.added_at", "YYYY-MM-DD") " AS added,"
 	 "  coalesce(m.password_hash IS NOT NULL, false) AS registered, m.id IS NOT NULL AS member,"
 	 "  EXISTS (SELECT 1 FROM member_invitations i WHERE i.portal_id = $2 AND i.contact_id = c.id"
 	 "   AND i.sent_at IS NULL) AS pending, " GRANTS_ACTIVE " AS active"

@@ -19,7 +19,7 @@ const struct db_stmt admin_security_stmts[] = {
 	 "SELECT u.id, u.email, u.name, u.role,"
 	 " coalesce(f.confirmed_at IS NOT NULL, false) AS factor_on,"
 	 " coalesce(f.id IS NOT NULL AND f.confirmed_at IS NULL, false) AS factor_pending,"
-	 " coalesce(" SQL_UTC("f.confirmed_at", "YYYY-MM-DD") ", '') AS since"
+	 " coalesce(" SQL_CONSOLE_TIME("f.confirmed_at", "YYYY-MM-DD") ", '') AS since"
 	 " FROM staff_users u LEFT JOIN two_factors f ON f.staff_user_id = u.id"
 	 " ORDER BY lower(u.email)",
 	 0},

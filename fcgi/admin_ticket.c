@@ -22,9 +22,9 @@
 const struct db_stmt admin_ticket_stmts[] = {
 	{"rec_ticket_get",
 	 "SELECT t.id, t.subject, t.description, coalesce(t.priority, '') AS priority, p.name AS pipeline,"
-	 " t.stage_id, s.name AS stage, s.is_closed, " SQL_UTC("t.created_at", "YYYY-MM-DD HH24:MI") " AS created,"
-	 " " SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") " AS activity,"
-	 " " SQL_UTC("t.closed_at", "YYYY-MM-DD HH24:MI") " AS closed_at, t.properties::text AS properties"
+	 " t.stage_id, s.name AS stage, s.is_closed, " SQL_CONSOLE_TIME("t.created_at", "YYYY-MM-DD HH24:MI") " AS created,"
+	 " " SQL_CONSOLE_TIME("t.last_activity_at", "YYYY-MM-DD HH24:MI") " AS activity,"
+	 " " SQL_CONSOLE_TIME("t.closed_at", "YYYY-MM-DD HH24:MI") " AS closed_at, t.properties::text AS properties"
 	 " FROM tickets t JOIN pipelines p ON p.id = t.pipeline_id JOIN pipeline_stages s ON s.id = t.stage_id"
 	 " WHERE t.id = $1",
 	 1},
@@ -90,12 +90,12 @@ const struct db_stmt admin_ticket_stmts[] = {
 	/* in the order the portal picks (ticket_latest_thread): the first is the one it shows */
 	{"rec_ticket_threads",
 	 "SELECT th.id, th.channel, i.name AS inbox, (SELECT count(*) FROM messages m WHERE m.thread_id = th.id) AS messages,"
-	 " " SQL_UTC("th.last_message_at", "YYYY-MM-DD HH24:MI") " AS activity, " SNIPPET("th.id") " AS snippet"
+	 " " SQL_CONSOLE_TIME("th.last_message_at", "YYYY-MM-DD HH24:MI") " AS activity, " SNIPPET("th.id") " AS snippet"
 	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.ticket_id = $1"
 	 " ORDER BY th.last_message_at DESC, th.id DESC LIMIT 100",
 	 1},
 	{"rec_threads_detached",
-	 "SELECT th.id, th.channel, i.name AS inbox, " SQL_UTC("th.last_message_at", "YYYY-MM-DD HH24:MI") " AS activity,"
+	 "SELECT th.id, th.channel, i.name AS inbox, " SQL_CONSOLE_TIME("th.last_message_at", "YYYY-MM-DD HH24:MI") " AS activity,"
 	 " " SNIPPET("th.id") " AS snippet"
 	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.ticket_id IS NULL"
 	 " ORDER BY th.last_message_at DESC, th.id DESC LIMIT 10",
@@ -111,7 +111,7 @@ const struct db_stmt admin_ticket_stmts[] = {
 	 " RETURNING jsonb_build_object('ticket_id', $1::bigint::text, 'thread_id', id::text)::text AS before",
 	 2},
 	{"rec_ticket_timeline",
-	 "SELECT " SQL_UTC("x.at", "YYYY-MM-DD HH24:MI") " AS at, x.is_note, x.is_event, x.direction, x.thread_id,"
+	 "SELECT " SQL_CONSOLE_TIME("x.at", "YYYY-MM-DD HH24:MI") " AS at, x.is_note, x.is_event, x.direction, x.thread_id,"
 	 " x.channel, x.who, x.body, x.label"
 	 " FROM (SELECT m.created_at AS at, m.id AS ord, m.kind = 'note' AS is_note, false AS is_event,"
 	 "   m.direction, th.id AS thread_id, th.channel,"

@@ -9,7 +9,7 @@
  * first page starts from infinity: a row comparison the index scan starts from). */
 #define TICKET_ROWS \
 	"SELECT t.id, t.subject, p.name AS pipeline, s.name AS stage, s.is_closed, coalesce(t.priority, '') AS priority," \
-	" " SQL_UTC("t.last_activity_at", "YYYY-MM-DD HH24:MI") " AS activity," \
+	" " SQL_CONSOLE_TIME("t.last_activity_at", "YYYY-MM-DD HH24:MI") " AS activity," \
 	" (SELECT c.email FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id" \
 	"   WHERE tc.ticket_id = t.id ORDER BY c.id LIMIT 1) AS requester, t.last_activity_at AS cursor" \
 	" FROM tickets t JOIN pipelines p ON p.id = t.pipeline_id JOIN pipeline_stages s ON s.id = t.stage_id" \

@@ -52,6 +52,10 @@ int admin_audit_commit(struct ctx *c, const char *action, struct json_object *be
 /* The portal the console configures: the one of the request's host (the default portal on
  * any other host). */
 long admin_portal_id(const struct ctx *c);
+/* NULL when the logged-in staff member sees every inbox, else the inboxes an agent is limited to
+ * as a PostgreSQL array literal: a statement's parameter for staff_ticket_ok() (the one definition
+ * of the tickets they see, sql/functions/staff_ticket_ok.sql) and "inbox_id = ANY ($n)". */
+const char *staff_inboxes(const struct ctx *c);
 /* A positive id from a route capture or form field, else 0. */
 long admin_id(const char *s);
 /* An id as a statement parameter (arena text), and the configured portal's id as one. */

@@ -13,6 +13,11 @@ long admin_portal_id(const struct ctx *c)
 	return c->portal->id;
 }
 
+const char *staff_inboxes(const struct ctx *c)
+{
+	return c->staff.found && c->staff.limited ? c->staff.inboxes : NULL;
+}
+
 long admin_id(const char *s)
 {
 	if (!s || !*s || strlen(s) > 18)

@@ -39,6 +39,8 @@ enum auth_level {
 
 #define PRE_COOKIE "portal_pre" /* pre-session cookie that CSRF tokens of login forms bind to */
 
+struct api_token;
+
 struct ctx {
 	struct request *req;
 	struct response *res;
@@ -54,6 +56,7 @@ struct ctx {
 	int draft_restored;    /* a form on this page holds text kept from before a sign-in */
 	int no_referrer;       /* this page's URL carries a secret: Referrer-Policy no-referrer */
 	PGresult *folded;      /* the route's fold, read with the session; the handler takes it */
+	const struct api_token *api; /* the JSON API's bearer token (fcgi/api.h); NULL elsewhere */
 };
 
 /* A handler fills ctx->res (status, headers, body) and returns the status. A status >= 400

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "admin.h"
+#include "api.h"
 #include "i18n.h"
 #include "log.h"
 #include "saml.h"
@@ -71,6 +72,8 @@ static int startup(void)
 	}
 	for (unsigned i = 0; stmt_tables[i]; i++)
 		db_register(stmt_tables[i]);
+	if (api_openapi_load(cfg.templates_dir) < 0)
+		return -1;
 	db_listen(SETTINGS_NOTIFY_CHANNEL);
 	settings_stamp_open(cfg.database);
 	if (db_connect(cfg.database) < 0)
@@ -233,6 +236,8 @@ static const char *old_slug_location(struct ctx *c)
 
 static int dispatch(struct ctx *c)
 {
+	if (strncmp(c->req->path, "/api/", 5) == 0 || strcmp(c->req->path, "/api") == 0)
+		return api_dispatch(c); /* the JSON API: its own tokens, never a cookie */
 	char allow[64];
 	const struct route *rt = find_route(c, allow, sizeof allow);
 	if (!rt) {
@@ -326,7 +331,8 @@ static void handle(FCGX_Request *rq, struct arena *a, struct response *res)
 	log_set_request(NULL, NULL);
 }
 
-/* Commands besides serving: `portal admin-create EMAIL [NAME] < password`; `portal statement NAME`
+/* Commands besides serving: `portal admin-create EMAIL [NAME] < password`; `portal
+ * api-token-create NAME SCOPE...` (fcgi/api_token.c); `portal statement NAME`
  * prints a prepared statement's parameter count and SQL (make bench EXPLAINs them). */
 static int command(int argc, char **argv)
 {
@@ -339,6 +345,8 @@ static int command(int argc, char **argv)
 	log_open("-", LOG_WARN);
 	if (strcmp(argv[1], "admin-create") == 0)
 		return admin_create_main(argc, argv);
+	if (strcmp(argv[1], "api-token-create") == 0)
+		return api_token_create_main(argc, argv);
 	if (strcmp(argv[1], "statement") == 0 && argc == 3) { /* make bench EXPLAINs the workers' own SQL */
 		for (unsigned i = 0; stmt_tables[i]; i++)
 			for (const struct db_stmt *st = stmt_tables[i]; st->name; st++)
@@ -349,7 +357,7 @@ static int command(int argc, char **argv)
 		fprintf(stderr, "portal: no statement %s\n", argv[2]);
 		return 1;
 	}
-	fprintf(stderr, "portal: unknown command %s (known: admin-create, statement NAME)\n", argv[1]);
+	fprintf(stderr, "portal: unknown command %s (known: admin-create, api-token-create, statement NAME)\n", argv[1]);
 	return 2;
 }
 

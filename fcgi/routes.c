@@ -240,6 +240,8 @@ const struct route_fold route_folds[] = {
 };
 
 extern const struct db_stmt admin_audit_stmts[];
+extern const struct db_stmt api_stmts[];
+extern const struct db_stmt api_token_stmts[];
 extern const struct db_stmt admin_companies_stmts[];
 extern const struct db_stmt admin_contacts_import_stmts[];
 extern const struct db_stmt admin_contacts_stmts[];
@@ -312,6 +314,8 @@ extern const struct db_stmt login_two_factor_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
 	admin_audit_stmts,
+	api_stmts,
+	api_token_stmts,
 	admin_companies_stmts,
 	admin_contacts_import_stmts,
 	admin_contacts_stmts,

@@ -23,6 +23,9 @@ const struct db_stmt sessions_stmts[] = {
 	 5},
 	{"staff_session_load",
 	 "SELECT s.staff_user_id, u.role = 'admin' AS is_admin, s.csrf_secret, u.email, u.name,"
+	 " u.role = 'agent' AND u.inboxes_limited AS limited,"
+	 " CASE WHEN u.role = 'agent' AND u.inboxes_limited THEN (SELECT COALESCE(array_agg(l.inbox_id ORDER BY l.inbox_id), '{}')"
+	 "  FROM staff_inbox_limits l WHERE l.staff_user_id = u.id)::text END AS inboxes,"
 	 " EXTRACT(EPOCH FROM now() - s.last_seen_at) AS idle_seconds, $2::int AS timeout_minutes"
 	 " FROM sessions s JOIN staff_users u ON u.id = s.staff_user_id"
 	 " WHERE s.token_sha256 = $1 AND s.kind = 'staff' AND s.expires_at > now()",
@@ -81,6 +84,12 @@ static void fill_staff(PGresult *r, void *p)
 	TEXT(s, r, csrf_secret);
 	TEXT(s, r, email);
 	TEXT(s, r, name);
+	s->limited = db_col(r, 0, "limited")[0] == 't';
+	const char *in = db_col(r, 0, "inboxes");
+	if (s->limited && strlen(in) >= sizeof s->inboxes)
+		snprintf(s->inboxes, sizeof s->inboxes, "{}"); /* more limits than fit: fail closed */
+	else
+		snprintf(s->inboxes, sizeof s->inboxes, "%s", in);
 }
 
 int session_load(const char *token, struct session *s)

@@ -72,6 +72,11 @@ struct staff_session {
 	char csrf_secret[64];
 	char email[256];
 	char name[256];
+	/* An agent limited to some inboxes (staff_users.inboxes_limited): limited is 1 and inboxes
+	 * their ids as a PostgreSQL array literal ("{2,5}", "{}" for none), for staff_ticket_ok()
+	 * and "inbox_id = ANY ($n)"; see staff_inboxes() in admin.h. */
+	int limited;
+	char inboxes[1024];
 };
 
 int staff_session_load(const char *token, struct staff_session *s);

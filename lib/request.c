@@ -120,6 +120,10 @@ static int parse_method(struct request *r, const char *m)
 		r->method = HTTP_HEAD;
 	else if (strcmp(m, "POST") == 0)
 		r->method = HTTP_POST;
+	else if (strcmp(m, "PATCH") == 0)
+		r->method = HTTP_PATCH;
+	else if (strcmp(m, "DELETE") == 0)
+		r->method = HTTP_DELETE;
 	else
 		r->method = HTTP_OTHER;
 	return 0;

@@ -16,7 +16,8 @@
 #define REQ_MAX_COOKIES 64
 #define REQ_MAX_FORM_BODY (1024 * 1024) /* urlencoded bodies; multipart: lib/multipart.h */
 
-enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OTHER, HTTP_METHOD__MAX };
+/* PATCH and DELETE are answered only under /api/ (fcgi/api.c); elsewhere they get 405. */
+enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PATCH, HTTP_DELETE, HTTP_OTHER, HTTP_METHOD__MAX };
 
 struct kv {
 	const char *name;  /* NUL-terminated, decoded */

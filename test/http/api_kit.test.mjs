@@ -105,3 +105,17 @@ test('a cookie never works on the API, and a token never works on a page', async
     assert.match(res.headers.get('location'), /login/, p);
   }
 });
+
+test('a body over the size limit gets a problem document from the API, the HTML page elsewhere', async () => {
+  const tok = createToken(`big ${uniq()}`, ['tickets:write']);
+  const big = Buffer.alloc(26 * 1024 * 1024, 'a');
+  let res = await fetch(`${BASE}/api/v1/tickets`, {
+    method: 'POST', body: big, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' },
+  });
+  assert.equal(res.status, 413);
+  assert.match(res.headers.get('content-type'), /^application\/problem\+json/);
+  assert.equal((await res.json()).type, 'urn:portal:problem:payload-too-large');
+  res = await fetch(`${BASE}/login`, { method: 'POST', body: big, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(res.status, 413);
+  assert.match(res.headers.get('content-type'), /^text\/html/);
+});

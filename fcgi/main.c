@@ -316,7 +316,8 @@ static void handle(FCGX_Request *rq, struct arena *a, struct response *res)
 		c.portal = &fallback_portal;
 	if (status != 0) {
 		log_msg(LOG_WARN, "refused request: %d %s", status, err);
-		status = page_error(&c, status);
+		const char *uri = FCGX_GetParam("REQUEST_URI", rq->envp);
+		status = uri && strncmp(uri, "/api/", 5) == 0 ? api_problem(&c, status, NULL, err) : page_error(&c, status);
 	} else {
 		status = dispatch(&c);
 	}

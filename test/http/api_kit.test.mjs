@@ -119,3 +119,12 @@ test('a body over the size limit gets a problem document from the API, the HTML 
   assert.equal(res.status, 413);
   assert.match(res.headers.get('content-type'), /^text\/html/);
 });
+
+test('a malformed request to the API is a 400 problem document, not a crash', async () => {
+  const { rawRequest } = await import('../lib/stack.mjs');
+  const tok = createToken(`raw ${uniq()}`, ['tickets:read']);
+  const r = await rawRequest(`GET /api/v1/token?x=%G1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${tok}\r\nConnection: close\r\n\r\n`);
+  assert.equal(r.status, 400);
+  assert.match(r.headers['content-type'] || '', /^application\/problem\+json/);
+  assert.equal((await new Api(tok).get('/token')).status, 200);
+});

@@ -90,6 +90,12 @@ int admin_security(struct ctx *c);
 int admin_security_save(struct ctx *c);
 int admin_security_two_factor_remove(struct ctx *c);
 
+/* /admin/api-tokens: the JSON API's tokens, list, create, revoke (admin_api_tokens.c) */
+int admin_api_tokens(struct ctx *c);
+int admin_api_token_create(struct ctx *c);
+int admin_api_token_revoke_page(struct ctx *c);
+int admin_api_token_revoke(struct ctx *c);
+
 /* `portal admin-create EMAIL`: create an admin, password from stdin (fcgi/admin_create.c). */
 int admin_create_main(int argc, char **argv);
 

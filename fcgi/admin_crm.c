@@ -118,14 +118,23 @@ int crm_taken(struct ctx *c, const char *stmt, const char *value, char *out, siz
 	return db_exec_value(stmt, 2, p, out, cap);
 }
 
-static int prop_key_ok(const char *k, size_t n)
+int crm_property_key_ok(const char *k, size_t n)
 {
-	if (n < 1 || n > 40 || k[0] < 'a' || k[0] > 'z')
+	if (n < 1 || n > CRM_PROP_KEY_MAX || k[0] < 'a' || k[0] > 'z')
 		return 0;
 	for (size_t i = 1; i < n; i++)
 		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
 			return 0;
 	return 1;
+}
+
+const char *crm_property_problem(const char *key, const char *value)
+{
+	if (!crm_property_key_ok(key, strlen(key)))
+		return "a key starts with a lower-case letter and holds only a-z, 0-9 and _ (at most 40).";
+	if (utf8_length(value) > CRM_PROP_VALUE_MAX)
+		return "a value may have at most 500 characters.";
+	return NULL;
 }
 
 const char *crm_properties(struct ctx *c, struct form *f, const char *field, const char *text)
@@ -167,13 +176,12 @@ const char *crm_properties(struct ctx *c, struct form *f, const char *field, con
 		char *v = colon + 1;
 		while (*v == ' ' || *v == '\t')
 			v++;
-		if (!prop_key_ok(l, klen))
-			msg = arena_printf(c->arena, "Line %d: a key starts with a lower-case letter and holds only a-z, 0-9 and _ (at most 40).", line);
+		const char *why = crm_property_problem(l, v);
+		if (why)
+			msg = arena_printf(c->arena, "Line %d: %s", line, why);
 		else if (json_object_object_get_ex(o, l, NULL))
 			msg = arena_printf(c->arena, "Line %d: the key %s appears twice.", line, l);
-		else if (utf8_length(v) > 500)
-			msg = arena_printf(c->arena, "Line %d: a value may have at most 500 characters.", line);
-		else if (json_object_object_length(o) >= 50)
+		else if (json_object_object_length(o) >= CRM_PROPS_MAX)
 			msg = "At most 50 properties.";
 		else
 			json_object_object_add(o, l, json_object_new_string(v));

@@ -82,6 +82,14 @@ int crm_taken(struct ctx *c, const char *stmt, const char *value, char *out, siz
  * most 500 code points, at most 50 properties. Blank lines are skipped.
  */
 const char *crm_properties(struct ctx *c, struct form *f, const char *field, const char *text);
+/* The rule of one custom property (of a contact or company), shared by crm_properties and the
+ * API (api_contacts.c): a key ^[a-z][a-z0-9_]{0,39}$, a value of at most 500 code points, at
+ * most 50 of them. crm_property_problem: why key/value break it (a lower-case sentence), or NULL. */
+#define CRM_PROP_KEY_MAX 40
+#define CRM_PROP_VALUE_MAX 500
+#define CRM_PROPS_MAX 50
+int crm_property_key_ok(const char *key, size_t n);
+const char *crm_property_problem(const char *key, const char *value);
 /* Opens a transaction and runs stmt ($1 = id), which locks one row: 0 with *row (PQclear it), or
  * 404 / 500 with the transaction rolled back. */
 int crm_lock(const char *stmt, const char *id, PGresult **row);

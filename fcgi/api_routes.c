@@ -1,11 +1,19 @@
 /* api_routes.c - the JSON API's URL map under /api/v1 (each group's handlers live in the file its
  * comment names; the kit: api.c). Every route needs a token with its scope unless API_PUBLIC. */
 #include "api.h"
+#include "api_crm.h" /* contacts and companies */
 
 const struct api_route api_routes[] = {
 	/* the OpenAPI document (api.c) */
 	{HTTP_GET, "/openapi.json", api_openapi, 0, API_PUBLIC},
 	/* the token itself: its name, scopes, inbox limit and rate (api_token.c) */
 	{HTTP_GET, "/token", api_token_self, 0, 0},
+	/* contacts and companies: api_contacts.c, api_companies.c (handlers in api_crm.h) */
+	{HTTP_GET, "/contacts", api_contacts_list, API_CONTACTS_READ, 0},
+	{HTTP_POST, "/contacts", api_contact_create, API_CONTACTS_WRITE, 0},
+	{HTTP_GET, "/contacts/<id>", api_contact_get, API_CONTACTS_READ, 0},
+	{HTTP_PATCH, "/contacts/<id>", api_contact_update, API_CONTACTS_WRITE, 0},
+	{HTTP_GET, "/companies", api_companies_list, API_CONTACTS_READ, 0},
+	{HTTP_GET, "/companies/<id>", api_company_get, API_CONTACTS_READ, 0},
 	{0},
 };

@@ -168,6 +168,11 @@ const struct route routes[] = {
 	{HTTP_GET, "/admin/properties", admin_properties, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/properties/<key>", admin_property, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/properties/<key>", admin_property_save, AUTH_ADMIN, 0},
+	/* /admin/api-tokens/...: the JSON API's tokens: list, create (shown once), revoke (admin_api_tokens.c) */
+	{HTTP_GET, "/admin/api-tokens", admin_api_tokens, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/api-tokens", admin_api_token_create, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/api-tokens/<id>/revoke", admin_api_token_revoke_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/api-tokens/<id>/revoke", admin_api_token_revoke, AUTH_ADMIN, 0},
 	/* /admin/settings/...: the portal's settings, one file a page: admin_settings_<page>.c (the index in admin_settings.c; /admin/settings/slug is a form of the domains page) */
 	{HTTP_GET, "/admin/settings/filters", admin_settings_filters, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/filters", admin_settings_filter_add, AUTH_ADMIN, 0},
@@ -242,6 +247,10 @@ const struct route_fold route_folds[] = {
 extern const struct db_stmt admin_audit_stmts[];
 extern const struct db_stmt api_stmts[];
 extern const struct db_stmt api_token_stmts[];
+/* issue 16: the API's contacts and companies, the console's API tokens */
+extern const struct db_stmt api_contacts_stmts[];
+extern const struct db_stmt api_companies_stmts[];
+extern const struct db_stmt admin_api_tokens_stmts[];
 extern const struct db_stmt admin_companies_stmts[];
 extern const struct db_stmt admin_contacts_import_stmts[];
 extern const struct db_stmt admin_contacts_stmts[];
@@ -316,6 +325,9 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_audit_stmts,
 	api_stmts,
 	api_token_stmts,
+	api_contacts_stmts,
+	api_companies_stmts,
+	admin_api_tokens_stmts,
 	admin_companies_stmts,
 	admin_contacts_import_stmts,
 	admin_contacts_stmts,

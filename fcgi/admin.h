@@ -89,6 +89,10 @@ int admin_account_two_factor_off(struct ctx *c);
 int admin_security(struct ctx *c);
 int admin_security_save(struct ctx *c);
 int admin_security_two_factor_remove(struct ctx *c);
+/* /admin/staff: the staff users; /admin/staff/<id>: an agent's inbox limit (admin_staff.c). */
+int admin_staff_page(struct ctx *c);
+int admin_staff_user(struct ctx *c);
+int admin_staff_save(struct ctx *c);
 
 /* `portal admin-create EMAIL`: create an admin, password from stdin (fcgi/admin_create.c). */
 int admin_create_main(int argc, char **argv);

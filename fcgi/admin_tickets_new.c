@@ -31,7 +31,7 @@ static int new_render(struct ctx *c, int status, struct form *f)
 	struct json_object *stages = rec_stage_groups(request_form(c->req, "stage_id"));
 	PGresult *co = stages ? db_exec("rec_company_choices", 0, NULL) : NULL;
 	const char *sel = request_form(c->req, "inbox_id");
-	PGresult *in = co ? rec_q("rec_inbox_choices", 2, staff_inboxes(c), admin_id(sel) ? sel : "0") : NULL;
+	PGresult *in = co ? rec_q("rec_new_ticket_inboxes", 2, staff_inboxes(c), admin_id(sel) ? sel : "0") : NULL;
 	if (!in) {
 		PQclear(co);
 		json_object_put(stages);
@@ -73,7 +73,7 @@ int rec_ticket_new_submit(struct ctx *c)
 	const char *inbox = request_form(c->req, "inbox_id");
 	if (inbox && !*inbox)
 		inbox = NULL;
-	int inbox_ok = inbox && admin_id(inbox) ? rec_exists("rec_inbox_ok", 2, inbox, staff_inboxes(c)) : 0;
+	int inbox_ok = inbox && admin_id(inbox) ? rec_exists("rec_new_ticket_inbox_ok", 2, inbox, staff_inboxes(c)) : 0;
 	if (inbox_ok < 0) {
 		form_free(&f);
 		return 500;

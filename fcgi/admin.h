@@ -89,6 +89,10 @@ int admin_account_two_factor_off(struct ctx *c);
 int admin_security(struct ctx *c);
 int admin_security_save(struct ctx *c);
 int admin_security_two_factor_remove(struct ctx *c);
+/* /admin/staff: the staff users; /admin/staff/<id>: an agent's inbox limit (admin_staff.c). */
+int admin_staff_page(struct ctx *c);
+int admin_staff_user(struct ctx *c);
+int admin_staff_save(struct ctx *c);
 
 /* /admin/api-tokens: the JSON API's tokens, list, create, revoke (admin_api_tokens.c) */
 int admin_api_tokens(struct ctx *c);

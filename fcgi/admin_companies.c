@@ -34,7 +34,7 @@ const struct db_stmt admin_companies_stmts[] = {
 	 "SELECT id, email, " FULL_NAME("") " AS name FROM contacts WHERE primary_company_id = $1"
 	 " ORDER BY id LIMIT 101",
 	 1},
-	{"crm_company_tickets", CRM_TICKETS("ticket_companies", "company_id"), 1},
+	{"crm_company_tickets", CRM_TICKETS("ticket_companies", "company_id"), 2},
 	{NULL, NULL, 0},
 };
 
@@ -87,7 +87,8 @@ static int record_decorate(struct ctx *c, const struct form_page *fp, struct jso
 	json_object_object_add(page, "company", db_row_json(row, 0));
 	const char *p[1] = {db_col(row, 0, "id")};
 	PGresult *rco = db_exec("crm_company_contacts", 1, p);
-	PGresult *rt = db_exec("crm_company_tickets", 1, p);
+	const char *pt[2] = {p[0], staff_inboxes(c)};
+	PGresult *rt = db_exec("crm_company_tickets", 2, pt);
 	rc = rco && rt ? 0 : 500;
 	if (!rc) {
 		crm_rows(page, "contacts", rco, 100);

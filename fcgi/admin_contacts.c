@@ -65,7 +65,7 @@ const struct db_stmt admin_contacts_stmts[] = {
 	 "   WHERE i.portal_id = p.id AND i.contact_id = $2), '') AS invitation_sent"
 	 "  FROM portals p LEFT JOIN members m ON m.portal_id = p.id AND m.contact_id = $2 WHERE p.id = $1) a",
 	 2},
-	{"crm_contact_tickets", CRM_TICKETS("ticket_contacts", "contact_id"), 1},
+	{"crm_contact_tickets", CRM_TICKETS("ticket_contacts", "contact_id"), 2},
 	/* the contact's login to this portal ($1), for removing its second factor */
 	{"crm_contact_member", "SELECT id FROM members WHERE portal_id = $1 AND contact_id = $2", 2},
 	/* engagements and the messages it wrote that have no engagement of their own, newest first */
@@ -73,14 +73,16 @@ const struct db_stmt admin_contacts_stmts[] = {
 	 "SELECT " SQL_CONSOLE_TIME("x.at", "YYYY-MM-DD HH24:MI") " AS at, x.kind, x.summary,"
 	 " coalesce(x.ticket_id::text, '') AS ticket_id"
 	 " FROM ((SELECT e.created_at AS at, e.kind, e.summary, e.ticket_id FROM engagements e"
-	 "   WHERE e.contact_id = $1 ORDER BY e.created_at DESC " PAGE_LIMIT ")"
+	 "   WHERE e.contact_id = $1 AND (e.ticket_id IS NULL OR staff_ticket_ok(e.ticket_id, $2::bigint[]))"
+	 "   ORDER BY e.created_at DESC " PAGE_LIMIT ")"
 	 "  UNION ALL"
 	 "  (SELECT m.created_at, th.channel || '_message', left(m.body, 300), th.ticket_id"
 	 "   FROM messages m JOIN threads th ON th.id = m.thread_id WHERE m.author_contact_id = $1"
 	 "   AND NOT EXISTS (SELECT 1 FROM engagements e WHERE e.message_id = m.id AND e.contact_id = $1)"
+	 "   AND ($2::bigint[] IS NULL OR th.inbox_id = ANY ($2::bigint[]))"
 	 "   ORDER BY m.created_at DESC " PAGE_LIMIT ")) x"
 	 " ORDER BY x.at DESC " PAGE_LIMIT,
-	 1},
+	 2},
 	{NULL, NULL, 0},
 };
 
@@ -170,8 +172,9 @@ static int record_decorate(struct ctx *c, const struct form_page *fp, struct jso
 	const char *p[2] = {db_col(row, 0, "id"), admin_pid(c)};
 	const char *ap[2] = {p[1], p[0]};
 	PGresult *rl = db_exec("crm_contact_lists", 2, p);
-	PGresult *rt = db_exec("crm_contact_tickets", 1, p);
-	PGresult *re = db_exec("crm_contact_timeline", 1, p);
+	const char *pt[2] = {p[0], staff_inboxes(c)};
+	PGresult *rt = db_exec("crm_contact_tickets", 2, pt);
+	PGresult *re = db_exec("crm_contact_timeline", 2, pt);
 	PGresult *ra = db_exec("crm_contact_access", 2, ap);
 	rc = rl && rt && re && ra ? company_options(page) : 500;
 	if (!rc) {

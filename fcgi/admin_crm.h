@@ -26,7 +26,8 @@
 	SQL_CONSOLE_TIME("t.last_activity_at", "YYYY-MM-DD HH24:MI") " AS last_activity FROM " table \
 	" x JOIN tickets t ON t.id = x.ticket_id"                                          \
 	" JOIN pipeline_stages s ON s.id = t.stage_id"                                     \
-	" WHERE x." col " = $1 ORDER BY x.ticket_id DESC " PAGE_LIMIT
+	" WHERE x." col " = $1 AND staff_ticket_ok(t.id, $2::bigint[])" /* staff_inboxes() */ \
+	" ORDER BY x.ticket_id DESC " PAGE_LIMIT
 
 /* admin_contacts.c */
 int crm_contacts_page(struct ctx *c);

@@ -9,13 +9,14 @@
 const struct db_stmt admin_dashboard_stmts[] = {
 	{"admin_dashboard",
 	 "SELECT (SELECT count(*) FROM threads th JOIN tickets t ON t.id = th.ticket_id"
-	 "         JOIN pipeline_stages s ON s.id = t.stage_id WHERE NOT s.is_closed),"
+	 "         JOIN pipeline_stages s ON s.id = t.stage_id WHERE NOT s.is_closed"
+	 "         AND ($2::bigint[] IS NULL OR th.inbox_id = ANY ($2::bigint[]))),"
 	 " (SELECT count(*) FROM contacts), (SELECT count(*) FROM members WHERE portal_id = $1),"
 	 " (SELECT count(*) FROM mail_outbox WHERE status = 'queued'),"
 	 " (SELECT count(*) FROM mail_outbox WHERE status = 'failed'),"
 	 " (SELECT s.saml_idp_cert FROM portal_sso s JOIN portals p ON p.id = s.portal_id"
 	 "   WHERE s.portal_id = $1 AND p.sso_method = 'saml')",
-	 1},
+	 2},
 	{NULL, NULL, 0},
 };
 
@@ -23,8 +24,8 @@ int admin_dashboard(struct ctx *c)
 {
 	char pid[24];
 	snprintf(pid, sizeof pid, "%ld", admin_portal_id(c));
-	const char *p[1] = {pid};
-	PGresult *r = db_exec("admin_dashboard", 1, p);
+	const char *p[2] = {pid, staff_inboxes(c)};
+	PGresult *r = db_exec("admin_dashboard", 2, p);
 	if (!r)
 		return 500;
 	struct json_object *page = admin_page_new(c, "Dashboard", "dashboard");

@@ -18,7 +18,9 @@
  * internal note came in from the customer. The contact is the author of the first incoming
  * message, else the ticket's first contact, else the address the first message came from.
  * Pages: pager.h, the cursor ?before=<UTC time as the list writes it>_<id>. Rows: db_row_json,
- * columns named after the template's keys (ticket_id and subject only with a ticket).
+ * columns named after the template's keys (ticket_id and subject only with a ticket). An agent
+ * limited to some inboxes ($7, staff_inboxes(): NULL = all) sees their threads only: a filter
+ * on the same index walk, "$7 IS NULL" true at once for everyone else.
  */
 #define INBOX_LIST_SQL(INBOX_COND)                                                                   \
 	"SELECT th.id, '/admin/inbox/' || th.id AS url, th.ticket_id, t.subject, th.channel,"         \
@@ -43,6 +45,7 @@
 	" CROSS JOIN LATERAL (SELECT coalesce(fc.name, tc.name, '') AS name,"                         \
 	"   coalesce(fc.email, tc.email, fi.from_address, '') AS email) who"                          \
 	" WHERE " INBOX_COND                                                                         \
+	"   ($7::bigint[] IS NULL OR th.inbox_id = ANY ($7::bigint[])) AND"                            \
 	"   ($1 = 'all' OR coalesce(s.is_closed, false) = ($1 = 'closed'))"                           \
 	"   AND (NOT $2::boolean OR lm.direction = 'incoming')"                                       \
 	"   AND (th.last_message_at, th.id) < ($3::timestamptz, $4::bigint)"                         \
@@ -52,9 +55,13 @@
 	" ORDER BY th.last_message_at DESC, th.id DESC " PAGE_LIMIT
 
 const struct db_stmt admin_inbox_stmts[] = {
-	{"admin_inbox_list_all", INBOX_LIST_SQL(""), 6},
-	{"admin_inbox_list_one", INBOX_LIST_SQL("th.inbox_id = $7 AND"), 7},
-	{"admin_inbox_inboxes", "SELECT id, name FROM inboxes ORDER BY lower(name), id LIMIT 100", 0},
+	{"admin_inbox_list_all", INBOX_LIST_SQL(""), 7},
+	{"admin_inbox_list_one", INBOX_LIST_SQL("th.inbox_id = $8 AND"), 8},
+	/* $1 the agent's inboxes (staff_inboxes(), NULL = all) */
+	{"admin_inbox_inboxes",
+	 "SELECT id, name FROM inboxes WHERE $1::bigint[] IS NULL OR id = ANY ($1::bigint[])"
+	 " ORDER BY lower(name), id LIMIT 100",
+	 1},
 	{NULL, NULL, 0},
 };
 
@@ -105,7 +112,8 @@ static void add_controls(struct ctx *c, struct json_object *page, struct list_st
 	json_object_object_add(o, "url", json_object_new_string(list_url(c, &t)));
 	json_object_object_add(o, "current", json_object_new_boolean(st->inbox == 0));
 	json_object_array_add(tabs, o);
-	PGresult *r = db_exec("admin_inbox_inboxes", 0, NULL);
+	const char *pl[1] = {staff_inboxes(c)};
+	PGresult *r = db_exec("admin_inbox_inboxes", 1, pl);
 	for (int i = 0; r && i < PQntuples(r); i++) {
 		t.inbox = atol(PQgetvalue(r, i, 0));
 		o = json_object_new_object();
@@ -177,10 +185,10 @@ int admin_inbox_list(struct ctx *c)
 
 	char inbox[24];
 	snprintf(inbox, sizeof inbox, "%ld", st.inbox);
-	const char *p[7] = {st.status, st.waiting ? "true" : "false", st.pg.key ? st.pg.key : "infinity",
-			    st.pg.id ? st.pg.id : "0", console_zone(), st.q, inbox};
+	const char *p[8] = {st.status, st.waiting ? "true" : "false", st.pg.key ? st.pg.key : "infinity",
+			    st.pg.id ? st.pg.id : "0", console_zone(), st.q, staff_inboxes(c), inbox};
 	PGresult *r = db_exec(st.inbox ? "admin_inbox_list_one" : "admin_inbox_list_all",
-			      st.inbox ? 7 : 6, p);
+			      st.inbox ? 8 : 7, p);
 	if (!r)
 		return st.pg.key ? 400 : 500; /* a cursor that is not a time is the client's fault */
 	struct json_object *page = admin_page_new(c, "Inbox", "inbox");

@@ -16,8 +16,9 @@ const struct db_stmt admin_inbox_thread_stmts[] = {
 	 " console_time(th.created_at, $2, 'YYYY-MM-DD HH24:MI') AS created,"
 	 " coalesce((SELECT a.address FROM inbox_addresses a WHERE a.inbox_id = th.inbox_id"
 	 "   AND a.connected ORDER BY a.id LIMIT 1), '') AS from_address"
-	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.id = $1",
-	 2},
+	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.id = $1"
+	 " AND ($3::bigint[] IS NULL OR th.inbox_id = ANY ($3::bigint[]))",
+	 3},
 	/* the thread's ticket ($3 the thread) */
 	{"admin_inbox_ticket",
 	 "SELECT t.id, t.subject, t.priority, s.name AS stage, s.is_closed AS closed,"
@@ -37,12 +38,13 @@ const struct db_stmt admin_inbox_thread_stmts[] = {
 	 "SELECT id, name, is_closed AS closed, id = $2::bigint AS selected FROM pipeline_stages"
 	 " WHERE pipeline_id = $1 ORDER BY position LIMIT 100",
 	 2},
-	/* an attachment of a message of this thread */
+	/* an attachment of a message of this thread (of the agent's inboxes, $4) */
 	{"admin_inbox_file",
 	 "SELECT a.sha256, a.content_type, a.file_name FROM attachments a"
-	 " JOIN messages m ON m.id = a.message_id"
-	 " WHERE a.id = $1 AND m.thread_id = $2 AND a.file_name = $3",
-	 3},
+	 " JOIN messages m ON m.id = a.message_id JOIN threads th ON th.id = m.thread_id"
+	 " WHERE a.id = $1 AND m.thread_id = $2 AND a.file_name = $3"
+	 " AND ($4::bigint[] IS NULL OR th.inbox_id = ANY ($4::bigint[]))",
+	 4},
 	{NULL},
 };
 
@@ -111,8 +113,8 @@ static struct json_object *form_ctx(const char *name, const char *which, struct 
 int admin_inbox_thread_render(struct ctx *c, const char *thread, int status, const char *which,
 			      struct form *f)
 {
-	const char *p[2] = {thread, console_zone()};
-	PGresult *r = db_exec("admin_inbox_thread", 2, p);
+	const char *p[3] = {thread, console_zone(), staff_inboxes(c)};
+	PGresult *r = db_exec("admin_inbox_thread", 3, p);
 	int missing = r && PQntuples(r) != 1;
 	struct json_object *th = r && !missing ? db_row_json(r, 0) : NULL, *t = NULL;
 	PQclear(r);
@@ -161,6 +163,6 @@ int admin_inbox_file(struct ctx *c)
 {
 	if (!admin_id(c->caps.v[0]) || !admin_id(c->caps.v[1]))
 		return 404;
-	const char *p[3] = {c->caps.v[1], c->caps.v[0], c->caps.v[2]};
-	return file_send_found(c, "admin_inbox_file", 3, p);
+	const char *p[4] = {c->caps.v[1], c->caps.v[0], c->caps.v[2], staff_inboxes(c)};
+	return file_send_found(c, "admin_inbox_file", 4, p);
 }

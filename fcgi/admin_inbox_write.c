@@ -13,7 +13,11 @@
 #include "token.h"
 
 const struct db_stmt admin_inbox_write_stmts[] = {
-	{"admin_inbox_lock", "SELECT coalesce(ticket_id, 0) FROM threads WHERE id = $1 FOR UPDATE", 1},
+	/* the thread, when it is of the agent's inboxes ($2, staff_inboxes(): NULL = all) */
+	{"admin_inbox_lock",
+	 "SELECT coalesce(ticket_id, 0) FROM threads WHERE id = $1"
+	 " AND ($2::bigint[] IS NULL OR inbox_id = ANY ($2::bigint[])) FOR UPDATE",
+	 2},
 	{"admin_inbox_lock_ticket",
 	 "SELECT t.stage_id, s.name, s.is_closed FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id"
 	 " WHERE t.id = $1 FOR UPDATE OF t",
@@ -81,7 +85,14 @@ static int post(struct ctx *c, const char *which, struct conv_msg *m, const char
 		return st;
 	if (db_begin() < 0)
 		return 500;
-	int got = conv_add(c, m);
+	char owner[24];
+	const char *pt[2] = {m->thread, staff_inboxes(c)};
+	int got = db_exec_value("admin_inbox_lock", 2, pt, owner, sizeof owner); /* not of their inboxes: 404 */
+	if (got != 1) {
+		db_rollback();
+		return got < 0 ? 500 : 404;
+	}
+	got = conv_add(c, m);
 	if (got == 1) {
 		struct json_object *after = json_object_new_object();
 		json_object_object_add(after, "thread_id", json_object_new_string(m->thread_id));
@@ -157,8 +168,8 @@ int admin_inbox_stage(struct ctx *c)
 		return st;
 	if (db_begin() < 0)
 		return 500;
-	const char *pt[1] = {thread};
-	int found = db_exec_value("admin_inbox_lock", 1, pt, ticket, sizeof ticket);
+	const char *pt[2] = {thread, staff_inboxes(c)};
+	int found = db_exec_value("admin_inbox_lock", 2, pt, ticket, sizeof ticket);
 	if (found != 1 || strcmp(ticket, "0") == 0) {
 		db_rollback();
 		return found < 0 ? 500 : 404; /* no thread, or no ticket to change */

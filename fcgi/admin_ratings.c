@@ -15,6 +15,8 @@
 #define PERIOD                                                                                    \
 	" r.portal_id = $1 AND r.created_at >= ($2::date)::timestamp AT TIME ZONE $4"               \
 	" AND r.created_at < ($3::date + 1)::timestamp AT TIME ZONE $4"
+/* the ratings of the tickets the staff member sees (n: staff_inboxes(), NULL = all; the one rule) */
+#define RATED_OK(n) " AND staff_ticket_ok(r.ticket_id, " n "::bigint[])"
 #define COUNTS                                                                                    \
 	" count(*) FILTER (WHERE r.score = 'good') AS good, count(*) FILTER (WHERE r.score = 'bad') AS bad," \
 	" round(100.0 * count(*) FILTER (WHERE r.score = 'good') / count(*))::int AS share"
@@ -24,19 +26,19 @@ const struct db_stmt admin_ratings_stmts[] = {
 	 "SELECT to_char((now() AT TIME ZONE $1)::date - 29, 'YYYY-MM-DD'),"
 	 " to_char((now() AT TIME ZONE $1)::date, 'YYYY-MM-DD')",
 	 1},
-	{"admin_ratings_total", "SELECT count(*) AS total," COUNTS " FROM ticket_ratings r WHERE" PERIOD " HAVING count(*) > 0",
-	 4},
+	{"admin_ratings_total", "SELECT count(*) AS total," COUNTS " FROM ticket_ratings r WHERE" PERIOD RATED_OK("$5") " HAVING count(*) > 0",
+	 5},
 	{"admin_ratings_inboxes",
 	 "SELECT coalesce(i.name, '') AS name," COUNTS
-	 " FROM ticket_ratings r LEFT JOIN inboxes i ON i.id = r.inbox_id WHERE" PERIOD
+	 " FROM ticket_ratings r LEFT JOIN inboxes i ON i.id = r.inbox_id WHERE" PERIOD RATED_OK("$5")
 	 " GROUP BY r.inbox_id, i.name ORDER BY i.name NULLS LAST, r.inbox_id LIMIT 500",
-	 4},
+	 5},
 	{"admin_ratings_agents",
 	 "SELECT coalesce(nullif(u.name, ''), u.email, '') AS name, coalesce(u.email, '') AS email," COUNTS
-	 " FROM ticket_ratings r LEFT JOIN staff_users u ON u.id = r.agent_user_id WHERE" PERIOD
+	 " FROM ticket_ratings r LEFT JOIN staff_users u ON u.id = r.agent_user_id WHERE" PERIOD RATED_OK("$5")
 	 " GROUP BY r.agent_user_id, u.name, u.email"
 	 " ORDER BY coalesce(nullif(u.name, ''), u.email) NULLS LAST, r.agent_user_id LIMIT 500",
-	 4},
+	 5},
 	/* keyset (pager.h): (created_at, ticket_id) below the cursor */
 	{"admin_ratings_comments",
 	 "SELECT r.ticket_id AS id, r.score = 'good' AS good, r.comment, t.subject,"
@@ -45,10 +47,10 @@ const struct db_stmt admin_ratings_stmts[] = {
 	 " FROM ticket_ratings r JOIN tickets t ON t.id = r.ticket_id"
 	 " LEFT JOIN contacts c ON c.id = r.contact_id LEFT JOIN staff_users u ON u.id = r.agent_user_id"
 	 " LEFT JOIN inboxes i ON i.id = r.inbox_id"
-	 " WHERE" PERIOD " AND r.comment <> ''"
+	 " WHERE" PERIOD RATED_OK("$7") " AND r.comment <> ''"
 	 " AND (r.created_at, r.ticket_id) < (coalesce($5::timestamptz, 'infinity'), coalesce($6::bigint, 0))"
 	 " ORDER BY r.created_at DESC, r.ticket_id DESC " PAGE_LIMIT,
-	 6},
+	 7},
 	{NULL, NULL, 0},
 };
 
@@ -71,7 +73,7 @@ static int date_ok(const char *s)
 /* Rows of a grouped statement into page[key]; 0 or -1. */
 static int groups(struct json_object *page, const char *stmt, const char *key, const char *const *p)
 {
-	PGresult *r = db_exec(stmt, 4, p);
+	PGresult *r = db_exec(stmt, 5, p);
 	if (!r)
 		return -1;
 	json_object_object_add(page, key, db_rows_json(r, -1));
@@ -121,8 +123,9 @@ int admin_ratings_page(struct ctx *c)
 		json_object_put(page);
 		return 400;
 	}
-	const char *p[6] = {admin_pid(c), from, to, console_zone(), pg.key, pg.id};
-	PGresult *rt = db_exec("admin_ratings_total", 4, p);
+	const char *p[5] = {admin_pid(c), from, to, console_zone(), staff_inboxes(c)};
+	const char *pc[7] = {p[0], from, to, p[3], pg.key, pg.id, p[4]};
+	PGresult *rt = db_exec("admin_ratings_total", 5, p);
 	if (!rt) {
 		json_object_put(page);
 		return 500;
@@ -138,7 +141,7 @@ int admin_ratings_page(struct ctx *c)
 		json_object_put(page);
 		return 500;
 	}
-	PGresult *r = db_exec("admin_ratings_comments", 6, p);
+	PGresult *r = db_exec("admin_ratings_comments", 7, pc);
 	if (!r) {
 		json_object_put(page);
 		return pg.key ? 400 : 500; /* a cursor that is not a time is the client's fault */

@@ -31,6 +31,14 @@ const struct db_stmt admin_records_stmts[] = {
 	{"rec_company_by_name",
 	 "SELECT id, name FROM companies WHERE lower(name) = lower($1) ORDER BY id LIMIT 2", 1},
 	{"rec_company_choices", "SELECT name FROM companies ORDER BY lower(name), id LIMIT 200", 0},
+	/* a new ticket's inbox: those the staff member sees ($1 = staff_inboxes(), NULL = all), $2 selected */
+	{"rec_new_ticket_inboxes",
+	 "SELECT id, name, id = $2::bigint AS selected FROM inboxes WHERE $1::bigint[] IS NULL OR id = ANY ($1::bigint[])"
+	 " ORDER BY lower(name), id LIMIT 500",
+	 2},
+	{"rec_new_ticket_inbox_ok", "SELECT 1 FROM inboxes WHERE id = $1 AND ($2::bigint[] IS NULL OR id = ANY ($2::bigint[]))", 2},
+	/* the conversation a new ticket starts with in the inbox chosen (no message yet) */
+	{"rec_ticket_thread_new", "INSERT INTO threads (ticket_id, inbox_id, channel) VALUES ($1, $2, 'phone')", 2},
 	{NULL, NULL, 0},
 };
 

@@ -15,11 +15,15 @@
 #define TICKET_STATE \
 	"jsonb_build_object('subject', t.subject, 'description', t.description, 'priority', t.priority," \
 	" 'pipeline_id', t.pipeline_id, 'stage_id', t.stage_id, 'properties', t.properties)::text"
+/* A thread of the agent's inboxes (n: staff_inboxes(), NULL = all). */
+#define THREAD_OK(n) " AND (" n "::bigint[] IS NULL OR th.inbox_id = ANY (" n "::bigint[]))"
 /* a custom property's value before the change ($1 = the ticket, $2 = the key) */
 #define PROP_OLD "WITH old AS (SELECT properties->>$2::text AS value FROM tickets WHERE id = $1)"
 #define PROP_BEFORE "jsonb_build_object('ticket_id', t.id::text, 'key', $2::text, 'value', old.value)::text"
 
 const struct db_stmt admin_ticket_stmts[] = {
+	/* whether the staff member may see the ticket ($2 = staff_inboxes(), NULL = all; the one rule) */
+	{"rec_ticket_ok", "SELECT 1 FROM tickets t WHERE t.id = $1 AND staff_ticket_ok(t.id, $2::bigint[])", 2},
 	{"rec_ticket_get",
 	 "SELECT t.id, t.subject, t.description, coalesce(t.priority, '') AS priority, p.name AS pipeline,"
 	 " t.stage_id, s.name AS stage, s.is_closed, " SQL_CONSOLE_TIME("t.created_at", "YYYY-MM-DD HH24:MI") " AS created,"
@@ -91,25 +95,26 @@ const struct db_stmt admin_ticket_stmts[] = {
 	{"rec_ticket_threads",
 	 "SELECT th.id, th.channel, i.name AS inbox, (SELECT count(*) FROM messages m WHERE m.thread_id = th.id) AS messages,"
 	 " " SQL_CONSOLE_TIME("th.last_message_at", "YYYY-MM-DD HH24:MI") " AS activity, " SNIPPET("th.id") " AS snippet"
-	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.ticket_id = $1"
+	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.ticket_id = $1" THREAD_OK("$2")
 	 " ORDER BY th.last_message_at DESC, th.id DESC LIMIT 100",
-	 1},
+	 2},
 	{"rec_threads_detached",
 	 "SELECT th.id, th.channel, i.name AS inbox, " SQL_CONSOLE_TIME("th.last_message_at", "YYYY-MM-DD HH24:MI") " AS activity,"
 	 " " SNIPPET("th.id") " AS snippet"
-	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.ticket_id IS NULL"
+	 " FROM threads th JOIN inboxes i ON i.id = th.inbox_id WHERE th.ticket_id IS NULL" THREAD_OK("$1")
 	 " ORDER BY th.last_message_at DESC, th.id DESC LIMIT 10",
-	 0},
-	{"rec_thread_lock", "SELECT coalesce(ticket_id, 0) AS owner FROM threads WHERE id = $1 FOR UPDATE", 1},
+	 1},
+	{"rec_thread_lock",
+	 "SELECT coalesce(ticket_id, 0) AS owner FROM threads th WHERE th.id = $1" THREAD_OK("$2") " FOR UPDATE", 2},
 	{"rec_thread_attach",
 	 "UPDATE threads th SET ticket_id = $1 FROM inboxes i WHERE th.id = $2 AND th.ticket_id IS NULL"
 	 " AND i.id = th.inbox_id RETURNING jsonb_build_object('ticket_id', th.ticket_id::text,"
 	 " 'thread_id', th.id::text, 'inbox', i.name, 'channel', th.channel)::text AS after",
 	 2},
 	{"rec_thread_detach",
-	 "UPDATE threads SET ticket_id = NULL WHERE ticket_id = $1::bigint AND id = $2"
-	 " RETURNING jsonb_build_object('ticket_id', $1::bigint::text, 'thread_id', id::text)::text AS before",
-	 2},
+	 "UPDATE threads th SET ticket_id = NULL WHERE th.ticket_id = $1::bigint AND th.id = $2" THREAD_OK("$3")
+	 " RETURNING jsonb_build_object('ticket_id', $1::bigint::text, 'thread_id', th.id::text)::text AS before",
+	 3},
 	{"rec_ticket_timeline",
 	 "SELECT " SQL_CONSOLE_TIME("x.at", "YYYY-MM-DD HH24:MI") " AS at, x.is_note, x.is_event, x.direction, x.thread_id,"
 	 " x.channel, x.who, x.body, x.label"
@@ -121,14 +126,14 @@ const struct db_stmt admin_ticket_stmts[] = {
 	 "     th.channel), '') AS label"
 	 "  FROM threads th JOIN messages m ON m.thread_id = th.id"
 	 "  LEFT JOIN contacts c ON c.id = m.author_contact_id LEFT JOIN staff_users u ON u.id = m.author_user_id"
-	 "  WHERE th.ticket_id = $1"
+	 "  WHERE th.ticket_id = $1" THREAD_OK("$2")
 	 "  UNION ALL"
 	 "  SELECT e.created_at, e.id, false, true, '', NULL, '', coalesce(c.email, ''), e.summary, e.kind"
 	 "  FROM engagements e LEFT JOIN contacts c ON c.id = e.contact_id"
 	 "  WHERE e.ticket_id = $1 AND NOT EXISTS (SELECT 1 FROM messages m JOIN threads th ON th.id = m.thread_id"
 	 "    WHERE m.id = e.message_id AND th.ticket_id = $1)) x"
 	 " ORDER BY x.at DESC, x.ord DESC LIMIT 200",
-	 1},
+	 2},
 	{NULL},
 };
 
@@ -234,9 +239,10 @@ static int ticket_fill(struct ctx *c, struct json_object *page, PGresult *row, i
 	const char *pid = admin_pid(c);
 	int bad = add_rows(c, page, "contacts", rec_q("rec_ticket_contacts", 2, id, pid));
 	bad |= add_rows(c, page, "companies", rec_q("rec_ticket_companies", 1, id));
-	bad |= add_rows(c, page, "threads", rec_q("rec_ticket_threads", 1, id));
-	bad |= add_rows(c, page, "detached", db_exec("rec_threads_detached", 0, NULL));
-	bad |= add_rows(c, page, "timeline", rec_q("rec_ticket_timeline", 1, id));
+	const char *inboxes = staff_inboxes(c);
+	bad |= add_rows(c, page, "threads", rec_q("rec_ticket_threads", 2, id, inboxes));
+	bad |= add_rows(c, page, "detached", rec_q("rec_threads_detached", 1, inboxes));
+	bad |= add_rows(c, page, "timeline", rec_q("rec_ticket_timeline", 2, id, inboxes));
 	bad |= add_rows(c, page, "company_choices", db_exec("rec_company_choices", 0, NULL));
 	if (bad)
 		return 500;
@@ -310,14 +316,27 @@ static const struct form_page props_page = {
 	.after = props_after,
 };
 
+/* Whether the logged-in staff member may see the ticket of the route: 0, 404 (not there, or not
+ * theirs: an agent limited to other inboxes is not told it exists) or 500. Every handler of the
+ * ticket asks first. */
+static int ticket_gate(struct ctx *c)
+{
+	if (!admin_id(c->caps.v[0]))
+		return 404;
+	int found = rec_exists("rec_ticket_ok", 2, c->caps.v[0], staff_inboxes(c));
+	return found < 0 ? 500 : found ? 0 : 404;
+}
+
 int rec_ticket_page(struct ctx *c)
 {
-	return form_page_get(c, &props_page);
+	int st = ticket_gate(c);
+	return st ? st : form_page_get(c, &props_page);
 }
 
 int rec_ticket_update(struct ctx *c)
 {
-	return form_page_post(c, &props_page);
+	int st = ticket_gate(c);
+	return st ? st : form_page_post(c, &props_page);
 }
 
 /* --- the rows tied to the ticket --- */
@@ -341,13 +360,16 @@ int rec_ticket_property(struct ctx *c)
 {
 	const char *op = request_form(c->req, "op");
 	int remove = op && strcmp(op, "remove") == 0;
+	int st = ticket_gate(c);
+	if (st)
+		return st;
 	struct form f;
 	form_init(&f, "en");
 	const char *key = form_text(&f, c->req, "prop_key", 1, 40, 0, 1);
 	const char *value = remove ? "" : form_text(&f, c->req, "prop_value", 1, TK_VALUE_MAX, 0, 1);
 	if (key && (!rec_key_ok(key) || rec_in_list(reserved, key)))
 		form_message(&f, "prop_key", "Use lowercase letters, digits and _ (starting with a letter), not a built-in name such as subject or stage.");
-	int st = rec_lock(c, "rec_ticket_lock");
+	st = rec_lock(c, "rec_ticket_lock");
 	if (st) {
 		form_free(&f);
 		return st;
@@ -388,10 +410,13 @@ static const struct link company_link = {
 
 static int link_add(struct ctx *c, const struct link *k)
 {
+	int st = ticket_gate(c);
+	if (st)
+		return st;
 	struct form f;
 	form_init(&f, "en");
 	const char *text = k->email ? form_email(&f, c->req, k->field) : form_text(&f, c->req, k->field, 1, 200, 0, 1);
-	int st = rec_lock(c, "rec_ticket_lock");
+	st = rec_lock(c, "rec_ticket_lock");
 	if (st) {
 		form_free(&f);
 		return st;
@@ -427,7 +452,9 @@ static int link_add(struct ctx *c, const struct link *k)
  * ticket, $2 = the record, RETURNING before). */
 static int unlink_row(struct ctx *c, const char *del, const char *action)
 {
-	int st = rec_lock(c, "rec_ticket_lock");
+	int st = ticket_gate(c);
+	if (!st)
+		st = rec_lock(c, "rec_ticket_lock");
 	if (st)
 		return st;
 	return finish(c, rec_q(del, 2, c->caps.v[0], c->caps.v[1]), action);
@@ -455,6 +482,9 @@ int rec_ticket_company_remove(struct ctx *c)
 
 int rec_ticket_thread_attach(struct ctx *c)
 {
+	int st = ticket_gate(c);
+	if (st)
+		return st;
 	struct form f;
 	form_init(&f, "en");
 	const char *raw = form_text(&f, c->req, "thread_id", 1, 20, 0, 1);
@@ -464,12 +494,12 @@ int rec_ticket_thread_attach(struct ctx *c)
 										      : raw;
 	if (raw && !admin_id(thread))
 		form_message(&f, "thread_id", "Enter a conversation number, like T-42.");
-	int st = rec_lock(c, "rec_ticket_lock");
+	st = rec_lock(c, "rec_ticket_lock");
 	if (st) {
 		form_free(&f);
 		return st;
 	}
-	PGresult *r = f.nerrors ? NULL : rec_q("rec_thread_lock", 1, thread);
+	PGresult *r = f.nerrors ? NULL : rec_q("rec_thread_lock", 2, thread, staff_inboxes(c));
 	if (!f.nerrors && !r) {
 		form_free(&f);
 		return rec_abort();
@@ -491,7 +521,14 @@ int rec_ticket_thread_attach(struct ctx *c)
 	return finish(c, rec_q("rec_thread_attach", 2, c->caps.v[0], thread), "ticket_thread_attach");
 }
 
+/* Only a thread of the agent's inboxes (rec_thread_detach's $3): another one is not there (404). */
 int rec_ticket_thread_detach(struct ctx *c)
 {
-	return unlink_row(c, "rec_thread_detach", "ticket_thread_detach");
+	int st = ticket_gate(c);
+	if (!st)
+		st = rec_lock(c, "rec_ticket_lock");
+	if (st)
+		return st;
+	return finish(c, rec_q("rec_thread_detach", 3, c->caps.v[0], c->caps.v[1], staff_inboxes(c)),
+		      "ticket_thread_detach");
 }

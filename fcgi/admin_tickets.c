@@ -18,15 +18,18 @@
 	"  AND (t.last_activity_at, t.id) < (coalesce($2::timestamptz, 'infinity'), coalesce($3::bigint, 9223372036854775807))" \
 	" ORDER BY t.last_activity_at DESC, t.id DESC " PAGE_LIMIT
 #define CURSOR_COL 8 /* t.last_activity_at */
+/* The tickets an agent limited to some inboxes sees (staff_inboxes(), NULL = all): the one rule,
+ * sql/functions/staff_ticket_ok.sql; inlined, "$n IS NULL" settles it at once for the others. */
+#define TICKET_OK(n) " AND staff_ticket_ok(t.id, " n "::bigint[])"
 
 const struct db_stmt admin_tickets_stmts[] = {
-	{"rec_tickets", TICKET_ROWS TICKET_PAGE, 3},
-	{"rec_tickets_pipeline", TICKET_ROWS " AND t.pipeline_id = $4" TICKET_PAGE, 4},
+	{"rec_tickets", TICKET_ROWS TICKET_OK("$4") TICKET_PAGE, 4},
+	{"rec_tickets_pipeline", TICKET_ROWS " AND t.pipeline_id = $4" TICKET_OK("$5") TICKET_PAGE, 5},
 	/* search: the id ($6, NULL unless q is a number) or words of the subject */
 	{"rec_tickets_search",
 	 TICKET_ROWS " AND (t.id = $6::bigint OR to_tsvector('simple', t.subject) @@ plainto_tsquery('simple', $5))"
-	 "  AND ($4::bigint IS NULL OR t.pipeline_id = $4::bigint)" TICKET_PAGE,
-	 6},
+	 "  AND ($4::bigint IS NULL OR t.pipeline_id = $4::bigint)" TICKET_OK("$7") TICKET_PAGE,
+	 7},
 	/* this transaction plans with the parameters' values: a pipeline's share of the tickets
 	 * decides between its own index and the global one (a generic plan cannot tell) */
 	{"rec_custom_plan", "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)", 0},
@@ -45,17 +48,18 @@ static const char *ticket_number(const char *q)
 }
 
 /* The list's rows: three statements, one per index (see admin_records.c). NULL on an error. */
-static PGresult *ticket_rows(const char *status, const char *q, const char *pipeline, const struct pager *pg)
+static PGresult *ticket_rows(const char *status, const char *q, const char *pipeline, const struct pager *pg,
+			     const char *inboxes)
 {
 	if (*q)
-		return rec_q("rec_tickets_search", 6, status, pg->key, pg->id, pipeline, q, ticket_number(q));
+		return rec_q("rec_tickets_search", 7, status, pg->key, pg->id, pipeline, q, ticket_number(q), inboxes);
 	if (!pipeline)
-		return rec_q("rec_tickets", 3, status, pg->key, pg->id);
+		return rec_q("rec_tickets", 4, status, pg->key, pg->id, inboxes);
 	if (db_begin() < 0)
 		return NULL;
 	PGresult *r = db_exec("rec_custom_plan", 0, NULL);
 	PQclear(r);
-	r = r ? rec_q("rec_tickets_pipeline", 4, status, pg->key, pg->id, pipeline) : NULL;
+	r = r ? rec_q("rec_tickets_pipeline", 5, status, pg->key, pg->id, pipeline, inboxes) : NULL;
 	db_rollback(); /* read only */
 	return r;
 }
@@ -76,7 +80,7 @@ int rec_tickets_page(struct ctx *c)
 	struct pager pg;
 	if (pager_read(c, "before", "0123456789-:. +", &pg) < 0)
 		return 400;
-	PGresult *r = ticket_rows(status, q, pipeline, &pg);
+	PGresult *r = ticket_rows(status, q, pipeline, &pg, staff_inboxes(c));
 	if (!r)
 		return pg.key ? 400 : 500; /* a cursor that is not a time is the client's fault */
 	struct json_object *pipes = rec_choices("rec_pipeline_choices", pipeline);

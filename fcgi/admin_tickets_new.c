@@ -30,7 +30,10 @@ static int new_render(struct ctx *c, int status, struct form *f)
 {
 	struct json_object *stages = rec_stage_groups(request_form(c->req, "stage_id"));
 	PGresult *co = stages ? db_exec("rec_company_choices", 0, NULL) : NULL;
-	if (!co) {
+	const char *sel = request_form(c->req, "inbox_id");
+	PGresult *in = co ? rec_q("rec_new_ticket_inboxes", 2, staff_inboxes(c), admin_id(sel) ? sel : "0") : NULL;
+	if (!in) {
+		PQclear(co);
 		json_object_put(stages);
 		if (f)
 			form_free(f);
@@ -40,6 +43,10 @@ static int new_render(struct ctx *c, int status, struct form *f)
 	json_object_object_add(page, "stage_groups", stages);
 	json_object_object_add(page, "companies", db_rows_json(co, -1));
 	PQclear(co);
+	json_object_object_add(page, "inboxes", db_rows_json(in, -1));
+	json_object_object_add(page, "no_inboxes", json_object_new_boolean(PQntuples(in) == 0));
+	PQclear(in);
+	json_object_object_add(page, "inbox_required", json_object_new_boolean(staff_inboxes(c) != NULL));
 	json_object_object_add(page, "priorities", priority_choices(request_form(c->req, "priority")));
 	if (f)
 		form_to_page(f, page);
@@ -61,6 +68,18 @@ int rec_ticket_new_submit(struct ctx *c)
 	const char *priority = request_form(c->req, "priority");
 	const char *email = form_email(&f, c->req, "email");
 	const char *company = form_text(&f, c->req, "company", 0, 200, 0, 1);
+	/* the inbox of its first conversation: optional, but an agent limited to some inboxes must
+	 * pick one of theirs (else the ticket would be out of their sight at once) */
+	const char *inbox = request_form(c->req, "inbox_id");
+	if (inbox && !*inbox)
+		inbox = NULL;
+	int inbox_ok = inbox && admin_id(inbox) ? rec_exists("rec_new_ticket_inbox_ok", 2, inbox, staff_inboxes(c)) : 0;
+	if (inbox_ok < 0) {
+		form_free(&f);
+		return 500;
+	}
+	if ((inbox || staff_inboxes(c)) && !inbox_ok)
+		form_message(&f, "inbox_id", "Choose one of your inboxes for the ticket's conversation.");
 	int known_priority = 0;
 	for (int i = 0; priority && priorities[i]; i++)
 		known_priority |= strcmp(priority, priorities[i]) == 0;
@@ -105,10 +124,15 @@ int rec_ticket_new_submit(struct ctx *c)
 	if (db_begin() < 0)
 		return 500;
 	int got = conv_ticket(c, &t, NULL);
+	if (got == 1 && inbox) {
+		PGresult *r_th = rec_q("rec_ticket_thread_new", 2, t.id, inbox);
+		got = r_th ? 1 : -1;
+		PQclear(r_th);
+	}
 	if (got == 1 && admin_audit(c, "ticket_create", NULL, NULL,
 				    rec_obj("id", t.id, "subject", subject, "stage_id", stage,
 					    "priority", *priority ? priority : NULL, "requester", email,
-					    "company_id", company_id[0] ? company_id : NULL, NULL)) < 0)
+					    "company_id", company_id[0] ? company_id : NULL, "inbox_id", inbox, NULL)) < 0)
 		got = -1;
 	if (conv_end(got) != 1)
 		return 500;

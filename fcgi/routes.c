@@ -83,6 +83,10 @@ const struct route routes[] = {
 	{HTTP_GET, "/admin/security", admin_security, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/security", admin_security_save, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/security/staff/<id>/two-factor/remove", admin_security_two_factor_remove, AUTH_ADMIN, 0},
+	/* the staff users and the inboxes an agent is limited to (admin_staff.c) */
+	{HTTP_GET, "/admin/staff", admin_staff_page, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/staff/<id>", admin_staff_user, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/staff/<id>", admin_staff_save, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/logout", admin_logout_submit, AUTH_STAFF, 0},
 	{HTTP_GET, "/admin/audit", admin_audit_page, AUTH_ADMIN, 0},
 	/* /admin/ratings: the customers' ratings per inbox and agent, with their comments (admin_ratings.c) */
@@ -265,6 +269,7 @@ extern const struct db_stmt admin_inboxes_stmts[];
 extern const struct db_stmt admin_lists_stmts[];
 extern const struct db_stmt admin_login_stmts[];
 extern const struct db_stmt admin_security_stmts[];
+extern const struct db_stmt admin_staff_stmts[];
 extern const struct db_stmt admin_pipelines_stmts[];
 extern const struct db_stmt admin_preview_stmts[];
 extern const struct db_stmt admin_ratings_stmts[];
@@ -342,6 +347,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_lists_stmts,
 	admin_login_stmts,
 	admin_security_stmts,
+	admin_staff_stmts,
 	admin_pipelines_stmts,
 	admin_preview_stmts,
 	admin_ratings_stmts,

@@ -242,6 +242,8 @@ const struct route_fold route_folds[] = {
 extern const struct db_stmt admin_audit_stmts[];
 extern const struct db_stmt api_stmts[];
 extern const struct db_stmt api_token_stmts[];
+extern const struct db_stmt api_tickets_stmts[]; /* api_tickets.c */
+extern const struct db_stmt api_messages_stmts[]; /* api_messages.c */
 extern const struct db_stmt admin_companies_stmts[];
 extern const struct db_stmt admin_contacts_import_stmts[];
 extern const struct db_stmt admin_contacts_stmts[];
@@ -316,6 +318,8 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_audit_stmts,
 	api_stmts,
 	api_token_stmts,
+	api_tickets_stmts,
+	api_messages_stmts,
 	admin_companies_stmts,
 	admin_contacts_import_stmts,
 	admin_contacts_stmts,

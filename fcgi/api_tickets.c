@@ -60,8 +60,8 @@ const struct db_stmt api_tickets_stmts[] = {
 	 * inboxes); the stage: the one given (of the pipeline given), else the pipeline's first open
 	 * one, else the first pipeline's; the inbox: the one given, else the default portal's */
 	{"api_ticket_refs",
-	 "SELECT (SELECT id FROM contacts WHERE ($1::bigint IS NOT NULL AND id = $1::bigint)"
-	 "   OR ($1::bigint IS NULL AND lower(email) = lower($2::text)) ORDER BY id LIMIT 1) AS contact,"
+	 "SELECT coalesce((SELECT id FROM contacts WHERE id = $1::bigint),"
+	 "  (SELECT id FROM contacts WHERE $1::bigint IS NULL AND lower(email) = lower($2::text))) AS contact,"
 	 " (SELECT id FROM companies WHERE id = $3::bigint) AS company,"
 	 " CASE WHEN $4::bigint IS NOT NULL THEN (SELECT id FROM pipeline_stages WHERE id = $4::bigint"
 	 "    AND ($5::bigint IS NULL OR pipeline_id = $5::bigint))"
@@ -386,7 +386,7 @@ int api_ticket_create(struct ctx *c)
 	if (!*sid)
 		api_error(&errs, stage ? "stage_id" : "pipeline_id",
 			  stage ? "no such stage (of the pipeline given)" : "no such pipeline, or it has no open stage");
-	if (first == 1 && !*iid)
+	if ((first == 1 || inbox) && !*iid)
 		api_error(&errs, "inbox_id", inbox ? "no such inbox, or not one this token may write to"
 						   : "is required: the default portal has no default inbox this token may write to");
 	if (errs)
@@ -449,6 +449,8 @@ int api_ticket_update(struct ctx *c)
 		api_error(&errs, "stage_id", "is required with pipeline_id (a stage of that pipeline)");
 	if (errs)
 		return api_invalid(c, errs);
+	if (json_object_object_length(o) == 0) /* nothing to change: the ticket as it is */
+		return answer_ticket(c, 200, id);
 	const char *pl[2] = {id, api_inboxes(c)};
 	PGresult *r = db_exec("api_ticket_lock", 2, pl);
 	if (!r || PQntuples(r) != 1) {

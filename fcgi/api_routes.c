@@ -2,6 +2,7 @@
  * comment names; the kit: api.c). Every route needs a token with its scope unless API_PUBLIC. */
 #include "api.h"
 #include "api_crm.h" /* contacts and companies */
+#include "api_tickets.h" /* api_tickets.c, api_messages.c */
 
 const struct api_route api_routes[] = {
 	/* the OpenAPI document (api.c) */
@@ -15,5 +16,13 @@ const struct api_route api_routes[] = {
 	{HTTP_PATCH, "/contacts/<id>", api_contact_update, API_CONTACTS_WRITE, 0},
 	{HTTP_GET, "/companies", api_companies_list, API_CONTACTS_READ, 0},
 	{HTTP_GET, "/companies/<id>", api_company_get, API_CONTACTS_READ, 0},
+	/* tickets (api_tickets.c); a ticket's messages and the attachments (api_messages.c) */
+	{HTTP_GET, "/tickets", api_tickets_list, API_TICKETS_READ, 0},
+	{HTTP_POST, "/tickets", api_ticket_create, API_TICKETS_WRITE, 0},
+	{HTTP_GET, "/tickets/<id>", api_ticket_get, API_TICKETS_READ, 0},
+	{HTTP_PATCH, "/tickets/<id>", api_ticket_update, API_TICKETS_WRITE, 0},
+	{HTTP_GET, "/tickets/<id>/messages", api_messages_list, API_TICKETS_READ, 0},
+	{HTTP_POST, "/tickets/<id>/messages", api_message_create, API_TICKETS_WRITE, 0},
+	{HTTP_GET, "/attachments/<id>", api_attachment_get, API_TICKETS_READ, 0},
 	{0},
 };

@@ -59,11 +59,11 @@ const struct db_stmt conversation_stmts[] = {
 	/* a contact's message comes from their address */
 	{"conv_message",
 	 "INSERT INTO messages (thread_id, direction, kind, author_contact_id, author_user_id,"
-	 " from_address, to_addresses, body, reply_nonce, mail_message_id, body_original)"
+	 " from_address, to_addresses, body, reply_nonce, mail_message_id, body_original, author_token_id)"
 	 " VALUES ($1, $2, $3, $4, $5, coalesce($6, (SELECT email FROM contacts WHERE id = $4)),"
-	 "  $7::text[], $8, $9, $10, $11)"
+	 "  $7::text[], $8, $9, $10, $11, $12)"
 	 " ON CONFLICT DO NOTHING RETURNING id",
-	 11},
+	 12},
 	{"conv_attachments",
 	 "INSERT INTO attachments (message_id, file_name, content_type, size_bytes, sha256)"
 	 " SELECT $1, x.file_name, x.content_type, x.size_bytes, x.sha256"
@@ -147,7 +147,7 @@ static const char *first_chars(struct ctx *c, const char *s, size_t n)
 
 static const char *author_email(const struct ctx *c, const struct conv_msg *m)
 {
-	if (m->author_email || m->author == CONV_MAIL)
+	if (m->author_email || m->author == CONV_MAIL || m->author == CONV_TOKEN)
 		return m->author_email ? m->author_email : m->from ? m->from : "";
 	return m->author == CONV_STAFF ? c->staff.email : c->sess.email;
 }
@@ -274,13 +274,14 @@ static int insert_message(struct ctx *c, struct conv_state *st, const char *to)
 {
 	struct conv_msg *m = st->m;
 	int staff = m->author == CONV_STAFF, note = m->kind == CONV_NOTE, mail = m->author == CONV_MAIL;
+	int token = m->author == CONV_TOKEN, team = staff || token;
 	const char *author = m->author_id > 0 ? arena_printf(c->arena, "%ld", m->author_id) : NULL;
-	const char *from = mail ? m->from : staff && !note ? st->address : NULL;
-	const char *p[11] = {m->thread_id, staff ? "outgoing" : "incoming", note ? "note" : "message",
-			     staff ? NULL : author, staff ? author : NULL, from, mail && m->to ? m->to : to,
+	const char *from = mail ? m->from : team && !note ? st->address : NULL;
+	const char *p[12] = {m->thread_id, team ? "outgoing" : "incoming", note ? "note" : "message",
+			     team ? NULL : author, staff ? author : NULL, from, mail && m->to ? m->to : to,
 			     m->body, m->nonce, mail ? m->mail_message_id : NULL,
-			     mail ? m->body_original : NULL};
-	return db_exec_value("conv_message", 11, p, m->message_id, sizeof m->message_id);
+			     mail ? m->body_original : NULL, token ? author : NULL};
+	return db_exec_value("conv_message", 12, p, m->message_id, sizeof m->message_id);
 }
 
 /* The files on disk and their rows. 0 or -1. */
@@ -493,7 +494,7 @@ static void addressees(struct ctx *c, struct conv_state *st, struct buf *to, str
 	struct conv_msg *m = st->m;
 	buf_puts(to, "{");
 	buf_puts(ids, "{");
-	if (m->author != CONV_STAFF && m->author_id > 0)
+	if ((m->author == CONV_CONTACT || m->author == CONV_MAIL) && m->author_id > 0)
 		db_array_item(ids, arena_printf(c->arena, "%ld", m->author_id));
 	for (int i = 0; m->mailed_to && i < st->nrc; i++) { /* recipients of an agent's reply */
 		if (st->address)

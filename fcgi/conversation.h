@@ -1,7 +1,8 @@
 /* conversation.h - the one writer of conversations (fcgi/conversation.c) and the one reader of
  * a thread's messages (fcgi/conversation_read.c). Writers: the customer's reply (ticket_reply.c),
  * the support form (ticket_new.c), the agent's reply and internal note (admin_inbox_write.c),
- * the console's new ticket (admin_tickets_new.c). Readers: the portal's ticket page (ticket_detail.c,
+ * the console's new ticket (admin_tickets_new.c), the JSON API's tickets and messages
+ * (api_tickets.c, api_messages.c). Readers: the portal's ticket page (ticket_detail.c,
  * also in the admin preview) and the console's thread page (admin_inbox_thread.c). */
 #ifndef PORTAL_CONVERSATION_H
 #define PORTAL_CONVERSATION_H
@@ -22,6 +23,9 @@ enum conv_author {
 	CONV_STAFF,   /* the logged-in agent (c->staff): outgoing, from the inbox's primary connected address */
 	CONV_MAIL,    /* an email that came in (fcgi/mail_ingest.c): incoming, author_id the sender's
 		       * contact (0: none), from and to as the mail said, no session */
+	CONV_TOKEN,   /* a JSON API token (fcgi/api_messages.c): outgoing from the inbox's primary
+		       * connected address like CONV_STAFF, author_id the token (messages.author_token_id),
+		       * author_name its name, no staff user and no session */
 };
 
 enum conv_kind {

@@ -255,6 +255,8 @@ extern const struct db_stmt api_token_stmts[];
 extern const struct db_stmt api_contacts_stmts[];
 extern const struct db_stmt api_companies_stmts[];
 extern const struct db_stmt admin_api_tokens_stmts[];
+extern const struct db_stmt api_tickets_stmts[]; /* api_tickets.c */
+extern const struct db_stmt api_messages_stmts[]; /* api_messages.c */
 extern const struct db_stmt admin_companies_stmts[];
 extern const struct db_stmt admin_contacts_import_stmts[];
 extern const struct db_stmt admin_contacts_stmts[];
@@ -333,6 +335,8 @@ const struct db_stmt *const stmt_tables[] = {
 	api_contacts_stmts,
 	api_companies_stmts,
 	admin_api_tokens_stmts,
+	api_tickets_stmts,
+	api_messages_stmts,
 	admin_companies_stmts,
 	admin_contacts_import_stmts,
 	admin_contacts_stmts,

@@ -19,7 +19,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 MIME_SRC := lib/mail_parse.c
 LIB_SRC  := $(filter-out $(MIME_SRC),$(wildcard lib/*.c))
-MAILER_SRC := fcgi/mailer.c fcgi/mailer_db.c fcgi/mailer_imap.c fcgi/mailer_queue.c fcgi/mailer_setup.c fcgi/mailer_smtp.c fcgi/invitations.c
+MAILER_SRC := fcgi/mailer.c fcgi/mailer_db.c fcgi/mailer_imap.c fcgi/mailer_queue.c fcgi/mailer_setup.c fcgi/mailer_smtp.c fcgi/mailer_webhooks.c fcgi/invitations.c
 # The mail gateway: its main and the ingest, on top of the worker's objects (the one conversation
 # write path, the outbox, the settings) without the worker's main.
 MAILGATE_SRC := fcgi/mailgate.c fcgi/mail_ingest.c

@@ -100,6 +100,32 @@ int admin_api_token_create(struct ctx *c);
 int admin_api_token_revoke_page(struct ctx *c);
 int admin_api_token_revoke(struct ctx *c);
 
+/* Webhooks (issue 16): the console's /admin/webhooks (admin_webhooks.c) and what it shares with
+ * the API's /api/v1/webhooks (api_webhooks.c, which also holds these helpers). */
+int admin_webhooks(struct ctx *c);
+int admin_webhook_create(struct ctx *c);
+int admin_webhook_page(struct ctx *c);
+int admin_webhook_active(struct ctx *c);
+int admin_webhook_delete(struct ctx *c);
+int admin_webhook_secret(struct ctx *c);
+int admin_webhook_redeliver(struct ctx *c);
+int api_webhooks_list(struct ctx *c);
+int api_webhook_create(struct ctx *c);
+int api_webhook_get(struct ctx *c);
+int api_webhook_delete(struct ctx *c);
+/* The events a webhook may want, in the order of webhooks.events' CHECK. */
+extern const char *const webhook_events[3];
+/* NULL when a webhook may call url (sql/functions/webhook_url_problem.sql), else why not. */
+const char *webhook_url_problem(struct ctx *c, const char *url);
+#define WEBHOOK_SECRET_LEN 49 /* "whsec_" and 43 base64url characters */
+/* A new signing secret for webhook id, sealed (lib/secretbox, context "webhook:<id>") and stored
+ * in the open transaction; the secret itself (to show once) in secret. 0 or -1. */
+int webhook_secret_new(struct ctx *c, long id, char *secret, size_t cap);
+/* Insert a webhook (events: a text[] literal) made by staff or token (0: not), with its secret:
+ * its id, or -1. In the caller's transaction. */
+long webhook_create(struct ctx *c, const char *url, const char *events, long staff, long token, char *secret,
+		    size_t cap);
+
 /* `portal admin-create EMAIL`: create an admin, password from stdin (fcgi/admin_create.c). */
 int admin_create_main(int argc, char **argv);
 

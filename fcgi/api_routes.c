@@ -3,6 +3,7 @@
 #include "api.h"
 #include "api_crm.h" /* contacts and companies */
 #include "api_tickets.h" /* api_tickets.c, api_messages.c */
+#include "admin.h"
 
 const struct api_route api_routes[] = {
 	/* the OpenAPI document (api.c) */
@@ -24,5 +25,10 @@ const struct api_route api_routes[] = {
 	{HTTP_GET, "/tickets/<id>/messages", api_messages_list, API_TICKETS_READ, 0},
 	{HTTP_POST, "/tickets/<id>/messages", api_message_create, API_TICKETS_WRITE, 0},
 	{HTTP_GET, "/attachments/<id>", api_attachment_get, API_TICKETS_READ, 0},
+	/* webhooks: the team's endpoints for ticket and message events (api_webhooks.c) */
+	{HTTP_GET, "/webhooks", api_webhooks_list, API_WEBHOOKS_WRITE, 0},
+	{HTTP_POST, "/webhooks", api_webhook_create, API_WEBHOOKS_WRITE, 0},
+	{HTTP_GET, "/webhooks/<id>", api_webhook_get, API_WEBHOOKS_WRITE, 0},
+	{HTTP_DELETE, "/webhooks/<id>", api_webhook_delete, API_WEBHOOKS_WRITE, 0},
 	{0},
 };

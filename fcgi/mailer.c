@@ -1,5 +1,5 @@
 /* mailer.c - the mail daemon (no URL): drains mail_outbox through SMTP or into .eml files, woken
- * by NOTIFY mail_outbox, turns pending list invitations into emails, and polls the IMAP mailboxes of
+ * by NOTIFY mail_outbox, delivers webhooks (mailer_webhooks.c, NOTIFY webhook_deliveries), turns pending list invitations into emails, and polls the IMAP mailboxes of
  * inbox addresses into the mail gateway. Its files: mailer_setup.c (start-up), mailer_db.c (the
  * connection), mailer_queue.c (claiming and recording outbox rows), mailer_smtp.c (delivery),
  * invitations.c, mailer_imap.c (the poller); the design is in mailer.h. This file: signals,
@@ -70,10 +70,13 @@ static int run_once(struct mailer *m)
 	int more = 1, n = 0;
 	if (connect_db(m) < 0)
 		return 1;
+	webhooks_connected(m);
 	record_unrecorded(m);
 	invitations_process(m);
 	while (more && n >= 0 && !stop_requested)
 		n = drain(m, &more);
+	for (more = 1; more && n >= 0 && !stop_requested && m->pg;)
+		n = webhooks_process(m, &more);
 	if (!stop_requested && imap_poll(m, 1) < 0)
 		n = -1;
 	return n < 0 || m->nunrecorded ? 1 : 0;
@@ -82,8 +85,11 @@ static int run_once(struct mailer *m)
 static int run(struct mailer *m)
 {
 	while (!stop_requested) {
-		if (!m->pg && connect_db(m) < 0)
-			break;
+		if (!m->pg) {
+			if (connect_db(m) < 0)
+				break;
+			webhooks_connected(m); /* may drop the connection: then the next turn reconnects */
+		}
 		record_unrecorded(m);
 		if (m->pg && flush_requested)
 			flush_queue(m);
@@ -95,11 +101,17 @@ static int run(struct mailer *m)
 		if (!m->pg || stop_requested) {
 			continue; /* reconnects (1 s between tries) or stops */
 		}
+		int wmore = 0, wn = webhooks_process(m, &wmore);
+		if (!m->pg || stop_requested)
+			continue;
 		imap_poll(m, 0); /* when due; a NOTIFY mail_imap makes it due */
 		if (!m->pg || stop_requested)
 			continue;
-		if (!more) {
+		if (!more && !wmore) {
 			long wait = n < 0 ? 1000 : next_wait_ms(m, n > 0), imap = imap_wait_ms(m);
+			long hooks = wn < 0 ? 1000 : webhooks_wait_ms(m, wn > 0);
+			if (hooks < wait)
+				wait = hooks;
 			wait_notify(m, imap < wait ? imap : wait);
 		}
 	}

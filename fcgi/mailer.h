@@ -103,6 +103,15 @@ void flush_queue(struct mailer *m);
  * when the first one failed. */
 int invitations_process(struct mailer *m);
 
+/* ---- webhooks (mailer_webhooks.c): webhook_deliveries POSTed, signed, retried like mail ---- */
+/* After every connect: LISTEN webhook_deliveries (the database's NOTIFY when one is queued). */
+void webhooks_connected(struct mailer *m);
+/* Up to a few due deliveries (about 2 s of sending at most). Returns how many, or -1; *more says
+ * there may be more due now. */
+int webhooks_process(struct mailer *m, int *more);
+/* Milliseconds until the next queued delivery is due (0..WAIT_MAX_MS). */
+long webhooks_wait_ms(struct mailer *m, int claimed_any);
+
 /* ---- the IMAP poller (mailer_imap.c) ---- */
 /* The poll interval (PORTAL_IMAP_POLL_SECONDS or 60 s); the first poll is due at once. */
 void imap_setup(struct mailer *m);

@@ -234,6 +234,14 @@ const struct route routes[] = {
 	{HTTP_GET, "/admin/settings/emails/<name>/<name>", admin_settings_email, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/emails/<name>/<name>", admin_settings_email_save, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/settings/emails/<name>/<name>/preview", admin_settings_email_preview, AUTH_ADMIN, 0},
+	/* /admin/webhooks/...: the team's webhooks, their deliveries and every attempt (admin_webhooks.c) */
+	{HTTP_GET, "/admin/webhooks", admin_webhooks, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/webhooks", admin_webhook_create, AUTH_ADMIN, 0},
+	{HTTP_GET, "/admin/webhooks/<id>", admin_webhook_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/webhooks/<id>/active", admin_webhook_active, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/webhooks/<id>/delete", admin_webhook_delete, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/webhooks/<id>/secret", admin_webhook_secret, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/webhooks/<id>/deliveries/<id>/redeliver", admin_webhook_redeliver, AUTH_ADMIN, 0},
 	/* public pages the console configures: the theme's stylesheet (in admin_settings_theme.c, which holds the theme's vocabulary and checks) and the knowledge base's link (kb_link.c) */
 	{HTTP_GET, "/theme.css", admin_settings_theme_css, AUTH_ALWAYS, 0},
 	{HTTP_GET, "/kb-link", kb_link_page, AUTH_ALWAYS, 0},
@@ -327,6 +335,8 @@ extern const struct db_stmt ticket_cc_stmts[];
 extern const struct db_stmt two_factor_stmts[];
 extern const struct db_stmt account_stmts[];
 extern const struct db_stmt login_two_factor_stmts[];
+extern const struct db_stmt admin_webhooks_stmts[];
+extern const struct db_stmt api_webhooks_stmts[];
 
 const struct db_stmt *const stmt_tables[] = {
 	admin_audit_stmts,
@@ -407,5 +417,7 @@ const struct db_stmt *const stmt_tables[] = {
 	two_factor_stmts,
 	account_stmts,
 	login_two_factor_stmts,
+	admin_webhooks_stmts,
+	api_webhooks_stmts,
 	NULL,
 };

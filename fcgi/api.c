@@ -4,12 +4,14 @@
 #include "api.h"
 
 #include <dirent.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
 #include "log.h"
+#include "secretbox.h"
 #include "token.h"
 
 const struct db_stmt api_stmts[] = {
@@ -425,6 +427,22 @@ static int authenticate(struct ctx *c, struct api_token *t)
 
 /* ---- The write transaction and Idempotency-Key ---- */
 
+static int answer_secret; /* this request's answer holds a secret (api_answer_secret) */
+
+void api_answer_secret(struct ctx *c)
+{
+	(void)c;
+	answer_secret = 1;
+}
+
+/* The secretbox context of a kept answer: the token and a hash of the key. */
+static const char *idem_context(struct ctx *c, const char *key)
+{
+	char h[TOKEN_HEX_LEN + 1];
+	token_sha256_hex(key, h);
+	return arena_printf(c->arena, "api_idempotency:%ld:%s", c->api->id, h);
+}
+
 static void request_hash(struct ctx *c, char out[TOKEN_HEX_LEN + 1])
 {
 	struct buf b = BUF_INIT;
@@ -468,11 +486,22 @@ static int idem_claim(struct ctx *c, const char *key, int *status)
 		*status = api_problem(c, 409, "conflict", "The first request with this Idempotency-Key is still running.");
 		return 0;
 	}
+	const char *body = db_col(r, 0, "body");
+	char open[SECRETBOX_MAX + 1];
+	if (strncmp(body, "sealed:", 7) == 0 || PQgetisnull(r, 0, 3)) {
+		if (PQgetisnull(r, 0, 3) || secretbox_open(cfg.secret_key, idem_context(c, key), body + 7, open, sizeof open) < 0) {
+			PQclear(r);
+			*status = api_problem(c, 409, "conflict", "The first answer to this Idempotency-Key held a secret that was not kept.");
+			return 0;
+		}
+		body = open;
+	}
 	response_header(c->res, "Idempotent-Replayed", "true");
 	if (db_col(r, 0, "location")[0])
 		response_header(c->res, "Location", db_col(r, 0, "location"));
-	*status = api_json_text(c, st, db_col(r, 0, "body"));
+	*status = api_json_text(c, st, body);
 	PQclear(r);
+	OPENSSL_cleanse(open, sizeof open);
 	return 0;
 }
 
@@ -488,6 +517,16 @@ static int idem_save(struct ctx *c, const char *key, int status)
 		loc = arena_strndup(c->arena, h, strcspn(h, "\r\n"));
 	}
 	const char *body = arena_strndup(c->arena, c->res->body.data ? c->res->body.data : "", c->res->body.len);
+	if (answer_secret) { /* kept sealed, or (too long to seal) not at all */
+		size_t cap = secretbox_sealed_len(strlen(body)) + 8;
+		char *sealed = arena_alloc(c->arena, cap);
+		if (sealed && secretbox_seal(cfg.secret_key, idem_context(c, key), body, sealed + 7, cap - 7) == 0) {
+			memcpy(sealed, "sealed:", 7);
+			body = sealed;
+		} else {
+			body = NULL;
+		}
+	}
 	const char *p[5] = {tid, key, st, loc, body};
 	return db_run("api_idem_save", 5, p);
 }
@@ -578,6 +617,7 @@ int api_dispatch(struct ctx *c)
 	}
 	json_object_put(body_obj);
 	body_obj = NULL;
+	answer_secret = 0;
 	if (status >= 400 && c->res->body.len == 0) /* a handler that returned a bare status */
 		status = api_problem(c, status, NULL, NULL);
 	return status;
@@ -651,7 +691,8 @@ int api_openapi_load(const char *dir)
 		char file[1200];
 		snprintf(file, sizeof file, "%s/%s", path, names[i]);
 		struct json_object *part = rc == 0 && names[i] ? read_json(file) : NULL, *pc;
-		if (rc == 0 && (!part || merge_member(doc, part, "paths", file) < 0))
+		if (rc == 0 && (!part || merge_member(doc, part, "paths", file) < 0 ||
+				merge_member(doc, part, "webhooks", file) < 0))
 			rc = -1;
 		if (rc == 0 && json_object_object_get_ex(part, "components", &pc)) {
 			json_object_object_foreach(pc, k, v) {

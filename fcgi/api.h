@@ -75,6 +75,10 @@ int api_problem(struct ctx *c, int status, const char *slug, const char *detail)
 int api_invalid(struct ctx *c, struct json_object *errs);
 /* Append {field, message} to *errs (made on first use). */
 void api_error(struct json_object **errs, const char *field, const char *message);
+/* The answer being made holds a secret shown once (a webhook's signing secret): for an
+ * Idempotency-Key replay the kit keeps it only sealed (lib/secretbox, bound to the token and the
+ * key); one too long to seal is not kept, and its replay is a 409. */
+void api_answer_secret(struct ctx *c);
 /* A database failure: 503 "unavailable" (logged by db.c). */
 int api_db_error(struct ctx *c);
 
@@ -135,8 +139,8 @@ int api_token_create_main(int argc, char **argv);
 int api_token_self(struct ctx *c); /* GET /api/v1/token */
 
 /* ---- The OpenAPI document (fcgi/api.c) ---- */
-/* Assemble templates/api/openapi.json with every templates/api/openapi/<part>.json (their paths
- * and components merged in, in name order) at start-up. 0 or -1 (logged). */
+/* Assemble templates/api/openapi.json with every templates/api/openapi/<part>.json (their paths,
+ * webhooks and components merged in, in name order) at start-up. 0 or -1 (logged). */
 int api_openapi_load(const char *templates_dir);
 int api_openapi(struct ctx *c); /* GET /api/v1/openapi.json */
 

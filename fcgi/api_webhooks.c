@@ -206,6 +206,7 @@ int api_webhook_create(struct ctx *c)
 		return api_db_error(c);
 	}
 	json_object_object_add(w, "secret", json_object_new_string(secret));
+	api_answer_secret(c);
 	OPENSSL_cleanse(secret, sizeof secret);
 	rc = api_created(c, arena_printf(c->arena, "/webhooks/%ld", id),
 			 json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN));

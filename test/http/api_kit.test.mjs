@@ -128,3 +128,22 @@ test('a malformed request to the API is a 400 problem document, not a crash', as
   assert.match(r.headers['content-type'] || '', /^application\/problem\+json/);
   assert.equal((await new Api(tok).get('/token')).status, 200);
 });
+
+test('an Idempotency-Key answer holding a secret is kept sealed, and its replay gives the same secret', async () => {
+  const tok = createToken(`sealed ${uniq()}`, ['webhooks:write']);
+  const api = new Api(tok);
+  const key = `k-${uniq()}`;
+  const body = { url: `http://127.0.0.1:9/${uniq()}`, events: ['ticket.created'] };
+  const a = await api.post('/webhooks', body, { headers: { 'idempotency-key': key } });
+  assert.equal(a.status, 201);
+  assert.match(a.body.secret, /^whsec_/);
+  const b = await api.post('/webhooks', body, { headers: { 'idempotency-key': key } });
+  assert.equal(b.status, 201);
+  assert.equal(b.headers.get('idempotent-replayed'), 'true');
+  assert.equal(b.body.secret, a.body.secret);
+  assert.equal(b.body.id, a.body.id);
+  const stored = psql(`SELECT body FROM api_idempotency WHERE key = '${key}'`);
+  assert.match(stored, /^sealed:/);
+  assert.ok(!stored.includes(a.body.secret));
+  await api.delete(`/webhooks/${a.body.id}`);
+});

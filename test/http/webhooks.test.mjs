@@ -11,7 +11,7 @@ import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import { psql } from '../lib/stack.mjs';
 import { csrfOf, loggedIn, staffLoggedIn } from '../lib/client.mjs';
-import { Api, createToken } from '../lib/api.mjs';
+import { Api, createToken, openapiDoc } from '../lib/api.mjs';
 import { auditMark, auditSince } from '../lib/audit.mjs';
 import { waitFor } from '../lib/wait.mjs';
 
@@ -52,7 +52,11 @@ async function waitReceived(p, pred, what, n = 1) {
   await waitFor(() => received(p, pred).length >= n, { timeout: 15000, what });
   return received(p, pred);
 }
+// every payload must match the document's WebhookEvent schema (with Ticket and Message in it)
+const { ajv } = await openapiDoc();
+const eventSchema = ajv.compile({ $ref: 'openapi.json#/components/schemas/WebhookEvent' });
 function verify(r, secret) {
+  assert.ok(eventSchema(r.body), `the payload matches WebhookEvent: ${ajv.errorsText(eventSchema.errors)}`);
   const ts = r.headers['webhook-timestamp'];
   assert.match(ts, /^\d+$/);
   assert.ok(Math.abs(Date.now() / 1000 - Number(ts)) < 60, 'a fresh timestamp');

@@ -181,6 +181,9 @@ test('members, sessions and links of one portal are refused on the other; a cont
   assert.equal(set.status, 303);
   assert.notEqual(psql(`SELECT password_hash FROM members WHERE id = ${m2}`), hash1, 'separate passwords');
 
+  // the console's contact page lists the logins of every portal
+  const page = await admin.get(`/admin/contacts/${contact}`);
+  assert.match(page.html, /<ul id="portal-logins"><li>[^<]+: registered<\/li><li>[^<]+: registered<\/li><\/ul>/, 'a login on each portal');
   // each password works on its own portal only
   const in1 = await loggedIn(email);
   const wrong2 = new HostClient(HOST2);

@@ -27,9 +27,10 @@ int admin_console_settings_save(struct ctx *c);
 
 /*
  * Base context of a console page: title, csrf, asset_version, staff {email, name, is_admin},
- * portal {id, name, enabled, slug}, section (marks the current nav entry: "dashboard",
+ * portal {id, name, enabled, slug} (the configured portal), settings_base (its settings pages'
+ * URL, admin_settings_url), several_portals (true: the header names the configured portal), section (marks the current nav entry: "dashboard",
  * "settings", "contacts", "companies", "lists", "pipelines", "inboxes", "forms", "tickets",
- * "inbox", "audit", "ratings"), and notice when the URL carries ?saved=1 ("Saved.") or ?notice=<word> from
+ * "inbox", "audit", "ratings", "portals"), and notice when the URL carries ?saved=1 ("Saved.") or ?notice=<word> from
  * the fixed list in admin_layout.c.
  */
 struct json_object *admin_page_new(struct ctx *c, const char *title, const char *section);
@@ -52,6 +53,15 @@ int admin_audit_commit(struct ctx *c, const char *action, struct json_object *be
 /* The portal the console configures: the one of the request's host (the default portal on
  * any other host). */
 long admin_portal_id(const struct ctx *c);
+/* The settings pages of a portal live at /admin/portals/<id>/settings/<page> (main.c matches
+ * them against the /admin/settings/<page> routes with c->portal that portal). The URL of the
+ * configured portal's settings page rest ("" for the index, "/theme", "/templates/x?saved=1"),
+ * in the arena; page templates get its base as settings_base. */
+const char *admin_settings_url(struct ctx *c, const char *rest);
+/* A console path as links and redirects use it: one under /admin/settings becomes the configured
+ * portal's (admin_settings_url), any other is path itself. The form-page kit passes its paths
+ * through it. */
+const char *admin_url(struct ctx *c, const char *path);
 /* NULL when the logged-in staff member sees every inbox, else the inboxes an agent is limited to
  * as a PostgreSQL array literal: a statement's parameter for staff_ticket_ok() (the one definition
  * of the tickets they see, sql/functions/staff_ticket_ok.sql) and "inbox_id = ANY ($n)". */
@@ -71,6 +81,9 @@ int admin_properties(struct ctx *c);
 int admin_property(struct ctx *c);
 int admin_property_save(struct ctx *c);
 int admin_ratings_page(struct ctx *c); /* /admin/ratings (admin_ratings.c) */
+/* /admin/portals (admin_portals.c): the install's portals, and a new one */
+int admin_portals_page(struct ctx *c);
+int admin_portal_create(struct ctx *c);
 int admin_login_page(struct ctx *c);
 int admin_login_submit(struct ctx *c);
 int admin_logout_submit(struct ctx *c);

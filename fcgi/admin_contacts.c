@@ -66,6 +66,12 @@ const struct db_stmt admin_contacts_stmts[] = {
 	 "  FROM portals p LEFT JOIN members m ON m.portal_id = p.id AND m.contact_id = $2 WHERE p.id = $1) a",
 	 2},
 	{"crm_contact_tickets", CRM_TICKETS("ticket_contacts", "contact_id"), 2},
+		/* the contact's logins on every portal ($1 = the contact): each portal has its own */
+	{"crm_contact_portals",
+	 "SELECT p.name, p.enabled, m.password_hash IS NOT NULL AS registered, m.verified_at IS NOT NULL AS verified"
+	 " FROM members m JOIN portals p ON p.id = m.portal_id WHERE m.contact_id = $1"
+	 " ORDER BY p.is_default DESC, p.name, p.id LIMIT 100",
+	 1},
 	/* the contact's login to this portal ($1), for removing its second factor */
 	{"crm_contact_member", "SELECT id FROM members WHERE portal_id = $1 AND contact_id = $2", 2},
 	/* engagements and the messages it wrote that have no engagement of their own, newest first */
@@ -176,8 +182,10 @@ static int record_decorate(struct ctx *c, const struct form_page *fp, struct jso
 	PGresult *rt = db_exec("crm_contact_tickets", 2, pt);
 	PGresult *re = db_exec("crm_contact_timeline", 2, pt);
 	PGresult *ra = db_exec("crm_contact_access", 2, ap);
-	rc = rl && rt && re && ra ? company_options(page) : 500;
+	PGresult *rp = db_exec("crm_contact_portals", 1, p);
+	rc = rl && rt && re && ra && rp ? company_options(page) : 500;
 	if (!rc) {
+		crm_rows(page, "portal_logins", rp, 100);
 		crm_rows(page, "lists", rl, 200);
 		crm_rows(page, "tickets", rt, PAGE_SIZE);
 		crm_rows(page, "timeline", re, PAGE_SIZE);
@@ -199,6 +207,7 @@ static int record_decorate(struct ctx *c, const struct form_page *fp, struct jso
 	PQclear(rt);
 	PQclear(re);
 	PQclear(ra);
+	PQclear(rp);
 	PQclear(own);
 	return rc;
 }

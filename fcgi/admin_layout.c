@@ -13,6 +13,20 @@ long admin_portal_id(const struct ctx *c)
 	return c->portal->id;
 }
 
+const char *admin_settings_url(struct ctx *c, const char *rest)
+{
+	return arena_printf(c->arena, "/admin/portals/%ld/settings%s", c->portal->id, rest ? rest : "");
+}
+
+const char *admin_url(struct ctx *c, const char *path)
+{
+	static const char old[] = "/admin/settings";
+	size_t n = sizeof old - 1;
+	if (path && strncmp(path, old, n) == 0 && (!path[n] || path[n] == '/' || path[n] == '?'))
+		return admin_settings_url(c, path + n);
+	return path;
+}
+
 const char *staff_inboxes(const struct ctx *c)
 {
 	return c->staff.found && c->staff.limited ? c->staff.inboxes : NULL;
@@ -73,6 +87,11 @@ struct json_object *admin_page_new(struct ctx *c, const char *title, const char 
 	json_object_object_add(portal, "enabled", json_object_new_boolean(c->portal->enabled));
 	json_object_object_add(portal, "slug", json_object_new_string(c->portal->ticket_slug));
 	json_object_object_add(page, "portal", portal);
+	json_object_object_add(page, "settings_base", json_object_new_string(admin_settings_url(c, "")));
+	int n = 0;
+	while (settings_portal_at(n))
+		n++;
+	json_object_object_add(page, "several_portals", json_object_new_boolean(n > 1));
 	if (c->staff.found) {
 		struct json_object *st = json_object_new_object();
 		json_object_object_add(st, "email", json_object_new_string(c->staff.email));

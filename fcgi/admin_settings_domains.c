@@ -175,7 +175,7 @@ static int finish(struct ctx *c, int ok, const char *q)
 	}
 	if (db_commit() < 0)
 		return 500;
-	return page_redirect(c, 303, arena_printf(c->arena, "/admin/settings/domains?%s", q));
+	return page_redirect(c, 303, admin_settings_url(c, arena_printf(c->arena, "/domains?%s", q)));
 }
 
 int admin_settings_domain_add(struct ctx *c)

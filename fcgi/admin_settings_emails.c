@@ -352,7 +352,7 @@ int admin_settings_email_save(struct ctx *c)
 	if (!route_email(c, &ei, &li))
 		return 404;
 	const char *action = request_form(c->req, "action");
-	const char *url = arena_printf(c->arena, "/admin/settings/emails/%s/%s", emails[ei].name, langs[li].code);
+	const char *url = admin_settings_url(c, arena_printf(c->arena, "/emails/%s/%s", emails[ei].name, langs[li].code));
 	if (action && strcmp(action, "reset") == 0) {
 		if (write_email(c, ei, li, NULL, NULL) < 0) {
 			db_rollback();

@@ -410,7 +410,7 @@ int admin_settings_sso_save(struct ctx *c)
 		settings_stamp_bump(); /* the method is in every worker's cache; no 303 here to bump it */
 		return render_sso(c, 200, NULL, secret);
 	}
-	return page_redirect(c, 303, "/admin/settings/sso?saved=1");
+	return page_redirect(c, 303, admin_settings_url(c, "/sso?saved=1"));
 }
 
 int admin_settings_sso_secret(struct ctx *c)

@@ -326,7 +326,7 @@ int admin_settings_template_save(struct ctx *c)
 		value = source;
 	} else if (action && strcmp(action, "delete_copy") == 0) {
 		if (!copy)
-			return page_redirect(c, 303, arena_printf(c->arena, "/admin/settings/templates/%s", system_pages[pg].name));
+			return page_redirect(c, 303, admin_settings_url(c, arena_printf(c->arena, "/templates/%s", system_pages[pg].name)));
 		stmt = "templates_page_drop_copy";
 	} else {
 		form_free(&f);
@@ -339,7 +339,7 @@ int admin_settings_template_save(struct ctx *c)
 		db_rollback();
 		return 500;
 	}
-	return page_redirect(c, 303, arena_printf(c->arena, "/admin/settings/templates/%s?saved=1", system_pages[pg].name));
+	return page_redirect(c, 303, admin_settings_url(c, arena_printf(c->arena, "/templates/%s?saved=1", system_pages[pg].name)));
 }
 
 /* Sample data a page's template expects, as its handler would give it. */
@@ -434,7 +434,7 @@ int admin_settings_template_preview(struct ctx *c)
 	json_object_object_add(pv, "email", json_object_new_string(
 		arena_printf(c->arena, "%s · %s", page_text[pg].label, choice_labels[choice])));
 	json_object_object_add(pv, "back_url", json_object_new_string(
-		arena_printf(c->arena, "/admin/settings/templates/%s", system_pages[pg].name)));
+		admin_settings_url(c, arena_printf(c->arena, "/templates/%s", system_pages[pg].name))));
 	json_object_object_add(page, "preview", pv);
 	return page_render(c, 200, name, page);
 }

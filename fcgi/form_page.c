@@ -72,14 +72,14 @@ static const char *with_id(struct ctx *c, const char *pattern, const char *id)
 
 static const char *page_path(struct ctx *c, const struct form_page *fp, const char *id)
 {
-	return fp->id == FP_ID_PORTAL ? fp->path : with_id(c, fp->path, id);
+	return admin_url(c, fp->id == FP_ID_PORTAL ? fp->path : with_id(c, fp->path, id));
 }
 
 /* Where a save (or a save that changes nothing) redirects. */
 static const char *done_path(struct ctx *c, const struct form_page *fp, const char *id)
 {
 	if (fp->done)
-		return with_id(c, fp->done, id);
+		return admin_url(c, with_id(c, fp->done, id));
 	return arena_printf(c->arena, "%s?saved=1", page_path(c, fp, id));
 }
 

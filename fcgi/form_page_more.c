@@ -38,7 +38,7 @@ int form_page_list(struct ctx *c, int status, const char *tmpl, struct json_obje
 
 int form_page_done(struct ctx *c, const char *path, const char *notice)
 {
-	return page_redirect(c, 303, arena_printf(c->arena, "%s?%s%s", path, notice ? "notice=" : "saved=1",
+	return page_redirect(c, 303, arena_printf(c->arena, "%s?%s%s", admin_url(c, path), notice ? "notice=" : "saved=1",
 						  notice ? notice : ""));
 }
 

@@ -122,12 +122,12 @@ static int read_body(FCGX_Request *rq, struct arena *a, const char **body, size_
 	return 0;
 }
 
-static const struct route *find_route(struct ctx *c, char *allow, size_t cap)
+static const struct route *find_route(struct ctx *c, const char *path, char *allow, size_t cap)
 {
 	const struct request *rq = c->req;
 	allow[0] = '\0';
 	for (const struct route *r = routes; r->pattern; r++) {
-		if (!route_match(r->pattern, rq->path, c->portal->ticket_slug, &c->caps))
+		if (!route_match(r->pattern, path, c->portal->ticket_slug, &c->caps))
 			continue;
 		enum http_method m = rq->method == HTTP_HEAD ? HTTP_GET : rq->method;
 		if (r->method == m)
@@ -234,12 +234,61 @@ static const char *old_slug_location(struct ctx *c)
 			    c->req->query_string[0] ? "?" : "", c->req->query_string);
 }
 
+/* The rest after prefix when path is prefix itself or prefix followed by '/', else NULL. */
+static const char *under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/') ? path + n : NULL;
+}
+
+/*
+ * The settings pages of several portals: /admin/portals/<id>/settings[/...] is matched against
+ * the /admin/settings[/...] routes with c->portal the portal <id> of the settings cache (so
+ * admin_portal_id() and everything else that reads c->portal configure that portal; the
+ * console's links to them: admin_settings_url()). Returns the path to match (the request's own
+ * when it is no such path), or NULL for an unknown portal (404). The old /admin/settings[/...]
+ * answers a redirect to the default portal's page: *moved is set.
+ */
+static const char *settings_path(struct ctx *c, int *moved)
+{
+	const char *path = c->req->path, *rest;
+	*moved = 0;
+	if ((rest = under(path, "/admin/settings"))) {
+		const char *lang;
+		const struct portal *def = settings_portal_for_host("", &lang);
+		if (!def)
+			return path;
+		*moved = 1;
+		return arena_printf(c->arena, "/admin/portals/%ld/settings%s%s%s", def->id, rest,
+				    c->req->query_string[0] ? "?" : "", c->req->query_string);
+	}
+	if (strncmp(path, "/admin/portals/", 15) != 0)
+		return path;
+	const char *id = path + 15, *e = id;
+	while (*e >= '0' && *e <= '9')
+		e++;
+	if (e == id || !(rest = under(e, "/settings")))
+		return path;
+	const struct portal *p = settings_portal_by_id(admin_id(arena_printf(c->arena, "%.*s", (int)(e - id), id)));
+	if (!p)
+		return NULL;
+	c->portal = p;
+	c->lang = p->primary_lang[0] ? p->primary_lang : "en";
+	return arena_printf(c->arena, "/admin/settings%s", rest);
+}
+
 static int dispatch(struct ctx *c)
 {
 	if (strncmp(c->req->path, "/api/", 5) == 0 || strcmp(c->req->path, "/api") == 0)
 		return api_dispatch(c); /* the JSON API: its own tokens, never a cookie */
+	int old_settings;
+	const char *path = settings_path(c, &old_settings);
+	if (old_settings) /* a GET keeps being a GET (303); a POST is repeated, body and all, there (308) */
+		return page_redirect(c, c->req->method == HTTP_POST ? 308 : 303, path);
 	char allow[64];
-	const struct route *rt = find_route(c, allow, sizeof allow);
+	const struct route *rt = path ? find_route(c, path, allow, sizeof allow) : NULL;
+	if (!path)
+		allow[0] = '\0';
 	if (!rt) {
 		const char *moved = allow[0] ? NULL : old_slug_location(c);
 		if (moved)

@@ -177,6 +177,11 @@ const struct route routes[] = {
 	{HTTP_POST, "/admin/api-tokens", admin_api_token_create, AUTH_ADMIN, 0},
 	{HTTP_GET, "/admin/api-tokens/<id>/revoke", admin_api_token_revoke_page, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/api-tokens/<id>/revoke", admin_api_token_revoke, AUTH_ADMIN, 0},
+	/* /admin/portals: the install's portals and a new one (admin_portals.c); a portal's settings
+	 * are at /admin/portals/<id>/settings/..., which main.c matches against the /admin/settings
+	 * routes below with that portal configured (/admin/settings/... itself redirects there) */
+	{HTTP_GET, "/admin/portals", admin_portals_page, AUTH_ADMIN, 0},
+	{HTTP_POST, "/admin/portals", admin_portal_create, AUTH_ADMIN, 0},
 	/* /admin/settings/...: the portal's settings, one file a page: admin_settings_<page>.c (the index in admin_settings.c; /admin/settings/slug is a form of the domains page) */
 	{HTTP_GET, "/admin/settings/filters", admin_settings_filters, AUTH_ADMIN, 0},
 	{HTTP_POST, "/admin/settings/filters", admin_settings_filter_add, AUTH_ADMIN, 0},
@@ -284,6 +289,7 @@ extern const struct db_stmt admin_pipelines_stmts[];
 extern const struct db_stmt admin_preview_stmts[];
 extern const struct db_stmt admin_ratings_stmts[];
 extern const struct db_stmt admin_records_stmts[];
+extern const struct db_stmt admin_portals_stmts[];
 extern const struct db_stmt admin_settings_access_stmts[];
 extern const struct db_stmt admin_settings_consent_stmts[];
 extern const struct db_stmt admin_settings_domains_stmts[];
@@ -366,6 +372,7 @@ const struct db_stmt *const stmt_tables[] = {
 	admin_preview_stmts,
 	admin_ratings_stmts,
 	admin_records_stmts,
+	admin_portals_stmts,
 	admin_settings_access_stmts,
 	admin_settings_consent_stmts,
 	admin_settings_domains_stmts,

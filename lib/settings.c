@@ -215,3 +215,11 @@ const struct portal *settings_portal_at(int i)
 {
 	return i >= 0 && i < nportals ? &portals[i] : NULL;
 }
+
+const struct portal *settings_portal_by_id(long id)
+{
+	for (int i = 0; i < nportals; i++)
+		if (portals[i].id == id)
+			return &portals[i];
+	return NULL;
+}

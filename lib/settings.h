@@ -111,5 +111,7 @@ void settings_install_set(const struct install_settings *is);
 const struct install_settings *settings_install_get(void);
 /* The i-th portal of the cache, or NULL past the end. */
 const struct portal *settings_portal_at(int i);
+/* The portal with this id in the cache, or NULL. */
+const struct portal *settings_portal_by_id(long id);
 
 #endif

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, psql } from '../lib/stack.mjs';
 import { launch } from '../lib/browser.mjs';
+import { settingsPath } from '../lib/portals.mjs';
 
 test('Chromium: an admin switches the portal off and on, renames it and recolours it', async () => {
   const before = psql('SELECT page_title || chr(31) || theme::text FROM portals WHERE id = 1').split('\x1f');
@@ -17,12 +18,12 @@ test('Chromium: an admin switches the portal off and on, renames it and recolour
     const problems = [];
     for (const p of [admin, customer]) p.on('pageerror', (e) => problems.push(String(e)));
 
-    await admin.goto(BASE + '/admin/settings/general');
+    await admin.goto(BASE + settingsPath('/general'));
     assert.equal(new URL(admin.url()).pathname, '/admin/login', 'the console asks for a staff login first');
     await admin.fill('#email', 'admin@example.com');
     await admin.fill('#password', 'demo-Portal-2026');
     await admin.click('main button[type=submit]');
-    assert.equal(new URL(admin.url()).pathname, '/admin/settings/general', 'and returns to the page asked for');
+    assert.equal(new URL(admin.url()).pathname, settingsPath('/general'), 'and returns to the page asked for');
 
     // off: customers get the access-denied page
     await admin.check('#enabled-off');
@@ -45,7 +46,7 @@ test('Chromium: an admin switches the portal off and on, renames it and recolour
     assert.match(await customer.title(), new RegExp(title));
 
     // theme colour: the customer header takes it
-    await admin.goto(BASE + '/admin/settings/theme');
+    await admin.goto(BASE + settingsPath('/theme'));
     await admin.fill('#brand_color', '#8a1538');
     await admin.click('form:has(#brand_color) button[type=submit]');
     assert.match(await admin.textContent('.notice'), /Saved/);

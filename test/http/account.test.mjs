@@ -12,6 +12,7 @@ import { waitForMail, linkPath } from '../lib/mail.mjs';
 import { auditMark, oneAudit, auditSince } from '../lib/audit.mjs';
 import { totp, nextTotp } from '../lib/totp.mjs';
 import { registrationOpen, ssoOn } from '../lib/wait.mjs';
+import { settingsPath } from '../lib/portals.mjs';
 
 const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const HASH = psql('SELECT password_hash FROM members WHERE contact_id = 1'); // DEMO_PASSWORD's
@@ -300,11 +301,11 @@ test('the portal requirement: enrolment at the next login, codes once, then on; 
   const m = newMember('acc-req');
   const admin = await staffLoggedIn();
   try {
-    const page = await admin.get('/admin/settings/access');
+    const page = await admin.get(settingsPath('/access'));
     assert.match(page.html, /Require a second factor/);
     assert.match(page.html, /does not apply with single sign-on/);
     const mark = auditMark();
-    const save = await admin.post('/admin/settings/access', { csrf: csrfOf(page.html), access_mode: 'registration', sso_audience: 'all', two_factor_required: 'on' });
+    const save = await admin.post(settingsPath('/access'), { csrf: csrfOf(page.html), access_mode: 'registration', sso_audience: 'all', two_factor_required: 'on' });
     assert.equal(save.status, 303);
     assert.ok(auditSince(mark).some((r) => JSON.stringify(r.detail).includes('two_factor_required')), 'audited');
     assert.equal(psql('SELECT two_factor_required FROM portals WHERE id = 1'), 't');

@@ -9,6 +9,7 @@ import { psql, BASE } from '../lib/stack.mjs';
 import { Client, staffLoggedIn, loggedIn, csrfOf } from '../lib/client.mjs';
 import { waitFor } from '../lib/wait.mjs';
 import { auditMark, auditSince, oneAudit, staffId } from '../lib/audit.mjs';
+import { settingsPath } from '../lib/portals.mjs';
 
 const one = (sql) => psql(sql).split('\n')[0];
 const ids = (html) => [...html.matchAll(/<td data-label="ID">#(\d+)<\/td>/g)].map((m) => m[1]);
@@ -49,12 +50,12 @@ const ada = await loggedIn('ada@example.com');
 
 /* A multipart POST as the browser sends the theme form, with the page's CSRF token. */
 async function postTheme(fields, files = {}) {
-  const page = await admin.get('/admin/settings/theme');
+  const page = await admin.get(settingsPath('/theme'));
   const fd = new FormData();
   fd.append('csrf', csrfOf(page.html));
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
   for (const [k, f] of Object.entries(files)) fd.append(k, new Blob([f.bytes], { type: f.type }), f.name);
-  return admin.request('/admin/settings/theme', { method: 'POST', body: fd });
+  return admin.request(settingsPath('/theme'), { method: 'POST', body: fd });
 }
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -63,18 +64,18 @@ const sha = (b) => createHash('sha256').update(b).digest('hex');
 
 test('an agent gets 403 on every rules page and cannot save', async () => {
   for (const p of ['filters', 'permissions', 'theme', 'navigation', 'support-form']) {
-    const r = await agent.get(`/admin/settings/${p}`);
+    const r = await agent.get(`${settingsPath()}/${p}`);
     assert.equal(r.status, 403, p);
   }
   const csrf = csrfOf((await agent.get('/admin')).html);
   const before = one('SELECT count(*) FROM portal_ticket_filters');
-  const r = await agent.post('/admin/settings/filters', { csrf, property: 'priority', operator: 'any_of', values: 'low' });
+  const r = await agent.post(settingsPath('/filters'), { csrf, property: 'priority', operator: 'any_of', values: 'low' });
   assert.equal(r.status, 403);
-  assert.equal((await agent.post('/admin/settings/permissions', { csrf, permission_mode: 'own' })).status, 403);
+  assert.equal((await agent.post(settingsPath('/permissions'), { csrf, permission_mode: 'own' })).status, 403);
   assert.equal(one('SELECT count(*) FROM portal_ticket_filters'), before);
   assert.equal(one('SELECT permission_mode FROM portals WHERE id = 1'), orig.mode);
   // and without a staff login at all: to the console's login page
-  assert.equal((await new Client().get('/admin/settings/theme')).status, 303);
+  assert.equal((await new Client().get(settingsPath('/theme'))).status, 303);
 });
 
 test('ticket filters: a rule hides a ticket from list and detail, removing it shows it again', async () => {
@@ -87,14 +88,14 @@ test('ticket filters: a rule hides a ticket from list and detail, removing it sh
   });
   assert.deepEqual(await sees(), { detail: 200, list: true });
 
-  const page = await admin.get('/admin/settings/filters');
+  const page = await admin.get(settingsPath('/filters'));
   assert.equal(page.status, 200);
   assert.match(page.html, /Pipeline \(name\)/, 'the demo rule is listed');
   assert.match(page.html, /<option value="product">product<\/option>/, 'a custom ticket property is offered');
   let mark = auditMark();
-  const r = await admin.submit('/admin/settings/filters', { property: 'product', operator: 'none_of', values: `${product}\n${product}, ` });
+  const r = await admin.submit(settingsPath('/filters'), { property: 'product', operator: 'none_of', values: `${product}\n${product}, ` });
   assert.equal(r.status, 303);
-  assert.equal(r.headers.get('location'), '/admin/settings/filters?notice=created');
+  assert.equal(r.headers.get('location'), settingsPath('/filters?notice=created'));
   const id = one(`SELECT id FROM portal_ticket_filters WHERE portal_id = 1 AND property = 'product'`);
   assert.equal(one(`SELECT array_to_json(match_values)::text FROM portal_ticket_filters WHERE id = ${id}`), JSON.stringify([product]), 'values split, trimmed, deduplicated');
   const a = audited(mark, 'ticket_filters');
@@ -102,10 +103,10 @@ test('ticket filters: a rule hides a ticket from list and detail, removing it sh
   assert.deepEqual(a.after.at(-1), { property: 'product', operator: 'none_of', values: [product] });
 
   await eventually(async () => assert.deepEqual(await sees(), { detail: 404, list: false }), 'hidden');
-  assert.match((await admin.get('/admin/settings/filters')).html, new RegExp(`<code>${product}</code>`));
+  assert.match((await admin.get(settingsPath('/filters'))).html, new RegExp(`<code>${product}</code>`));
 
   mark = auditMark();
-  const del = await admin.submit('/admin/settings/filters', {}, `/admin/settings/filters/${id}/delete`);
+  const del = await admin.submit(settingsPath('/filters'), {}, `${settingsPath()}/filters/${id}/delete`);
   assert.equal(del.status, 303);
   assert.equal(one(`SELECT count(*) FROM portal_ticket_filters WHERE id = ${id}`), '0');
   const d = audited(mark, 'ticket_filters');
@@ -113,7 +114,7 @@ test('ticket filters: a rule hides a ticket from list and detail, removing it sh
   assert.equal(d.after.length, d.before.length - 1);
   assert.ok(!d.after.some((x) => x.property === 'product'), 'and not after');
   await eventually(async () => assert.deepEqual(await sees(), { detail: 200, list: true }), 'shown again');
-  assert.equal((await admin.submit('/admin/settings/filters', {}, `/admin/settings/filters/${id}/delete`)).status, 404);
+  assert.equal((await admin.submit(settingsPath('/filters'), {}, `${settingsPath()}/filters/${id}/delete`)).status, 404);
 });
 
 test('ticket filters: unknown property and bad values are refused with 422, input kept, nothing saved', async () => {
@@ -128,7 +129,7 @@ test('ticket filters: unknown property and bad values are refused with 422, inpu
     [{ property: '', operator: 'any_of', values: 'low' }, /Choose a property/],
   ];
   for (const [fields, msg] of cases) {
-    const r = await admin.submit('/admin/settings/filters', fields);
+    const r = await admin.submit(settingsPath('/filters'), fields);
     assert.equal(r.status, 422, JSON.stringify(fields));
     assert.match(r.html, msg);
     assert.match(r.html, /class="alert" role="alert"/, 'error summary');
@@ -145,12 +146,12 @@ test('permissions: mode own hides the organization view, rule groups OR together
   try {
     assert.match((await ada.get('/tickets')).html, /Organization tickets/);
     assert.equal((await ada.get(`/tickets/${companyOnly}`)).status, 200);
-    const page = await admin.get('/admin/settings/permissions');
+    const page = await admin.get(settingsPath('/permissions'));
     assert.match(page.html, /id="mode-own_company" name="permission_mode" value="own_company" checked/);
     assert.match(page.html, /portal_role/, 'the demo rule group is listed');
 
     const mark = auditMark();
-    const r = await admin.submit('/admin/settings/permissions', { permission_mode: 'own' });
+    const r = await admin.submit(settingsPath('/permissions'), { permission_mode: 'own' });
     assert.equal(r.status, 303);
     assert.equal(one('SELECT permission_mode FROM portals WHERE id = 1'), 'own');
     assert.deepEqual(audited(mark, 'permission_mode'), { setting: 'permission_mode',
@@ -159,53 +160,53 @@ test('permissions: mode own hides the organization view, rule groups OR together
       assert.doesNotMatch((await ada.get('/tickets')).html, /Organization tickets/);
       assert.equal((await ada.get(`/tickets/${companyOnly}`)).status, 404);
     }, 'mode own');
-    assert.match((await admin.get('/admin/settings/permissions')).html, /value="own" checked/);
+    assert.match((await admin.get(settingsPath('/permissions'))).html, /value="own" checked/);
 
     // invalid mode: 422, unchanged
     const badMark = auditMark();
-    const bad = await admin.submit('/admin/settings/permissions', { permission_mode: 'everyone' });
+    const bad = await admin.submit(settingsPath('/permissions'), { permission_mode: 'everyone' });
     assert.equal(bad.status, 422);
     assert.match(bad.html, /Choose one of the three permission modes/);
     assert.equal(one('SELECT permission_mode FROM portals WHERE id = 1'), 'own');
     assert.deepEqual(auditSince(badMark), [], 'no audit row');
 
     // company_rules: Grace (portal_role member) matches no group; a new group for her email lets her in
-    assert.equal((await admin.submit('/admin/settings/permissions', { permission_mode: 'company_rules' })).status, 303);
+    assert.equal((await admin.submit(settingsPath('/permissions'), { permission_mode: 'company_rules' })).status, 303);
     await eventually(async () => assert.equal((await grace.get(`/tickets/${companyOnly}`)).status, 404), 'grace without rule');
     const rulesMark = auditMark();
-    const add = await admin.submit('/admin/settings/permissions', { group: 'new', property: 'email', operator: 'equals', values: 'grace@example.com' }, '/admin/settings/permissions/rules');
+    const add = await admin.submit(settingsPath('/permissions'), { group: 'new', property: 'email', operator: 'equals', values: 'grace@example.com' }, settingsPath('/permissions/rules'));
     assert.equal(add.status, 303);
     const rid = one("SELECT id FROM portal_permission_rules WHERE portal_id = 1 AND property = 'email'");
     assert.equal(one(`SELECT group_no > (SELECT max(group_no) FROM portal_permission_rules WHERE id IN (${orig.rules.join(',')})) FROM portal_permission_rules WHERE id = ${rid}`), 't', 'a new group');
     assert.deepEqual(audited(rulesMark, 'permission_rules').after.at(-1),
       { group: Number(one(`SELECT group_no FROM portal_permission_rules WHERE id = ${rid}`)), property: 'email', operator: 'equals', values: ['grace@example.com'] });
     assert.equal((await grace.get(`/tickets/${companyOnly}`)).status, 200, 'her group matches (read live by SQL)');
-    assert.match((await admin.get('/admin/settings/permissions')).html, /or Group 2/);
+    assert.match((await admin.get(settingsPath('/permissions'))).html, /or Group 2/);
     // adding to an existing group ANDs: email AND a first_name that Grace does not have
     const gno = one(`SELECT group_no FROM portal_permission_rules WHERE id = ${rid}`);
-    assert.equal((await admin.submit('/admin/settings/permissions', { group: gno, property: 'first_name', operator: 'equals', values: 'Nobody' }, '/admin/settings/permissions/rules')).status, 303);
+    assert.equal((await admin.submit(settingsPath('/permissions'), { group: gno, property: 'first_name', operator: 'equals', values: 'Nobody' }, settingsPath('/permissions/rules'))).status, 303);
     assert.equal((await grace.get(`/tickets/${companyOnly}`)).status, 404, 'AND inside a group');
     const rid2 = one("SELECT id FROM portal_permission_rules WHERE portal_id = 1 AND property = 'first_name'");
 
     // unknown contact property, a group that does not exist: refused
     const count = one('SELECT count(*) FROM portal_permission_rules');
-    const u = await admin.submit('/admin/settings/permissions', { group: 'new', property: 'shoe_size', operator: 'any_of', values: '42' }, '/admin/settings/permissions/rules');
+    const u = await admin.submit(settingsPath('/permissions'), { group: 'new', property: 'shoe_size', operator: 'any_of', values: '42' }, settingsPath('/permissions/rules'));
     assert.equal(u.status, 422);
     assert.match(u.html, /This property is not known/);
     assert.match(u.html, />42<\/textarea>/);
-    const g = await admin.submit('/admin/settings/permissions', { group: '9999', property: 'email', operator: 'is_known', values: '' }, '/admin/settings/permissions/rules');
+    const g = await admin.submit(settingsPath('/permissions'), { group: '9999', property: 'email', operator: 'is_known', values: '' }, settingsPath('/permissions/rules'));
     assert.equal(g.status, 422);
     assert.match(g.html, /Choose a group from the list/);
     assert.equal(one('SELECT count(*) FROM portal_permission_rules'), count);
 
     for (const id of [rid2, rid]) {
-      assert.equal((await admin.submit('/admin/settings/permissions', {}, `/admin/settings/permissions/rules/${id}/delete`)).status, 303);
+      assert.equal((await admin.submit(settingsPath('/permissions'), {}, `${settingsPath()}/permissions/rules/${id}/delete`)).status, 303);
     }
     assert.equal(one("SELECT count(*) FROM portal_permission_rules WHERE property IN ('email', 'first_name')"), '0');
     assert.equal(audits(rulesMark, 'permission_rules').length, 4, 'one row for each add and each delete');
     assert.equal((await grace.get(`/tickets/${companyOnly}`)).status, 404);
   } finally {
-    const r = await admin.submit('/admin/settings/permissions', { permission_mode: 'own_company' });
+    const r = await admin.submit(settingsPath('/permissions'), { permission_mode: 'own_company' });
     assert.equal(r.status, 303);
   }
   await eventually(async () => assert.match((await ada.get('/tickets')).html, /Organization tickets/), 'restored');
@@ -213,11 +214,11 @@ test('permissions: mode own hides the organization view, rule groups OR together
 });
 
 test('theme: colours and font reach the stylesheet the customer pages link', async () => {
-  const page = await admin.get('/admin/settings/theme');
+  const page = await admin.get(settingsPath('/theme'));
   assert.equal(page.status, 200);
   assert.match(page.html, /id="brand_color" name="brand_color"[^>]*value="#1f4e79"/, 'the demo theme is shown');
   const mark = auditMark();
-  const r = await admin.submit('/admin/settings/theme', { brand_color: '#12AB9f', text_color: '#222', background_color: '#fafafa', font: 'georgia' });
+  const r = await admin.submit(settingsPath('/theme'), { brand_color: '#12AB9f', text_color: '#222', background_color: '#fafafa', font: 'georgia' });
   assert.equal(r.status, 303);
   const theme = JSON.parse(one('SELECT theme::text FROM portals WHERE id = 1'));
   assert.equal(theme.primary_color, '#12ab9f');
@@ -247,10 +248,10 @@ test('theme: colours and font reach the stylesheet the customer pages link', asy
   assert.match((await fetch(`${BASE}/theme.css?v=old`)).headers.get('cache-control'), /no-cache/, 'a stale URL is not cached for good');
   // the support form page uses the same layout
   assert.match((await ada.get('/tickets/new')).html, new RegExp(`/theme\\.css\\?v=${theme.rev}`));
-  assert.match((await admin.get('/admin/settings/theme')).html, /<option value="georgia" selected>/);
+  assert.match((await admin.get(settingsPath('/theme'))).html, /<option value="georgia" selected>/);
 
   // an empty colour falls back to the default
-  assert.equal((await admin.submit('/admin/settings/theme', { brand_color: '#12ab9f', text_color: '', background_color: '#fafafa', font: 'georgia' })).status, 303);
+  assert.equal((await admin.submit(settingsPath('/theme'), { brand_color: '#12ab9f', text_color: '', background_color: '#fafafa', font: 'georgia' })).status, 303);
   assert.equal(JSON.parse(one('SELECT theme::text FROM portals WHERE id = 1')).text_color, undefined);
 });
 
@@ -259,14 +260,14 @@ test('theme: a colour that is not a colour, or an unknown font, is refused and n
   const mark = auditMark();
   for (const [field, value] of [['brand_color', 'red;}'], ['text_color', '#12345'], ['background_color', 'url(x)'], ['brand_color', '#12345g']]) {
     const fields = { brand_color: '#111111', text_color: '#222222', background_color: '#333333', font: '', [field]: value };
-    const r = await admin.submit('/admin/settings/theme', fields);
+    const r = await admin.submit(settingsPath('/theme'), fields);
     assert.equal(r.status, 422, `${field}=${value}`);
     assert.match(r.html, /enter a colour as # and 3 or 6 hexadecimal digits/);
     assert.match(r.html, new RegExp(`id="${field}" name="${field}"[^>]*aria-invalid="true"`));
     const esc = value.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[ch]));
     assert.ok(r.html.includes(`value="${esc}"`), 'input kept');
   }
-  const f = await admin.submit('/admin/settings/theme', { font: 'comic-sans' });
+  const f = await admin.submit(settingsPath('/theme'), { font: 'comic-sans' });
   assert.equal(f.status, 422);
   assert.match(f.html, /Choose a font from the list/);
   assert.equal(one('SELECT theme::text FROM portals WHERE id = 1'), before);
@@ -340,8 +341,8 @@ test('navigation: add, reorder, edit and remove items; the customer pages follow
   const start = await navOf();
   assert.deepEqual(start, ['Knowledge base=https://example.com/kb']);
   const mark = auditMark();
-  assert.equal((await admin.submit('/admin/settings/navigation', { label: 'Status page', url: 'HTTPS://status.example.com/' })).status, 303);
-  assert.equal((await admin.submit('/admin/settings/navigation', { label: 'Contact us', url: '/contact' })).status, 303);
+  assert.equal((await admin.submit(settingsPath('/navigation'), { label: 'Status page', url: 'HTTPS://status.example.com/' })).status, 303);
+  assert.equal((await admin.submit(settingsPath('/navigation'), { label: 'Contact us', url: '/contact' })).status, 303);
   assert.deepEqual(audits(mark, 'navigation').map((x) => x.detail.after.filter((i) => !i.builtin).map((i) => i.label)),
     [['Knowledge base', 'Status page'], ['Knowledge base', 'Status page', 'Contact us']], 'one row for each item added');
   await eventually(async () => assert.deepEqual(await navOf(), [...start, 'Status page=https://status.example.com/', 'Contact us=/contact']), 'added in order');
@@ -349,19 +350,19 @@ test('navigation: add, reorder, edit and remove items; the customer pages follow
   const idOf = (label) => one(`SELECT id FROM portal_nav_items WHERE portal_id = 1 AND label = ${q(label)}`);
   const contact = idOf('Contact us'), status = idOf('Status page');
   const moveMark = auditMark();
-  assert.equal((await admin.submit('/admin/settings/navigation', { direction: 'up' }, `/admin/settings/navigation/${contact}/move`)).status, 303);
+  assert.equal((await admin.submit(settingsPath('/navigation'), { direction: 'up' }, `${settingsPath()}/navigation/${contact}/move`)).status, 303);
   await eventually(async () => assert.deepEqual(await navOf(), [...start, 'Contact us=/contact', 'Status page=https://status.example.com/']), 'moved up');
   assert.deepEqual(audited(moveMark, 'navigation').after.filter((x) => !x.builtin).map((x) => x.label), ['Knowledge base', 'Contact us', 'Status page']);
   // the last item cannot move further down: nothing changes, no audit row
   const m = auditMark();
   const lastItem = one('SELECT id FROM portal_nav_items WHERE portal_id = 1 ORDER BY position DESC, id DESC LIMIT 1');
-  assert.equal((await admin.submit('/admin/settings/navigation', { direction: 'down' }, `/admin/settings/navigation/${lastItem}/move`)).status, 303);
+  assert.equal((await admin.submit(settingsPath('/navigation'), { direction: 'down' }, `${settingsPath()}/navigation/${lastItem}/move`)).status, 303);
   assert.deepEqual(auditSince(m), [], 'no audit row');
 
-  const edit = await admin.get(`/admin/settings/navigation/${status}`);
+  const edit = await admin.get(`${settingsPath()}/navigation/${status}`);
   assert.equal(edit.status, 200);
   assert.match(edit.html, /value="Status page"/);
-  assert.equal((await admin.submit(`/admin/settings/navigation/${status}`, { label: 'System status', url: 'https://status.example.com/' })).status, 303);
+  assert.equal((await admin.submit(`${settingsPath()}/navigation/${status}`, { label: 'System status', url: 'https://status.example.com/' })).status, 303);
   await eventually(async () => assert.deepEqual(await navOf(), [...start, 'Contact us=/contact', 'System status=https://status.example.com/']), 'edited');
 
   // refused: script and protocol-relative URLs, backslashes, bad labels
@@ -369,47 +370,47 @@ test('navigation: add, reorder, edit and remove items; the customer pages follow
   const snap = one("SELECT string_agg(label || url || position, ',' ORDER BY id) FROM portal_nav_items");
   for (const [label, url, field] of [['Evil', 'javascript:alert(1)', 'url'], ['Evil', '//evil.example/x', 'url'], ['Evil', '/\\evil.example', 'url'],
     ['Evil', 'https://', 'url'], ['Evil', 'ftp://example.com', 'url'], ['', '/ok', 'label'], ['x'.repeat(61), '/ok', 'label'], ['Two\nlines', '/ok', 'label']]) {
-    const r = await admin.submit('/admin/settings/navigation', { label, url });
+    const r = await admin.submit(settingsPath('/navigation'), { label, url });
     assert.equal(r.status, 422, `${label} ${url}`);
     assert.match(r.html, new RegExp(`id="${field}" name="${field}"[^>]*aria-invalid="true"`));
     if (field === 'label' && label === '') assert.ok(r.html.includes('value="/ok"'), 'input kept');
   }
-  const e = await admin.submit(`/admin/settings/navigation/${status}`, { label: 'System status', url: 'javascript:alert(1)' });
+  const e = await admin.submit(`${settingsPath()}/navigation/${status}`, { label: 'System status', url: 'javascript:alert(1)' });
   assert.equal(e.status, 422);
   assert.ok(e.html.includes('value="javascript:alert(1)"'), 'input kept on the edit form');
   assert.equal(one('SELECT count(*) FROM portal_nav_items'), count);
   assert.equal(one("SELECT string_agg(label || url || position, ',' ORDER BY id) FROM portal_nav_items"), snap);
-  assert.equal((await admin.get('/admin/settings/navigation/999999')).status, 404);
-  assert.equal((await admin.submit('/admin/settings/navigation', { label: 'x', url: '/x' }, '/admin/settings/navigation/999999')).status, 404);
+  assert.equal((await admin.get(settingsPath('/navigation/999999'))).status, 404);
+  assert.equal((await admin.submit(settingsPath('/navigation'), { label: 'x', url: '/x' }, settingsPath('/navigation/999999'))).status, 404);
 
   for (const id of [contact, status]) {
-    assert.equal((await admin.submit('/admin/settings/navigation', {}, `/admin/settings/navigation/${id}/delete`)).status, 303);
+    assert.equal((await admin.submit(settingsPath('/navigation'), {}, `${settingsPath()}/navigation/${id}/delete`)).status, 303);
   }
   await eventually(async () => assert.deepEqual(await navOf(), start), 'removed');
-  assert.match((await admin.get('/admin/settings/navigation')).html, /Knowledge base/);
+  assert.match((await admin.get(settingsPath('/navigation'))).html, /Knowledge base/);
 });
 
 test('support form: none removes the link and the route, a form without ticket fields is refused', async () => {
   const empty = one("INSERT INTO forms (name, inbox_id, pipeline_id, stage_id, fields) VALUES ('rules-test no fields', 1, 1, 1, '[{\"label\": \"no name\"}]') RETURNING id");
   assert.match((await ada.get('/tickets')).html, /Submit a support ticket/);
   assert.equal((await ada.get('/tickets/new')).status, 200);
-  const page = await admin.get('/admin/settings/support-form');
+  const page = await admin.get(settingsPath('/support-form'));
   assert.match(page.html, /<option value="1" selected>Support request/);
   assert.match(page.html, /rules-test no fields \(inbox Support inbox, 0 ticket field\(s\); cannot be used\)/);
 
   const mark = auditMark();
-  assert.equal((await admin.submit('/admin/settings/support-form', { form_id: 'none' })).status, 303);
+  assert.equal((await admin.submit(settingsPath('/support-form'), { form_id: 'none' })).status, 303);
   assert.equal(one("SELECT coalesce(support_form_id::text, 'none') FROM portals WHERE id = 1"), 'none');
   assert.deepEqual(audited(mark, 'support_form').after, { support_form_id: null, name: null });
   await eventually(async () => {
     assert.equal((await ada.get('/tickets/new')).status, 404);
     assert.doesNotMatch((await ada.get('/tickets')).html, /Submit a support ticket/);
   }, 'form gone');
-  assert.match((await admin.get('/admin/settings/support-form')).html, /<option value="none" selected>/);
+  assert.match((await admin.get(settingsPath('/support-form'))).html, /<option value="none" selected>/);
 
   const refusedMark = auditMark();
   for (const [id, msg] of [[empty, /holds no field mapped to a ticket property/], ['999999', /does not exist/], ['abc', /Choose a form from the list/]]) {
-    const r = await admin.submit('/admin/settings/support-form', { form_id: id });
+    const r = await admin.submit(settingsPath('/support-form'), { form_id: id });
     assert.equal(r.status, 422, id);
     assert.match(r.html, msg);
     assert.match(r.html, /aria-invalid="true"/);
@@ -418,7 +419,7 @@ test('support form: none removes the link and the route, a form without ticket f
   assert.deepEqual(auditSince(refusedMark), [], 'no audit row for the refused ones');
 
   const backMark = auditMark();
-  assert.equal((await admin.submit('/admin/settings/support-form', { form_id: '1' })).status, 303);
+  assert.equal((await admin.submit(settingsPath('/support-form'), { form_id: '1' })).status, 303);
   assert.equal(one('SELECT support_form_id FROM portals WHERE id = 1'), '1');
   assert.deepEqual(audited(backMark, 'support_form').after, { support_form_id: 1, name: 'Support request' });
   await eventually(async () => {

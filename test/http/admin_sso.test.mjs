@@ -15,6 +15,7 @@ import { psql, BASE, VAR, logText } from '../lib/stack.mjs';
 import { Client, staffLoggedIn, loggedIn } from '../lib/client.mjs';
 import { everyWorker, registrationOpen, ssoOn, waitFor } from '../lib/wait.mjs';
 import { auditMark, auditSince, oneAudit, staffId } from '../lib/audit.mjs';
+import { settingsPath } from '../lib/portals.mjs';
 
 const admin = await staffLoggedIn();
 const agent = await staffLoggedIn('agent@example.com');
@@ -48,7 +49,7 @@ const SAML = {
 };
 
 test('the SSO page shows the values to copy into the identity provider; agents are refused', async () => {
-  const r = await admin.get('/admin/settings/sso');
+  const r = await admin.get(settingsPath('/sso'));
   assert.equal(r.status, 200);
   const md = await new Client().get('/sso/saml/metadata');
   assert.equal(md.status, 200);
@@ -59,12 +60,12 @@ test('the SSO page shows the values to copy into the identity provider; agents a
   assert.match(acs, /^http:\/\/localhost(:\d+)?\/sso\/saml\/acs$/);
   assert.ok(r.html.includes(`id="sp-entity-id">${entity}<`), 'the entity ID is shown');
   assert.ok(r.html.includes(`id="sp-acs-url">${acs}<`), 'the ACS URL is shown');
-  assert.equal((await agent.get('/admin/settings/sso')).status, 403);
+  assert.equal((await agent.get(settingsPath('/sso'))).status, 403);
 });
 
 test('bad SSO settings are refused with the form kept and nothing saved', async () => {
   const bad = async (fields, message) => {
-    const r = await admin.submit('/admin/settings/sso', fields);
+    const r = await admin.submit(settingsPath('/sso'), fields);
     assert.equal(r.status, 422, JSON.stringify(fields));
     assert.match(r.html, message);
     assert.equal(ssoRow(), '', 'nothing saved');
@@ -99,7 +100,7 @@ test('pasted IdP metadata fills entity ID, SSO URL and certificate; the save is 
 </md:EntityDescriptor>`;
   try {
     const mark = auditMark();
-    const r = await admin.submit('/admin/settings/sso', { sso_method: 'saml', saml_metadata: md, jwt_alg: 'HS256' });
+    const r = await admin.submit(settingsPath('/sso'), { sso_method: 'saml', saml_metadata: md, jwt_alg: 'HS256' });
     assert.equal(r.status, 303);
     const row = JSON.parse(ssoRow());
     assert.equal(row.saml_idp_entity_id, 'https://idp.example.test/md');
@@ -109,7 +110,7 @@ test('pasted IdP metadata fills entity ID, SSO URL and certificate; the save is 
     const a = audited(mark, 'sso');
     assert.equal(a.after.saml_idp_entity_id, 'https://idp.example.test/md');
     assert.match(a.after.saml_idp_cert_sha256, /^[0-9a-f]{64}$/, 'the certificate is audited by its hash');
-    const page = await admin.get('/admin/settings/sso');
+    const page = await admin.get(settingsPath('/sso'));
     assert.match(page.html, /value="https:\/\/idp.example.test\/redirect"/);
   } finally {
     restore();
@@ -119,7 +120,7 @@ test('pasted IdP metadata fills entity ID, SSO URL and certificate; the save is 
 test('choosing HS256 makes a secret and shows it once; a new one replaces it', async () => {
   try {
     const mark = auditMark();
-    const r = await admin.submit('/admin/settings/sso', { sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'HS256' });
+    const r = await admin.submit(settingsPath('/sso'), { sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'HS256' });
     assert.equal(r.status, 200);
     const secret = /id="new-secret">([A-Za-z0-9_-]{43})</.exec(r.html)?.[1];
     assert.ok(secret, 'the new secret is on the page');
@@ -128,11 +129,11 @@ test('choosing HS256 makes a secret and shows it once; a new one replaces it', a
     // the save and the new secret are audited, the secret itself is not in the row
     assert.equal(audited(mark, 'sso').after.sso_method, 'jwt');
     assert.equal(audited(mark, 'sso_jwt_secret').after, 'generated');
-    const again = await admin.get('/admin/settings/sso');
+    const again = await admin.get(settingsPath('/sso'));
     assert.ok(!again.html.includes(secret), 'never shown again');
     assert.match(again.html, /secret generated \d{4}-\d\d-\d\d/);
     const freshMark = auditMark();
-    const fresh = await admin.submit('/admin/settings/sso', {}, '/admin/settings/sso/secret');
+    const fresh = await admin.submit(settingsPath('/sso'), {}, settingsPath('/sso/secret'));
     const second = /id="new-secret">([A-Za-z0-9_-]{43})</.exec(fresh.html)?.[1];
     assert.ok(second && second !== secret);
     assert.equal(psql('SELECT jwt_secret FROM portal_sso WHERE portal_id = 1'), second);
@@ -140,7 +141,7 @@ test('choosing HS256 makes a secret and shows it once; a new one replaces it', a
     const rows = JSON.stringify(auditSince(mark));
     assert.ok(!rows.includes(secret) && !rows.includes(second), 'the audit rows of both saves hold neither secret');
     // RS256 with a real public key is accepted
-    const rs = await admin.submit('/admin/settings/sso', { sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'RS256', jwt_public_key: PUB });
+    const rs = await admin.submit(settingsPath('/sso'), { sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'RS256', jwt_public_key: PUB });
     assert.equal(rs.status, 303);
     assert.equal(psql('SELECT jwt_alg FROM portal_sso WHERE portal_id = 1'), 'RS256');
   } finally {
@@ -150,15 +151,15 @@ test('choosing HS256 makes a secret and shows it once; a new one replaces it', a
 
 test('SSO is switched on only when set up; then the password pages lead to the sign-on start', async () => {
   try {
-    const notReady = await admin.submit('/admin/settings/access', { access_mode: 'sso', sso_audience: 'all' });
+    const notReady = await admin.submit(settingsPath('/access'), { access_mode: 'sso', sso_audience: 'all' });
     assert.equal(notReady.status, 422);
     assert.match(notReady.html, /Single sign-on is not ready/);
-    assert.equal((await admin.submit('/admin/settings/sso', SAML)).status, 303);
-    const noList = await admin.submit('/admin/settings/access', { access_mode: 'sso', sso_audience: 'lists' });
+    assert.equal((await admin.submit(settingsPath('/sso'), SAML)).status, 303);
+    const noList = await admin.submit(settingsPath('/access'), { access_mode: 'sso', sso_audience: 'lists' });
     assert.equal(noList.status, 422);
     assert.match(noList.html, /Choose at least one list/);
     const mark = auditMark();
-    const on = await admin.submit('/admin/settings/access', { access_mode: 'sso', sso_audience: 'all' });
+    const on = await admin.submit(settingsPath('/access'), { access_mode: 'sso', sso_audience: 'all' });
     assert.equal(on.status, 303);
     assert.equal(psql('SELECT access_mode || sso_method || sso_audience FROM portals WHERE id = 1'), 'ssosamlall');
     assert.deepEqual(audited(mark, 'access_mode').after, { access_mode: 'sso' });
@@ -180,7 +181,7 @@ test('SSO is switched on only when set up; then the password pages lead to the s
     assert.match(post.headers.get('location'), /^\/sso\/saml\/login/);
     assert.ok(!visitor.jar.has('portal_session'));
     // the settings index says so
-    assert.match((await admin.get('/admin/settings')).html, /SAML 2\.0, on/);
+    assert.match((await admin.get(settingsPath())).html, /SAML 2\.0, on/);
   } finally {
     restore();
     await registrationOpen();
@@ -222,7 +223,7 @@ test('a sign-on token in the URL is not written to the access logs', async () =>
       && /access GET \/sso\/jwt 403 /.test(logText().slice(portalFrom)), { what: "both logs' lines for the refused request" });
     const nginxLog = readFileSync(nginxFile, 'utf8');
     assert.ok(!nginxLog.includes(marker) && !logText().includes(marker), 'the token is in neither log');
-    const page = await admin.get('/admin/settings/sso');
+    const page = await admin.get(settingsPath('/sso'));
     const reason = oneAudit(mark, { action: 'sso_refused', actor_kind: 'anonymous', detail: { method: 'jwt' } }).detail.reason;
     assert.ok(reason.length > 0);
     assert.match(page.html, /Recent refused sign-ons/);
@@ -236,7 +237,7 @@ test('a sign-on token in the URL is not written to the access logs', async () =>
 
 test('one address cannot flood the table of open SAML requests', async () => {
   try {
-    assert.equal((await admin.submit('/admin/settings/sso', SAML)).status, 303);
+    assert.equal((await admin.submit(settingsPath('/sso'), SAML)).status, 303);
     psql(`UPDATE portals SET access_mode = 'sso' WHERE id = 1`);
     await ssoOn();
     const visitor = new Client();
@@ -307,10 +308,10 @@ const certRows = (page) => [...page.matchAll(/<td class="cert-subject">([^<]*)<\
 test('a rollover bundle is saved; each certificate is listed with subject, expiry, fingerprint and a 30-day warning', async () => {
   try {
     const mark = auditMark();
-    const r = await admin.submit('/admin/settings/sso', { ...SAML, saml_idp_cert: LONG + SOON });
+    const r = await admin.submit(settingsPath('/sso'), { ...SAML, saml_idp_cert: LONG + SOON });
     assert.equal(r.status, 303);
     assert.equal(bodyOf(JSON.parse(ssoRow()).saml_idp_cert), bodyOf(LONG) + bodyOf(SOON), 'both certificates saved, in order');
-    const page = await admin.get('/admin/settings/sso');
+    const page = await admin.get(settingsPath('/sso'));
     assert.match(page.html, /IdP signing certificate\(s\) — paste a second one during a rollover/);
     const rows = certRows(page.html);
     assert.equal(rows.length, 2, 'two certificates listed');
@@ -328,12 +329,12 @@ test('the dashboard warns when a SAML certificate expires within 30 days, with a
   const warning = async () => /<p class="alert" id="sso-cert-warning">([^]*?)<\/p>/.exec((await admin.get('/admin')).html)?.[1] || '';
   try {
     assert.equal(await warning(), '', 'no SSO set up: no warning');
-    assert.equal((await admin.submit('/admin/settings/sso', { ...SAML, saml_idp_cert: LONG })).status, 303);
+    assert.equal((await admin.submit(settingsPath('/sso'), { ...SAML, saml_idp_cert: LONG })).status, 303);
     assert.equal(await warning(), '', 'a certificate good for 400 days: no warning');
-    assert.equal((await admin.submit('/admin/settings/sso', { ...SAML, saml_idp_cert: LONG + SOON })).status, 303);
+    assert.equal((await admin.submit(settingsPath('/sso'), { ...SAML, saml_idp_cert: LONG + SOON })).status, 303);
     const w = await warning();
     assert.match(w, /signing certificate of your SAML identity provider expires in 10 days/);
-    assert.match(w, /<a href="\/admin\/settings\/sso">/);
+    assert.match(w, /<a href="\/admin\/portals\/\d+\/settings\/sso">/);
     const agentView = /id="sso-cert-warning">([^]*?)<\/p>/.exec((await agent.get('/admin')).html)?.[1] || '';
     assert.match(agentView, /expires in 10 days/, 'agents see it too');
     assert.doesNotMatch(agentView, /<a href/, 'without the link to a page they cannot open');
@@ -355,13 +356,13 @@ test('imported metadata keeps every signing certificate it lists, and not its Si
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>`;
   try {
-    const r = await admin.submit('/admin/settings/sso', { sso_method: 'saml', saml_metadata: md, jwt_alg: 'HS256' });
+    const r = await admin.submit(settingsPath('/sso'), { sso_method: 'saml', saml_metadata: md, jwt_alg: 'HS256' });
     assert.equal(r.status, 303);
     const row = JSON.parse(ssoRow());
     assert.equal(bodyOf(row.saml_idp_cert), bodyOf(SOON) + bodyOf(LONG), 'both signing certificates, once each, no encryption key');
     // a bare visit to the SLO endpoint (no LogoutRequest) is an error at the IdP: never taken
     assert.equal(row.logout_url, '');
-    const page = await admin.get('/admin/settings/sso');
+    const page = await admin.get(settingsPath('/sso'));
     assert.equal(certRows(page.html).length, 2);
     assert.match(page.html, /id="logout_url" name="logout_url" type="url" maxlength="2048" value=""/);
   } finally {
@@ -371,7 +372,7 @@ test('imported metadata keeps every signing certificate it lists, and not its Si
 
 test('a bad certificate bundle is refused with the form kept and a reason', async () => {
   const bad = async (cert, message) => {
-    const r = await admin.submit('/admin/settings/sso', { ...SAML, saml_idp_cert: cert, logout_url: 'https://idp.example.test/bye' });
+    const r = await admin.submit(settingsPath('/sso'), { ...SAML, saml_idp_cert: cert, logout_url: 'https://idp.example.test/bye' });
     assert.equal(r.status, 422);
     assert.match(r.html, message);
     assert.ok(r.html.includes('value="https://idp.example.test/bye"'), 'the logout URL is kept');
@@ -389,21 +390,21 @@ test('the logout URL must be an http(s) URL; it is saved and audited for JWT too
   const JWT = { sso_method: 'jwt', jwt_login_url: 'https://app.example.test/login', jwt_alg: 'RS256', jwt_public_key: PUB };
   try {
     for (const bad of ['javascript:alert(1)', 'ftp://app.example.test/out', 'https://app.example.test/out#x', '/logout', 'https://user@app.example.test/out']) {
-      const r = await admin.submit('/admin/settings/sso', { ...JWT, logout_url: bad });
+      const r = await admin.submit(settingsPath('/sso'), { ...JWT, logout_url: bad });
       assert.equal(r.status, 422, bad);
       assert.match(r.html, /Enter the logout URL starting with https:\/\//);
       assert.match(r.html, /id="logout_url"[^>]* aria-invalid="true"/);
       assert.equal(ssoRow(), '', 'nothing saved');
     }
     let mark = auditMark();
-    const ok = await admin.submit('/admin/settings/sso', { ...JWT, logout_url: 'https://app.example.test/logout?from=portal' });
+    const ok = await admin.submit(settingsPath('/sso'), { ...JWT, logout_url: 'https://app.example.test/logout?from=portal' });
     assert.equal(ok.status, 303);
     assert.equal(JSON.parse(ssoRow()).logout_url, 'https://app.example.test/logout?from=portal');
     const a = audited(mark, 'sso');
     assert.deepEqual([a.before.logout_url, a.after.logout_url], ['', 'https://app.example.test/logout?from=portal']);
     // emptied again: allowed, and audited
     mark = auditMark();
-    assert.equal((await admin.submit('/admin/settings/sso', { ...JWT, logout_url: '' })).status, 303);
+    assert.equal((await admin.submit(settingsPath('/sso'), { ...JWT, logout_url: '' })).status, 303);
     assert.equal(JSON.parse(ssoRow()).logout_url, '');
     assert.deepEqual([audited(mark, 'sso').before.logout_url, audited(mark, 'sso').after.logout_url], ['https://app.example.test/logout?from=portal', '']);
   } finally {
@@ -412,7 +413,7 @@ test('the logout URL must be an http(s) URL; it is saved and audited for JWT too
 });
 
 test('the SSO page lists what the identity provider must do', async () => {
-  const page = (await admin.get('/admin/settings/sso')).html;
+  const page = (await admin.get(settingsPath('/sso'))).html;
   const rules = /<ul id="idp-rules"[^>]*>([^]*?)<\/ul>/.exec(page)?.[1] || '';
   assert.match(rules, /RSA-SHA256/);
   assert.match(rules, /SHA-1 only if you tick the box/);
@@ -429,14 +430,14 @@ test('with SAML set up, the domains page shows the entity ID and ACS URL and war
   const host = `sp-move-${Date.now().toString(36)}.example.test`;
   const domainId = (h) => psql(`SELECT id FROM portal_domains WHERE host = '${h}'`);
   try {
-    assert.doesNotMatch((await admin.get('/admin/settings/domains')).html, /id="saml-note"/, 'no note without SAML');
-    assert.equal((await admin.submit('/admin/settings/sso', SAML)).status, 303);
-    const before = (await admin.get('/admin/settings/domains')).html;
+    assert.doesNotMatch((await admin.get(settingsPath('/domains'))).html, /id="saml-note"/, 'no note without SAML');
+    assert.equal((await admin.submit(settingsPath('/sso'), SAML)).status, 303);
+    const before = (await admin.get(settingsPath('/domains'))).html;
     assert.match(before, /id="saml-note"/);
     assert.match(before, /entity ID <code>http:\/\/localhost(:\d+)?\/sso\/saml\/metadata<\/code> with the ACS URL <code>http:\/\/localhost(:\d+)?\/sso\/saml\/acs<\/code>/);
     assert.doesNotMatch(before, /id="saml-moved"/);
-    assert.equal((await admin.submit('/admin/settings/domains', { host, language: 'en' })).status, 303);
-    const prim = await admin.submit('/admin/settings/domains', {}, `/admin/settings/domains/${domainId(host)}/primary`);
+    assert.equal((await admin.submit(settingsPath('/domains'), { host, language: 'en' })).status, 303);
+    const prim = await admin.submit(settingsPath('/domains'), {}, `${settingsPath()}/domains/${domainId(host)}/primary`);
     assert.equal(prim.status, 303);
     assert.match(prim.headers.get('location'), /[?&]sp=moved/);
     await everyWorker(async () => (await new Client().get('/sso/saml/metadata')).html.includes(`entityID="http://${host}`),

@@ -12,6 +12,7 @@ import { HostClient, hostLoggedIn } from '../lib/host_client.mjs';
 import { everyWorker, waitFor } from '../lib/wait.mjs';
 import { auditMark, auditSince } from '../lib/audit.mjs';
 import { ownTickets } from '../lib/demo.mjs';
+import { settingsPath } from '../lib/portals.mjs';
 
 const u = `${process.pid}${Math.random().toString(36).slice(2, 6)}`;
 const SV = `lang-${u}.example.test`;
@@ -57,24 +58,24 @@ async function refused(path, fields, field, kept) {
 
 test('consent: the Swedish text on a Swedish domain, else the primary language\'s; the text shown is the one recorded', async () => {
   const base = { consent_text: `Default notice ${u}`, consent_label: `Default label ${u}` };
-  await refused('/admin/settings/consent', { ...base, consent_text_sv: `Svensk text ${u}` }, 'consent_label_sv', [`Svensk text ${u}`]);
-  await refused('/admin/settings/consent', { ...base, consent_label_en: 'x'.repeat(201) }, 'consent_label_en', [`Default notice ${u}`]);
+  await refused(settingsPath('/consent'), { ...base, consent_text_sv: `Svensk text ${u}` }, 'consent_label_sv', [`Svensk text ${u}`]);
+  await refused(settingsPath('/consent'), { ...base, consent_label_en: 'x'.repeat(201) }, 'consent_label_en', [`Default notice ${u}`]);
   const mark = auditMark();
-  let r = await admin.submit('/admin/settings/consent', { ...base, consent_text_en: `English notice ${u}`, consent_label_en: `English label ${u}` });
+  let r = await admin.submit(settingsPath('/consent'), { ...base, consent_text_en: `English notice ${u}`, consent_label_en: `English label ${u}` });
   assert.equal(r.status, 303);
   assert.equal(auditSince(mark).length, 1, 'one audit row');
   assert.deepEqual(auditSince(mark)[0].detail.after.translations, { en: { text: `English notice ${u}`, label: `English label ${u}` } });
   // no Swedish translation: the primary language's (English) on the Swedish domain
   await everyWorker(async () => (await new HostClient(SV).get('/register')).html.includes(`English label ${u}`), 'the English consent on the Swedish domain');
-  r = await admin.submit('/admin/settings/consent', { ...base, consent_text_en: `English notice ${u}`, consent_label_en: `English label ${u}`,
+  r = await admin.submit(settingsPath('/consent'), { ...base, consent_text_en: `English notice ${u}`, consent_label_en: `English label ${u}`,
     consent_text_sv: `Svensk text ${u}`, consent_label_sv: `Svensk etikett ${u}` });
   assert.equal(r.status, 303);
   const same = auditMark(); // the same texts again: unchanged (compared as JSON), no audit row
-  r = await admin.submit('/admin/settings/consent', { ...base, consent_text_sv: `Svensk text ${u}`, consent_label_sv: `Svensk etikett ${u}`,
+  r = await admin.submit(settingsPath('/consent'), { ...base, consent_text_sv: `Svensk text ${u}`, consent_label_sv: `Svensk etikett ${u}`,
     consent_text_en: `English notice ${u}`, consent_label_en: `English label ${u}` });
   assert.equal(r.status, 303);
   assert.deepEqual(auditSince(same), [], 'saved unchanged: no audit row');
-  const page = await admin.get('/admin/settings/consent');
+  const page = await admin.get(settingsPath('/consent'));
   assert.ok(page.html.includes(`Svensk etikett ${u}`), 'the console shows the saved translation');
   const reg = new HostClient(SV);
   const form = await reg.get('/register');
@@ -92,22 +93,22 @@ test('consent: the Swedish text on a Swedish domain, else the primary language\'
 });
 
 test('navigation: labels per language with the primary language as fallback; the portal\'s own links can be moved, not removed', async () => {
-  await refused('/admin/settings/navigation', { label: `Help ${u}`, url: '/help', label_sv: 'y'.repeat(61) }, 'label_sv', [`Help ${u}`]);
-  let r = await admin.submit('/admin/settings/navigation', { label: `Help ${u}`, url: '/help', label_en: `Help EN ${u}`, label_sv: '' });
+  await refused(settingsPath('/navigation'), { label: `Help ${u}`, url: '/help', label_sv: 'y'.repeat(61) }, 'label_sv', [`Help ${u}`]);
+  let r = await admin.submit(settingsPath('/navigation'), { label: `Help ${u}`, url: '/help', label_en: `Help EN ${u}`, label_sv: '' });
   assert.equal(r.status, 303);
   await everyWorker(async () => (await new HostClient(SV).get('/login')).html.includes(`>Help EN ${u}<`), 'the English label on the Swedish domain');
   const id = one(`SELECT id FROM portal_nav_items WHERE label = 'Help ${u}'`);
-  r = await admin.submit(`/admin/settings/navigation/${id}`, { label: `Help ${u}`, url: '/help', label_en: `Help EN ${u}`, label_sv: `Hjälp ${u}` });
+  r = await admin.submit(`${settingsPath()}/navigation/${id}`, { label: `Help ${u}`, url: '/help', label_en: `Help EN ${u}`, label_sv: `Hjälp ${u}` });
   assert.equal(r.status, 303);
   await everyWorker(async () => (await new HostClient(SV).get('/login')).html.includes(`>Hjälp ${u}<`), 'the Swedish label');
   assert.ok((await new HostClient(EN).get('/login')).html.includes(`>Help EN ${u}<`));
 
   // the built-in items: labelled from the catalog, shown only to a logged-in customer
-  const list = await admin.get('/admin/settings/navigation');
+  const list = await admin.get(settingsPath('/navigation'));
   assert.match(list.html, /Log out \(a button\)/);
   const logout = one("SELECT id FROM portal_nav_items WHERE portal_id = 1 AND builtin = 'logout'");
-  assert.equal((await admin.get(`/admin/settings/navigation/${logout}`)).status, 404, 'a built-in item has no edit page');
-  assert.equal((await admin.submit('/admin/settings/navigation', {}, `/admin/settings/navigation/${logout}/delete`)).status, 404);
+  assert.equal((await admin.get(`${settingsPath()}/navigation/${logout}`)).status, 404, 'a built-in item has no edit page');
+  assert.equal((await admin.submit(settingsPath('/navigation'), {}, `${settingsPath()}/navigation/${logout}/delete`)).status, 404);
   const svPage = await sv.get('/tickets');
   assert.match(svPage.html, /<a href="\/account">Konto<\/a>/);
   assert.match(svPage.html, /<button class="linklike" type="submit">Logga ut<\/button>/);
@@ -115,7 +116,7 @@ test('navigation: labels per language with the primary language as fallback; the
   // move "account" to the top: the customer's menu follows
   const account = one("SELECT id FROM portal_nav_items WHERE portal_id = 1 AND builtin = 'account'");
   const before = one('SELECT string_agg(id::text, \',\' ORDER BY position, id) FROM portal_nav_items WHERE portal_id = 1');
-  for (let i = 0; i < 10; i++) await admin.submit('/admin/settings/navigation', { direction: 'up' }, `/admin/settings/navigation/${account}/move`);
+  for (let i = 0; i < 10; i++) await admin.submit(settingsPath('/navigation'), { direction: 'up' }, `${settingsPath()}/navigation/${account}/move`);
   await waitFor(async () => /<ul class="nav">\s*<li><a href="\/account">/.test((await en.get('/tickets')).html), { what: 'account first' });
   // put the order back
   const ids = before.split(',');
@@ -199,8 +200,8 @@ test('translation forms: a field for every language of the catalogs', async () =
   assert.ok(codes.length >= 2, `the catalogs: ${codes}`);
   const key = one('SELECT key FROM ticket_property_keys ORDER BY key LIMIT 1');
   const pages = {
-    '/admin/settings/consent': ['consent_text_', 'consent_label_'],
-    '/admin/settings/navigation': ['label_'],
+    [settingsPath('/consent')]: ['consent_text_', 'consent_label_'],
+    [settingsPath('/navigation')]: ['label_'],
     ...(key ? { [`/admin/properties/${encodeURIComponent(key)}`]: ['label_'] } : {}),
   };
   for (const [path, prefixes] of Object.entries(pages)) {
@@ -211,7 +212,7 @@ test('translation forms: a field for every language of the catalogs', async () =
       assert.deepEqual(shown, codes, `${path}: a ${p}<lang> field per language`);
     }
   }
-  const domains = await admin.get('/admin/settings/domains');
+  const domains = await admin.get(settingsPath('/domains'));
   const offered = [...domains.html.matchAll(/<select id="language"[^>]*>([\s\S]*?)<\/select>/g)][0]?.[1] ?? '';
   assert.deepEqual([...offered.matchAll(/value="([a-z]{2})"/g)].map((m) => m[1]).sort(), codes, 'the add-domain form offers every language');
 });

@@ -14,6 +14,7 @@ import { csrfOf, loggedIn, staffLoggedIn } from '../lib/client.mjs';
 import { waitForMail, mailTo, linkPath } from '../lib/mail.mjs';
 import { auditMark, auditSince } from '../lib/audit.mjs';
 import { everyWorker, visit } from '../lib/wait.mjs';
+import { settingsPath } from '../lib/portals.mjs';
 
 const one = (sql) => psql(sql).split('\n')[0];
 const lines = (sql) => psql(sql).split('\n').filter(Boolean);
@@ -212,18 +213,18 @@ test('ticket_closed when a ticket moves into a closed stage (inbox and ticket pa
   assert.equal(outbox(`ticket_id = ${ticket} AND email = 'ticket_closed'`).length, 2, 'closing again mails again');
 });
 
-test('/admin/settings/notifications: switches that stop the mail, audited (the reopen window moved to ticket_actions.test.mjs)', async () => {
-  const page = await admin.get('/admin/settings/notifications');
+test(settingsPath('/notifications: switches that stop the mail, audited (the reopen window moved to ticket_actions.test.mjs)'), async () => {
+  const page = await admin.get(settingsPath('/notifications'));
   assert.equal(page.status, 200);
   assert.match(page.html, /<h1>Notifications<\/h1>/);
   assert.match(page.html, /id="agent_reply" name="agent_reply" type="checkbox" value="on" checked/);
-  assert.match((await admin.get('/admin/settings')).html, /href="\/admin\/settings\/notifications"/, 'linked from the settings');
+  assert.match((await admin.get(settingsPath())).html, /href="\/admin\/portals\/\d+\/settings\/notifications"/, 'linked from the settings');
   const all = { ticket_created: 'on', agent_reply: 'on', ticket_closed: 'on', staff_new_ticket: 'on', staff_customer_reply: 'on',
     staff_ticket_status: 'on' };
   assert.ok(!page.html.includes('name="reopen_days"'), 'the reopen window is on /admin/settings/ticket-actions');
   const mark = auditMark();
   const off = { ticket_created: 'on', ticket_closed: 'on', staff_new_ticket: 'on', staff_ticket_status: 'on' }; // agent_reply, staff_customer_reply off
-  const r = await admin.post('/admin/settings/notifications', { csrf: csrfOf(page.html), ...off });
+  const r = await admin.post(settingsPath('/notifications'), { csrf: csrfOf(page.html), ...off });
   assert.equal(r.status, 303);
   assert.deepEqual(lines(`SELECT email FROM portal_notifications WHERE portal_id = 1 AND NOT enabled ORDER BY email`),
     ['agent_reply', 'staff_customer_reply']);
@@ -239,24 +240,24 @@ test('/admin/settings/notifications: switches that stop the mail, audited (the r
     assert.equal(one(`SELECT count(*) FROM messages WHERE body LIKE 'Unmailed%${U}'`), '2', 'both messages stored');
     assert.deepEqual(outbox(`id > ${before}`), [], 'switched off: nothing queued');
   } finally {
-    const p2 = await admin.get('/admin/settings/notifications');
-    assert.equal((await admin.post('/admin/settings/notifications', { csrf: csrfOf(p2.html), ...all })).status, 303);
+    const p2 = await admin.get(settingsPath('/notifications'));
+    assert.equal((await admin.post(settingsPath('/notifications'), { csrf: csrfOf(p2.html), ...all })).status, 303);
   }
   assert.equal(one('SELECT count(*) FROM portal_notifications WHERE portal_id = 1 AND NOT enabled'), '0');
 });
 
 test('an edited notification is used in its language; every notification can be edited and previewed', async () => {
-  const list = await admin.get('/admin/settings/emails');
+  const list = await admin.get(settingsPath('/emails'));
   for (const e of ['ticket_created', 'agent_reply', 'ticket_closed', 'staff_new_ticket', 'staff_customer_reply']) {
-    assert.ok(list.html.includes(`/admin/settings/emails/${e}/sv`), `${e} listed`);
-    const pv = await admin.get(`/admin/settings/emails/${e}/en/preview`);
+    assert.ok(list.html.includes(`${settingsPath()}/emails/${e}/sv`), `${e} listed`);
+    const pv = await admin.get(`${settingsPath()}/emails/${e}/en/preview`);
     assert.equal(pv.status, 200, `${e} previews`);
   }
-  const form = await admin.get('/admin/settings/emails/ticket_closed/sv');
+  const form = await admin.get(settingsPath('/emails/ticket_closed/sv'));
   assert.equal(form.status, 200);
   assert.ok(form.html.includes('##- Skriv ditt svar ovanför denna rad -##'), 'the shipped Swedish text, marker first');
   const subject = `Stängt ${U} #{{ticket_id}}`;
-  const saved = await admin.post('/admin/settings/emails/ticket_closed/sv', { csrf: csrfOf(form.html), action: 'save', subject,
+  const saved = await admin.post(settingsPath('/emails/ticket_closed/sv'), { csrf: csrfOf(form.html), action: 'save', subject,
     body: '##- Skriv ditt svar ovanför denna rad -##\n\nHej {{name}}, ärende {{ticket_id}} är stängt.' });
   assert.equal(saved.status, 303, 'a notification needs no {{link}}');
 

@@ -10,6 +10,7 @@ import { Client, csrfOf, staffLoggedIn, DEMO_PASSWORD } from '../lib/client.mjs'
 import { psql } from '../lib/stack.mjs';
 import { auditMark, auditSince, oneAudit } from '../lib/audit.mjs';
 import { totp, nextTotp } from '../lib/totp.mjs';
+import { settingsPath } from '../lib/portals.mjs';
 
 const RUN = Date.now();
 const A = `tf-a-${RUN}@example.com`; // enrols on the account page
@@ -205,7 +206,7 @@ test('an agent may not open /admin/security; an admin requires a second factor o
   assert.equal((await code(agent, codesA[4])).status, 303);
   assert.equal((await agent.get('/admin/security')).status, 403);
   const admin = await staffLoggedIn();
-  const idx = await admin.get('/admin/settings');
+  const idx = await admin.get(settingsPath());
   assert.match(idx.html, /href="\/admin\/security"/);
   const page = await admin.get('/admin/security');
   assert.equal(page.status, 200);

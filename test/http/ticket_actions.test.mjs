@@ -11,6 +11,7 @@ import { waitForMail } from '../lib/mail.mjs';
 import { auditMark, auditSince, oneAudit } from '../lib/audit.mjs';
 import { gate, plain, replyAddress } from '../lib/mailgate.mjs';
 import { everyWorker, visit } from '../lib/wait.mjs';
+import { settingsPath } from '../lib/portals.mjs';
 
 const one = (sql) => psql(sql).split('\n')[0];
 const lines = (sql) => psql(sql).split('\n').filter(Boolean);
@@ -225,22 +226,22 @@ test('an emailed reply to a closed ticket follows the same switch and window', a
   }
 });
 
-test('/admin/settings/ticket-actions: every switch of issue 14, validated (422, input kept) and audited', async () => {
-  const page = await admin.get('/admin/settings/ticket-actions');
+test(settingsPath('/ticket-actions: every switch of issue 14, validated (422, input kept) and audited'), async () => {
+  const page = await admin.get(settingsPath('/ticket-actions'));
   assert.equal(page.status, 200);
   assert.match(page.html, /<h1>Ticket actions<\/h1>/);
   for (const label of ['Customers may close and reopen their tickets', 'Reopen window (days)',
     'Customers may copy in colleagues (CC)', "Only addresses of the requester's company domain",
     'Ask for a rating when a ticket is closed']) assert.ok(page.html.includes(label.replace(/'/g, '&#39;')) || page.html.includes(label), label);
-  const index = await admin.get('/admin/settings');
-  assert.match(index.html, /href="\/admin\/settings\/ticket-actions"/, 'linked from the settings');
-  const notif = await admin.get('/admin/settings/notifications');
+  const index = await admin.get(settingsPath());
+  assert.match(index.html, /href="\/admin\/portals\/\d+\/settings\/ticket-actions"/, 'linked from the settings');
+  const notif = await admin.get(settingsPath('/notifications'));
   assert.ok(!/name="reopen_days"/.test(notif.html), 'no longer on the notifications page');
   assert.match(notif.html, /name="staff_ticket_status"/, 'the new notification can be switched off there');
   const csrf = csrfOf(page.html);
 
   for (const bad of ['0', '366', 'x', '']) {
-    const r = await admin.post('/admin/settings/ticket-actions', { csrf, reopen: 'on', reopen_days: bad, cc: 'on', ratings: 'on' });
+    const r = await admin.post(settingsPath('/ticket-actions'), { csrf, reopen: 'on', reopen_days: bad, cc: 'on', ratings: 'on' });
     assert.equal(r.status, 422, `"${bad}" days refused`);
     assert.match(r.html, /from 1 to 365/);
     assert.match(r.html, new RegExp(`id="reopen_days"[^>]*value="${bad}"`), 'the input kept');
@@ -251,7 +252,7 @@ test('/admin/settings/ticket-actions: every switch of issue 14, validated (422, 
 
   const mark = auditMark();
   // reopen off, 30 days, CC on with the domain limit, ratings off
-  const r = await admin.post('/admin/settings/ticket-actions', { csrf, reopen_days: '30', cc: 'on', cc_same_domain: 'on' });
+  const r = await admin.post(settingsPath('/ticket-actions'), { csrf, reopen_days: '30', cc: 'on', cc_same_domain: 'on' });
   assert.equal(r.status, 303);
   assert.equal(one(`SELECT customer_reopen || '|' || reopen_days || '|' || customer_cc || '|' || cc_same_domain || '|' || ratings_enabled
     FROM portals WHERE id = 1`), 'false|30|true|true|false');
@@ -263,16 +264,16 @@ test('/admin/settings/ticket-actions: every switch of issue 14, validated (422, 
   assert.deepEqual(changed, expect.sort());
   const days = rows.find((a) => a.detail.setting === 'reopen_days');
   assert.equal(String(days.detail.after.reopen_days ?? days.detail.after), '30');
-  assert.match((await admin.get('/admin/settings')).html, /Customers cannot close or reopen tickets/);
+  assert.match((await admin.get(settingsPath())).html, /Customers cannot close or reopen tickets/);
 
   // the page shows what was saved, and the portal follows at once: no Close button
-  const back = await admin.get('/admin/settings/ticket-actions');
+  const back = await admin.get(settingsPath('/ticket-actions'));
   assert.match(back.html, /id="reopen_days"[^>]*value="30"/);
   assert.ok(!/id="reopen" name="reopen" type="checkbox" value="on"[^>]* checked/.test(back.html));
   const ticket = await adaTicket(`After save ${U}`);
   assert.ok(!closeForm((await ada.get(`/tickets/${ticket}`)).html, ticket));
 
-  const again = await admin.post('/admin/settings/ticket-actions', { csrf, reopen: 'on', reopen_days: '14', cc: 'on', ratings: 'on' });
+  const again = await admin.post(settingsPath('/ticket-actions'), { csrf, reopen: 'on', reopen_days: '14', cc: 'on', ratings: 'on' });
   assert.equal(again.status, 303);
   assert.equal(one('SELECT customer_reopen || \'|\' || reopen_days FROM portals WHERE id = 1'), 'true|14');
   assert.ok(closeForm((await ada.get(`/tickets/${ticket}`)).html, ticket));
@@ -280,9 +281,9 @@ test('/admin/settings/ticket-actions: every switch of issue 14, validated (422, 
 
 test('staff_ticket_status: switched off, nothing is queued; editable and previewed like the others', async () => {
   setReopen(true, 14);
-  const list = await admin.get('/admin/settings/emails');
-  assert.ok(list.html.includes('/admin/settings/emails/staff_ticket_status/sv'));
-  const pv = await admin.get('/admin/settings/emails/staff_ticket_status/en/preview');
+  const list = await admin.get(settingsPath('/emails'));
+  assert.ok(list.html.includes(settingsPath('/emails/staff_ticket_status/sv')));
+  const pv = await admin.get(settingsPath('/emails/staff_ticket_status/en/preview'));
   assert.equal(pv.status, 200);
   assert.match(pv.html, /closed ticket #42/);
   const ticket = await adaTicket(`Quiet close ${U}`);

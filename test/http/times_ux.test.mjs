@@ -10,6 +10,7 @@ import { auditMark, oneAudit, staffId } from '../lib/audit.mjs';
 import { waitForMail, linkPath } from '../lib/mail.mjs';
 import { psqlEverywhere, registrationOpen } from '../lib/wait.mjs';
 import { ownTickets } from '../lib/demo.mjs';
+import { settingsPath } from '../lib/portals.mjs';
 
 const one = (sql) => psql(sql).split('\n')[0];
 const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -52,7 +53,7 @@ test('the console shows every time in the install zone set at /admin/console-set
   const form = await admin.get('/admin/console-settings');
   assert.equal(form.status, 200);
   assert.match(form.html, /name="time_zone"[^>]*value="UTC"/);
-  assert.match((await admin.get('/admin/settings')).html, /href="\/admin\/console-settings"/);
+  assert.match((await admin.get(settingsPath())).html, /href="\/admin\/console-settings"/);
   const agent = await staffLoggedIn('agent@example.com');
   assert.equal((await agent.get('/admin/console-settings')).status, 403);
 
@@ -185,7 +186,7 @@ test('the Access page names the SSO method that is set up', async () => {
   const before = one(`SELECT coalesce(sso_method, '') FROM portals WHERE id = ${PORTAL}`);
   try {
     psql(`UPDATE portals SET sso_method = 'jwt' WHERE id = ${PORTAL}`);
-    const r = await admin.get('/admin/settings/access');
+    const r = await admin.get(settingsPath('/access'));
     assert.match(r.html, /Single sign-on \(JWT\)/);
     assert.doesNotMatch(r.html, /Single sign-on \(SAML 2.0\)/);
   } finally {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { BASE, psql } from '../lib/stack.mjs';
 import { psqlEverywhere, registrationOpen } from '../lib/wait.mjs';
 import { DEMO_PASSWORD } from '../lib/client.mjs';
+import { settingsPath } from '../lib/portals.mjs';
 
 export const IDP_URL = process.env.INTEROP_IDP_URL;
 export const IDP_DIR = process.env.INTEROP_IDP_DIR;
@@ -195,14 +196,14 @@ export async function importMetadata(browser, xml) {
     await page.fill('#email', 'admin@example.com');
     await page.fill('#password', DEMO_PASSWORD);
     await Promise.all([page.waitForNavigation(), page.click('main button[type="submit"]')]);
-    await page.goto(BASE + '/admin/settings/sso');
+    await page.goto(BASE + settingsPath('/sso'));
     await page.check('#method-saml');
     await page.fill('#saml_metadata', xml);
-    const form = page.locator('form[action="/admin/settings/sso"]').first();
+    const form = page.locator('form[action="' + settingsPath('/sso') + '"]').first();
     await Promise.all([page.waitForNavigation(), form.locator('button[type="submit"]').click()]);
     const errors = await page.locator('.field-error').allTextContents();
     assert.deepEqual(errors, [], 'the console takes the metadata');
-    assert.match(page.url(), /\/admin\/settings\/sso\?saved=1$/, 'saved');
+    assert.match(page.url(), /\/admin\/portals\/\d+\/settings\/sso\?saved=1$/, 'saved');
   } finally {
     await context.close();
   }

@@ -4,6 +4,7 @@
 #include "api.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,8 @@ const struct db_stmt api_stmts[] = {
 	 * here until the first request's transaction ends. A few expired keys go each time. */
 	{"api_idem_claim",
 	 "WITH gone AS (DELETE FROM api_idempotency WHERE ctid IN (SELECT ctid FROM api_idempotency"
-	 "  WHERE created_at < now() - interval '24 hours' AND NOT (token_id = $1 AND key = $2) LIMIT 20))"
+	 "  WHERE created_at < now() - interval '24 hours' AND NOT (token_id = $1 AND key = $2) LIMIT 20"
+	 "  FOR UPDATE SKIP LOCKED))"
 	 " INSERT INTO api_idempotency (token_id, key, request_sha256) VALUES ($1, $2, $3)"
 	 " ON CONFLICT (token_id, key) DO UPDATE SET request_sha256 = EXCLUDED.request_sha256, status = NULL,"
 	 "  location = NULL, body = NULL, created_at = now()"
@@ -180,6 +182,30 @@ int api_db_error(struct ctx *c)
 
 static struct json_object *body_obj; /* the request's parsed body; freed after the handler */
 
+/* 1 when v holds a number PostgreSQL cannot take (json-c reads NaN, Infinity, 1e999 as doubles). */
+static int has_nonfinite(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		return !isfinite(json_object_get_double(v));
+	case json_type_array:
+		for (size_t i = 0, n = json_object_array_length(v); i < n; i++)
+			if (has_nonfinite(json_object_array_get_idx(v, i)))
+				return 1;
+		return 0;
+	case json_type_object: {
+		json_object_object_foreach(v, k, m) {
+			(void)k;
+			if (has_nonfinite(m))
+				return 1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
 int api_body(struct ctx *c, struct json_object **out)
 {
 	*out = NULL;
@@ -205,18 +231,12 @@ int api_body(struct ctx *c, struct json_object **out)
 		json_object_put(o);
 		return api_problem(c, 400, "bad-request", "The body is not one JSON object.");
 	}
+	if (has_nonfinite(o)) {
+		json_object_put(o);
+		return api_problem(c, 400, "bad-request", "The body holds a number out of range (NaN, Infinity or too large).");
+	}
 	body_obj = *out = o;
 	return 0;
-}
-
-static int text_ok(const char *s, size_t len, int multiline)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == 0 || ch == 0x7f || (ch < 0x20 && !(multiline && (ch == '\t' || ch == '\r' || ch == '\n'))))
-			return 0;
-	}
-	return 1;
 }
 
 int api_str(struct json_object *o, const char *key, size_t max, int multiline, const char **out,
@@ -238,7 +258,7 @@ int api_str(struct json_object *o, const char *key, size_t max, int multiline, c
 		api_error(errs, key, m);
 		return -1;
 	}
-	if (strlen(s) != len || !text_ok(s, len, multiline)) {
+	if (strlen(s) != len || has_ctl_bytes(s, len, multiline)) {
 		api_error(errs, key, "must not hold control characters");
 		return -1;
 	}
@@ -552,9 +572,11 @@ static const struct api_route *api_find(struct ctx *c, const char *sub, char *al
 
 static int api_route_run(struct ctx *c, const struct api_route *rt)
 {
-	struct api_token tok;
 	if (!(rt->flags & API_PUBLIC)) {
-		int st = authenticate(c, &tok);
+		struct api_token *tok = arena_alloc(c->arena, sizeof *tok);
+		if (!tok)
+			return api_db_error(c);
+		int st = authenticate(c, tok);
 		if (st)
 			return st;
 		if ((c->api->scopes & rt->scope) != rt->scope) {
@@ -571,7 +593,7 @@ static int api_route_run(struct ctx *c, const struct api_route *rt)
 	if (!write)
 		return rt->handler(c);
 	const char *key = request_param(c->req, "HTTP_IDEMPOTENCY_KEY");
-	if (key && (!*key || strlen(key) > 255 || !text_ok(key, strlen(key), 0)))
+	if (key && (!*key || strlen(key) > 255 || has_ctl_bytes(key, strlen(key), 0)))
 		return api_problem(c, 400, "bad-request", "Idempotency-Key must be 1 to 255 printable characters.");
 	if (db_begin() < 0)
 		return api_db_error(c);

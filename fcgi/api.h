@@ -29,7 +29,7 @@ unsigned api_scope_bit(const char *name);
 /* The token of the request (c->api; NULL on the public routes). */
 struct api_token {
 	long id;
-	char name[101];
+	char name[401]; /* up to 100 characters of UTF-8 */
 	unsigned scopes;
 	/* limited to some inboxes: their ids as a PostgreSQL array literal ("{}": none), for
 	 * staff_ticket_ok() and "inbox_id = ANY ($n)"; see api_inboxes() */

@@ -147,3 +147,20 @@ test('an Idempotency-Key answer holding a secret is kept sealed, and its replay 
   assert.ok(!stored.includes(a.body.secret));
   await api.delete(`/webhooks/${a.body.id}`);
 });
+
+test('numbers PostgreSQL cannot take are a 400, and a token name of 100 multibyte characters writes fine', async () => {
+  const tok = createToken(`a${'é'.repeat(99)}`, ['contacts:write', 'contacts:read']);
+  const api = new Api(tok);
+  for (const raw of ['{"email":"nan@example.com","properties":{"a":NaN}}', '{"email":"inf@example.com","properties":{"a":1.5e999}}',
+    '{"email":"inf2@example.com","first_name":"x","properties":{"a":[-Infinity]}}']) {
+    const r = await api.request('POST', '/contacts', { body: raw, headers: { 'content-type': 'application/json' } });
+    assert.equal(r.status, 400, raw);
+    assert.equal(r.body.type, 'urn:portal:problem:bad-request');
+  }
+  const me = await api.get('/token');
+  assert.equal(me.body.name, `a${'é'.repeat(99)}`);
+  const email = `mb-${uniq()}@example.com`;
+  const r = await api.post('/contacts', { email });
+  assert.equal(r.status, 201);
+  assert.equal(psql(`SELECT detail->>'token' FROM audit_log WHERE action = 'api_contact_create' AND detail->>'token' LIKE 'a%' ORDER BY id DESC LIMIT 1`), `a${'é'.repeat(99)}`);
+});

@@ -26,7 +26,7 @@ int admin_console_settings(struct ctx *c);
 int admin_console_settings_save(struct ctx *c);
 
 /*
- * Base context of a console page: title, csrf, asset_version, staff {email, name, is_admin},
+ * Base context of a console page: title, csrf, asset_version, staff {email, name, is_admin, can_preview},
  * portal {id, name, enabled, slug} (the configured portal), settings_base (its settings pages'
  * URL, admin_settings_url), several_portals (true: the header names the configured portal), section (marks the current nav entry: "dashboard",
  * "settings", "contacts", "companies", "lists", "pipelines", "inboxes", "forms", "tickets",

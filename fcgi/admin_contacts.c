@@ -80,6 +80,8 @@ const struct db_stmt admin_contacts_stmts[] = {
 	 " coalesce(x.ticket_id::text, '') AS ticket_id"
 	 " FROM ((SELECT e.created_at AS at, e.kind, e.summary, e.ticket_id FROM engagements e"
 	 "   WHERE e.contact_id = $1 AND (e.ticket_id IS NULL OR staff_ticket_ok(e.ticket_id, $2::bigint[]))"
+	 "   AND ($2::bigint[] IS NULL OR e.message_id IS NULL OR EXISTS (SELECT 1 FROM messages m"
+	 "     JOIN threads th ON th.id = m.thread_id WHERE m.id = e.message_id AND th.inbox_id = ANY ($2::bigint[])))"
 	 "   ORDER BY e.created_at DESC " PAGE_LIMIT ")"
 	 "  UNION ALL"
 	 "  (SELECT m.created_at, th.channel || '_message', left(m.body, 300), th.ticket_id"

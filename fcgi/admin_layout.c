@@ -97,6 +97,8 @@ struct json_object *admin_page_new(struct ctx *c, const char *title, const char 
 		json_object_object_add(st, "email", json_object_new_string(c->staff.email));
 		json_object_object_add(st, "name", json_object_new_string(c->staff.name[0] ? c->staff.name : c->staff.email));
 		json_object_object_add(st, "is_admin", json_object_new_boolean(c->staff.is_admin));
+		/* the portal preview shows every inbox's tickets: not for an agent limited to some */
+		json_object_object_add(st, "can_preview", json_object_new_boolean(!staff_inboxes(c)));
 		json_object_object_add(page, "staff", st);
 	}
 	const char *notice = request_query(c->req, "saved") ? "saved" : request_query(c->req, "notice");

@@ -13,11 +13,13 @@ const struct db_stmt admin_preview_stmts[] = {
 	{NULL, NULL, 0},
 };
 
-/* Stand the contact in for a session; 0, or the status to answer (404 for no such contact). */
+/* Stand the contact in for a session; 0, or the status to answer (404 for no such contact). An
+ * agent limited to some inboxes has no preview: it shows the contact's portal, whose tickets and
+ * threads come from every inbox (404, as for anything outside the limit). */
 static int as_contact(struct ctx *c)
 {
 	long id = admin_id(c->caps.v[0]);
-	if (!id)
+	if (!id || staff_inboxes(c))
 		return 404;
 	char pid[24];
 	snprintf(pid, sizeof pid, "%ld", admin_portal_id(c));

@@ -106,12 +106,18 @@ int admin_security_two_factor_remove(struct ctx *c);
 int admin_staff_page(struct ctx *c);
 int admin_staff_user(struct ctx *c);
 int admin_staff_save(struct ctx *c);
+/* Whether every id of the array literal ids (ticked in a form) is an inbox: 1, 0 when one is
+ * not, -1 on a database error (admin_staff.c; the token form of admin_api_tokens.c uses it too). */
+int staff_inboxes_exist(const char *ids);
 
 /* /admin/api-tokens: the JSON API's tokens, list, create, revoke (admin_api_tokens.c) */
 int admin_api_tokens(struct ctx *c);
 int admin_api_token_create(struct ctx *c);
 int admin_api_token_revoke_page(struct ctx *c);
 int admin_api_token_revoke(struct ctx *c);
+/* A token's inbox limit (array literal, NULL for none) as its JSON inbox_ids: [1, 2] or NULL.
+ * The console's audit row of a new token and GET /api/v1/token (api_token.c) show it so. */
+struct json_object *api_token_inboxes_json(struct ctx *c, const char *inboxes);
 
 /* Webhooks (issue 16): the console's /admin/webhooks (admin_webhooks.c) and what it shares with
  * the API's /api/v1/webhooks (api_webhooks.c, which also holds these helpers). */

@@ -29,8 +29,6 @@ const struct db_stmt admin_api_tokens_stmts[] = {
 	 0},
 	{"api_tokens_inboxes",
 	 "SELECT id, name FROM inboxes ORDER BY lower(name), id LIMIT 501", 0},
-	{"api_tokens_inboxes_known",
-	 "SELECT count(*) = cardinality($1::bigint[]) FROM inboxes WHERE id = ANY ($1::bigint[])", 1},
 	{"api_token_one",
 	 "SELECT id, name, prefix, revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE id = $1", 1},
 	{"api_token_revoke",
@@ -163,12 +161,9 @@ static const char *parse_inboxes(struct ctx *c, struct form *f, int *ok)
 	json_object_object_add(f->values, "inboxes", kept);
 	const char *lit = b.oom ? NULL : arena_strdup(c->arena, b.data);
 	buf_free(&b);
-	*ok = 1;
-	char known[8] = "";
-	const char *p[1] = {lit};
-	if (!bad && lit && n && db_exec_value("api_tokens_inboxes_known", 1, p, known, sizeof known) < 0)
-		*ok = -1;
-	else if (bad || !lit || (n && known[0] != 't')) {
+	int known = bad || !lit ? 0 : n ? staff_inboxes_exist(lit) : 1;
+	*ok = known < 0 ? -1 : 1;
+	if (!known) {
 		form_message(f, "inboxes", "One of the chosen inboxes does not exist any more. Reload the page and choose again.");
 		*ok = 0;
 	}
@@ -211,6 +206,11 @@ int admin_api_token_create(struct ctx *c)
 	if (db_begin() < 0)
 		return 500;
 	long id = api_token_create(name, scopes, inboxes, rate, c->staff.user_id, tok, sizeof tok);
+	if (id < 0) {
+		db_rollback();
+		explicit_bzero(tok, sizeof tok);
+		return 500;
+	}
 	struct json_object *after = json_object_new_object(), *sc = json_object_new_array();
 	json_object_object_add(after, "id", json_object_new_int64(id));
 	json_object_object_add(after, "name", json_object_new_string(name));
@@ -219,10 +219,9 @@ int admin_api_token_create(struct ctx *c)
 		if (scopes & (1u << i))
 			json_object_array_add(sc, json_object_new_string(api_scope_names[i]));
 	json_object_object_add(after, "scopes", sc);
-	json_object_object_add(after, "inbox_ids", inboxes ? json_tokener_parse(arena_printf(
-		c->arena, "[%.*s]", (int)strlen(inboxes) - 2, inboxes + 1)) : NULL);
+	json_object_object_add(after, "inbox_ids", api_token_inboxes_json(c, inboxes));
 	json_object_object_add(after, "rate_limit", json_object_new_int(rate));
-	if (id < 0 || admin_audit(c, "api_token_create", NULL, NULL, after) < 0 || db_commit() < 0) {
+	if (admin_audit(c, "api_token_create", NULL, NULL, after) < 0 || db_commit() < 0) { /* after consumed */
 		db_rollback();
 		explicit_bzero(tok, sizeof tok);
 		return 500;
@@ -233,6 +232,14 @@ int admin_api_token_create(struct ctx *c)
 	explicit_bzero(tok, sizeof tok);
 	/* the page's copy of the token dies with page_render's page; every console page is no-store */
 	return admin_render(c, 200, "admin/api_tokens_created", page);
+}
+
+struct json_object *api_token_inboxes_json(struct ctx *c, const char *inboxes)
+{
+	/* "{1,2}" -> "[1,2]": the literal holds only ids (api_token_create, staff_inboxes) */
+	if (!inboxes || strlen(inboxes) < 2)
+		return NULL;
+	return json_tokener_parse(arena_printf(c->arena, "[%.*s]", (int)strlen(inboxes) - 2, inboxes + 1));
 }
 
 /* The token of the route's id: 0 with *row, or 404 / 500. */

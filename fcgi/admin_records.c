@@ -340,3 +340,17 @@ int rec_key_ok(const char *s)
 	return n >= 1 && n <= 40 && s[0] >= 'a' && s[0] <= 'z' &&
 	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
+
+/* names the ticket's own fields have in the console and the API */
+static const char *const prop_reserved[] = {"subject", "description", "priority", "pipeline", "stage", "status",
+					    "id", "created_at", "last_activity_at", "closed_at", NULL};
+
+int rec_prop_key_ok(const char *key)
+{
+	return rec_key_ok(key) && !rec_in_list(prop_reserved, key);
+}
+
+const char *rec_idstr(struct ctx *c, long id)
+{
+	return id ? admin_idstr(c, id) : NULL;
+}

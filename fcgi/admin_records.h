@@ -139,4 +139,13 @@ int rec_in_list(const char *const *list, const char *v);
 /* A key of a custom property or a form field: ^[a-z][a-z0-9_]{0,39}$. */
 int rec_key_ok(const char *s);
 
+/* A ticket's custom properties (admin_ticket.c, and the JSON API's api_tickets.c): a key is
+ * rec_key_ok and not a name of the ticket's own fields; a text value's length limit (the console
+ * counts code points, the API bytes). */
+#define REC_PROP_VALUE_MAX 2000
+int rec_prop_key_ok(const char *key);
+
+/* id as text in the request's arena, NULL for 0 (an optional id left out). */
+const char *rec_idstr(struct ctx *c, long id);
+
 #endif

@@ -35,7 +35,7 @@ const struct db_stmt admin_staff_stmts[] = {
 	/* $1 the inboxes ticked (array literal) */
 	{"staff_inbox_choices",
 	 "SELECT id, name, id = ANY ($1::bigint[]) AS checked FROM inboxes ORDER BY lower(name), id LIMIT 500", 1},
-	/* how many of the distinct ids ticked are not inboxes */
+	/* how many of the distinct ids ticked are not inboxes (staff_inboxes_exist) */
 	{"staff_inboxes_unknown",
 	 "SELECT count(*) FROM (SELECT DISTINCT x FROM unnest($1::bigint[]) x) d"
 	 " WHERE NOT EXISTS (SELECT 1 FROM inboxes i WHERE i.id = d.x)",
@@ -95,6 +95,15 @@ static const char *ticked_inboxes(struct ctx *c)
 	const char *out = bad ? NULL : arena_strdup(c->arena, b.data);
 	buf_free(&b);
 	return out;
+}
+
+int staff_inboxes_exist(const char *ids)
+{
+	char unknown[24];
+	const char *p[1] = {ids};
+	if (db_exec_value("staff_inboxes_unknown", 1, p, unknown, sizeof unknown) != 1)
+		return -1;
+	return strcmp(unknown, "0") == 0;
 }
 
 /* Run a statement whose rows do not matter: 1, or 0 on a database error. */
@@ -166,13 +175,12 @@ int admin_staff_save(struct ctx *c)
 	const char *ticked = ticked_inboxes(c);
 	struct form f;
 	form_init(&f, "en");
-	char unknown[24] = "0";
-	const char *pu[1] = {ticked};
-	if (ticked && db_exec_value("staff_inboxes_unknown", 1, pu, unknown, sizeof unknown) < 0) {
+	int known = ticked ? staff_inboxes_exist(ticked) : 0;
+	if (known < 0) {
 		form_free(&f);
 		return 500;
 	}
-	if (!ticked || strcmp(unknown, "0") != 0) {
+	if (!known) {
 		form_message(&f, "inboxes", "One of the inboxes ticked does not exist (any more). Reload the page and tick them again.");
 		return staff_render(c, 422, &f, ticked ? ticked : "{}", limited);
 	}

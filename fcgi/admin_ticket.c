@@ -121,11 +121,12 @@ const struct db_stmt admin_ticket_stmts[] = {
 	 " FROM (SELECT m.created_at AS at, m.id AS ord, m.kind = 'note' AS is_note, false AS is_event,"
 	 "   m.direction, th.id AS thread_id, th.channel,"
 	 "   coalesce(nullif(btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), ''),"
-	 "     u.name, m.from_address, '') AS who, m.body,"
+	 "     u.name, tk.name || ' (API)', m.from_address, '') AS who, m.body,"
 	 "   coalesce(nullif((SELECT e.kind FROM engagements e WHERE e.message_id = m.id ORDER BY e.id LIMIT 1),"
 	 "     th.channel), '') AS label"
 	 "  FROM threads th JOIN messages m ON m.thread_id = th.id"
 	 "  LEFT JOIN contacts c ON c.id = m.author_contact_id LEFT JOIN staff_users u ON u.id = m.author_user_id"
+	 "  LEFT JOIN api_tokens tk ON tk.id = m.author_token_id"
 	 "  WHERE th.ticket_id = $1" THREAD_OK("$2")
 	 "  UNION ALL"
 	 "  SELECT e.created_at, e.id, false, true, '', NULL, '', coalesce(c.email, ''), e.summary, e.kind"
@@ -147,11 +148,7 @@ const struct db_stmt admin_ticket_stmts[] = {
  * first of the threads listed here.
  */
 
-#define TK_VALUE_MAX 2000
-
 static const char *const priorities[] = {"", "low", "medium", "high", "urgent", NULL};
-static const char *const reserved[] = {"subject", "description", "priority", "pipeline", "stage", "status",
-				       "id", "created_at", "last_activity_at", "closed_at", NULL};
 
 /* The rows of r under key and no_<key> when there are none; 0, or -1 when the statement failed. */
 static int add_rows(struct ctx *c, struct json_object *page, const char *key, PGresult *r)
@@ -277,7 +274,7 @@ static const char *stage_parse(struct ctx *c, struct form *f, const char *name, 
 	long id = admin_id(raw);
 	if (!id)
 		form_message(f, name, "Choose a stage of one of the pipelines.");
-	return id ? admin_idstr(c, id) : NULL;
+	return rec_idstr(c, id);
 }
 
 static int props_check(struct ctx *c, const struct form_page *fp, struct form *f, struct fp_save *s)
@@ -366,8 +363,8 @@ int rec_ticket_property(struct ctx *c)
 	struct form f;
 	form_init(&f, "en");
 	const char *key = form_text(&f, c->req, "prop_key", 1, 40, 0, 1);
-	const char *value = remove ? "" : form_text(&f, c->req, "prop_value", 1, TK_VALUE_MAX, 0, 1);
-	if (key && (!rec_key_ok(key) || rec_in_list(reserved, key)))
+	const char *value = remove ? "" : form_text(&f, c->req, "prop_value", 1, REC_PROP_VALUE_MAX, 0, 1);
+	if (key && !rec_prop_key_ok(key))
 		form_message(&f, "prop_key", "Use lowercase letters, digits and _ (starting with a letter), not a built-in name such as subject or stage.");
 	st = rec_lock(c, "rec_ticket_lock");
 	if (st) {

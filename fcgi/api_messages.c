@@ -116,6 +116,8 @@ static int read_form(struct ctx *c, const char **body, const char **kind, struct
 	}
 	*body = request_form(c->req, "body");
 	*kind = request_form(c->req, "kind");
+	/* control bytes never get here: the multipart parser refuses them (400, lib/multipart.c) by
+	 * api_str's rule for a JSON body (tab, CR and LF allowed) */
 	if (*body && (strlen(*body) > MSG_BODY_MAX || !utf8_valid(*body, strlen(*body)))) {
 		api_error(errs, "body", "must be valid UTF-8 of at most 20000 bytes");
 		bad = 1;
@@ -129,7 +131,7 @@ int api_message_create(struct ctx *c)
 {
 	struct json_object *errs = NULL;
 	const char *body = NULL, *kind = NULL;
-	int multipart = is_multipart(c);
+	int multipart = is_multipart(c), body_bad = 0;
 	if (multipart) {
 		read_form(c, &body, &kind, &errs);
 	} else {
@@ -138,7 +140,7 @@ int api_message_create(struct ctx *c)
 		if (st)
 			return st;
 		api_unknown(o, create_fields, &errs);
-		api_str(o, "body", MSG_BODY_MAX, 1, &body, &errs);
+		body_bad = api_str(o, "body", MSG_BODY_MAX, 1, &body, &errs) < 0;
 		if (api_str(o, "kind", 10, 0, &kind, &errs) < 0)
 			kind = "message";
 	}
@@ -146,7 +148,7 @@ int api_message_create(struct ctx *c)
 	size_t nfiles = multipart ? conv_files(c, MSG_FIELD) : 0;
 	if (kind && !note && strcmp(kind, "message") != 0)
 		api_error(&errs, "kind", "must be message or note");
-	if ((!body || !*body) && (note || nfiles == 0))
+	if (!body_bad && (!body || !*body) && (note || nfiles == 0))
 		api_error(&errs, "body", note ? "is required" : "is required (unless attachments are sent)");
 	if (note && nfiles)
 		api_error(&errs, MSG_FIELD, "a note has no attachments");

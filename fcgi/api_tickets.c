@@ -30,12 +30,10 @@
 
 #define TK_SUBJECT_MAX 500
 #define TK_DESCRIPTION_MAX 20000
-#define TK_VALUE_MAX 2000
 #define TK_PROPS_MAX 50
 #define TK_BODY_MAX 20000
 
 const struct db_stmt api_tickets_stmts[] = {
-	{"api_tickets_plan", "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)", 0},
 	{"api_tickets_list",
 	 "SELECT api_ticket_json(t.id)::text AS json, t.id AS k1, '' AS k2"
 	 " FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id"
@@ -96,22 +94,6 @@ const struct db_stmt api_tickets_stmts[] = {
 };
 
 static const char *const priorities[] = {"low", "medium", "high", "urgent", NULL};
-/* names the console keeps for the ticket's own fields (admin_ticket.c) */
-static const char *const reserved[] = {"subject", "description", "priority", "pipeline", "stage", "status",
-				       "id", "created_at", "last_activity_at", "closed_at", NULL};
-
-static int in_list(const char *const *list, const char *s)
-{
-	for (; s && *list; list++)
-		if (strcmp(*list, s) == 0)
-			return 1;
-	return 0;
-}
-
-static const char *idstr(struct ctx *c, long id)
-{
-	return id > 0 ? arena_printf(c->arena, "%ld", id) : NULL;
-}
 
 /* ---- GET /tickets ---- */
 
@@ -146,8 +128,10 @@ static int rfc3339(const char *s)
 	}
 	if ((*p == 'Z' || *p == 'z') && !p[1])
 		return 1;
+	/* an offset up to 15:59 either way: PostgreSQL refuses more (RFC 3339 allows 23:59; no zone
+	 * has ever been beyond 14:00) */
 	return (*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2) &&
-	       atoi(p + 1) <= 23 && atoi(p + 4) <= 59;
+	       atoi(p + 1) <= 15 && atoi(p + 4) <= 59;
 }
 
 /* A query parameter that must be an id: its text, NULL when absent; an error when invalid. */
@@ -174,17 +158,17 @@ int api_tickets_list(struct ctx *c)
 	const char *since = request_query(c->req, "updated_since");
 	if (status && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0)
 		api_error(&errs, "status", "must be open or closed");
-	if (priority && !in_list(priorities, priority))
+	if (priority && !rec_in_list(priorities, priority))
 		api_error(&errs, "priority", "must be low, medium, high or urgent");
 	if (since && !rfc3339(since))
-		api_error(&errs, "updated_since", "must be an RFC 3339 date-time, e.g. 2024-05-01T10:00:00Z");
+		api_error(&errs, "updated_since", "must be an RFC 3339 date-time (offset at most 15:59), e.g. 2024-05-01T10:00:00Z");
 	const char *stage = query_id(c, "stage_id", &errs), *pipeline = query_id(c, "pipeline_id", &errs);
 	const char *contact = query_id(c, "contact_id", &errs), *company = query_id(c, "company_id", &errs);
 	if (errs)
 		return api_invalid(c, errs);
 	if (db_begin() < 0)
 		return api_db_error(c);
-	PGresult *r = db_exec("api_tickets_plan", 0, NULL);
+	PGresult *r = db_exec("rec_custom_plan", 0, NULL); /* admin_tickets.c */
 	PQclear(r);
 	const char *p[10] = {pg.k1, status, stage, pipeline, priority, contact, company, since, api_inboxes(c), pg.limit_s};
 	r = r ? db_exec("api_tickets_list", 10, p) : NULL;
@@ -247,12 +231,12 @@ static int read_properties(struct ctx *c, struct json_object *o, int nulls_ok, c
 	json_object_object_foreach(props, k, v) {
 		const char *field = arena_printf(c->arena, "properties.%s", k);
 		enum json_type t = json_object_get_type(v);
-		if (!rec_key_ok(k) || in_list(reserved, k)) {
+		if (!rec_prop_key_ok(k)) {
 			api_error(errs, field, "keys are lowercase letters, digits and _ (starting with a letter, at most 40), not a built-in name");
 			bad = 1;
 		} else if (t == json_type_null && nulls_ok) {
 			db_array_item(&b, k);
-		} else if (t == json_type_string && (json_object_get_string_len(v) > TK_VALUE_MAX ||
+		} else if (t == json_type_string && (json_object_get_string_len(v) > REC_PROP_VALUE_MAX ||
 						     strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))) {
 			api_error(errs, field, "must be a string of at most 2000 bytes");
 			bad = 1;
@@ -283,7 +267,7 @@ static int read_priority(struct json_object *o, const char **out, struct json_ob
 		return 0;
 	if (!v)
 		return 1;
-	if (!json_object_is_type(v, json_type_string) || !in_list(priorities, json_object_get_string(v))) {
+	if (!json_object_is_type(v, json_type_string) || !rec_in_list(priorities, json_object_get_string(v))) {
 		api_error(errs, "priority", "must be low, medium, high, urgent or null");
 		return -1;
 	}
@@ -367,8 +351,8 @@ int api_ticket_create(struct ctx *c)
 		api_error(&errs, "message", "is required for a token limited to inboxes (its thread puts the ticket in one)");
 	if (errs)
 		return api_invalid(c, errs);
-	const char *p[7] = {idstr(c, contact), has_contact == 1 ? NULL : email, idstr(c, company), idstr(c, stage),
-			    idstr(c, pipeline), idstr(c, inbox), api_inboxes(c)};
+	const char *p[7] = {rec_idstr(c, contact), has_contact == 1 ? NULL : email, rec_idstr(c, company),
+			    rec_idstr(c, stage), rec_idstr(c, pipeline), rec_idstr(c, inbox), api_inboxes(c)};
 	PGresult *r = db_exec("api_ticket_refs", 7, p);
 	if (!r || PQntuples(r) != 1) {
 		PQclear(r);
@@ -393,7 +377,7 @@ int api_ticket_create(struct ctx *c)
 		return api_invalid(c, errs);
 	struct conv_ticket t = {
 		.subject = subject, .description = description ? description : "", .priority = priority,
-		.properties = set, .stage = sid, .contact = cid, .company = idstr(c, company),
+		.properties = set, .stage = sid, .contact = cid, .company = rec_idstr(c, company),
 		.summary = arena_printf(c->arena, "Ticket created through the API by %s", c->api->name),
 	};
 	struct conv_msg m = {
@@ -463,7 +447,7 @@ int api_ticket_update(struct ctx *c)
 	PQclear(r);
 	if (stage) {
 		char closed[8];
-		const char *ps[2] = {idstr(c, stage), pipeline ? idstr(c, pipeline) : cur_pipeline};
+		const char *ps[2] = {rec_idstr(c, stage), pipeline ? rec_idstr(c, pipeline) : cur_pipeline};
 		int found = db_exec_value("api_ticket_stage", 2, ps, closed, sizeof closed);
 		if (found != 1) {
 			json_object_put(before);
@@ -475,7 +459,7 @@ int api_ticket_update(struct ctx *c)
 		}
 	}
 	const char *pu[8] = {id, subject, description, has_priority == 1 ? "true" : "false", priority, set, del,
-			     idstr(c, stage)};
+			     rec_idstr(c, stage)};
 	char closed[8];
 	int got = db_exec_value("api_ticket_set", 8, pu, closed, sizeof closed);
 	if (got != 1) {

@@ -1,5 +1,6 @@
 /* api_token.c - no URL: making a JSON API token (the console's token page and the command line
  * share it), and `portal api-token-create NAME SCOPE... [--rate=N] [--inboxes=ID,...]`. */
+#include "admin.h"
 #include "api.h"
 
 #include <stdio.h>
@@ -109,8 +110,7 @@ int api_token_self(struct ctx *c)
 		if (c->api->scopes & (1u << i))
 			json_object_array_add(sc, json_object_new_string(api_scope_names[i]));
 	json_object_object_add(o, "scopes", sc);
-	json_object_object_add(o, "inbox_ids", c->api->limited ? json_tokener_parse(
-		arena_printf(c->arena, "[%.*s]", (int)strlen(c->api->inboxes) - 2, c->api->inboxes + 1)) : NULL);
+	json_object_object_add(o, "inbox_ids", api_token_inboxes_json(c, c->api->limited ? c->api->inboxes : NULL));
 	json_object_object_add(o, "rate_limit", json_object_new_int64(c->api->rate_limit));
 	return api_json(c, 200, o);
 }

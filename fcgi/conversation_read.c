@@ -22,12 +22,13 @@ const struct db_stmt conversation_read_stmts[] = {
 	 " console_time(cm.created_at, $2, 'YYYY-MM-DD HH24:MI') AS \"when\", cm.body,"
 	 " " CONV_MSG_FILES("cm") "::text AS files,"
 	 " coalesce(nullif(btrim(coalesce(cc.first_name, '') || ' ' || coalesce(cc.last_name, '')), ''),"
-	 " cc.email, nullif(cu.name, ''), cu.email, cm.from_address, 'Unknown') AS author,"
+	 " cc.email, nullif(cu.name, ''), cu.email, ctk.name || ' (API)', cm.from_address, 'Unknown') AS author,"
 	 " cm.kind = 'note' AS note, cm.author_user_id IS NOT NULL AS staff,"
 	 " coalesce(cm.from_address, '') AS \"from\", array_to_string(cm.to_addresses, ', ') AS \"to\","
 	 " cm.kind = 'message' AND th.ticket_id IS NOT NULL AND pm.id IS NULL AS hidden,"
 	 " cm.body_original AS original"
 	 " FROM messages cm JOIN threads th ON th.id = cm.thread_id" CONV_MSG_PEOPLE
+	 " LEFT JOIN api_tokens ctk ON ctk.id = cm.author_token_id" /* written through the API */
 	 " LEFT JOIN (SELECT id FROM portal_thread_messages($1)) pm ON pm.id = cm.id"
 	 " WHERE cm.thread_id = $1 ORDER BY cm.created_at, cm.id LIMIT 1000",
 	 2},

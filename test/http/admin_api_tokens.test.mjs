@@ -45,6 +45,7 @@ test('an admin creates a token: shown once, no-store, it works on the API, last 
   const a = oneAudit(mark, { action: 'api_token_create', actor_kind: 'staff', actor_id: ADMIN });
   assert.equal(a.detail.after.name, name);
   assert.equal(a.detail.after.id, row.id);
+  assert.deepEqual(a.detail.after.inbox_ids, [1]);
   assert.doesNotMatch(JSON.stringify(a.detail), new RegExp(tok.slice(12)));
 
   // the list: shown by its prefix only, never used yet
@@ -98,7 +99,7 @@ test('a token with every inbox and the default rate', async () => {
   assert.equal(psql(`SELECT rate_limit || ' ' || (inbox_ids IS NULL) FROM api_tokens WHERE name = '${name}'`), '600 true');
 });
 
-test('validation: empty name, no scope, bad rate come back 422 with the input kept, nothing created', async () => {
+test('validation: empty name, no scope, an unknown inbox, bad rate come back 422 with the input kept, nothing created', async () => {
   const before = psql('SELECT count(*) FROM api_tokens');
   let r = await create({ name: '   ', scope: ['tickets:write'], inbox: '1', rate_limit: '50' });
   assert.equal(r.status, 422);
@@ -112,6 +113,9 @@ test('validation: empty name, no scope, bad rate come back 422 with the input ke
   assert.match(r.html, /whole number from 1 to 1000000/);
   assert.match(r.html, new RegExp(`value="Kept ${u}"`));
   assert.match(r.html, /name="rate_limit"[^>]*value="0"/);
+  r = await create({ name: `Gone ${u}`, scope: 'tickets:read', inbox: ['1', '999999999'] });
+  assert.equal(r.status, 422);
+  assert.match(r.html, /One of the chosen inboxes does not exist any more/);
   r = await create({ name: `Bad ${u}`, scope: 'admin:all', rate_limit: 'lots' });
   assert.equal(r.status, 422);
   assert.match(r.html, /Choose scopes from the list/);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { psql } from '../lib/stack.mjs';
-import { loggedIn } from '../lib/client.mjs';
+import { loggedIn, staffLoggedIn } from '../lib/client.mjs';
 import { auditMark, auditSince } from '../lib/audit.mjs';
 import { mailTo, waitForMail } from '../lib/mail.mjs';
 import { Api, createToken } from '../lib/api.mjs';
@@ -16,7 +16,8 @@ const one = (sql) => psql(sql).split('\n')[0];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const RW = ['tickets:read', 'tickets:write'];
-const api = new Api(createToken(`tickets ${uniq()}`, RW));
+const TOKEN_NAME = `tickets ${uniq()}`;
+const api = new Api(createToken(TOKEN_NAME, RW));
 
 /* A fresh contact of its own, so that mails and lists are this test's. */
 function newContact() {
@@ -142,12 +143,18 @@ test('list: filters, keyset pages without gaps or repeats, and validation of eve
   assert.equal(r.body.data.length, 0);
   r = await api.get(`/tickets?contact_id=${ct.id}&updated_since=2000-01-01T00:00:00%2B02:00`);
   assert.equal(r.body.data.length, 5);
+  r = await api.get(`/tickets?contact_id=${ct.id}&updated_since=2000-01-01T00:00:00-15:59`);
+  assert.equal(r.body.data.length, 5); // the widest offset PostgreSQL takes
   const company = Number(one('SELECT id FROM companies ORDER BY id LIMIT 1'));
   r = await api.get(`/tickets?company_id=${company}&limit=100`);
   assert.ok(r.body.data.every((t) => t.company_ids.includes(company)));
   for (const [q, field] of [['status=pending', 'status'], ['priority=extreme', 'priority'], ['stage_id=x', 'stage_id'],
     ['pipeline_id=0', 'pipeline_id'], ['contact_id=-1', 'contact_id'], ['company_id=1.5', 'company_id'],
-    ['updated_since=yesterday', 'updated_since'], ['updated_since=2024-02-30T00:00:00Z', 'updated_since']]) {
+    ['updated_since=yesterday', 'updated_since'], ['updated_since=2024-02-30T00:00:00Z', 'updated_since'],
+    // offsets RFC 3339 allows but PostgreSQL refuses: a 422, not a failed statement (503)
+    ['updated_since=0001-01-01T00:00:00%2B23:59', 'updated_since'],
+    ['updated_since=9999-12-31T23:59:59-23:59', 'updated_since'],
+    ['updated_since=2024-05-01T10:00:00%2B16:00', 'updated_since']]) {
     r = await api.get(`/tickets?${q}`);
     assert.equal(r.status, 422, q);
     assert.deepEqual(r.body.errors.map((e) => e.field), [field], q);
@@ -320,6 +327,19 @@ test('messages: a reply is mailed and shown on the portal, a note is neither; th
   const b = await api.post(`/tickets/${id}/messages`, { body: 'once' }, { headers: { 'idempotency-key': key } });
   assert.equal(b.body.id, a.body.id);
   assert.equal(one(`SELECT count(*) FROM messages m JOIN threads th ON th.id = m.thread_id WHERE th.ticket_id = ${id} AND m.body = 'once'`), '1');
+  // the console names the token as the author of both (thread page and ticket timeline)
+  const thread = one(`SELECT thread_id FROM messages WHERE body = '${reply}'`);
+  const staff = await staffLoggedIn();
+  const tp = await staff.get(`/admin/inbox/${thread}`);
+  assert.equal(tp.status, 200);
+  const byToken = `<strong>${TOKEN_NAME} (API)</strong>`;
+  const entry = (html, text) => html.split('<li class="message').find((a) => a.includes(text)) || '';
+  assert.ok(entry(tp.html, reply).includes(byToken), 'the reply names the token');
+  assert.ok(entry(tp.html, note).includes(byToken), 'the note names the token');
+  const tl = await staff.get(`/admin/tickets/${id}`);
+  assert.equal(tl.status, 200);
+  assert.ok(entry(tl.html, reply).includes(` · ${TOKEN_NAME} (API)`), 'the timeline names it for the reply');
+  assert.ok(entry(tl.html, note).includes(` · ${TOKEN_NAME} (API)`), 'and for the note');
   // validation
   r = await api.post(`/tickets/${id}/messages`, { body: '', kind: 'memo', to: 'x' });
   assert.equal(r.status, 422);
@@ -362,5 +382,14 @@ test('multipart: a reply with attachments, downloaded byte for byte as attachmen
   const bad = await api.request('POST', `/tickets/${t.id}/messages`, { body: f3 });
   assert.equal(bad.status, 422);
   assert.deepEqual(bad.body.errors.map((e) => e.field), ['file']);
+  // a control character in the body: the multipart parser refuses it (400) as api_str does a JSON one (422)
+  const f4 = new FormData();
+  f4.append('body', 'bell\u0007 here');
+  const before = one(`SELECT count(*) FROM messages m JOIN threads th ON th.id = m.thread_id WHERE th.ticket_id = ${t.id}`);
+  assert.equal((await api.request('POST', `/tickets/${t.id}/messages`, { body: f4 })).status, 400);
+  const ctl = await api.post(`/tickets/${t.id}/messages`, { body: 'bell\u0007 here' });
+  assert.equal(ctl.status, 422);
+  assert.deepEqual(ctl.body.errors.map((e) => e.field), ['body']);
+  assert.equal(one(`SELECT count(*) FROM messages m JOIN threads th ON th.id = m.thread_id WHERE th.ticket_id = ${t.id}`), before);
   assert.equal((await api.get('/attachments/999999999')).status, 404);
 });

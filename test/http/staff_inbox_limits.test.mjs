@@ -204,3 +204,27 @@ test('limited to no inbox the agent sees nothing; without the limit everything i
   assert.equal((await agent.get(`/admin/inbox/${FILE_THREAD}/files/${ATT}/${FILE_NAME}`)).status, 200);
   assert.equal(ticketRows((await agent.get('/admin/tickets?status=all')).html).length, 50);
 });
+
+test('a limited agent has no portal preview, and a contact\'s timeline holds nothing of another inbox', async () => {
+  const r = await setLimit(true, [ALLOWED]);
+  assert.equal(r.status, 303);
+  const contact = one(`SELECT contact_id FROM ticket_contacts WHERE ticket_id = ${SHOWN_TICKET} ORDER BY contact_id LIMIT 1`);
+  // the preview shows the contact's whole portal (every inbox): not found for the limited agent
+  assert.equal((await agent.get(`/admin/preview/${contact}/tickets`)).status, 404);
+  assert.equal((await agent.get(`/admin/preview/${contact}/tickets/${SHOWN_TICKET}`)).status, 404);
+  assert.equal((await agent.get(`/admin/preview/${contact}/tickets/${HIDDEN_TICKET}`)).status, 404);
+  const thread = await agent.get(`/admin/inbox/${SHOWN_THREAD}`);
+  assert.doesNotMatch(thread.html, /\/admin\/preview\//, 'no preview link offered');
+  assert.doesNotMatch((await agent.get(`/admin/contacts/${contact}`)).html, /\/admin\/preview\//);
+  assert.equal((await admin.get(`/admin/preview/${contact}/tickets`)).status, 200);
+  // a mail in a thread of the other inbox without a ticket leaves an engagement with its words
+  const words = `Hidden words ${Date.now()}`;
+  psql(`WITH th AS (INSERT INTO threads (inbox_id, channel) VALUES (${OTHER}, 'email') RETURNING id),
+    m AS (INSERT INTO messages (thread_id, direction, author_contact_id, body) SELECT id, 'incoming', ${contact}, '${words}' FROM th RETURNING id)
+    INSERT INTO engagements (kind, contact_id, message_id, summary) SELECT 'email', ${contact}, id, '${words}' FROM m`);
+  assert.doesNotMatch((await agent.get(`/admin/contacts/${contact}`)).html, new RegExp(words));
+  assert.match((await admin.get(`/admin/contacts/${contact}`)).html, new RegExp(words));
+  psql(`DELETE FROM engagements WHERE summary = '${words}';
+    DELETE FROM threads WHERE id IN (SELECT thread_id FROM messages WHERE body = '${words}')`);
+  await setLimit(false, []);
+});

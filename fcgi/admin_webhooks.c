@@ -68,6 +68,7 @@ static int list_page(struct ctx *c, int status, struct form *f)
 	struct json_object *page = admin_page_new(c, "Webhooks", "webhooks");
 	json_object_object_add(page, "rows", db_rows_json(r, -1));
 	json_object_object_add(page, "empty", json_object_new_boolean(PQntuples(r) == 0));
+	json_object_object_add(page, "private_ok", json_object_new_boolean(cfg.webhooks_allow_private));
 	PQclear(r);
 	if (f) {
 		form_to_page(f, page);

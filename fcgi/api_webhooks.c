@@ -6,11 +6,14 @@
 #include "admin.h"
 #include "api.h"
 
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "netaddr.h"
 #include "secretbox.h"
 #include "token.h"
 
@@ -48,13 +51,45 @@ const struct db_stmt api_webhooks_stmts[] = {
 
 const char *const webhook_events[3] = {"ticket.created", "ticket.updated", "message.added"};
 
+/* Past the syntax rule (webhook_url_problem() in SQL), the install's switch: with
+ * webhooks.allow_private_addresses off, https only, and not to an address that is plainly not
+ * public (an IP literal, or localhost). A name is judged where it resolves, by the mailer
+ * (fcgi/mailer_webhooks.c), which checks every address it dials whatever was accepted here. */
+static const char *private_problem(const char *url)
+{
+	if (cfg.webhooks_allow_private)
+		return NULL;
+	if (strncasecmp(url, "https://", 8) != 0)
+		return "The URL must start with https://: plain http:// is allowed only on an install set up for "
+		       "local testing (webhooks.allow_private_addresses).";
+	CURLU *u = curl_url();
+	char *host = NULL;
+	const char *why = NULL;
+	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		why = "The URL is not a valid https:// address.";
+	} else {
+		size_t n = strlen(host);
+		enum netaddr_kind k = netaddr_kind_text(host);
+		if ((k != NETADDR_INVALID && k != NETADDR_PUBLIC) || strcasecmp(host, "localhost") == 0 ||
+		    (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0))
+			why = "The URL must point to a public address: this machine, private, link-local and other "
+			      "internal addresses are not allowed.";
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return why;
+}
+
 const char *webhook_url_problem(struct ctx *c, const char *url)
 {
 	char why[300];
 	const char *p[1] = {url};
+	if (!cfg.webhooks_allow_private && strncasecmp(url, "http://", 7) == 0)
+		return private_problem(url); /* not the SQL rule's "http:// to this machine" hint */
 	if (db_exec_value("webhook_url_problem", 1, p, why, sizeof why) != 1)
 		return "The URL could not be checked; try again.";
-	return why[0] ? arena_printf(c->arena, "%s", why) : NULL;
+	return why[0] ? arena_printf(c->arena, "%s", why) : private_problem(url);
 }
 
 int webhook_secret_new(struct ctx *c, long id, char *secret, size_t cap)

@@ -13,9 +13,19 @@
  *                       of "<Webhook-Timestamp>.<body>">
  * A receiver recomputes the HMAC over the raw body, compares in constant time, and refuses a
  * timestamp more than 5 minutes from its clock (the replay window). Connect timeout 5 s, whole
- * request 10 s, redirects not followed, HTTPS certificates and host names verified; a hanging
- * receiver therefore holds the loop at most 10 s, and one pass sends webhooks for about 2 s at
- * most before mail gets its turn again. */
+ * request 10 s, redirects not followed, no proxy, HTTPS certificates and host names verified; a
+ * hanging receiver therefore holds the loop at most 10 s, and one pass sends webhooks for about 2 s
+ * at most before mail gets its turn again.
+ *
+ * Server-side request forgery: whoever may register a webhook (an admin, or a token with only
+ * webhooks:write) chooses where this process connects. Unless webhooks.allow_private_addresses is
+ * on (local testing, lib/config.h), only https is spoken and curl gets a socket only for a public
+ * address (lib/netaddr.h), judged on the address it actually dials, after DNS: a name resolving to
+ * 127.0.0.1, 169.254.169.254 or 10.x is refused before any packet leaves. What the console and the
+ * API show of a failure is a category ("could not connect", "timed out", "TLS failed", "address
+ * not allowed", "HTTP 500" ...), never curl's text, so a token learns nothing about the network
+ * behind; the log keeps curl's text and names the URL by scheme, host and port only (its path and
+ * query often hold a secret). */
 #include "mailer.h"
 
 #include <curl/curl.h>
@@ -24,9 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "db.h"
 #include "log.h"
+#include "netaddr.h"
 #include "secretbox.h"
 #include "token.h"
 
@@ -84,37 +96,106 @@ static size_t discard(char *p, size_t size, size_t n, void *u)
 	return size * n;
 }
 
-/* curl's own reading of url agrees with webhook_url_problem(): https, or http to a loopback name. */
-static int url_allowed(const char *url, char *err, size_t errlen)
+/* What curl made of a URL: "scheme://host:port" for the log (never the path or query, which often
+ * carry a secret), and whether it agrees with webhook_url_problem() and the install's switch:
+ * https, or http to a loopback name when private addresses are allowed (local testing). */
+static int url_allowed(const char *url, int allow_private, char *where, size_t wlen)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *user = NULL;
+	char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL;
 	int ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 		 curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
 		 curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+		 curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
 		 curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER;
+	if (ok)
+		snprintf(where, wlen, "%s://%s:%s", scheme, host, port);
+	else
+		snprintf(where, wlen, "(a URL curl does not read)");
 	if (ok && strcasecmp(scheme, "https") != 0)
-		ok = strcasecmp(scheme, "http") == 0 && (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "[::1]") == 0 ||
-							 strcasecmp(host, "localhost") == 0);
-	if (!ok)
-		snprintf(err, errlen, "the URL is not allowed (https://, or http:// to this machine only)");
+		ok = allow_private && strcasecmp(scheme, "http") == 0 &&
+		     (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "[::1]") == 0 || strcasecmp(host, "localhost") == 0);
 	curl_free(scheme);
 	curl_free(host);
+	curl_free(port);
 	curl_free(user);
 	curl_url_cleanup(u);
 	return ok;
 }
 
-/* POST body to url signed with secret: the HTTP status (0 when none came, err says why). */
-static long post(const char *url, const char *event_id, const char *secret, const char *body, char *err,
-		 size_t errlen)
+/* The address check, on the address curl is about to connect to (after DNS, for every address it
+ * tries, and for a redirect's too were one followed): only public addresses get a socket. What a
+ * refusal looks like to curl is a failed connect; refused tells post() why. */
+struct dial {
+	int refused;
+};
+
+static curl_socket_t open_public(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct dial *d = clientp;
+	enum netaddr_kind k = netaddr_kind_sockaddr(&a->addr, a->addrlen);
+	if (purpose != CURLSOCKTYPE_IPCXN || k != NETADDR_PUBLIC) {
+		d->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* What a failed attempt shows in the console and the API: a category, never curl's text (which
+ * names addresses and ports: a token could map the internal network with it). */
+static const char *failure(CURLcode rc, int refused)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		return refused ? "address not allowed" : "could not connect";
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return "host not found";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timed out";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_USE_SSL_FAILED:
+		return "TLS failed";
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return "URL not allowed";
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return "connection broken";
+	default:
+		return "delivery failed";
+	}
+}
+
+/* POST body to url signed with secret: the HTTP status, or 0 when none came and then err holds
+ * the category (failure()) and detail curl's own text for the log; *refused: an address was. */
+static long post(const char *url, int allow_private, const char *event_id, const char *secret, const char *body,
+		 char *err, size_t errlen, char *detail, size_t dlen, int *refused)
 {
 	char ts[24], sig[TOKEN_HEX_LEN + 1], h_id[128], h_ts[64], h_sig[96];
+	struct dial dial = {0};
 	snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
 	size_t tl = strlen(ts), bl = strlen(body);
 	char *msg = malloc(tl + 1 + bl + 1);
 	if (!msg) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "delivery failed");
+		snprintf(detail, dlen, "out of memory");
 		return 0;
 	}
 	memcpy(msg, ts, tl);
@@ -123,7 +204,8 @@ static long post(const char *url, const char *event_id, const char *secret, cons
 	hmac_sha256_hex(secret, strlen(secret), msg, tl + 1 + bl, sig);
 	free(msg);
 	if (!sig[0]) {
-		snprintf(err, errlen, "could not sign");
+		snprintf(err, errlen, "delivery failed");
+		snprintf(detail, dlen, "could not sign");
 		return 0;
 	}
 	snprintf(h_id, sizeof h_id, "Webhook-Id: %s", event_id);
@@ -139,11 +221,14 @@ static long post(const char *url, const char *event_id, const char *secret, cons
 	long status = 0;
 	char cerr[CURL_ERROR_SIZE] = "";
 	if (!h || !hs) {
-		snprintf(err, errlen, "curl could not start");
+		snprintf(err, errlen, "delivery failed");
+		snprintf(detail, dlen, "curl could not start");
 	} else {
 		curl_easy_setopt(h, CURLOPT_URL, url);
-		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, allow_private ? "http,https" : "https");
+		curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+		curl_easy_setopt(h, CURLOPT_PROXY, ""); /* no proxy from the environment: we dial ourselves */
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, WEBHOOK_CONNECT_S);
@@ -155,19 +240,28 @@ static long post(const char *url, const char *event_id, const char *secret, cons
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bl);
 		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+		if (!allow_private) {
+			curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_public);
+			curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &dial);
+		}
 		CURLcode rc = curl_easy_perform(h);
-		if (rc == CURLE_OK)
+		if (rc == CURLE_OK) {
 			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		else
-			snprintf(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
+		} else {
+			snprintf(err, errlen, "%s", failure(rc, dial.refused));
+			snprintf(detail, dlen, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
+		}
 	}
+	*refused = dial.refused && status == 0;
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hs);
 	OPENSSL_cleanse(sig, sizeof sig);
 	return status;
 }
 
-/* Claim, send and record one due delivery in its own transaction: 1 done, 0 none due, -1 error. */
+/* Claim, send and record one due delivery in its own transaction: 1 done, 0 none due, -1 error.
+ * The attempt's error and the delivery's last_error (what the console and the API show) hold a
+ * category only; the log adds curl's detail, and names the URL by scheme, host and port only. */
 static int process_one(struct mailer *m)
 {
 	int rc;
@@ -175,25 +269,31 @@ static int process_one(struct mailer *m)
 	if (!q)
 		return rc;
 	const char *id = db_col(q, 0, "id"), *url = db_col(q, 0, "url");
-	int attempts = atoi(db_col(q, 0, "attempts")), permanent = 0;
-	char err[512] = "", secret[256] = "", context[48];
+	int attempts = atoi(db_col(q, 0, "attempts")), permanent = 0, refused = 0;
+	int allow_private = m->cfg.webhooks_allow_private;
+	char err[64] = "", detail[CURL_ERROR_SIZE + 64] = "", secret[256] = "", context[48], where[600];
 	long status = 0;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	snprintf(context, sizeof context, "webhook:%s", db_col(q, 0, "webhook_id"));
-	if (db_col(q, 0, "url_problem")[0] || !url_allowed(url, err, sizeof err)) {
-		snprintf(err, sizeof err, "the URL is not allowed: %s", db_col(q, 0, "url_problem"));
+	if (!url_allowed(url, allow_private, where, sizeof where) || db_col(q, 0, "url_problem")[0]) {
+		snprintf(err, sizeof err, "URL not allowed");
+		snprintf(detail, sizeof detail, "%s", allow_private ? "not https:// or loopback http://"
+								   : "not https:// (webhooks.allow_private_addresses is off)");
 		permanent = 1;
 	} else if (secretbox_open(m->cfg.secret_key, context, db_col(q, 0, "secret_sealed"), secret, sizeof secret) < 0) {
-		snprintf(err, sizeof err, "the webhook's secret does not open (secret_key changed?)");
+		snprintf(err, sizeof err, "secret does not open");
+		snprintf(detail, sizeof detail, "secret_key changed?");
 		permanent = 1;
 	} else {
-		status = post(url, db_col(q, 0, "event_id"), secret, db_col(q, 0, "payload"), err, sizeof err);
+		status = post(url, allow_private, db_col(q, 0, "event_id"), secret, db_col(q, 0, "payload"), err,
+			      sizeof err, detail, sizeof detail, &refused);
 		if (status && (status < 200 || status > 299))
 			snprintf(err, sizeof err, "HTTP %ld", status);
+		permanent = refused; /* a public name pointing inside: not worth retrying */
 	}
 	OPENSSL_cleanse(secret, sizeof secret);
-	char st[16], dur[24], secs[24], why[600];
+	char st[16], dur[24], secs[24], why[128];
 	snprintf(st, sizeof st, "%ld", status);
 	snprintf(dur, sizeof dur, "%ld", ms_since(&t0));
 	const char *pa[4] = {id, status ? st : NULL, err[0] && !(status >= 200 && status <= 299) ? err : NULL, dur};
@@ -201,13 +301,13 @@ static int process_one(struct mailer *m)
 	int tries = attempts + 1;
 	if (ok && status >= 200 && status <= 299) {
 		const char *p[1] = {id};
-		log_msg(LOG_INFO, "mailer: webhook delivery %s to %s: HTTP %ld (attempt %d)", id, url, status, tries);
+		log_msg(LOG_INFO, "mailer: webhook delivery %s to %s: HTTP %ld (attempt %d)", id, where, status, tries);
 		ok = mailer_command(m, "mark webhook delivered", SQL_DELIVERED, 1, p) == 0;
 	} else if (ok && !permanent && tries < m->max_attempts) {
 		long s = backoff(m, attempts);
 		snprintf(secs, sizeof secs, "%ld", s);
-		log_msg(LOG_WARN, "mailer: webhook delivery %s to %s deferred %ld s (attempt %d of %d): %s", id, url, s,
-			tries, m->max_attempts, err);
+		log_msg(LOG_WARN, "mailer: webhook delivery %s to %s deferred %ld s (attempt %d of %d): %s%s%s", id,
+			where, s, tries, m->max_attempts, err, detail[0] ? ": " : "", detail);
 		const char *p[3] = {id, err, secs};
 		ok = mailer_command(m, "defer webhook", SQL_RETRY, 3, p) == 0;
 	} else if (ok) {
@@ -215,7 +315,8 @@ static int process_one(struct mailer *m)
 			snprintf(why, sizeof why, "%s", err);
 		else
 			snprintf(why, sizeof why, "gave up after %d attempts: %s", tries, err);
-		log_msg(LOG_ERROR, "mailer: webhook delivery %s to %s failed: %s", id, url, why);
+		log_msg(LOG_ERROR, "mailer: webhook delivery %s to %s failed: %s%s%s", id, where, why,
+			detail[0] ? ": " : "", detail);
 		const char *p[2] = {id, why};
 		ok = mailer_command(m, "mark webhook failed", SQL_FAILED, 2, p) == 0;
 	}

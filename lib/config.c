@@ -42,6 +42,18 @@ static void get_int(struct json_object *o, const char *key, int *dst)
 		*dst = json_object_get_int(v);
 }
 
+/* A switch: absent keeps *dst; anything but true or false is -1 (a switch is never guessed). */
+static int get_bool(struct json_object *o, const char *key, int *dst)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return -1;
+	*dst = json_object_get_boolean(v) ? 1 : 0;
+	return 0;
+}
+
 static struct json_object *section(struct json_object *root, const char *key)
 {
 	struct json_object *v;
@@ -95,7 +107,12 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		get_str(s, "scheme", c->link_scheme, sizeof c->link_scheme);
 		get_int(s, "port", &c->link_port);
 	}
+	int bad_switch = (s = section(root, "webhooks")) && get_bool(s, "allow_private_addresses", &c->webhooks_allow_private) < 0;
 	json_object_put(root);
+	if (bad_switch) {
+		snprintf(err, errlen, "%s: webhooks.allow_private_addresses must be true or false", path);
+		return -1;
+	}
 	if (strcmp(c->link_scheme, "http") != 0 && strcmp(c->link_scheme, "https") != 0) {
 		snprintf(err, errlen, "%s: links.scheme must be http or https", path);
 		return -1;

@@ -1,4 +1,4 @@
-/* config.h - the install's JSON configuration (PORTAL_CONFIG): database, paths, limits, secrets. */
+/* config.h - the install's JSON configuration (PORTAL_CONFIG): database, paths, limits, secrets, switches. */
 #ifndef PORTAL_CONFIG_H
 #define PORTAL_CONFIG_H
 
@@ -28,6 +28,9 @@ struct config {
 	char mail_dir[512];
 	char link_scheme[8]; /* links in mail sent without a request (invitations): "https" */
 	int link_port;       /* 0: the scheme's default port */
+	int webhooks_allow_private; /* webhooks.allow_private_addresses: plain http:// to this machine and
+				     * calls to loopback/private/link-local addresses (local testing
+				     * only); 0 (the default): https:// to public addresses only */
 };
 
 /* Defaults first, then the file's values on top. Returns 0, or -1 with a reason in err. */

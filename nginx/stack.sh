@@ -76,7 +76,8 @@ write_config() {
   },
   "smtp": { "url": "${PORTAL_SMTP_URL:-}", "user": "", "password": "", "from": "Acme Support <support@example.com>" },
   "mail": { "retry_base_seconds": ${PORTAL_MAIL_RETRY_SECONDS:-30}, "max_attempts": 10 },
-  "links": { "scheme": "http", "port": $PORT }
+  "links": { "scheme": "http", "port": $PORT },
+  "webhooks": { "allow_private_addresses": $([ "${PORTAL_WEBHOOK_PRIVATE:-0}" = 1 ] && echo true || echo false) }
 }
 JSON
 	umask 022

@@ -4,7 +4,8 @@
 # tally of a node --test run.
 #   . test/stack_env.sh NAME   sets VARDIR (a new /tmp/NAME.XXXXXX) and free_port, and exports
 #   PORTAL_VAR, PORTAL_HTTP_PORT, PORTAL_WORKERS, PORTAL_CONFIG, SMTP_PORT, SMTP_SINK,
-#   PORTAL_SMTP_URL and PORTAL_MAIL_RETRY_SECONDS; smtp_sink_up starts the sink;
+#   PORTAL_SMTP_URL, PORTAL_MAIL_RETRY_SECONDS and PORTAL_WEBHOOK_PRIVATE (the tests' webhook
+#   receivers listen on 127.0.0.1); smtp_sink_up starts the sink;
 #   add_node_counts TAP adds a node test run to the caller's passed and failed.
 VARDIR=$(mktemp -d "/tmp/$1.XXXXXX")
 chmod 755 "$VARDIR"
@@ -14,6 +15,8 @@ export PORTAL_CONFIG=$VARDIR/portal.json
 # the SMTP sink the mailer delivers to (Debian's python3-aiosmtpd)
 export SMTP_PORT=$(free_port) SMTP_SINK=$VARDIR/smtp-sink
 export PORTAL_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT PORTAL_MAIL_RETRY_SECONDS=1
+# webhooks may call this machine over plain http (webhooks.allow_private_addresses)
+export PORTAL_WEBHOOK_PRIVATE=1
 
 # The SMTP sink in the background, delivering into $SMTP_SINK; its pid in $VARDIR/smtp.pid.
 smtp_sink_up() {

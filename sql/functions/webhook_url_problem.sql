@@ -1,9 +1,12 @@
 -- webhook_url_problem.sql - the one rule of which URLs a webhook may call: NULL when url is fine,
 -- else why not (a sentence for a form or an API error). HTTPS anywhere (no user:password@, no
 -- spaces or control characters, no backslash, at most 2048 characters), or plain HTTP only to
--- this machine (127.0.0.1, [::1], localhost), for local testing. The console and the API check it
--- when a webhook is saved; the mailer checks it again before every delivery (and then makes curl
--- parse the URL itself and agree, fcgi/mailer_webhooks.c).
+-- this machine (127.0.0.1, [::1], localhost), for local testing. It is the syntax rule (and the
+-- table's CHECK); the install's switch webhooks.allow_private_addresses (off by default) narrows it
+-- in C: off, only https:// to a public address (fcgi/api_webhooks.c when a webhook is saved, and
+-- the mailer on every address it dials). The console and the API check it when a webhook is
+-- saved; the mailer checks it again before every delivery (and then makes curl parse the URL
+-- itself and agree, fcgi/mailer_webhooks.c).
 CREATE OR REPLACE FUNCTION webhook_url_problem(p_url text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE

@@ -341,6 +341,16 @@ int api_page(struct ctx *c, struct api_page *pg)
 	return 0;
 }
 
+int api_page_id(struct ctx *c, struct api_page *pg)
+{
+	int st = api_page(c, pg);
+	if (st)
+		return st;
+	if (pg->k1 && (!*pg->k1 || strlen(pg->k1) > 18 || strspn(pg->k1, "0123456789") != strlen(pg->k1) || pg->k1[0] == '0'))
+		return api_problem(c, 400, "bad-request", "cursor is not one this API gave.");
+	return 0;
+}
+
 int api_list(struct ctx *c, const struct api_page *pg, PGresult *r)
 {
 	int n = PQntuples(r), more = n > pg->limit;

@@ -109,6 +109,8 @@ struct api_page {
 };
 /* 0, or the status of the 400 answered for a bad limit or cursor. */
 int api_page(struct ctx *c, struct api_page *pg);
+/* The same for a list keyed by id alone (k1 an id, k2 ""): a cursor whose k1 is no id is a 400. */
+int api_page_id(struct ctx *c, struct api_page *pg);
 /*
  * Answer a page: r's rows in order, each with the column "json" (an object's JSON text) and the
  * columns "k1", "k2" (the row's keys in the statement's order); at most pg->limit rows go out,

@@ -25,11 +25,9 @@ const struct db_stmt api_companies_stmts[] = {
 int api_companies_list(struct ctx *c)
 {
 	struct api_page pg;
-	int st = api_page(c, &pg);
+	int st = api_page_id(c, &pg);
 	if (st)
 		return st;
-	if (pg.k1 && !admin_id(pg.k1))
-		return api_problem(c, 400, "bad-request", "cursor is not one this API gave.");
 	const char *domain = request_query(c->req, "domain");
 	if (domain && (!*domain || strlen(domain) > 255))
 		return api_problem(c, 400, "bad-request", "domain must be 1 to 255 characters.");

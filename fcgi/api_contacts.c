@@ -40,11 +40,9 @@ const struct db_stmt api_contacts_stmts[] = {
 int api_contacts_list(struct ctx *c)
 {
 	struct api_page pg;
-	int st = api_page(c, &pg);
+	int st = api_page_id(c, &pg);
 	if (st)
 		return st;
-	if (pg.k1 && !admin_id(pg.k1))
-		return api_problem(c, 400, "bad-request", "cursor is not one this API gave.");
 	const char *email = request_query(c->req, "email"), *co = request_query(c->req, "company_id");
 	if (co && !admin_id(co))
 		return api_problem(c, 400, "bad-request", "company_id must be a positive whole number.");

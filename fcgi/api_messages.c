@@ -74,11 +74,9 @@ static int ticket_of(struct ctx *c, char *thread, char *inbox, size_t cap)
 int api_messages_list(struct ctx *c)
 {
 	struct api_page pg;
-	int st = api_page(c, &pg);
+	int st = api_page_id(c, &pg);
 	if (st)
 		return st;
-	if (pg.k1 && !admin_id(pg.k1))
-		return api_problem(c, 400, "bad-request", "cursor is not one this API gave.");
 	char thread[24], inbox[24];
 	if ((st = ticket_of(c, thread, inbox, sizeof thread)) != 1)
 		return st;

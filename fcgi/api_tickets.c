@@ -148,11 +148,9 @@ static const char *query_id(struct ctx *c, const char *name, struct json_object 
 int api_tickets_list(struct ctx *c)
 {
 	struct api_page pg;
-	int st = api_page(c, &pg);
+	int st = api_page_id(c, &pg);
 	if (st)
 		return st;
-	if (pg.k1 && !admin_id(pg.k1))
-		return api_problem(c, 400, "bad-request", "cursor is not one this API gave.");
 	struct json_object *errs = NULL;
 	const char *status = request_query(c->req, "status"), *priority = request_query(c->req, "priority");
 	const char *since = request_query(c->req, "updated_since");

@@ -140,7 +140,7 @@ int api_webhooks_list(struct ctx *c)
 {
 	int rc = limited(c);
 	struct api_page pg;
-	if (rc || (rc = api_page(c, &pg)))
+	if (rc || (rc = api_page_id(c, &pg)))
 		return rc;
 	const char *p[2] = {pg.k1, pg.limit_s};
 	PGresult *r = db_exec("api_webhooks_list", 2, p);

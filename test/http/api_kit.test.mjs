@@ -164,3 +164,15 @@ test('numbers PostgreSQL cannot take are a 400, and a token name of 100 multibyt
   assert.equal(r.status, 201);
   assert.equal(psql(`SELECT detail->>'token' FROM audit_log WHERE action = 'api_contact_create' AND detail->>'token' LIKE 'a%' ORDER BY id DESC LIMIT 1`), `a${'é'.repeat(99)}`);
 });
+
+test('a cursor that is not one the API gave is a 400 on every list', async () => {
+  const tok = createToken(`cursor ${uniq()}`, ['tickets:read', 'contacts:read', 'webhooks:write']);
+  const api = new Api(tok);
+  const bad = Buffer.from('x1\n').toString('base64url');
+  const ticket = psql('SELECT min(id) FROM tickets');
+  for (const p of ['/tickets', '/contacts', '/companies', '/webhooks', `/tickets/${ticket}/messages`]) {
+    const r = await api.get(`${p}?cursor=${bad}`);
+    assert.equal(r.status, 400, p);
+    assert.equal(r.body.type, 'urn:portal:problem:bad-request', p);
+  }
+});

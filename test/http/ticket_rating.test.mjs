@@ -347,7 +347,7 @@ test('/admin/ratings: counts per inbox and agent, the comments linking to the ti
   assert.match(empty.html, /No comments from 2020-01-01 to 2020-01-31/);
 
   // default: the last 30 days (the 2020 ratings are not in it)
-  const today = one("SELECT to_char((now() AT TIME ZONE (SELECT time_zone FROM portals WHERE id = 1))::date, 'YYYY-MM-DD')");
+  const today = one("SELECT to_char((now() AT TIME ZONE (SELECT time_zone FROM install_settings WHERE id = 1))::date, 'YYYY-MM-DD')");
   const dflt = await agent.get('/admin/ratings');
   assert.match(dflt.html, new RegExp(`name="to" type="date" value="${today}"`));
   assert.ok(!dflt.html.includes(`Took a while ${U}`));

@@ -98,9 +98,12 @@ int api_json(struct ctx *c, int status, struct json_object *body)
 	return status;
 }
 
+static const char *answer_location; /* this request's Location (api_created), for a kept answer */
+
 int api_created(struct ctx *c, const char *location, const char *json)
 {
-	response_header(c->res, "Location", arena_printf(c->arena, "/api/v1%s", location));
+	answer_location = arena_printf(c->arena, "/api/v1%s", location);
+	response_header(c->res, "Location", answer_location);
 	return api_json_text(c, 201, json);
 }
 
@@ -326,28 +329,15 @@ int api_page(struct ctx *c, struct api_page *pg)
 	}
 	snprintf(pg->limit_s, sizeof pg->limit_s, "%d", pg->limit + 1);
 	if (cur) {
+		char raw[32];
 		size_t n = strlen(cur), got = 0;
-		unsigned char *raw = arena_alloc(c->arena, base64_decoded_max(n) + 1);
-		if (!raw || n > 512 || base64_decode(cur, n, raw, base64_decoded_max(n), &got, BASE64_URL | BASE64_NOPAD) < 0)
+		if (n > 24 || base64_decode(cur, n, (unsigned char *)raw, sizeof raw - 1, &got, BASE64_URL | BASE64_NOPAD) < 0)
 			return api_problem(c, 400, "bad-request", "cursor is not one this API gave.");
 		raw[got] = '\0';
-		char *sep = memchr(raw, '\n', got);
-		if (!sep || strlen((char *)raw) != got || !utf8_valid((char *)raw, got))
+		if (!got || got > 18 || strspn(raw, "0123456789") != got || raw[0] == '0')
 			return api_problem(c, 400, "bad-request", "cursor is not one this API gave.");
-		*sep = '\0';
-		pg->k1 = (char *)raw;
-		pg->k2 = sep + 1;
+		pg->after = arena_strdup(c->arena, raw);
 	}
-	return 0;
-}
-
-int api_page_id(struct ctx *c, struct api_page *pg)
-{
-	int st = api_page(c, pg);
-	if (st)
-		return st;
-	if (pg->k1 && (!*pg->k1 || strlen(pg->k1) > 18 || strspn(pg->k1, "0123456789") != strlen(pg->k1) || pg->k1[0] == '0'))
-		return api_problem(c, 400, "bad-request", "cursor is not one this API gave.");
 	return 0;
 }
 
@@ -365,7 +355,7 @@ int api_list(struct ctx *c, const struct api_page *pg, PGresult *r)
 	}
 	buf_puts(b, "],\"next_cursor\":");
 	if (more) {
-		const char *k = arena_printf(c->arena, "%s\n%s", db_col(r, n - 1, "k1"), db_col(r, n - 1, "k2"));
+		const char *k = db_col(r, n - 1, "cursor");
 		struct buf e = BUF_INIT;
 		buf_base64(&e, k, strlen(k), BASE64_URL | BASE64_NOPAD);
 		buf_putc(b, '"');
@@ -540,12 +530,6 @@ static int idem_save(struct ctx *c, const char *key, int status)
 	char tid[24], st[16];
 	snprintf(tid, sizeof tid, "%ld", c->api->id);
 	snprintf(st, sizeof st, "%d", status);
-	/* the Location header, if the handler set one */
-	const char *loc = NULL, *h = c->res->headers.data ? strstr(c->res->headers.data, "Location: ") : NULL;
-	if (h) {
-		h += 10;
-		loc = arena_strndup(c->arena, h, strcspn(h, "\r\n"));
-	}
 	const char *body = arena_strndup(c->arena, c->res->body.data ? c->res->body.data : "", c->res->body.len);
 	if (answer_secret) { /* kept sealed, or (too long to seal) not at all */
 		size_t cap = secretbox_sealed_len(strlen(body)) + 8;
@@ -557,7 +541,7 @@ static int idem_save(struct ctx *c, const char *key, int status)
 			body = NULL;
 		}
 	}
-	const char *p[5] = {tid, key, st, loc, body};
+	const char *p[5] = {tid, key, st, answer_location, body};
 	return db_run("api_idem_save", 5, p);
 }
 
@@ -650,6 +634,7 @@ int api_dispatch(struct ctx *c)
 	json_object_put(body_obj);
 	body_obj = NULL;
 	answer_secret = 0;
+	answer_location = NULL;
 	if (status >= 400 && c->res->body.len == 0) /* a handler that returned a bare status */
 		status = api_problem(c, status, NULL, NULL);
 	return status;

@@ -101,21 +101,19 @@ int api_bool(struct json_object *o, const char *key, int *out, struct json_objec
 int api_unknown(struct json_object *o, const char *const *allowed, struct json_object **errs);
 
 /* ---- Lists: keyset pages ---- */
-/* ?limit (1-100, default 25) and ?cursor (opaque; api_cursor made it: two keys). */
+/* ?limit (1-100, default 25) and ?cursor (opaque: the last id of the previous page, as api_list
+ * wrote it). Every list pages by an id that never changes, so pages neither skip nor repeat. */
 struct api_page {
 	int limit;
-	char limit_s[16];     /* limit + 1, for the statement: one row more says there is a next page */
-	const char *k1, *k2;  /* the cursor's keys (NULL: the first page) */
+	char limit_s[16];  /* limit + 1, for the statement: one row more says there is a next page */
+	const char *after; /* the cursor's id (NULL: the first page) */
 };
-/* 0, or the status of the 400 answered for a bad limit or cursor. */
+/* 0, or the status of the 400 answered for a bad limit or a cursor the API did not give. */
 int api_page(struct ctx *c, struct api_page *pg);
-/* The same for a list keyed by id alone (k1 an id, k2 ""): a cursor whose k1 is no id is a 400. */
-int api_page_id(struct ctx *c, struct api_page *pg);
 /*
- * Answer a page: r's rows in order, each with the column "json" (an object's JSON text) and the
- * columns "k1", "k2" (the row's keys in the statement's order); at most pg->limit rows go out,
- * and when r holds more, next_cursor names the last one sent: {"data": [...], "next_cursor":
- * "..." | null}. PQclear(r) is the caller's.
+ * Answer a page: r's rows in order, each with the columns "json" (an object's JSON text) and
+ * "cursor" (its id); at most pg->limit rows go out, and when r holds more, next_cursor names the
+ * last one sent: {"data": [...], "next_cursor": "..." | null}. PQclear(r) is the caller's.
  */
 int api_list(struct ctx *c, const struct api_page *pg, PGresult *r);
 

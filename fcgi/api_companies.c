@@ -10,12 +10,12 @@
 const struct db_stmt api_companies_stmts[] = {
 	/* keyset on id after $1; one more row than the page ($2) */
 	{"api_companies_list",
-	 "SELECT api_company_json(id)::text AS json, id AS k1, '' AS k2 FROM companies"
+	 "SELECT api_company_json(id)::text AS json, id AS cursor FROM companies"
 	 " WHERE ($1::bigint IS NULL OR id > $1) ORDER BY id LIMIT $2::int",
 	 2},
 	/* by domain: the lower(domain) index, at most one company */
 	{"api_companies_by_domain",
-	 "SELECT api_company_json(id)::text AS json, id AS k1, '' AS k2 FROM companies"
+	 "SELECT api_company_json(id)::text AS json, id AS cursor FROM companies"
 	 " WHERE lower(domain) = lower($1) AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3::int",
 	 3},
 	{"api_company_get", "SELECT api_company_json($1)::text", 1},
@@ -25,7 +25,7 @@ const struct db_stmt api_companies_stmts[] = {
 int api_companies_list(struct ctx *c)
 {
 	struct api_page pg;
-	int st = api_page_id(c, &pg);
+	int st = api_page(c, &pg);
 	if (st)
 		return st;
 	const char *domain = request_query(c->req, "domain");
@@ -33,10 +33,10 @@ int api_companies_list(struct ctx *c)
 		return api_problem(c, 400, "bad-request", "domain must be 1 to 255 characters.");
 	PGresult *r;
 	if (domain) {
-		const char *p[3] = {domain, pg.k1, pg.limit_s};
+		const char *p[3] = {domain, pg.after, pg.limit_s};
 		r = db_exec("api_companies_by_domain", 3, p);
 	} else {
-		const char *p[2] = {pg.k1, pg.limit_s};
+		const char *p[2] = {pg.after, pg.limit_s};
 		r = db_exec("api_companies_list", 2, p);
 	}
 	if (!r)

@@ -23,13 +23,13 @@
 const struct db_stmt api_contacts_stmts[] = {
 	/* keyset on id after $2 (one more row than the page, $3); $1 a company or NULL */
 	{"api_contacts_list",
-	 "SELECT api_contact_json(id)::text AS json, id AS k1, '' AS k2 FROM contacts"
+	 "SELECT api_contact_json(id)::text AS json, id AS cursor FROM contacts"
 	 " WHERE ($1::bigint IS NULL OR primary_company_id = $1) AND ($2::bigint IS NULL OR id > $2)"
 	 " ORDER BY id LIMIT $3::int",
 	 3},
 	/* by email: the lower(email) index, at most one contact */
 	{"api_contacts_by_email",
-	 "SELECT api_contact_json(id)::text AS json, id AS k1, '' AS k2 FROM contacts"
+	 "SELECT api_contact_json(id)::text AS json, id AS cursor FROM contacts"
 	 " WHERE lower(email) = lower($1) AND ($2::bigint IS NULL OR primary_company_id = $2)"
 	 " AND ($3::bigint IS NULL OR id > $3) ORDER BY id LIMIT $4::int",
 	 4},
@@ -40,7 +40,7 @@ const struct db_stmt api_contacts_stmts[] = {
 int api_contacts_list(struct ctx *c)
 {
 	struct api_page pg;
-	int st = api_page_id(c, &pg);
+	int st = api_page(c, &pg);
 	if (st)
 		return st;
 	const char *email = request_query(c->req, "email"), *co = request_query(c->req, "company_id");
@@ -50,10 +50,10 @@ int api_contacts_list(struct ctx *c)
 		return api_problem(c, 400, "bad-request", "email must be 1 to 254 characters.");
 	PGresult *r;
 	if (email) {
-		const char *p[4] = {email, co, pg.k1, pg.limit_s};
+		const char *p[4] = {email, co, pg.after, pg.limit_s};
 		r = db_exec("api_contacts_by_email", 4, p);
 	} else {
-		const char *p[3] = {co, pg.k1, pg.limit_s};
+		const char *p[3] = {co, pg.after, pg.limit_s};
 		r = db_exec("api_contacts_list", 3, p);
 	}
 	if (!r)

@@ -36,7 +36,7 @@ const struct db_stmt api_messages_stmts[] = {
 	 " FROM tickets t WHERE t.id = $1 AND staff_ticket_ok(t.id, $2::bigint[])",
 	 2},
 	{"api_msg_list",
-	 "SELECT api_message_json(m.id)::text AS json, m.id AS k1, '' AS k2"
+	 "SELECT api_message_json(m.id)::text AS json, m.id AS cursor"
 	 " FROM threads th JOIN messages m ON m.thread_id = th.id"
 	 " WHERE th.ticket_id = $1 AND ($2::bigint[] IS NULL OR th.inbox_id = ANY ($2::bigint[]))"
 	 "  AND m.id > coalesce($3::bigint, 0)"
@@ -74,13 +74,13 @@ static int ticket_of(struct ctx *c, char *thread, char *inbox, size_t cap)
 int api_messages_list(struct ctx *c)
 {
 	struct api_page pg;
-	int st = api_page_id(c, &pg);
+	int st = api_page(c, &pg);
 	if (st)
 		return st;
 	char thread[24], inbox[24];
 	if ((st = ticket_of(c, thread, inbox, sizeof thread)) != 1)
 		return st;
-	const char *p[4] = {c->caps.v[0], api_inboxes(c), pg.k1, pg.limit_s};
+	const char *p[4] = {c->caps.v[0], api_inboxes(c), pg.after, pg.limit_s};
 	PGresult *r = db_exec("api_msg_list", 4, p);
 	if (!r)
 		return api_db_error(c);

@@ -35,7 +35,7 @@
 
 const struct db_stmt api_tickets_stmts[] = {
 	{"api_tickets_list",
-	 "SELECT api_ticket_json(t.id)::text AS json, t.id AS k1, '' AS k2"
+	 "SELECT api_ticket_json(t.id)::text AS json, t.id AS cursor"
 	 " FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id"
 	 " WHERE t.id < coalesce($1::bigint, 9223372036854775807)"
 	 "  AND ($2::text IS NULL OR s.is_closed = ($2::text = 'closed'))"
@@ -148,7 +148,7 @@ static const char *query_id(struct ctx *c, const char *name, struct json_object 
 int api_tickets_list(struct ctx *c)
 {
 	struct api_page pg;
-	int st = api_page_id(c, &pg);
+	int st = api_page(c, &pg);
 	if (st)
 		return st;
 	struct json_object *errs = NULL;
@@ -168,7 +168,7 @@ int api_tickets_list(struct ctx *c)
 		return api_db_error(c);
 	PGresult *r = db_exec("rec_custom_plan", 0, NULL); /* admin_tickets.c */
 	PQclear(r);
-	const char *p[10] = {pg.k1, status, stage, pipeline, priority, contact, company, since, api_inboxes(c), pg.limit_s};
+	const char *p[10] = {pg.after, status, stage, pipeline, priority, contact, company, since, api_inboxes(c), pg.limit_s};
 	r = r ? db_exec("api_tickets_list", 10, p) : NULL;
 	db_rollback(); /* read only */
 	if (!r)

@@ -32,7 +32,7 @@ const struct db_stmt api_webhooks_stmts[] = {
 	 4},
 	{"webhook_secret_set", "UPDATE webhooks SET secret_sealed = $2 WHERE id = $1", 2},
 	{"api_webhooks_list",
-	 "SELECT " WEBHOOK_JSON "::text AS json, w.id AS k1, w.id AS k2 FROM webhooks w"
+	 "SELECT " WEBHOOK_JSON "::text AS json, w.id AS cursor FROM webhooks w"
 	 " WHERE ($1::bigint IS NULL OR w.id > $1) ORDER BY w.id LIMIT $2",
 	 2},
 	{"api_webhook_get",
@@ -140,9 +140,9 @@ int api_webhooks_list(struct ctx *c)
 {
 	int rc = limited(c);
 	struct api_page pg;
-	if (rc || (rc = api_page_id(c, &pg)))
+	if (rc || (rc = api_page(c, &pg)))
 		return rc;
-	const char *p[2] = {pg.k1, pg.limit_s};
+	const char *p[2] = {pg.after, pg.limit_s};
 	PGresult *r = db_exec("api_webhooks_list", 2, p);
 	if (!r)
 		return api_db_error(c);

@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "admin.h"
@@ -431,11 +434,87 @@ static int bodiless(FCGX_Request *rq)
 	return m && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) && (!cl || !*cl || strcmp(cl, "0") == 0);
 }
 
+/*
+ * Stopping gracefully (make scale, make reload, systemctl stop: multiwatch passes SIGUSR1 on to
+ * its workers, systemd sends SIGTERM): a worker told to stop finishes the request it is on and
+ * leaves the accept loop. SIGUSR1 and SIGTERM stay blocked while a request runs, so no system
+ * call of a request (a read of its body, a write of its answer, libpq's) is ever interrupted;
+ * they are let in only while the worker waits for the next connection, in epoll_pwait, whose
+ * EINTR ends the loop. The listening socket is non-blocking: a worker woken for a connection
+ * another worker took gets EAGAIN from the accept and waits again (EPOLLEXCLUSIVE keeps such
+ * wake-ups few).
+ */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* Block the stop signals and install their handler; *waiting gets the mask epoll_pwait lets
+ * them in with. Returns the epoll descriptor watching the listening socket, or -1. */
+static int accept_wait_setup(sigset_t *waiting)
+{
+	sigset_t stops;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGUSR1);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, waiting);
+	sigdelset(waiting, SIGUSR1);
+	sigdelset(waiting, SIGTERM);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	int fl = fcntl(0, F_GETFL);
+	if (fl < 0 || fcntl(0, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) < 0) {
+		if (ep >= 0)
+			close(ep);
+		return -1;
+	}
+	return ep;
+}
+
+/* The next request: 0, or -1 when the worker is told to stop (or the socket fails). */
+static int accept_next(int ep, const sigset_t *waiting, FCGX_Request *rq)
+{
+	for (;;) {
+		if (stop_requested)
+			return -1;
+		struct epoll_event ev;
+		int n = epoll_pwait(ep, &ev, 1, -1, waiting);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n <= 0)
+			continue; /* a signal: stop_requested says which */
+		int r = FCGX_Accept_r(rq);
+		if (r >= 0)
+			return 0;
+		if (r != -EAGAIN && r != -EWOULDBLOCK && r != -EINTR) {
+			log_msg(LOG_ERROR, "accept on the FastCGI socket failed (%d)", r);
+			return -1;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1)
 		return command(argc, argv);
+	sigset_t waiting;
+	int ep = accept_wait_setup(&waiting);
+	if (ep < 0) {
+		fprintf(stderr, "portal: no FastCGI socket on descriptor 0 (run under spawn-fcgi)\n");
+		return 1;
+	}
 	if (startup() < 0)
 		return 1;
 	if (FCGX_Init() != 0)
@@ -447,7 +526,7 @@ int main(int argc, char **argv)
 	struct response res;
 	response_init(&res);
 	int plain_close = unix_listener();
-	while (FCGX_Accept_r(&rq) >= 0) {
+	while (accept_next(ep, &waiting, &rq) == 0) {
 		response_reset(&res);
 		handle(&rq, &a, &res);
 		if (plain_close && bodiless(&rq))
@@ -455,6 +534,9 @@ int main(int argc, char **argv)
 		FCGX_Finish_r(&rq);
 		arena_reset(&a);
 	}
+	if (stop_requested)
+		log_msg(LOG_INFO, "worker stopping: told to (SIGUSR1 or SIGTERM), no request in hand");
+	close(ep);
 	response_free(&res);
 	arena_free(&a);
 	db_disconnect();

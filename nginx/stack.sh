@@ -163,15 +163,23 @@ start_mailer() {
 	alive "$VAR/run/mailer.pid" || die "the mailer did not start, see $VAR/log/mailer.out"
 }
 
+# The upstream nginx sends requests to: the socket of the worker pool that serves.
+write_upstream() {
+	printf 'upstream portal_workers {\n\tserver unix:%s;\n}\n' "$1" >"$VAR/nginx/upstream.conf.new"
+	mv "$VAR/nginx/upstream.conf.new" "$VAR/nginx/upstream.conf"
+}
+
 start_nginx() {
 	alive "$VAR/run/nginx.pid" && return 0
 	mkdir -p "$VAR/nginx"
 	local user_line="" max_mb
 	[ $AS_ROOT = 1 ] && user_line="user www-data www-data;"
 	max_mb=$(sed -n 's/.*"max_body_mb": *\([0-9]*\).*/\1/p' "$CONFIG" | head -n1)
-	sed -e "s|@VAR@|$VAR|g" -e "s|@PORT@|$PORT|g" -e "s|@TEMPLATES@|$APP/templates|g" \
-		-e "s|@USER_LINE@|$user_line|" -e "s|@MAX_BODY_MB@|${max_mb:-25}|" \
-		"$ROOT/nginx/portal.conf.in" >"$VAR/nginx/nginx.conf"
+	sed -e "s|@VAR@|$VAR|g" -e "s|@USER_LINE@|$user_line|" "$ROOT/nginx/portal.conf.in" >"$VAR/nginx/nginx.conf"
+	sed -e "s|@LISTEN@|127.0.0.1:$PORT|g" -e "s|@TEMPLATES@|$APP/templates|g" -e "s|@LOG_DIR@|$VAR/log|g" \
+		-e "s|@FILES@|$VAR/files|g" -e "s|@UPSTREAM@|$VAR/nginx/upstream.conf|g" \
+		-e "s|@MAX_BODY_MB@|${max_mb:-25}|" "$ROOT/nginx/site.conf.in" >"$VAR/nginx/site.conf"
+	write_upstream "$VAR/run/portal.sock"
 	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -t -q ||
 		die "nginx config test failed"
 	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" ||
@@ -272,8 +280,8 @@ workers() {
 		sleep 0.1
 	done
 	# the port nginx listens on, from its config (PORTAL_HTTP_PORT need not be set)
-	if [ -z "${PORTAL_HTTP_PORT:-}" ] && [ -f "$VAR/nginx/nginx.conf" ]; then
-		PORT=$(sed -n 's/.*listen 127\.0\.0\.1:\([0-9]*\);.*/\1/p' "$VAR/nginx/nginx.conf" | head -n1)
+	if [ -z "${PORTAL_HTTP_PORT:-}" ] && [ -f "$VAR/nginx/site.conf" ]; then
+		PORT=$(sed -n 's/.*listen 127\.0\.0\.1:\([0-9]*\);.*/\1/p' "$VAR/nginx/site.conf" | head -n1)
 	fi
 	alive "$VAR/run/nginx.pid" && wait_healthy
 	say "workers: $n ($(pgrep -c -P "$(head -n1 "$VAR/run/workers.pid")" || true) running) in $VAR"

@@ -57,7 +57,7 @@ alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 psql_at() { local d=$1; shift; psql -X -q -h "$d/pg" -U portal -d portal -v ON_ERROR_STOP=1 "$@"; }
 psql_portal() { psql_at "$VARDIR" "$@"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-conf_port() { sed -n 's/.*listen 127\.0\.0\.1:\([0-9]*\);.*/\1/p' "$1/nginx/nginx.conf" | head -n1; }
+conf_port() { sed -n 's/.*listen 127\.0\.0\.1:\([0-9]*\);.*/\1/p' "$1/nginx/site.conf" | head -n1; }
 workers_of() { pgrep -P "$(head -n1 "$1/run/workers.pid" 2>/dev/null || echo 0)" || true; }
 started=0 small_started=0 SMALLDIR="" workers=0 switched=0 ceiling_running=0
 ceiling_cleanup() { # what the ceiling script starts, when it was interrupted or failed half-way

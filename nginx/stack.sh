@@ -176,9 +176,9 @@ start_nginx() {
 	[ $AS_ROOT = 1 ] && user_line="user www-data www-data;"
 	max_mb=$(sed -n 's/.*"max_body_mb": *\([0-9]*\).*/\1/p' "$CONFIG" | head -n1)
 	sed -e "s|@VAR@|$VAR|g" -e "s|@USER_LINE@|$user_line|" "$ROOT/nginx/portal.conf.in" >"$VAR/nginx/nginx.conf"
-	sed -e "s|@LISTEN@|127.0.0.1:$PORT|g" -e "s|@TEMPLATES@|$APP/templates|g" -e "s|@LOG_DIR@|$VAR/log|g" \
-		-e "s|@FILES@|$VAR/files|g" -e "s|@UPSTREAM@|$VAR/nginx/upstream.conf|g" \
-		-e "s|@MAX_BODY_MB@|${max_mb:-25}|" "$ROOT/nginx/site.conf.in" >"$VAR/nginx/site.conf"
+	SITE_LISTEN=127.0.0.1:$PORT SITE_TEMPLATES=$APP/templates SITE_LOG_DIR=$VAR/log SITE_FILES=$VAR/files \
+		SITE_UPSTREAM=$VAR/nginx/upstream.conf SITE_MAX_BODY_MB=${max_mb:-25} \
+		"$ROOT/nginx/site.sh" "$VAR/nginx/site.conf"
 	write_upstream "$VAR/run/portal.sock"
 	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -t -q ||
 		die "nginx config test failed"

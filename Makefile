@@ -77,6 +77,16 @@ run: deps all
 stop:
 	@nginx/stack.sh down
 
+# Without an outage (nginx/stack.sh, "Zero-downtime changes"): a new pool of WORKERS workers on a
+# new socket, nginx switched to it, the old pool finishing its requests; reload = rebuild, migrate,
+# and a new pool of the same size running the new program, templates and config.
+.PHONY: scale reload
+scale:
+	@nginx/stack.sh scale "$(WORKERS)"
+
+reload: all
+	@nginx/stack.sh reload
+
 test:
 	@nginx/deps.sh test
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)

@@ -41,14 +41,35 @@ check_paths() {
 	# A checkout the web user cannot read (e.g. under /root): run a staged copy from PORTAL_VAR.
 	if ! runuser -u www-data -- test -r "$ROOT/templates/layout.mustache" ||
 		! runuser -u www-data -- test -x "$ROOT/build/portal"; then
-		APP=$VAR/app
-		rm -rf "$APP"
-		mkdir -p "$APP/build"
-		cp -a "$ROOT/templates" "$APP/"
-		cp "$ROOT/build/portal" "$ROOT/build/mailer" "$ROOT/build/portal-mailgate" "$APP/build/"
-		chmod -R a+rX "$APP"
+		stage_app
 		say "the checkout is not readable by www-data: running a copy staged in $APP"
 	fi
+}
+
+# Copy the programs and templates into a new folder $VAR/app.<stamp> and point the link $VAR/app at
+# it (what the config's templates_dir and the pools' command lines name). A pool already running
+# keeps the files it started with; stage_prune removes folders the link no longer names.
+stage_app() {
+	local dir
+	dir=$VAR/app.$(date +%s%N)
+	mkdir -p "$dir/build"
+	cp -a "$ROOT/templates" "$dir/"
+	cp "$ROOT/build/portal" "$ROOT/build/mailer" "$ROOT/build/portal-mailgate" "$dir/build/"
+	chmod -R a+rX "$dir"
+	# a stack staged before the link existed has a plain folder there
+	[ -d "$VAR/app" ] && [ ! -L "$VAR/app" ] && mv "$VAR/app" "$VAR/app.$(date +%s%N)"
+	ln -sfn "$(basename "$dir")" "$VAR/app.link"
+	mv -T "$VAR/app.link" "$VAR/app"
+	APP=$VAR/app
+}
+
+stage_prune() {
+	local cur d
+	cur=$(readlink "$VAR/app" 2>/dev/null || true)
+	for d in "$VAR"/app.*; do
+		[ -d "$d" ] && [ "$(basename "$d")" != "$cur" ] && rm -rf "$d"
+	done
+	return 0
 }
 
 write_config() {
@@ -143,14 +164,26 @@ migrate() {
 	fi
 }
 
-start_workers() {
-	alive "$VAR/run/workers.pid" && return 0
-	rm -f "$VAR/run/portal.sock"
+# The serving worker pool: multiwatch's pid in run/workers.pid, its socket's path in run/workers.sock
+# (run/portal.sock from make run; make scale and make reload start the next pool on
+# run/portal-<n>.sock), the socket nginx's upstream names.
+pool_socket() { cat "$VAR/run/workers.sock" 2>/dev/null || echo "$VAR/run/portal.sock"; }
+
+# spawn_pool SOCKET PIDFILE N PROGRAM: a pool of N workers on a new socket.
+spawn_pool() {
+	rm -f "$1"
 	local own=()
 	[ $AS_ROOT = 1 ] && own=(-U www-data -G www-data -u www-data -g www-data)
-	spawn-fcgi -s "$VAR/run/portal.sock" -M 0660 "${own[@]}" -P "$VAR/run/workers.pid" -- \
-		/usr/bin/multiwatch -f "$WORKERS" -- "$APP/build/portal" >>"$VAR/log/spawn.log" 2>&1 ||
+	spawn-fcgi -s "$1" -M 0660 "${own[@]}" -P "$2" -- \
+		/usr/bin/multiwatch -f "$3" -- "$4" >>"$VAR/log/spawn.log" 2>&1 ||
 		die "spawn-fcgi failed, see $VAR/log/spawn.log"
+}
+
+start_workers() {
+	alive "$VAR/run/workers.pid" && return 0
+	rm -f "$VAR"/run/portal*.sock
+	spawn_pool "$VAR/run/portal.sock" "$VAR/run/workers.pid" "$WORKERS" "$APP/build/portal"
+	echo "$VAR/run/portal.sock" >"$VAR/run/workers.sock"
 }
 
 start_mailer() {
@@ -169,8 +202,8 @@ write_upstream() {
 	mv "$VAR/nginx/upstream.conf.new" "$VAR/nginx/upstream.conf"
 }
 
-start_nginx() {
-	alive "$VAR/run/nginx.pid" && return 0
+# nginx.conf and the site (nginx/site.sh) of this stack, from the config's limits.
+render_site() {
 	mkdir -p "$VAR/nginx"
 	local user_line="" max_mb
 	[ $AS_ROOT = 1 ] && user_line="user www-data www-data;"
@@ -179,7 +212,12 @@ start_nginx() {
 	SITE_LISTEN=127.0.0.1:$PORT SITE_TEMPLATES=$APP/templates SITE_LOG_DIR=$VAR/log SITE_FILES=$VAR/files \
 		SITE_UPSTREAM=$VAR/nginx/upstream.conf SITE_MAX_BODY_MB=${max_mb:-25} \
 		"$ROOT/nginx/site.sh" "$VAR/nginx/site.conf"
-	write_upstream "$VAR/run/portal.sock"
+}
+
+start_nginx() {
+	alive "$VAR/run/nginx.pid" && return 0
+	render_site
+	write_upstream "$(pool_socket)"
 	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -t -q ||
 		die "nginx config test failed"
 	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" ||
@@ -233,7 +271,7 @@ down() {
 	if alive "$VAR/run/nginx.pid"; then
 		kill "$(cat "$VAR/run/nginx.pid")" 2>/dev/null || true
 	fi
-	for p in workers mailer; do
+	for p in workers workers-next mailer; do
 		if alive "$VAR/run/$p.pid"; then
 			kill "$(cat "$VAR/run/$p.pid")" 2>/dev/null || true
 		fi
@@ -242,49 +280,128 @@ down() {
 		alive "$VAR/run/nginx.pid" || alive "$VAR/run/workers.pid" || alive "$VAR/run/mailer.pid" || break
 		sleep 0.1
 	done
-	rm -f "$VAR/run/workers.pid" "$VAR/run/mailer.pid" "$VAR/run/portal.sock"
+	rm -f "$VAR/run/workers.pid" "$VAR/run/workers-next.pid" "$VAR/run/mailer.pid" "$VAR"/run/portal*.sock \
+		"$VAR/run/workers.sock"
 	pg_stop
 	say "stopped the stack in $VAR"
 }
 
-# workers N: stop the worker pool (multiwatch, pid in run/workers.pid, and its children) and start
-# one of N workers on the same socket, serving the same program (a staged copy in $VAR/app stays
-# the one in use); then wait for /healthz through nginx. Requests in the gap get 502 from nginx:
-# fine for make bench, not a zero-downtime switch.
-workers() {
-	local n=${1:-} pid kids prog
-	[[ "$n" =~ ^[1-9][0-9]*$ ]] || die "usage: stack.sh workers N (N >= 1)"
-	prog=$APP/build/portal
-	[ -x "$VAR/app/build/portal" ] && prog=$VAR/app/build/portal
-	if alive "$VAR/run/workers.pid"; then
-		pid=$(head -n1 "$VAR/run/workers.pid")
-		# multiwatch -f N -- PROGRAM: keep PROGRAM
-		prog=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n '/^--$/{n;p;q}')
-		[ -n "$prog" ] || die "cannot read the program of the worker pool (pid $pid)"
-		kids=$(pgrep -P "$pid" || true)
-		kill "$pid" 2>/dev/null || true
-		local gone=0
-		for _ in $(seq 1 100); do
-			gone=1
-			for q in $pid $kids; do kill -0 "$q" 2>/dev/null && gone=0; done
-			[ $gone = 1 ] && break
-			sleep 0.1
-		done
-		[ $gone = 1 ] || { kill -KILL $pid $kids 2>/dev/null || true; sleep 0.2; }
-	fi
-	rm -f "$VAR/run/workers.pid"
-	WORKERS=$n APP=$(dirname "$(dirname "$prog")")
-	start_workers
-	for _ in $(seq 1 50); do # until all N have started
-		[ "$(pgrep -c -P "$(head -n1 "$VAR/run/workers.pid" 2>/dev/null || echo 0)" || true)" -ge "$n" ] && break
+# Zero-downtime changes of the worker pool (make scale WORKERS=N, make reload; make bench's sweep):
+#   switch_pool N  start a pool of N workers on a new socket (run/portal-<n>.sock) and wait until
+#                  every one of them has said "worker ready"; point nginx's upstream at it and
+#                  reload nginx (nginx's old workers finish the requests they hold, on the old
+#                  pool); once they are gone, tell the old pool to stop (SIGTERM to multiwatch,
+#                  which passes SIGUSR1 to its workers: each finishes the request it is on, see
+#                  fcgi/main.c). No request is refused or sent twice on the way: the old socket
+#                  keeps being served until nothing can send to it any more.
+#   reload         stage the new build (when the stack runs a staged copy), migrate the database
+#                  (migrations are written to run while the old workers serve: sql/README.md),
+#                  re-render nginx's site (the config's limits), switch to a new pool of the
+#                  same size running the new program, templates and config, and restart the
+#                  mailer.
+pool_size() { # the worker count of the serving pool (multiwatch -f N)
+	local pid
+	pid=$(head -n1 "$VAR/run/workers.pid" 2>/dev/null || echo 0)
+	tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n '/^-f$/{n;p;q}'
+}
+
+wait_gone() { # PID...: until none is alive (60 s)
+	for _ in $(seq 1 600); do
+		local any=0
+		for q in "$@"; do kill -0 "$q" 2>/dev/null && any=1; done
+		[ $any = 0 ] && return 0
 		sleep 0.1
 	done
-	# the port nginx listens on, from its config (PORTAL_HTTP_PORT need not be set)
-	if [ -z "${PORTAL_HTTP_PORT:-}" ] && [ -f "$VAR/nginx/site.conf" ]; then
+	return 1
+}
+
+# The running stack's own port (make scale and make reload need not be told PORTAL_HTTP_PORT).
+running_port() {
+	[ -z "${PORTAL_HTTP_PORT:-}" ] && [ -f "$VAR/nginx/site.conf" ] &&
 		PORT=$(sed -n 's/.*listen 127\.0\.0\.1:\([0-9]*\);.*/\1/p' "$VAR/nginx/site.conf" | head -n1)
+	return 0
+}
+
+switch_pool() {
+	local n=$1 prog=$APP/build/portal
+	alive "$VAR/run/workers.pid" && alive "$VAR/run/nginx.pid" || die "the stack in $VAR is not up (make run)"
+	[ -x "$VAR/app/build/portal" ] && prog=$VAR/app/build/portal
+	local old_pid old_sock seq sock
+	old_pid=$(head -n1 "$VAR/run/workers.pid")
+	old_sock=$(pool_socket)
+	seq=$(($(cat "$VAR/run/pool.seq" 2>/dev/null || echo 0) + 1))
+	echo $seq >"$VAR/run/pool.seq"
+	sock=$VAR/run/portal-$seq.sock
+	local mark
+	mark=$(wc -l <"$VAR/log/portal.log" 2>/dev/null || echo 0)
+	spawn_pool "$sock" "$VAR/run/workers-next.pid" "$n" "$prog"
+	local next kids ready=0
+	next=$(head -n1 "$VAR/run/workers-next.pid")
+	for _ in $(seq 1 300); do # every worker of the new pool has started (30 s)
+		kids=$(pgrep -P "$next" || true)
+		ready=0
+		for k in $kids; do
+			tail -n +$((mark + 1)) "$VAR/log/portal.log" | grep -q "^[^ ]* $k info - - worker ready" && ready=$((ready + 1))
+		done
+		[ $ready -ge "$n" ] && break
+		alive "$VAR/run/workers-next.pid" || break
+		sleep 0.1
+	done
+	if [ $ready -lt "$n" ]; then
+		kill "$next" 2>/dev/null || true
+		rm -f "$VAR/run/workers-next.pid" "$sock"
+		die "the new pool did not start ($ready of $n workers ready; see $VAR/log/portal.log); the old pool still serves"
 	fi
-	alive "$VAR/run/nginx.pid" && wait_healthy
-	say "workers: $n ($(pgrep -c -P "$(head -n1 "$VAR/run/workers.pid")" || true) running) in $VAR"
+	# nginx to the new pool; its old workers (the ones holding requests for the old pool) drain
+	local nginx_pid old_nginx
+	nginx_pid=$(head -n1 "$VAR/run/nginx.pid")
+	old_nginx=$(pgrep -P "$nginx_pid" || true)
+	write_upstream "$sock"
+	if ! nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -t -q; then
+		write_upstream "$old_sock"
+		kill "$next" 2>/dev/null || true
+		die "nginx refused the new config; the old pool still serves"
+	fi
+	kill -HUP "$nginx_pid"
+	wait_gone $old_nginx || say "warning: nginx's old workers still hold connections after 60 s"
+	# the old pool: no one can send to it any more; its workers finish what they hold
+	mv "$VAR/run/workers-next.pid" "$VAR/run/workers.pid"
+	echo "$sock" >"$VAR/run/workers.sock"
+	local old_kids
+	old_kids=$(pgrep -P "$old_pid" || true)
+	kill "$old_pid" 2>/dev/null || true
+	wait_gone "$old_pid" $old_kids || { kill -KILL "$old_pid" $old_kids 2>/dev/null || true; }
+	rm -f "$old_sock"
+	say "workers: $n on $(basename "$sock") in $VAR (the previous pool finished its requests and stopped)"
+}
+
+scale() {
+	local n=${1:-}
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] || die "usage: make scale WORKERS=N (N >= 1)"
+	switch_pool "$n"
+}
+
+reload() {
+	alive "$VAR/run/workers.pid" && alive "$VAR/run/nginx.pid" || die "the stack in $VAR is not up (make run)"
+	[ -x "$ROOT/build/portal" ] || die "build/portal is missing; run make first"
+	local n
+	n=$(pool_size)
+	[ -n "$n" ] || n=$WORKERS
+	running_port
+	[ -L "$VAR/app" ] || [ -d "$VAR/app" ] && stage_app
+	"$ROOT/nginx/migrate.sh" "host=$PGSOCK dbname=portal user=portal"
+	render_site
+	switch_pool "$n"
+	# the mailer: stop it (it finishes the message in hand) and start the new program
+	if alive "$VAR/run/mailer.pid"; then
+		local m
+		m=$(head -n1 "$VAR/run/mailer.pid")
+		kill "$m" 2>/dev/null || true
+		wait_gone "$m" || kill -KILL "$m" 2>/dev/null || true
+	fi
+	start_mailer
+	stage_prune
+	say "reloaded $VAR: program, templates, config and migrations"
 }
 
 status() {
@@ -301,6 +418,7 @@ status) status ;;
 pg-restart) pg_stop; pg_start ;;
 pg-stop) pg_stop ;;
 pg-start) pg_start ;;
-workers) workers "${2:-}" ;;
-*) die "usage: stack.sh up|down|status|workers N" ;;
+workers | scale) scale "${2:-}" ;;
+reload) reload ;;
+*) die "usage: stack.sh up|down|status|scale N|reload" ;;
 esac

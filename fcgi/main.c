@@ -440,7 +440,8 @@ static int bodiless(FCGX_Request *rq)
  * leaves the accept loop. SIGUSR1 and SIGTERM stay blocked while a request runs, so no system
  * call of a request (a read of its body, a write of its answer, libpq's) is ever interrupted;
  * they are let in only while the worker waits for the next connection, in epoll_pwait, whose
- * EINTR ends the loop. The listening socket is non-blocking: a worker woken for a connection
+ * EINTR ends the loop, after the connections already queued on the socket are served (see
+ * accept_next). The listening socket is non-blocking: a worker woken for a connection
  * another worker took gets EAGAIN from the accept and waits again (EPOLLEXCLUSIVE keeps such
  * wake-ups few).
  */
@@ -482,12 +483,23 @@ static int accept_wait_setup(sigset_t *waiting)
 	return ep;
 }
 
-/* The next request: 0, or -1 when the worker is told to stop (or the socket fails). */
+/* Requests a stopping worker still serves from its socket's queue: make scale and make reload
+ * unname the old pool's socket first, so the queue only shrinks; a bound for a stop under way
+ * while the socket still takes connections (systemctl stop). */
+#define DRAIN_MAX 1000
+static unsigned drained;
+
+/* The next request: 0, or -1 when the worker is to leave (told to stop and nothing is queued any
+ * more, or the socket failed). */
 static int accept_next(int ep, const sigset_t *waiting, FCGX_Request *rq)
 {
 	for (;;) {
-		if (stop_requested)
-			return -1;
+		if (stop_requested) { /* serve what is queued already, then leave */
+			if (drained >= DRAIN_MAX || FCGX_Accept_r(rq) < 0)
+				return -1;
+			drained++;
+			return 0;
+		}
 		struct epoll_event ev;
 		int n = epoll_pwait(ep, &ev, 1, -1, waiting);
 		if (n < 0 && errno != EINTR)
@@ -535,7 +547,7 @@ int main(int argc, char **argv)
 		arena_reset(&a);
 	}
 	if (stop_requested)
-		log_msg(LOG_INFO, "worker stopping: told to (SIGUSR1 or SIGTERM), no request in hand");
+		log_msg(LOG_INFO, "worker stopping: told to (SIGUSR1 or SIGTERM); served %u queued after", drained);
 	close(ep);
 	response_free(&res);
 	arena_free(&a);

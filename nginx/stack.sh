@@ -164,12 +164,8 @@ migrate() {
 	fi
 }
 
-# The serving worker pool: multiwatch's pid in run/workers.pid, its socket's path in run/workers.sock
-# (run/portal.sock from make run; make scale and make reload start the next pool on
-# run/portal-<n>.sock), the socket nginx's upstream names.
-pool_socket() { cat "$VAR/run/workers.sock" 2>/dev/null || echo "$VAR/run/portal.sock"; }
-
-# spawn_pool SOCKET PIDFILE N PROGRAM: a pool of N workers on a new socket.
+# The serving worker pool: multiwatch's pid in run/workers.pid, listening on run/portal.sock (the
+# socket nginx's upstream names). spawn_pool SOCKET PIDFILE N PROGRAM starts a pool of N workers.
 spawn_pool() {
 	rm -f "$1"
 	local own=()
@@ -181,9 +177,7 @@ spawn_pool() {
 
 start_workers() {
 	alive "$VAR/run/workers.pid" && return 0
-	rm -f "$VAR"/run/portal*.sock
 	spawn_pool "$VAR/run/portal.sock" "$VAR/run/workers.pid" "$WORKERS" "$APP/build/portal"
-	echo "$VAR/run/portal.sock" >"$VAR/run/workers.sock"
 }
 
 start_mailer() {
@@ -217,7 +211,7 @@ render_site() {
 start_nginx() {
 	alive "$VAR/run/nginx.pid" && return 0
 	render_site
-	write_upstream "$(pool_socket)"
+	write_upstream "$VAR/run/portal.sock"
 	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -t -q ||
 		die "nginx config test failed"
 	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" ||
@@ -280,25 +274,26 @@ down() {
 		alive "$VAR/run/nginx.pid" || alive "$VAR/run/workers.pid" || alive "$VAR/run/mailer.pid" || break
 		sleep 0.1
 	done
-	rm -f "$VAR/run/workers.pid" "$VAR/run/workers-next.pid" "$VAR/run/mailer.pid" "$VAR"/run/portal*.sock \
-		"$VAR/run/workers.sock"
+	rm -f "$VAR/run/workers.pid" "$VAR/run/workers-next.pid" "$VAR/run/mailer.pid" "$VAR"/run/portal.sock*
 	pg_stop
 	say "stopped the stack in $VAR"
 }
 
 # Zero-downtime changes of the worker pool (make scale WORKERS=N, make reload; make bench's sweep):
-#   switch_pool N  start a pool of N workers on a new socket (run/portal-<n>.sock) and wait until
-#                  every one of them has said "worker ready"; point nginx's upstream at it and
-#                  reload nginx (nginx's old workers finish the requests they hold, on the old
-#                  pool); once they are gone, tell the old pool to stop (SIGTERM to multiwatch,
-#                  which passes SIGUSR1 to its workers: each finishes the request it is on, see
-#                  fcgi/main.c). No request is refused or sent twice on the way: the old socket
-#                  keeps being served until nothing can send to it any more.
+#   switch_pool N  start a pool of N workers on a socket of its own (run/portal.sock.next) and wait
+#                  until every one of them has said "worker ready"; then rename that socket onto
+#                  run/portal.sock, the path nginx connects to: from that instant every new
+#                  connection reaches the new pool, and the old pool's socket has no name, so no
+#                  one can reach it any more. Then tell the old pool to stop (SIGTERM to
+#                  multiwatch, which passes SIGUSR1 to its workers): each finishes the request it
+#                  is on, accepts and serves what is still queued on its socket, and exits (see
+#                  fcgi/main.c). No request is refused or sent twice, and nginx is not reloaded,
+#                  so no client's keep-alive connection is closed either.
 #   reload         stage the new build (when the stack runs a staged copy), migrate the database
 #                  (migrations are written to run while the old workers serve: sql/README.md),
-#                  re-render nginx's site (the config's limits), switch to a new pool of the
-#                  same size running the new program, templates and config, and restart the
-#                  mailer.
+#                  re-render nginx's site and reload nginx only when it changed (the config's
+#                  limits), switch to a new pool of the same size running the new program,
+#                  templates and config, and restart the mailer.
 pool_size() { # the worker count of the serving pool (multiwatch -f N)
 	local pid
 	pid=$(head -n1 "$VAR/run/workers.pid" 2>/dev/null || echo 0)
@@ -326,17 +321,13 @@ switch_pool() {
 	local n=$1 prog=$APP/build/portal
 	alive "$VAR/run/workers.pid" && alive "$VAR/run/nginx.pid" || die "the stack in $VAR is not up (make run)"
 	[ -x "$VAR/app/build/portal" ] && prog=$VAR/app/build/portal
-	local old_pid old_sock seq sock
+	local old_pid next sock=$VAR/run/portal.sock
 	old_pid=$(head -n1 "$VAR/run/workers.pid")
-	old_sock=$(pool_socket)
-	seq=$(($(cat "$VAR/run/pool.seq" 2>/dev/null || echo 0) + 1))
-	echo $seq >"$VAR/run/pool.seq"
-	sock=$VAR/run/portal-$seq.sock
 	local mark
 	mark=$(wc -l <"$VAR/log/portal.log" 2>/dev/null || echo 0)
-	spawn_pool "$sock" "$VAR/run/workers-next.pid" "$n" "$prog"
-	local next kids ready=0
+	spawn_pool "$sock.next" "$VAR/run/workers-next.pid" "$n" "$prog"
 	next=$(head -n1 "$VAR/run/workers-next.pid")
+	local kids ready=0
 	for _ in $(seq 1 300); do # every worker of the new pool has started (30 s)
 		kids=$(pgrep -P "$next" || true)
 		ready=0
@@ -349,30 +340,35 @@ switch_pool() {
 	done
 	if [ $ready -lt "$n" ]; then
 		kill "$next" 2>/dev/null || true
-		rm -f "$VAR/run/workers-next.pid" "$sock"
+		rm -f "$VAR/run/workers-next.pid" "$sock.next"
 		die "the new pool did not start ($ready of $n workers ready; see $VAR/log/portal.log); the old pool still serves"
 	fi
-	# nginx to the new pool; its old workers (the ones holding requests for the old pool) drain
-	local nginx_pid old_nginx
-	nginx_pid=$(head -n1 "$VAR/run/nginx.pid")
-	old_nginx=$(pgrep -P "$nginx_pid" || true)
-	write_upstream "$sock"
-	if ! nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -t -q; then
-		write_upstream "$old_sock"
-		kill "$next" 2>/dev/null || true
-		die "nginx refused the new config; the old pool still serves"
-	fi
-	kill -HUP "$nginx_pid"
-	wait_gone $old_nginx || say "warning: nginx's old workers still hold connections after 60 s"
-	# the old pool: no one can send to it any more; its workers finish what they hold
+	mv -T "$sock.next" "$sock" # one rename: new connections go to the new pool from here on
 	mv "$VAR/run/workers-next.pid" "$VAR/run/workers.pid"
-	echo "$sock" >"$VAR/run/workers.sock"
+	# a connect() that found the old socket just before the rename is queued on it by now
+	sleep 0.2
 	local old_kids
 	old_kids=$(pgrep -P "$old_pid" || true)
 	kill "$old_pid" 2>/dev/null || true
 	wait_gone "$old_pid" $old_kids || { kill -KILL "$old_pid" $old_kids 2>/dev/null || true; }
-	rm -f "$old_sock"
-	say "workers: $n on $(basename "$sock") in $VAR (the previous pool finished its requests and stopped)"
+	say "workers: $n in $VAR (the previous pool finished its requests and stopped)"
+}
+
+# nginx's site again (the config's limits may have changed): reloaded only when it differs.
+reload_site() {
+	cp "$VAR/nginx/site.conf" "$VAR/nginx/site.conf.was" 2>/dev/null || true
+	render_site
+	if cmp -s "$VAR/nginx/site.conf" "$VAR/nginx/site.conf.was"; then
+		rm -f "$VAR/nginx/site.conf.was"
+		return 0
+	fi
+	if ! nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -t -q; then
+		mv "$VAR/nginx/site.conf.was" "$VAR/nginx/site.conf"
+		die "nginx refused the new site; nothing was changed"
+	fi
+	rm -f "$VAR/nginx/site.conf.was"
+	kill -HUP "$(head -n1 "$VAR/run/nginx.pid")"
+	say "nginx: site changed, reloaded"
 }
 
 scale() {
@@ -390,7 +386,7 @@ reload() {
 	running_port
 	[ -L "$VAR/app" ] || [ -d "$VAR/app" ] && stage_app
 	"$ROOT/nginx/migrate.sh" "host=$PGSOCK dbname=portal user=portal"
-	render_site
+	reload_site
 	switch_pool "$n"
 	# the mailer: stop it (it finishes the message in hand) and start the new program
 	if alive "$VAR/run/mailer.pid"; then

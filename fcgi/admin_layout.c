@@ -138,6 +138,7 @@ int admin_error(struct ctx *c, int status)
 	struct json_object *page = admin_page_new(c, title, NULL);
 	json_object_object_add(page, "message", json_object_new_string(text));
 	json_object_object_add(page, "status", json_object_new_int(status));
+	page_request_id(c, page);
 	return admin_render(c, status, "admin/error", page);
 }
 

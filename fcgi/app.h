@@ -114,6 +114,9 @@ struct json_object *page_new(struct ctx *c, const char *title_key); /* base cont
 const char *lang_pick(struct ctx *c, struct json_object *texts, const char *dflt);
 int page_render(struct ctx *c, int status, const char *tmpl, struct json_object *page); /* consumes page */
 int page_error(struct ctx *c, int status);
+/* The request's ID (nginx's $request_id, also sent as X-Request-Id) as page.request_id, for an
+ * error page to show so that a customer can quote it; nothing when the request has none. */
+void page_request_id(struct ctx *c, struct json_object *page);
 int page_redirect(struct ctx *c, int status, const char *location);
 void page_security_headers(struct ctx *c);
 /* A same-site path from a "next" field or NULL: starts with one '/', no "//" or backslash. */

@@ -276,6 +276,13 @@ int page_render(struct ctx *c, int status, const char *tmpl, struct json_object 
 	return status;
 }
 
+void page_request_id(struct ctx *c, struct json_object *page)
+{
+	const char *id = c->req->request_id;
+	if (id && *id && strcmp(id, "-") != 0)
+		json_object_object_add(page, "request_id", json_object_new_string(id));
+}
+
 int page_error(struct ctx *c, int status)
 {
 	char key[32];
@@ -296,6 +303,7 @@ int page_error(struct ctx *c, int status)
 	}
 	json_object_object_add(page, "message", json_object_new_string(message));
 	json_object_object_add(page, "status", json_object_new_int(status));
+	page_request_id(c, page);
 	return page_render(c, status, "portal/error", page);
 }
 

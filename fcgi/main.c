@@ -374,6 +374,8 @@ static void handle(FCGX_Request *rq, struct arena *a, struct response *res)
 		status = dispatch(&c);
 	}
 	db_request_end();
+	if (req.request_id && strcmp(req.request_id, "-") != 0) /* nginx's own answers get it from nginx */
+		response_header(res, "X-Request-Id", req.request_id);
 
 	struct buf out = BUF_INIT;
 	response_serialize(res, req.method == HTTP_HEAD, &out);

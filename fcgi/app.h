@@ -127,6 +127,15 @@ const char *safe_next(const char *next);
 const char *portal_base_url(struct ctx *c);
 /* The same for a given host name of the portal ("" is localhost). */
 const char *host_base_url(struct ctx *c, const char *host);
+/* Cookies by their base name (SESSION_COOKIE, STAFF_COOKIE, PRE_COOKIE, ...). Over HTTPS
+ * (req->https) each is Secure and named with the prefix browsers enforce: "__Host-" for Path=/
+ * (Secure, no Domain: no other host or plain-http page can set it), "__Secure-" for another path
+ * (the staff's, Path=/admin); over plain HTTP the bare name. Reading looks up only the name of the
+ * request's scheme, so a cookie set over http never counts on https. cookie_wire_name is NULL
+ * when out of memory (then nothing is read or set). */
+const char *cookie_wire_name(struct ctx *c, const char *name, const char *path);
+const char *get_cookie(struct ctx *c, const char *name); /* a Path=/ cookie */
+const char *get_cookie_path(struct ctx *c, const char *name, const char *path);
 void set_cookie(struct ctx *c, const char *name, const char *value, long max_age);
 void set_cookie_path(struct ctx *c, const char *name, const char *value, long max_age, const char *path);
 /* The CSRF token this page's forms carry (staff session, customer session or pre-session). */

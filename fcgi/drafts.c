@@ -123,7 +123,7 @@ int signed_out_post(struct ctx *c, int keep_text)
 int draft_restore(struct ctx *c, const char *form_path, struct form *f)
 {
 	char pre[65];
-	if (!request_cookie(c->req, DRAFT_COOKIE) || !pre_session_sent(c, pre))
+	if (!get_cookie(c, DRAFT_COOKIE) || !pre_session_sent(c, pre))
 		return 0;
 	const char *p[3] = {arena_printf(c->arena, "%ld", c->portal->id), pre, form_path};
 	PGresult *r = db_exec("drafts_take", 3, p);

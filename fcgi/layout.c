@@ -31,10 +31,29 @@ void page_security_headers(struct ctx *c)
 	response_header(c->res, "Cache-Control", "no-store");
 }
 
+const char *cookie_wire_name(struct ctx *c, const char *name, const char *path)
+{
+	if (!c->req->https)
+		return name;
+	return arena_printf(c->arena, "%s%s", path && strcmp(path, "/") == 0 ? "__Host-" : "__Secure-", name);
+}
+
+const char *get_cookie_path(struct ctx *c, const char *name, const char *path)
+{
+	const char *wire = cookie_wire_name(c, name, path);
+	return wire ? request_cookie(c->req, wire) : NULL;
+}
+
+const char *get_cookie(struct ctx *c, const char *name)
+{
+	return get_cookie_path(c, name, "/");
+}
+
 void set_cookie_path(struct ctx *c, const char *name, const char *value, long max_age, const char *path)
 {
 	struct buf b = BUF_INIT;
-	if (cookie_set(&b, name, value, max_age, path, c->req->https, 1, "Lax") == 0 && b.data)
+	const char *wire = cookie_wire_name(c, name, path);
+	if (wire && cookie_set(&b, wire, value, max_age, path, c->req->https, 1, "Lax") == 0 && b.data)
 		response_header(c->res, "Set-Cookie", b.data);
 	buf_free(&b);
 }
@@ -70,7 +89,7 @@ const char *page_csrf(struct ctx *c)
 const char *pre_session(struct ctx *c, char *hash_out)
 {
 	if (!c->pre) {
-		const char *pre = request_cookie(c->req, PRE_COOKIE);
+		const char *pre = get_cookie(c, PRE_COOKIE);
 		if (!pre || !token_well_formed(pre)) {
 			char fresh[64];
 			if (token_new(fresh, sizeof fresh) < 0)
@@ -87,7 +106,7 @@ const char *pre_session(struct ctx *c, char *hash_out)
 
 int pre_session_sent(struct ctx *c, char hash_out[65])
 {
-	return session_token_hash(request_cookie(c->req, PRE_COOKIE), hash_out);
+	return session_token_hash(get_cookie(c, PRE_COOKIE), hash_out);
 }
 
 static const char *lang_one(struct json_object *texts, const char *lang)

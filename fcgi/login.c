@@ -132,7 +132,7 @@ int member_session_open(struct ctx *c, long member_id, const char *how)
 	char token[64];
 	if (session_create(member_id, c->portal->id, cfg.session_absolute_hours, token, sizeof token) < 0)
 		return -1;
-	const char *old = request_cookie(c->req, SESSION_COOKIE);
+	const char *old = get_cookie(c, SESSION_COOKIE);
 	if (c->sess.found && old)
 		session_destroy(c->sess.token_hash); /* a login always replaces the old session */
 	set_cookie(c, SESSION_COOKIE, token, -1);

@@ -149,7 +149,7 @@ static int csrf_ok(struct ctx *c)
 		return csrf_check(cfg.secret_key, c->staff.csrf_secret, sent);
 	if (c->sess.found)
 		return csrf_check(cfg.secret_key, c->sess.csrf_secret, sent);
-	const char *pre = request_cookie(c->req, PRE_COOKIE);
+	const char *pre = get_cookie(c, PRE_COOKIE);
 	return pre && token_well_formed(pre) && csrf_check(cfg.secret_key, pre, sent);
 }
 
@@ -303,7 +303,7 @@ static int dispatch(struct ctx *c)
 		return in_admin ? admin_error(c, status) : page_error(c, status);
 	}
 	if (is_staff_route(rt)) {
-		const char *st = request_cookie(c->req, STAFF_COOKIE);
+		const char *st = get_cookie_path(c, STAFF_COOKIE, STAFF_COOKIE_PATH);
 		if (st && staff_session_load(st, &c->staff) < 0)
 			return page_error(c, 503);
 		if (st && !c->staff.found)
@@ -319,7 +319,7 @@ static int dispatch(struct ctx *c)
 			settings_stamp_bump();
 		return status;
 	}
-	const char *token = request_cookie(c->req, SESSION_COOKIE);
+	const char *token = get_cookie(c, SESSION_COOKIE);
 	if (token && rt->auth != AUTH_ALWAYS) {
 		struct fold f = {0};
 		fold_fn fn = NULL;

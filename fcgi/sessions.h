@@ -5,6 +5,7 @@
 
 #include "session.h"
 
+/* the customer's session cookie: "__Host-portal_session" over HTTPS (fcgi/app.h, get_cookie) */
 #define SESSION_COOKIE "portal_session"
 
 struct session {
@@ -59,7 +60,7 @@ int session_destroy_member_others(long member_id, const char *keep_hash);
 
 /* Staff sessions (admin console, inbox): their own cookie, scoped to /admin, never valid on the
  * customer side; the same token, CSRF and idle rules as members. */
-#define STAFF_COOKIE "portal_admin"
+#define STAFF_COOKIE "portal_admin" /* "__Secure-portal_admin" over HTTPS */
 #define STAFF_COOKIE_PATH "/admin"
 #define STAFF_IDLE_MINUTES 120
 

@@ -453,7 +453,7 @@ int two_factor_challenge_start(struct ctx *c, struct tf_who who, const char *met
 int two_factor_challenge_load(struct ctx *c, enum tf_kind kind, struct tf_challenge *ch)
 {
 	memset(ch, 0, sizeof *ch);
-	const char *token = request_cookie(c->req, cookie_name(kind));
+	const char *token = get_cookie_path(c, cookie_name(kind), kind == TF_MEMBER ? "/" : STAFF_COOKIE_PATH);
 	if (!token || !token_well_formed(token))
 		return 0;
 	token_sha256_hex(token, ch->token_hash);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # stack.sh - bring one local stack up or down: PostgreSQL, migrations, demo data, workers, nginx.
 #   nginx/stack.sh up|down|status     (PORTAL_VAR, PORTAL_HTTP_PORT, PORTAL_WORKERS, PORTAL_CONFIG)
+#   HTTPS: PORTAL_TLS_CERT and PORTAL_TLS_KEY (PEM files) serve the portal on PORTAL_HTTPS_PORT
+#   (default 8443); PORTAL_HTTP_PORT then only redirects there.
 #   nginx/stack.sh workers N          replace the running worker pool with one of N workers (make bench)
 # Everything runtime lives in PORTAL_VAR; pid files there say exactly what this stack started.
 set -eu
@@ -30,6 +32,25 @@ alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 psql_portal() { psql -X -q -h "$PGSOCK" -U portal -d portal -v ON_ERROR_STOP=1 "$@"; }
 
 APP=$ROOT # where the workers find build/ and templates/
+
+# HTTPS: both files given, or neither. The key stays where it is: nginx's master reads it (as
+# root when the stack runs as root), so it may be readable by its owner only.
+TLS_CERT=${PORTAL_TLS_CERT:-} TLS_KEY=${PORTAL_TLS_KEY:-}
+HTTPS_PORT=${PORTAL_HTTPS_PORT:-8443}
+TLS=0
+if [ -n "$TLS_CERT$TLS_KEY" ]; then
+	[ -n "$TLS_CERT" ] && [ -n "$TLS_KEY" ] || die "HTTPS needs both PORTAL_TLS_CERT and PORTAL_TLS_KEY"
+	[[ "$HTTPS_PORT" =~ ^[0-9]+$ ]] || die "PORTAL_HTTPS_PORT must be a port number"
+	TLS_CERT=$(realpath -m "$TLS_CERT") TLS_KEY=$(realpath -m "$TLS_KEY")
+	TLS=1
+fi
+# where the portal is served: with HTTPS the https port, else the plain one
+# and the scheme and port of links in mail (the config's "links")
+if [ $TLS = 1 ]; then
+	URL=https://localhost:$HTTPS_PORT LINKS="{ \"scheme\": \"https\", \"port\": $HTTPS_PORT }"
+else
+	URL=http://localhost:$PORT LINKS="{ \"scheme\": \"http\", \"port\": $PORT }"
+fi
 
 check_paths() {
 	[ $AS_ROOT = 1 ] || return 0
@@ -73,7 +94,10 @@ stage_prune() {
 }
 
 write_config() {
-	[ -f "$CONFIG" ] && return 0
+	if [ -f "$CONFIG" ]; then
+		sync_links
+		return 0
+	fi
 	local secret
 	secret=$(openssl rand -hex 32)
 	umask 077
@@ -97,13 +121,26 @@ write_config() {
   },
   "smtp": { "url": "${PORTAL_SMTP_URL:-}", "user": "", "password": "", "from": "Acme Support <support@example.com>" },
   "mail": { "retry_base_seconds": ${PORTAL_MAIL_RETRY_SECONDS:-30}, "max_attempts": 10 },
-  "links": { "scheme": "http", "port": $PORT },
+  "links": $LINKS,
   "webhooks": { "allow_private_addresses": $([ "${PORTAL_WEBHOOK_PRIVATE:-0}" = 1 ] && echo true || echo false) }
 }
 JSON
 	umask 022
 	[ $AS_ROOT = 1 ] && chgrp www-data "$CONFIG" && chmod 0640 "$CONFIG"
 	say "wrote $CONFIG (with a new secret key)"
+}
+
+# A config written by this script for the other scheme (HTTPS turned on or off since): its links
+# line, exactly as write_config wrote it, is made to follow. A links line edited by hand is left.
+sync_links() {
+	local want="  \"links\": $LINKS,"
+	grep -qxF -- "$want" "$CONFIG" && return 0
+	if grep -qxE '  "links": \{ "scheme": "https?", "port": [0-9]+ \},' "$CONFIG"; then
+		sed -i -E "s|^  \"links\": \{ \"scheme\": \"https?\", \"port\": [0-9]+ \},\$|$want|" "$CONFIG"
+		say "links in mail now $(sed -n 's/^  "links": { "scheme": "\(https*\)", "port": \([0-9]*\) },$/\1, port \2/p' "$CONFIG") ($CONFIG)"
+	else
+		say "note: $CONFIG has its own \"links\"; mail links follow it, not PORTAL_TLS_CERT"
+	fi
 }
 
 # Unix socket only, and peer authentication: the kernel says which OS user connects, and only
@@ -203,7 +240,12 @@ render_site() {
 	[ $AS_ROOT = 1 ] && user_line="user www-data www-data;"
 	max_mb=$(sed -n 's/.*"max_body_mb": *\([0-9]*\).*/\1/p' "$CONFIG" | head -n1)
 	sed -e "s|@VAR@|$VAR|g" -e "s|@USER_LINE@|$user_line|" "$ROOT/nginx/portal.conf.in" >"$VAR/nginx/nginx.conf"
-	SITE_LISTEN=127.0.0.1:$PORT SITE_TEMPLATES=$APP/templates SITE_LOG_DIR=$VAR/log SITE_FILES=$VAR/files \
+	local tls=()
+	if [ $TLS = 1 ]; then
+		[ -f "$TLS_CERT" ] && [ -f "$TLS_KEY" ] || die "PORTAL_TLS_CERT or PORTAL_TLS_KEY is not a file"
+		tls=(SITE_TLS_CERT="$TLS_CERT" SITE_TLS_KEY="$TLS_KEY" SITE_HTTPS_LISTEN="127.0.0.1:$HTTPS_PORT")
+	fi
+	env "${tls[@]}" SITE_LISTEN=127.0.0.1:$PORT SITE_TEMPLATES=$APP/templates SITE_LOG_DIR=$VAR/log SITE_FILES=$VAR/files \
 		SITE_UPSTREAM=$VAR/nginx/upstream.conf SITE_MAX_BODY_MB=${max_mb:-25} \
 		"$ROOT/nginx/site.sh" "$VAR/nginx/site.conf"
 }
@@ -215,22 +257,27 @@ start_nginx() {
 	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -t -q ||
 		die "nginx config test failed"
 	nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" ||
-		die "nginx did not start (is port $PORT in use?), see $VAR/log/nginx-error.log"
+		die "nginx did not start (is port $PORT$([ $TLS = 1 ] && echo " or $HTTPS_PORT") in use?), see $VAR/log/nginx-error.log"
 }
 
+# /healthz where nginx serves the portal: the https port when the site has one (plain http then
+# only redirects; -k: a liveness check on loopback, whatever name the certificate has).
 wait_healthy() {
+	local url=http://127.0.0.1:$PORT/healthz https
+	https=$(sed -n 's/.*listen 127\.0\.0\.1:\([0-9]*\) ssl.*/\1/p' "$VAR/nginx/site.conf" 2>/dev/null | head -n1)
+	[ -n "$https" ] && url=https://127.0.0.1:$https/healthz
 	for _ in $(seq 1 100); do
-		curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && return 0
+		curl -kfsS -o /dev/null "$url" 2>/dev/null && return 0
 		sleep 0.1
 	done
-	die "the portal does not answer on http://127.0.0.1:$PORT/healthz; see $VAR/log/"
+	die "the portal does not answer on $url; see $VAR/log/"
 }
 
 up() {
 	[ -x "$ROOT/build/portal" ] && [ -x "$ROOT/build/mailer" ] || die "build/portal or build/mailer is missing; run make first"
 	if alive "$VAR/run/nginx.pid" && alive "$VAR/run/workers.pid" && alive "$VAR/run/mailer.pid" &&
 		as_pg $PGBIN/pg_ctl -D "$PGDATA" status >/dev/null 2>&1; then
-		say "the stack in $VAR is already up: http://localhost:$PORT/login"
+		say "the stack in $VAR is already up: $URL/login"
 		return 0
 	fi
 	mkdir -p "$VAR/run" "$VAR/log" "$VAR/files" "$VAR/mail"
@@ -249,8 +296,8 @@ up() {
 	cat <<TXT
 
 Customer portal is up.
-  Portal:  http://localhost:$PORT/login
-  Admin:   http://localhost:$PORT/admin/login (console and agent inbox)
+  Portal:  $URL/login
+  Admin:   $URL/admin/login (console and agent inbox)$([ $TLS = 1 ] && printf '\n  (HTTPS; http://localhost:%s only redirects there)' "$PORT")
   Logins (password demo-Portal-2026):
     customers  ada@example.com, grace@example.com (Northwind), linus@example.org (Initech)
     staff      admin@example.com (admin), agent@example.com (agent)

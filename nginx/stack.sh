@@ -248,6 +248,10 @@ render_site() {
 	env "${tls[@]}" SITE_LISTEN=127.0.0.1:$PORT SITE_TEMPLATES=$APP/templates SITE_LOG_DIR=$VAR/log SITE_FILES=$VAR/files \
 		SITE_UPSTREAM=$VAR/nginx/upstream.conf SITE_MAX_BODY_MB=${max_mb:-25} \
 		"$ROOT/nginx/site.sh" "$VAR/nginx/site.conf"
+	# what the site was made with: make reload renders it again the same way, whatever its
+	# environment says (changing ports or HTTPS is a make stop and make run)
+	printf 'PORT=%q\nTLS=%q\nTLS_CERT=%q\nTLS_KEY=%q\nHTTPS_PORT=%q\n' "$PORT" "$TLS" "$TLS_CERT" "$TLS_KEY" "$HTTPS_PORT" \
+		>"$VAR/nginx/site.env"
 }
 
 start_nginx() {
@@ -357,13 +361,6 @@ wait_gone() { # PID...: until none is alive (60 s)
 	return 1
 }
 
-# The running stack's own port (make scale and make reload need not be told PORTAL_HTTP_PORT).
-running_port() {
-	[ -z "${PORTAL_HTTP_PORT:-}" ] && [ -f "$VAR/nginx/site.conf" ] &&
-		PORT=$(sed -n 's/.*listen 127\.0\.0\.1:\([0-9]*\);.*/\1/p' "$VAR/nginx/site.conf" | head -n1)
-	return 0
-}
-
 switch_pool() {
 	local n=$1 prog=$APP/build/portal
 	alive "$VAR/run/workers.pid" && alive "$VAR/run/nginx.pid" || die "the stack in $VAR is not up (make run)"
@@ -430,7 +427,7 @@ reload() {
 	local n
 	n=$(pool_size)
 	[ -n "$n" ] || n=$WORKERS
-	running_port
+	[ -f "$VAR/nginx/site.env" ] && . "$VAR/nginx/site.env"
 	[ -L "$VAR/app" ] || [ -d "$VAR/app" ] && stage_app
 	"$ROOT/nginx/migrate.sh" "host=$PGSOCK dbname=portal user=portal"
 	reload_site

@@ -5,7 +5,7 @@
  * one slot of it: a pid and METRICS_COUNTERS plain uint64 counters. A worker claims its slot at
  * start-up with a compare-and-swap on the slot's pid (one whose pid is dead, its counts kept so
  * that totals never go down, else a free one), and only the owner writes its slot (relaxed
- * atomic adds, no locks, no system calls). A scrape sums every slot; the pool size is
+ * atomic loads and stores, no locks, no system calls). A scrape sums every slot; the pool size is
  * the number of slots whose pid is alive. The file starts with a header (magic, version, slot
  * and counter counts, total size): a file of another layout is replaced (unlink + create, so
  * workers still mapping the old one keep it) or, when that is not allowed, refused (metrics off).
@@ -41,10 +41,14 @@ void metrics_close(void);
 /* This process's slot number, or -1 (for tests). */
 int metrics_slot_index(void);
 
+/* Only this process writes its slot, so a relaxed load and store (no locked instruction) is the
+ * whole add; a scrape's relaxed loads never see a torn value. */
 static inline void metrics_add(unsigned idx, uint64_t n)
 {
-	if (metrics_own && idx < METRICS_COUNTERS)
-		__atomic_fetch_add(&metrics_own->c[idx], n, __ATOMIC_RELAXED);
+	if (metrics_own && idx < METRICS_COUNTERS) {
+		uint64_t *c = &metrics_own->c[idx];
+		__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+	}
 }
 
 /* Every counter summed over every slot, dead owners' included: out[METRICS_COUNTERS]. Returns the

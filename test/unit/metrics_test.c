@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "config.h"
 #include "metrics.h"
 
 static char dir[64], path[128];
@@ -206,6 +207,46 @@ static void test_format(void)
 	buf_free(&b);
 }
 
+/* The config's metrics keys: none = off with the loopback default; a list; a bad entry refused. */
+static void test_config(void)
+{
+	char cpath[160], err[512];
+	snprintf(cpath, sizeof cpath, "%s/portal.json", dir);
+	static const char *const bodies[] = {
+		"{\"secret_key\": \"0123456789abcdef0123456789abcdef\"}",
+		"{\"secret_key\": \"0123456789abcdef0123456789abcdef\", \"metrics\": {\"file\": \"/run/x/metrics\","
+		" \"allow\": [\"10.1.0.0/16\", \"2001:db8::7\"]}}",
+		"{\"secret_key\": \"0123456789abcdef0123456789abcdef\", \"metrics\": {\"file\": \"m\","
+		" \"allow\": [\"127.0.0.1\", \"prometheus.example\"]}}",
+	};
+	struct config c;
+	for (int i = 0; i < 3; i++) {
+		FILE *f = fopen(cpath, "w");
+		if (!f)
+			return;
+		fputs(bodies[i], f);
+		fclose(f);
+		int rc = config_load(&c, cpath, err, sizeof err);
+		if (i == 0) {
+			CHECK_INT(rc, 0);
+			CHECK_STR(c.metrics_file, "");
+			CHECK_INT(c.metrics_allow_n, 2);
+			CHECK_STR(c.metrics_allow[0], "127.0.0.1");
+			CHECK_STR(c.metrics_allow[1], "::1");
+		} else if (i == 1) {
+			CHECK_INT(rc, 0);
+			CHECK_STR(c.metrics_file, "/run/x/metrics");
+			CHECK_INT(c.metrics_allow_n, 2);
+			CHECK_STR(c.metrics_allow[0], "10.1.0.0/16");
+			CHECK_STR(c.metrics_allow[1], "2001:db8::7");
+		} else {
+			CHECK_INT(rc, -1);
+			CHECK(strstr(err, "metrics.allow: prometheus.example") != NULL);
+		}
+	}
+	unlink(cpath);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/metrics_test.XXXXXX");
@@ -219,6 +260,7 @@ int main(void)
 	test_layout();
 	test_addr();
 	test_format();
+	test_config();
 	metrics_close();
 	unlink(path);
 	rmdir(dir);

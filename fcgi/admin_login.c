@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "log.h"
+#include "metrics_notes.h"
 #include "password.h"
 
 const struct db_stmt admin_login_stmts[] = {
@@ -114,6 +115,7 @@ int admin_login_submit(struct ctx *c)
 		snprintf(ra, sizeof ra, "%d", cfg.login_ip_window_minutes * 60);
 		response_header(c->res, "Retry-After", ra);
 		audit(c, "anonymous", 0, "staff_login_rate_limited", NULL);
+		metrics_note_login(LOGIN_STAFF, LOGIN_LOCKED_ADDRESS);
 		return render_login(c, 429, &f, "Too many failed logins from your address. Wait a while and try again.");
 	}
 	const char *email = form_email(&f, c->req, "email");
@@ -146,6 +148,7 @@ int admin_login_submit(struct ctx *c)
 	if (!ok || locked) {
 		record_failure(c, locked ? 0 : id);
 		audit(c, "anonymous", id, locked ? "staff_login_locked" : "staff_login_failed", NULL);
+		metrics_note_login(LOGIN_STAFF, locked ? LOGIN_LOCKED_ACCOUNT : LOGIN_FAILED_PASSWORD);
 		return render_login(c, 401, &f, "That email and password do not match a staff account, or the account is locked for a while.");
 	}
 	form_free(&f);
@@ -233,6 +236,7 @@ int admin_login_two_factor_page(struct ctx *c)
 static int challenge_wrong(struct ctx *c, struct tf_challenge *ch, const char *error)
 {
 	audit(c, "anonymous", ch->who.id, "staff_login_2fa_failed", NULL);
+	metrics_note_login(LOGIN_STAFF, LOGIN_FAILED_SECOND_FACTOR);
 	int ended = two_factor_challenge_failed(c, ch);
 	if (ended < 0)
 		return 500;
@@ -252,6 +256,7 @@ int admin_login_two_factor_submit(struct ctx *c)
 		snprintf(ra, sizeof ra, "%d", cfg.login_ip_window_minutes * 60);
 		response_header(c->res, "Retry-After", ra);
 		audit(c, "anonymous", ch.who.id, "staff_login_rate_limited", NULL);
+		metrics_note_login(LOGIN_STAFF, LOGIN_LOCKED_ADDRESS);
 		return render_challenge(c, 429, &ch, "Too many failed logins from your address. Wait a while and try again.");
 	}
 	const char *code = request_form(c->req, "code");
@@ -267,6 +272,7 @@ int admin_login_two_factor_submit(struct ctx *c)
 			return 500;
 		case TF_LOCKED:
 			audit(c, "anonymous", ch.who.id, "staff_login_locked", "{\"step\":\"two_factor\"}");
+			metrics_note_login(LOGIN_STAFF, LOGIN_LOCKED_ACCOUNT);
 			if (two_factor_challenge_end(c, &ch) < 0)
 				return 500;
 			return render_login(c, 401, NULL, "Too many failed attempts: the account is locked for a while. Try again later.");

@@ -7,6 +7,7 @@
 
 #include "i18n.h"
 #include "log.h"
+#include "metrics_notes.h"
 #include "password.h"
 #include "two_factor.h"
 
@@ -177,6 +178,7 @@ int login_submit(struct ctx *c)
 		snprintf(ra, sizeof ra, "%d", cfg.login_ip_window_minutes * 60);
 		response_header(c->res, "Retry-After", ra);
 		audit(c, "anonymous", 0, "login_rate_limited", NULL);
+		metrics_note_login(LOGIN_CUSTOMER, LOGIN_LOCKED_ADDRESS);
 		return render_login(c, 429, &f, "login_error_rate", NULL);
 	}
 	const char *email = form_email(&f, c->req, "email");
@@ -207,6 +209,7 @@ int login_submit(struct ctx *c)
 		else
 			login_ip_failed(c);
 		audit(c, "anonymous", found ? m.id : 0, m.locked ? "login_locked" : "login_failed", NULL);
+		metrics_note_login(LOGIN_CUSTOMER, m.locked ? LOGIN_LOCKED_ACCOUNT : LOGIN_FAILED_PASSWORD);
 		return render_login(c, 401, &f, "login_error_credentials", NULL);
 	}
 	char rehash[256];

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "metrics_notes.h"
 #include "two_factor.h"
 
 const struct db_stmt login_two_factor_stmts[] = {
@@ -88,6 +89,7 @@ static const char *detail(struct ctx *c, const struct tf_challenge *ch)
 static int wrong(struct ctx *c, struct tf_challenge *ch)
 {
 	audit(c, "anonymous", ch->who.id, "login_2fa_failed", detail(c, ch));
+	metrics_note_login(LOGIN_CUSTOMER, LOGIN_FAILED_SECOND_FACTOR);
 	int ended = two_factor_challenge_failed(c, ch);
 	if (ended < 0)
 		return 500;
@@ -107,6 +109,7 @@ int login_two_factor_submit(struct ctx *c)
 		snprintf(ra, sizeof ra, "%d", cfg.login_ip_window_minutes * 60);
 		response_header(c->res, "Retry-After", ra);
 		audit(c, "anonymous", ch.who.id, "login_rate_limited", detail(c, &ch));
+		metrics_note_login(LOGIN_CUSTOMER, LOGIN_LOCKED_ADDRESS);
 		return render(c, 429, &ch, "login_error_rate", NULL, NULL);
 	}
 	const char *code = request_form(c->req, "code");
@@ -137,6 +140,7 @@ int login_two_factor_submit(struct ctx *c)
 		return 500;
 	case TF_LOCKED:
 		audit(c, "anonymous", ch.who.id, "login_2fa_locked", detail(c, &ch));
+		metrics_note_login(LOGIN_CUSTOMER, LOGIN_LOCKED_ACCOUNT);
 		if (two_factor_challenge_end(c, &ch) < 0)
 			return 500;
 		return to_login(c, "tf_locked");

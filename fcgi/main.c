@@ -17,6 +17,7 @@
 #include "api.h"
 #include "i18n.h"
 #include "log.h"
+#include "metrics_notes.h"
 #include "saml.h"
 #include "settings_load.h"
 #include "tmpl.h"
@@ -79,6 +80,7 @@ static int startup(void)
 		return -1;
 	db_listen(SETTINGS_NOTIFY_CHANNEL);
 	settings_stamp_open(cfg.database);
+	metrics_start();
 	if (db_connect(cfg.database) < 0)
 		log_msg(LOG_WARN, "database not reachable at start-up; will retry per request");
 	else
@@ -351,6 +353,7 @@ static void handle(FCGX_Request *rq, struct arena *a, struct response *res)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	unsigned long trips0 = db_round_trips();
 	struct request req;
 	struct ctx c = {.req = &req, .res = res, .arena = a, .lang = "en"};
 	memset(&req, 0, sizeof req);
@@ -381,8 +384,9 @@ static void handle(FCGX_Request *rq, struct arena *a, struct response *res)
 	response_serialize(res, req.method == HTTP_HEAD, &out);
 	FCGX_PutStr(out.data, (int)out.len, rq->out);
 	buf_free(&out);
-	log_access(FCGX_GetParam("REQUEST_METHOD", rq->envp), req.path ? req.path : "-",
-		   status, usec_since(&t0));
+	long usec = usec_since(&t0);
+	metrics_note_request(req.path, c.portal->ticket_slug, status, usec, db_round_trips() - trips0);
+	log_access(FCGX_GetParam("REQUEST_METHOD", rq->envp), req.path ? req.path : "-", status, usec);
 	log_set_request(NULL, NULL);
 }
 

@@ -7,12 +7,14 @@
 #include "admin_inbox.h"
 #include "admin_records.h"
 #include "admin_settings.h"
+#include "metrics_notes.h"
 #include "ticket_cc.h"
 
 const struct route routes[] = {
 	/* /, /healthz and the pages every visitor may see (access.c: / and /access-denied; healthz.c, too_large.c) */
 	{HTTP_GET, "/", home, AUTH_PUBLIC, 0},
 	{HTTP_GET, "/healthz", healthz, AUTH_ALWAYS, 0},
+	{HTTP_GET, "/metrics", metrics_page, AUTH_ALWAYS, 0}, /* metrics.c: to metrics.allow only, else 404 */
 	{HTTP_GET, "/access-denied", access_denied_page, AUTH_ALWAYS, 0},
 	{HTTP_GET, "/request-too-large", too_large_page, AUTH_ALWAYS, 0},
 	/* /login, /logout, /login/link: signing in and out (login.c) */
@@ -318,6 +320,7 @@ extern const struct db_stmt conversation_stmts[];
 extern const struct db_stmt drafts_stmts[];
 extern const struct db_stmt files_stmts[];
 extern const struct db_stmt healthz_stmts[];
+extern const struct db_stmt metrics_stmts[];
 extern const struct db_stmt limits_stmts[];
 extern const struct db_stmt login_stmts[];
 extern const struct db_stmt member_token_stmts[];
@@ -401,6 +404,7 @@ const struct db_stmt *const stmt_tables[] = {
 	drafts_stmts,
 	files_stmts,
 	healthz_stmts,
+	metrics_stmts,
 	limits_stmts,
 	login_stmts,
 	member_token_stmts,

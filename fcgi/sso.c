@@ -14,6 +14,7 @@
 
 #include "jwt.h"
 #include "log.h"
+#include "metrics_notes.h"
 #include "saml.h"
 #include "token.h"
 
@@ -178,6 +179,7 @@ static void log_refusal(struct ctx *c, const char *method, const char *reason)
 	json_object_object_add(d, "method", json_object_new_string(method));
 	json_object_object_add(d, "reason", json_object_new_string(reason));
 	audit(c, "anonymous", 0, "sso_refused", json_object_to_json_string(d));
+	metrics_note_sso(method, reason);
 	json_object_put(d);
 }
 

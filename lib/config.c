@@ -1,5 +1,6 @@
 /* config.c - read PORTAL_CONFIG with json-c into struct config. */
 #include "config.h"
+#include "metrics.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -26,6 +27,9 @@ void config_defaults(struct config *c)
 	c->login_lockout_minutes = 15;
 	c->login_ip_max_failures = 30;
 	c->login_ip_window_minutes = 10;
+	snprintf(c->metrics_allow[0], sizeof c->metrics_allow[0], "127.0.0.1");
+	snprintf(c->metrics_allow[1], sizeof c->metrics_allow[1], "::1");
+	c->metrics_allow_n = 2;
 }
 
 static void get_str(struct json_object *o, const char *key, char *dst, size_t cap)
@@ -107,10 +111,32 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		get_str(s, "scheme", c->link_scheme, sizeof c->link_scheme);
 		get_int(s, "port", &c->link_port);
 	}
+	char bad_allow[80] = "";
+	if ((s = section(root, "metrics"))) {
+		get_str(s, "file", c->metrics_file, sizeof c->metrics_file);
+		struct json_object *a;
+		if (json_object_object_get_ex(s, "allow", &a) && json_object_is_type(a, json_type_array)) {
+			c->metrics_allow_n = 0;
+			for (size_t i = 0; i < json_object_array_length(a); i++) {
+				const char *e = json_object_get_string(json_object_array_get_idx(a, i));
+				if (c->metrics_allow_n >= CONFIG_METRICS_ALLOW || !e || strlen(e) >= sizeof c->metrics_allow[0] ||
+				    metrics_addr_match(e, NULL) < 0) {
+					snprintf(bad_allow, sizeof bad_allow, "%.60s", e ? e : "(null)");
+					break;
+				}
+				snprintf(c->metrics_allow[c->metrics_allow_n++], sizeof c->metrics_allow[0], "%s", e);
+			}
+		}
+	}
 	int bad_switch = (s = section(root, "webhooks")) && get_bool(s, "allow_private_addresses", &c->webhooks_allow_private) < 0;
 	json_object_put(root);
 	if (bad_switch) {
 		snprintf(err, errlen, "%s: webhooks.allow_private_addresses must be true or false", path);
+		return -1;
+	}
+	if (bad_allow[0]) {
+		snprintf(err, errlen, "%s: metrics.allow: %s is no address or CIDR prefix (at most %d entries)", path,
+			 bad_allow, CONFIG_METRICS_ALLOW);
 		return -1;
 	}
 	if (strcmp(c->link_scheme, "http") != 0 && strcmp(c->link_scheme, "https") != 0) {

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#define CONFIG_METRICS_ALLOW 16
+
 struct config {
 	char database[512];     /* libpq conninfo */
 	char templates_dir[512];
@@ -31,6 +33,12 @@ struct config {
 	int webhooks_allow_private; /* webhooks.allow_private_addresses: plain http:// to this machine and
 				     * calls to loopback/private/link-local addresses (local testing
 				     * only); 0 (the default): https:// to public addresses only */
+	/* metrics.file: the pool's shared counters (lib/metrics.h); "" (no "metrics" key) = no
+	 * /metrics. metrics.allow: the addresses and CIDR prefixes a scrape may come from
+	 * (default 127.0.0.1 and ::1). */
+	char metrics_file[512];
+	char metrics_allow[CONFIG_METRICS_ALLOW][64];
+	int metrics_allow_n;
 };
 
 /* Defaults first, then the file's values on top. Returns 0, or -1 with a reason in err. */

@@ -18,6 +18,7 @@ static const char *listens[DB_MAX_LISTEN];
 static size_t nlistens;
 static int reconnected;
 static char last_sqlstate[6];
+static unsigned long trips; /* statements sent to the server: db_round_trips() */
 
 int db_register(const struct db_stmt *s)
 {
@@ -37,6 +38,7 @@ int db_listen(const char *channel)
 	if (conn && PQstatus(conn) == CONNECTION_OK) {
 		char sql[128];
 		snprintf(sql, sizeof sql, "LISTEN %s", channel);
+		trips++;
 		PGresult *r = PQexec(conn, sql);
 		int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 		PQclear(r);
@@ -63,9 +65,11 @@ static int prepare_all(void)
 	/* Every statement takes the same index-only shape whatever its parameters; a worker must not
 	 * re-plan the ticket list on each request because its first executions happened to vary.
 	 * A timestamp as text is ISO ("YYYY-MM-DD HH:MM:SS...") whatever the server's default. */
+	trips++;
 	PGresult *g = PQexec(conn, "SET plan_cache_mode = force_generic_plan; SET DateStyle = ISO");
 	PQclear(g);
 	for (size_t i = 0; i < nstmts; i++) {
+		trips++;
 		PGresult *r = PQprepare(conn, stmts[i]->name, stmts[i]->sql, stmts[i]->nparams, NULL);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			log_result_error(stmts[i]->name, r);
@@ -77,6 +81,7 @@ static int prepare_all(void)
 	for (size_t i = 0; i < nlistens; i++) {
 		char sql[128];
 		snprintf(sql, sizeof sql, "LISTEN %s", listens[i]);
+		trips++;
 		PGresult *r = PQexec(conn, sql);
 		PQclear(r);
 	}
@@ -149,6 +154,7 @@ PGresult *db_exec(const char *name, int nparams, const char *const *params)
 		return NULL;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int was_in_tx = in_transaction();
+		trips++;
 		PGresult *r = PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
 		ExecStatusType st = PQresultStatus(r);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
@@ -191,6 +197,7 @@ static int simple(const char *sql)
 {
 	if (ensure_conn() < 0)
 		return -1;
+	trips++;
 	PGresult *r = PQexec(conn, sql);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
@@ -212,6 +219,7 @@ int db_commit(void)
 		simple("ROLLBACK");
 		return -1;
 	}
+	trips++;
 	PGresult *r = PQexec(conn, "COMMIT");
 	/* COMMIT of a failed transaction answers COMMAND_OK with tag ROLLBACK. */
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
@@ -235,6 +243,11 @@ void db_request_end(void)
 		log_msg(LOG_WARN, "db: request left a transaction open, rolling back");
 		simple("ROLLBACK");
 	}
+}
+
+unsigned long db_round_trips(void)
+{
+	return trips;
 }
 
 const char *db_last_sqlstate(void)

@@ -54,6 +54,9 @@ int db_begin(void);
 int db_commit(void); /* 0 on success; -1 (rolled back, logged) otherwise */
 void db_rollback(void);
 void db_request_end(void);
+/* Statements sent to the server so far (every PQexec, PQprepare, PQexecPrepared): a request's
+ * round trips are the difference across it. */
+unsigned long db_round_trips(void);
 /* SQLSTATE of the last failed statement ("" when none), e.g. "23505" for unique violation. */
 const char *db_last_sqlstate(void);
 

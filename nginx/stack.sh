@@ -122,7 +122,8 @@ write_config() {
   "smtp": { "url": "${PORTAL_SMTP_URL:-}", "user": "", "password": "", "from": "Acme Support <support@example.com>" },
   "mail": { "retry_base_seconds": ${PORTAL_MAIL_RETRY_SECONDS:-30}, "max_attempts": 10 },
   "links": $LINKS,
-  "webhooks": { "allow_private_addresses": $([ "${PORTAL_WEBHOOK_PRIVATE:-0}" = 1 ] && echo true || echo false) }
+  "webhooks": { "allow_private_addresses": $([ "${PORTAL_WEBHOOK_PRIVATE:-0}" = 1 ] && echo true || echo false) },
+  "metrics": { "file": "$VAR/run/metrics", "allow": ["127.0.0.1", "::1"] }
 }
 JSON
 	umask 022
@@ -289,6 +290,7 @@ up() {
 	if [ $AS_ROOT = 1 ]; then
 		chown www-data "$VAR/files" "$VAR/mail"
 		touch "$VAR/log/portal.log" && chown www-data "$VAR/log/portal.log"
+		touch "$VAR/run/metrics" && chown www-data:www-data "$VAR/run/metrics" && chmod 0660 "$VAR/run/metrics" # the pool's counters (/metrics)
 	fi
 	write_config
 	start_pg

@@ -77,6 +77,16 @@ run: deps all
 stop:
 	@nginx/stack.sh down
 
+# make backup: PORTAL_VAR/backups/portal-<UTC time>.tar (database, files, config; secret: 0600)
+# while the stack serves; make restore FILE=...: into a fresh PORTAL_VAR, then make run (nginx/backup.sh).
+.PHONY: backup restore
+backup:
+	@nginx/backup.sh backup
+
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/portal-<time>.tar (restores into a fresh PORTAL_VAR)" >&2; exit 2; }
+	@nginx/backup.sh restore "$(FILE)"
+
 test:
 	@nginx/deps.sh test
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)

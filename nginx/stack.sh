@@ -287,6 +287,14 @@ workers() {
 	say "workers: $n ($(pgrep -c -P "$(head -n1 "$VAR/run/workers.pid")" || true) running) in $VAR"
 }
 
+# init-cluster: a new cluster exactly as up makes one (initdb, authentication, role and database
+# portal), started, without migrations or demo data: nginx/backup.sh restore loads a backup into it.
+init_cluster() {
+	mkdir -p "$VAR/log"
+	check_paths
+	start_pg
+}
+
 status() {
 	alive "$VAR/run/nginx.pid" && say "nginx: up (port $PORT)" || say "nginx: down"
 	alive "$VAR/run/workers.pid" && say "workers: up" || say "workers: down"
@@ -302,5 +310,6 @@ pg-restart) pg_stop; pg_start ;;
 pg-stop) pg_stop ;;
 pg-start) pg_start ;;
 workers) workers "${2:-}" ;;
+init-cluster) init_cluster ;;
 *) die "usage: stack.sh up|down|status|workers N" ;;
 esac

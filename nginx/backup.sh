@@ -57,21 +57,26 @@ backup() {
 
 	# One snapshot for the dump and the manifest's figures: a REPEATABLE READ transaction held
 	# open in a psql coprocess, its snapshot handed to pg_dump.
+	# Bash unsets SNAP and SNAP_PID as soon as the coprocess ends: keep copies of its fds and pid.
+	local sin sout spid
 	coproc SNAP { psql -X -q -tA -h "$PGSOCK" -U postgres -d portal -v ON_ERROR_STOP=1 2>&1; }
-	printf 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\nSELECT pg_export_snapshot();\n' >&"${SNAP[1]}"
-	read -t 30 -r snap <&"${SNAP[0]}" || die "could not open a snapshot"
+	spid=$SNAP_PID
+	exec {sin}<&"${SNAP[0]}" {sout}>&"${SNAP[1]}"
+	printf 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\nSELECT pg_export_snapshot();\n' >&$sout
+	read -t 30 -r snap <&$sin || die "could not open a snapshot"
 	[[ "$snap" =~ ^[0-9A-F-]+$ ]] || die "could not open a snapshot: $snap"
 	pg_dump -h "$PGSOCK" -U postgres -d portal -Fc --snapshot="$snap" -f "$tmp/portal.dump" ||
 		die "pg_dump failed"
 	printf '%s\n' "SELECT (SELECT count(*) FROM tickets) || ',' || (SELECT count(*) FROM messages) || ',' || (SELECT count(*) FROM attachments);" \
 		"SELECT coalesce(string_agg('\"' || version || '\"', ', ' ORDER BY version), '') FROM schema_migrations;" \
-		"SELECT 'END';" "COMMIT;" '\q' >&"${SNAP[1]}"
+		"SELECT 'END';" "COMMIT;" '\q' >&$sout
 	counts="" migrations=""
-	while read -t 60 -r line <&"${SNAP[0]}"; do
+	while read -t 60 -r line <&$sin; do
 		[ "$line" = END ] && break
 		if [ -z "$counts" ]; then counts=$line; else migrations=$line; fi
 	done
-	wait "$SNAP_PID" 2>/dev/null || true
+	exec {sin}<&- {sout}>&-
+	wait "$spid" 2>/dev/null || true
 	[[ "$counts" =~ ^[0-9]+,[0-9]+,[0-9]+$ ]] || die "could not read the counts: $counts"
 
 	# Roles (without passwords: the cluster uses peer authentication) other than the two that

@@ -29,7 +29,7 @@ CONFIG=${PORTAL_CONFIG:-$VAR/portal.json}
 PGSOCK=$VAR/pg
 PGDATA=$VAR/pg/data
 FORMAT=1
-tmp=""
+tmp="" cluster_up=0
 
 if [ "$(id -u)" = 0 ]; then AS_ROOT=1 WEBUSER=www-data; else AS_ROOT=0 WEBUSER=$(id -un); fi
 
@@ -133,7 +133,8 @@ restore() {
 
 	tmp=$(mktemp -d "$VAR/.restore-XXXXXX")
 	chmod 0700 "$tmp"
-	trap '[ -z "$tmp" ] || rm -rf "$tmp"' EXIT
+	# on failure: no temporary copy left behind, and no half-restored cluster left running
+	trap '[ -z "$tmp" ] || rm -rf "$tmp"; [ $cluster_up = 0 ] || PORTAL_VAR=$VAR "$ROOT/nginx/stack.sh" pg-stop' EXIT
 	tar -C "$tmp" -xf "$file" manifest.json portal.dump roles.sql files.tar portal.json 2>/dev/null ||
 		die "$file is not a portal backup (expected manifest.json, portal.dump, roles.sql, files.tar, portal.json)"
 	grep -q '"format": 1,' "$tmp/manifest.json" || die "$file: unknown backup format (this restore reads format $FORMAT)"
@@ -146,6 +147,7 @@ restore() {
 	say "backup verified: $(grep -o '"created_at": "[^"]*"' "$tmp/manifest.json"), $(grep -o '"counts": {[^}]*}' "$tmp/manifest.json")"
 
 	# The cluster, role and database exactly as nginx/stack.sh makes them (started).
+	cluster_up=1
 	PORTAL_VAR=$VAR PORTAL_CONFIG=$CONFIG "$ROOT/nginx/stack.sh" init-cluster
 	# The backup's other roles, less those this cluster already has (made by init-cluster).
 	q -d postgres -c "SELECT rolname FROM pg_roles" >"$tmp/roles.have"
@@ -157,7 +159,7 @@ restore() {
 	# Owners and privileges as they were (the roles exist now); -j 2 loads tables and builds
 	# indexes two at a time.
 	pg_restore -h "$PGSOCK" -U postgres -d portal -j 2 --exit-on-error "$tmp/portal.dump" ||
-		die "pg_restore failed; remove $VAR/pg and try again"
+		die "pg_restore failed (the cluster is stopped); remove $VAR/pg and try again"
 
 	# The files, owned by the web user as nginx/stack.sh sets files/ up.
 	files_dir=$VAR/files
@@ -176,6 +178,7 @@ restore() {
 	fi
 	umask 077
 	sed -e "s|\\(\"database\": *\"[^\"]*host=\\)[^ \"]*|\\1$PGSOCK|" \
+		-e "/\"database\":/{/host=/!s|\"database\": *\"|&host=$PGSOCK |}" \
 		-e "s|\"files_dir\": *\"[^\"]*\"|\"files_dir\": \"$files_dir\"|" \
 		-e "s|\"log_file\": *\"[^\"]*\"|\"log_file\": \"$VAR/log/portal.log\"|" \
 		-e "s|\"mail_dir\": *\"[^\"]*\"|\"mail_dir\": \"$VAR/mail\"|" \
@@ -187,6 +190,7 @@ restore() {
 	# A backup of an older version gets the newer migrations (and the functions of this checkout).
 	"$ROOT/nginx/migrate.sh" "host=$PGSOCK dbname=portal user=portal"
 	PORTAL_VAR=$VAR PORTAL_CONFIG=$CONFIG "$ROOT/nginx/stack.sh" pg-stop
+	cluster_up=0
 	say "restored $file into $VAR in $(took "$t0")"
 	say "start it with: PORTAL_VAR=$VAR make run"
 }

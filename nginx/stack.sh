@@ -304,12 +304,12 @@ status() {
 
 case "${1:-}" in
 up) up ;;
+init-cluster) init_cluster ;;
 down) down ;;
 status) status ;;
 pg-restart) pg_stop; pg_start ;;
 pg-stop) pg_stop ;;
 pg-start) pg_start ;;
 workers) workers "${2:-}" ;;
-init-cluster) init_cluster ;;
 *) die "usage: stack.sh up|down|status|workers N" ;;
 esac

@@ -92,6 +92,16 @@ test:
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@test/run.sh
 
+# make backup: PORTAL_VAR/backups/portal-<UTC time>.tar (database, files, config; secret: 0600)
+# while the stack serves; make restore FILE=...: into a fresh PORTAL_VAR, then make run (nginx/backup.sh).
+.PHONY: backup restore
+backup:
+	@nginx/backup.sh backup
+
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/portal-<time>.tar (restores into a fresh PORTAL_VAR)" >&2; exit 2; }
+	@nginx/backup.sh restore "$(FILE)"
+
 # make test-interop: the SAML flows end to end in Chromium against a real identity provider,
 # Debian's SimpleSAMLphp on 127.0.0.1 (test/interop/run.sh; its own private stack, torn down after).
 .PHONY: test-interop

@@ -446,6 +446,14 @@ reload() {
 	say "reloaded $VAR: program, templates, config and migrations"
 }
 
+# init-cluster: a new cluster exactly as up makes one (initdb, authentication, role and database
+# portal), started, without migrations or demo data: nginx/backup.sh restore loads a backup into it.
+init_cluster() {
+	mkdir -p "$VAR/log"
+	check_paths
+	start_pg
+}
+
 status() {
 	alive "$VAR/run/nginx.pid" && say "nginx: up (port $PORT)" || say "nginx: down"
 	alive "$VAR/run/workers.pid" && say "workers: up" || say "workers: down"
@@ -455,6 +463,7 @@ status() {
 
 case "${1:-}" in
 up) up ;;
+init-cluster) init_cluster ;;
 down) down ;;
 status) status ;;
 pg-restart) pg_stop; pg_start ;;

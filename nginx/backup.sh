@@ -169,7 +169,8 @@ restore() {
 	chmod 0755 "$files_dir"
 
 	# The backup's config (its secret_key above all) with this folder's paths: the database
-	# socket, files_dir, log_file, mail_dir and templates_dir name where the backup was taken.
+	# socket, files_dir, log_file, mail_dir, templates_dir and the metrics file name where the
+	# backup was taken.
 	# templates_dir as nginx/stack.sh would write it: the checkout's, or the copy it stages in
 	# $VAR/app when the web user cannot read the checkout.
 	templates=$ROOT/templates
@@ -183,6 +184,7 @@ restore() {
 		-e "s|\"log_file\": *\"[^\"]*\"|\"log_file\": \"$VAR/log/portal.log\"|" \
 		-e "s|\"mail_dir\": *\"[^\"]*\"|\"mail_dir\": \"$VAR/mail\"|" \
 		-e "s|\"templates_dir\": *\"[^\"]*\"|\"templates_dir\": \"$templates\"|" \
+		-e "s|\(\"metrics\": *{ *\"file\": *\"\)[^\"]*\"|\1$VAR/run/metrics\"|" \
 		"$tmp/portal.json" >"$CONFIG"
 	umask 022
 	[ $AS_ROOT = 1 ] && chgrp www-data "$CONFIG" && chmod 0640 "$CONFIG"

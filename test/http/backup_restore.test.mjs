@@ -121,6 +121,7 @@ test('a backup taken while the stack serves restores into a new folder that serv
   const cfg = JSON.parse(readFileSync(config, 'utf8'));
   assert.equal(cfg.secret_key, secretBefore, 'the secret key comes along');
   assert.equal(cfg.files_dir, path.join(restored, 'files'), 'paths point at the new folder');
+  assert.equal(cfg.metrics.file, path.join(restored, 'run', 'metrics'), 'its own metrics file, not the original stack\'s');
   assert.match(cfg.database, new RegExp(`host=${restored}/pg `));
   assert.equal(statSync(config).mode & 0o777, process.getuid() === 0 ? 0o640 : 0o600);
   // the restored mailer must not send the suite's queued mail to the suite's SMTP sink again

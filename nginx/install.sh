@@ -124,6 +124,8 @@ install_files() {
 	env "${tls[@]}" SITE_LISTEN=80 SITE_TEMPLATES="$SHAREDIR/templates" SITE_FILES="$STATE/files" SITE_LOG_DIR="$LOGDIR" \
 		SITE_UPSTREAM="$ETC/upstream.conf" SITE_MAX_BODY_MB=25 \
 		"$ROOT/nginx/site.sh" "$d$SYSCONFDIR/nginx/sites-available/portal"
+	# Debian's /etc/nginx/nginx.conf says "gzip on;" in http {} already: a second one is an error
+	sed -i '/^gzip on;$/d' "$d$SYSCONFDIR/nginx/sites-available/portal"
 	chmod 0644 "$d$SYSCONFDIR/nginx/sites-available/portal"
 	say "installed into ${DESTDIR:-/} (PREFIX=$PREFIX)"
 	[ -n "$DESTDIR" ] || say "next, once per host, as root: $SHAREDIR/nginx/install.sh setup (see README, Operations)"
@@ -147,6 +149,12 @@ setup() {
 	if [ -n "${MAIL_USER:-}" ]; then # the MTA's pipe user: reads the config, writes files and the log
 		id "$MAIL_USER" >/dev/null 2>&1 || die "no user $MAIL_USER"
 		usermod -a -G portal,www-data "$MAIL_USER"
+		# uploads go to files/<first two hex digits of their sha256>/, a folder the first writer
+		# makes 0750: made here, group-writable, so that the gateway and the workers both write
+		local h
+		for h in $(printf '%02x ' $(seq 0 255)) theme; do
+			install -d -o portal -g www-data -m 2770 "$STATE/files/$h"
+		done
 	fi
 	write_config "$ETC/portal.json"
 	# PostgreSQL (Debian's cluster 15/main): the owner migrates, portal_app serves. Peer authentication

@@ -218,3 +218,17 @@ test('the portal serves as portal_app, a role that can read and write rows but n
   }
   assert.equal(psql("SELECT to_regclass('app_made') IS NULL"), 't');
 });
+
+test("the installed site passes nginx -t inside Debian's own nginx.conf (sites-enabled)", { skip: !AS_ROOT && 'needs root (nginx user line)' }, () => {
+  const dir = path.join(tmp, 'nginx');
+  mkdirSync(path.join(dir, 'log'), { recursive: true });
+  const site = read('/etc/nginx/sites-available/portal').replaceAll('/etc/portal/upstream.conf', inDest('/etc/portal/upstream.conf'))
+    .replaceAll('/var/log/portal', path.join(dir, 'log'));
+  writeFileSync(path.join(dir, 'site'), site);
+  const conf = readFileSync('/etc/nginx/nginx.conf', 'utf8').replace(/include \/etc\/nginx\/sites-enabled\/\*;/, `include ${dir}/site;`)
+    .replace(/^pid .*$/m, `pid ${dir}/nginx.pid;`).replace(/^error_log .*$/m, `error_log ${dir}/log/error.log;`);
+  assert.match(conf, new RegExp(`include ${dir}/site;`));
+  writeFileSync(path.join(dir, 'nginx.conf'), conf);
+  const r = spawnSync('nginx', ['-t', '-q', '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'log', 'error.log')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});

@@ -136,6 +136,7 @@ setup() {
 	[ "$(id -u)" = 0 ] || die "setup runs as root"
 	[ -z "$DESTDIR" ] || die "setup is for the real host, not a DESTDIR"
 	[ -x "$LIBEXECDIR/portal" ] || die "$LIBEXECDIR/portal is missing: make install PREFIX=$PREFIX first"
+	cd / # runuser -u postgres: a folder postgres may enter
 	getent group portal >/dev/null || groupadd --system portal
 	getent passwd portal >/dev/null ||
 		useradd --system --gid portal --home-dir "$STATE" --no-create-home --shell /usr/sbin/nologin portal

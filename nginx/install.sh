@@ -95,6 +95,9 @@ install_files() {
 	for f in portal mailer portal-mailgate; do
 		[ -x "$ROOT/build/$f" ] || die "build/$f is missing: run make first"
 	done
+	if [ -n "${PORTAL_TLS_CERT:-}" ] || [ -n "${PORTAL_TLS_KEY:-}" ]; then
+		[ -n "${PORTAL_TLS_CERT:-}" ] && [ -n "${PORTAL_TLS_KEY:-}" ] || die "PORTAL_TLS_CERT and PORTAL_TLS_KEY go together"
+	fi
 	install -d "$d$LIBEXECDIR" "$d$SHAREDIR/nginx" "$d$SHAREDIR/sql/functions" "$d$SYSTEMD_UNIT_DIR" \
 		"$d$ETC" "$d$SYSCONFDIR/nginx/sites-available"
 	install -m 0755 "$ROOT/build/portal" "$ROOT/build/mailer" "$ROOT/build/portal-mailgate" "$d$LIBEXECDIR/"
@@ -109,20 +112,25 @@ install_files() {
 		fill "$ROOT/nginx/systemd/$f.service.in" >"$d$SYSTEMD_UNIT_DIR/$f.service"
 		chmod 0644 "$d$SYSTEMD_UNIT_DIR/$f.service"
 	done
-	# nginx's upstream: the pool's socket (make scale / make reload rewrite this file)
-	printf 'upstream portal_workers {\n\tserver unix:%s;\n}\n' "$RUNSTATEDIR/portal/portal.sock" >"$d$ETC/upstream.conf"
+	# nginx's upstream: the pool's socket; kept when present (make scale / make reload rewrite it to
+	# the pool that serves)
+	[ -f "$d$ETC/upstream.conf" ] ||
+		printf 'upstream portal_workers {\n\tserver unix:%s;\n}\n' "$RUNSTATEDIR/portal/portal.sock" >"$d$ETC/upstream.conf"
 	[ -f "$d$ETC/workers.env" ] ||
 		printf '# the worker pool of portal-workers.service: systemctl restart portal-workers after a change\nPORTAL_WORKERS=4\n' >"$d$ETC/workers.env"
 	config_json "<written by: $SHAREDIR/nginx/install.sh setup>" >"$d$ETC/portal.json.example"
 	chmod 0644 "$d$ETC/upstream.conf" "$d$ETC/workers.env" "$d$ETC/portal.json.example"
 	# the site; HTTPS when a certificate is given (nginx/site.sh: SITE_TLS_*)
 	local tls=()
-	if [ -n "${PORTAL_TLS_CERT:-}" ] || [ -n "${PORTAL_TLS_KEY:-}" ]; then
-		[ -n "${PORTAL_TLS_CERT:-}" ] && [ -n "${PORTAL_TLS_KEY:-}" ] || die "PORTAL_TLS_CERT and PORTAL_TLS_KEY go together"
+	if [ -n "${PORTAL_TLS_CERT:-}" ]; then
 		tls=(SITE_TLS_CERT="$PORTAL_TLS_CERT" SITE_TLS_KEY="$PORTAL_TLS_KEY" SITE_HTTPS_LISTEN="${PORTAL_HTTPS_PORT:-443}")
 	fi
+	# client_max_body_size from the config's limits.max_body_mb (when there is one yet)
+	local max_mb=25
+	[ -r "$d$ETC/portal.json" ] &&
+		max_mb=$(sed -n 's/.*"max_body_mb": *\([0-9]*\).*/\1/p' "$d$ETC/portal.json" | head -n1 | grep . || echo 25)
 	env "${tls[@]}" SITE_LISTEN=80 SITE_TEMPLATES="$SHAREDIR/templates" SITE_FILES="$STATE/files" SITE_LOG_DIR="$LOGDIR" \
-		SITE_UPSTREAM="$ETC/upstream.conf" SITE_MAX_BODY_MB=25 \
+		SITE_UPSTREAM="$ETC/upstream.conf" SITE_MAX_BODY_MB="$max_mb" \
 		"$ROOT/nginx/site.sh" "$d$SYSCONFDIR/nginx/sites-available/portal"
 	# Debian's /etc/nginx/nginx.conf says "gzip on;" in http {} already: a second one is an error
 	sed -i '/^gzip on;$/d' "$d$SYSCONFDIR/nginx/sites-available/portal"

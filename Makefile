@@ -31,7 +31,7 @@ UNIT_SRC := $(wildcard test/unit/*_test.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
 FUZZ_SRC := $(wildcard test/fuzz/*_fuzz.c)
 
-.PHONY: all deps run stop test unit bench fuzz clean
+.PHONY: all deps run stop test unit bench fuzz clean install install-setup
 all: $(BUILD)/portal $(BUILD)/mailer $(BUILD)/portal-mailgate
 
 deps:
@@ -146,6 +146,21 @@ fuzz:
 
 clean:
 	rm -rf $(BUILD)
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc LOCALSTATEDIR=/var RUNSTATEDIR=/run]
+# [PORTAL_TLS_CERT= PORTAL_TLS_KEY=]: programs, templates, migrations, the nginx site and the systemd
+# units (nginx/install.sh; README, Operations). make install-setup, as root on the host, once:
+# user portal, folders, /etc/portal/portal.json, PostgreSQL roles and database, migrations.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+RUNSTATEDIR ?= /run
+install: all
+	@PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) SYSCONFDIR=$(SYSCONFDIR) LOCALSTATEDIR=$(LOCALSTATEDIR) \
+		RUNSTATEDIR=$(RUNSTATEDIR) nginx/install.sh install
+install-setup:
+	@PREFIX=$(PREFIX) SYSCONFDIR=$(SYSCONFDIR) LOCALSTATEDIR=$(LOCALSTATEDIR) RUNSTATEDIR=$(RUNSTATEDIR) \
+		nginx/install.sh setup
 
 -include $(LIB_OBJ:.o=.d) $(LIB_SAN_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MAILER_SRC:%.c=$(BUILD)/%.d) \
 	$(MAILGATE_SRC:%.c=$(BUILD)/%.d) $(BUILD)/lib/mail_parse.d $(BUILD)/san/lib/mail_parse.d

@@ -7,7 +7,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="gcc make pkg-config nginx spawn-fcgi multiwatch postgresql-15 postgresql-client-15 libfcgi-dev
 libpq-dev libjson-c-dev libssl-dev libxml2-dev libxmlsec1-dev libxmlsec1-openssl libargon2-dev
 libcurl4-openssl-dev libgmime-3.0-dev libqrencode-dev openssl ca-certificates curl"
-TEST_PKGS="nodejs npm chromium python3 python3-aiosmtpd clang libclang-rt-14-dev wrk xmlsec1 procps"
+TEST_PKGS="nodejs npm chromium python3 python3-aiosmtpd clang libclang-rt-14-dev wrk xmlsec1 procps systemd"
 # SimpleSAMLphp needs a web server ("apache2 | httpd"): installed after the rest, nginx already
 # satisfies that and no Apache comes along; php-xml and php-mbstring are the extensions it uses.
 # Postfix and Dovecot: the private MTA and IMAP server of the mail tests (their system services

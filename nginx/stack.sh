@@ -95,6 +95,8 @@ stage_prune() {
 
 write_config() {
 	if [ -f "$CONFIG" ]; then
+		# a config an older stack wrote connects as the owner: from now on as portal_app (027_app_role)
+		sed -i "s|\"host=$PGSOCK dbname=portal user=portal\"|\"host=$PGSOCK dbname=portal user=portal_app\"|" "$CONFIG"
 		sync_links
 		return 0
 	fi
@@ -103,7 +105,7 @@ write_config() {
 	umask 077
 	cat >"$CONFIG" <<JSON
 {
-  "database": "host=$PGSOCK dbname=portal user=portal",
+  "database": "host=$PGSOCK dbname=portal user=portal_app",
   "templates_dir": "$APP/templates",
   "log_file": "$VAR/log/portal.log",
   "log_level": "info",
@@ -145,8 +147,9 @@ sync_links() {
 }
 
 # Unix socket only, and peer authentication: the kernel says which OS user connects, and only
-# these may use the cluster: the web user (workers, mailer) as role portal, root and the
-# cluster's owner as portal or postgres. No passwords to keep, and no other local user gets in.
+# these may use the cluster: the web user (workers, mailer, mail gateway) as role portal_app (no
+# DDL, sql/027_app_role.sql), root and the cluster's owner as portal (migrations), portal_app or
+# postgres. No passwords to keep, and no other local user gets in.
 write_pg_auth() {
 	local owner me
 	owner=$PGUSER_OS me=$(id -un)
@@ -157,9 +160,11 @@ HBA
 	as_pg sh -c "cat >'$PGDATA/pg_ident.conf'" <<IDENT
 portal $owner postgres
 portal $owner portal
+portal $owner portal_app
 portal $me postgres
 portal $me portal
-portal $WEBUSER portal
+portal $me portal_app
+portal $WEBUSER portal_app
 IDENT
 }
 
@@ -185,11 +190,16 @@ start_pg() {
 		write_pg_auth
 		fresh=1
 	fi
+	# a cluster made before portal_app (027_app_role.sql): the web user's map line
+	grep -q portal_app "$PGDATA/pg_ident.conf" || { write_pg_auth; fresh=2; }
 	pg_start
+	[ $fresh = 2 ] && as_pg $PGBIN/pg_ctl -D "$PGDATA" reload >/dev/null
 	if [ $fresh = 1 ]; then
 		psql -X -q -h "$PGSOCK" -U postgres -d postgres -v ON_ERROR_STOP=1 \
 			-c "CREATE ROLE portal LOGIN" -c "CREATE DATABASE portal OWNER portal" >/dev/null
 	fi
+	[ "$(psql -X -h "$PGSOCK" -U postgres -d postgres -tAc "SELECT count(*) FROM pg_roles WHERE rolname = 'portal_app'")" = 1 ] ||
+		psql -X -q -h "$PGSOCK" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "CREATE ROLE portal_app LOGIN" >/dev/null
 }
 
 migrate() {

@@ -132,8 +132,6 @@ install_files() {
 	env "${tls[@]}" SITE_LISTEN=80 SITE_TEMPLATES="$SHAREDIR/templates" SITE_FILES="$STATE/files" SITE_LOG_DIR="$LOGDIR" \
 		SITE_UPSTREAM="$ETC/upstream.conf" SITE_MAX_BODY_MB="$max_mb" \
 		"$ROOT/nginx/site.sh" "$d$SYSCONFDIR/nginx/sites-available/portal"
-	# Debian's /etc/nginx/nginx.conf says "gzip on;" in http {} already: a second one is an error
-	sed -i '/^gzip on;$/d' "$d$SYSCONFDIR/nginx/sites-available/portal"
 	chmod 0644 "$d$SYSCONFDIR/nginx/sites-available/portal"
 	say "installed into ${DESTDIR:-/} (PREFIX=$PREFIX)"
 	[ -n "$DESTDIR" ] || say "next, once per host, as root: $SHAREDIR/nginx/install.sh setup (see README, Operations)"

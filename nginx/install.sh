@@ -64,7 +64,8 @@ config_json() { # $1 secret
   "smtp": { "url": "smtp://localhost:25", "user": "", "password": "", "from": "Support <support@example.com>" },
   "mail": { "retry_base_seconds": 30, "max_attempts": 10 },
   "links": { "scheme": "$([ -n "${PORTAL_TLS_CERT:-}" ] && echo https || echo http)", "port": 0 },
-  "webhooks": { "allow_private_addresses": false }
+  "webhooks": { "allow_private_addresses": false },
+  "metrics": { "file": "$RUNSTATEDIR/portal/metrics", "allow": ["127.0.0.1", "::1"] }
 }
 JSON
 }

@@ -78,8 +78,9 @@ stop:
 	@nginx/stack.sh down
 
 # Without an outage (nginx/stack.sh, "Zero-downtime changes"): a new pool of WORKERS workers on a
-# new socket, nginx switched to it, the old pool finishing its requests; reload = rebuild, migrate,
-# and a new pool of the same size running the new program, templates and config.
+# socket of its own, renamed onto the one nginx connects to once it answers, the old pool finishing
+# its requests; reload = rebuild, migrate, and a new pool of the same size running the new
+# program, templates and config.
 .PHONY: scale reload
 scale:
 	@nginx/stack.sh scale "$(WORKERS)"

@@ -155,6 +155,10 @@ int audit(struct ctx *c, const char *actor_kind, long actor_id, const char *acti
  * caller's transaction. Returns 0 or -1. */
 int outbox_queue(const char *lang, const char *to, const char *name, struct json_object *data);
 
+/* `portal probe SOCKET [/PATH]` (fcgi/probe.c): one FastCGI GET over a worker pool's socket;
+ * prints the status, 0 for a 200. */
+int probe_main(int argc, char **argv);
+
 /* Handlers, one file per page group. */
 int healthz(struct ctx *c);
 int home(struct ctx *c);

@@ -391,10 +391,13 @@ static void handle(FCGX_Request *rq, struct arena *a, struct response *res)
 }
 
 /* Commands besides serving: `portal admin-create EMAIL [NAME] < password`; `portal
- * api-token-create NAME SCOPE...` (fcgi/api_token.c); `portal statement NAME`
+ * api-token-create NAME SCOPE...` (fcgi/api_token.c); `portal probe SOCKET [/PATH]`
+ * (fcgi/probe.c); `portal statement NAME`
  * prints a prepared statement's parameter count and SQL (make bench EXPLAINs them). */
 static int command(int argc, char **argv)
 {
+	if (strcmp(argv[1], "probe") == 0) /* needs no config: stack.sh asks a new pool before using it */
+		return probe_main(argc, argv);
 	const char *path = getenv("PORTAL_CONFIG");
 	char err[512];
 	if (config_load(&cfg, path && *path ? path : "var/portal.json", err, sizeof err) < 0) {
@@ -416,7 +419,7 @@ static int command(int argc, char **argv)
 		fprintf(stderr, "portal: no statement %s\n", argv[2]);
 		return 1;
 	}
-	fprintf(stderr, "portal: unknown command %s (known: admin-create, api-token-create, statement NAME)\n", argv[1]);
+	fprintf(stderr, "portal: unknown command %s (known: admin-create, api-token-create, probe, statement NAME)\n", argv[1]);
 	return 2;
 }
 

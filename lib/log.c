@@ -20,7 +20,7 @@ int log_open(const char *path, enum log_level min)
 		log_fd = 2;
 		return 0;
 	}
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0660); /* the group: the mail gateway, run by the MTA, appends too */
 	if (fd < 0)
 		return -1;
 	log_fd = fd;

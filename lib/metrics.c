@@ -106,35 +106,42 @@ int metrics_open(const char *path, char *err, size_t errlen)
 	if (fd < 0)
 		return -1;
 	void *p = mmap(NULL, sizeof(struct metrics_file), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	flock(fd, LOCK_UN);
-	close(fd);
 	if (p == MAP_FAILED) {
 		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
+		flock(fd, LOCK_UN);
+		close(fd);
 		return -1;
 	}
 	map = p;
 	int32_t me = (int32_t)getpid();
 	/* this process's own slot (opened again), else one of a dead process (its counts stay), else a
-	 * free one */
-	for (int pass = 0; pass < 3; pass++)
-		for (unsigned i = 0; i < METRICS_SLOTS; i++) {
+	 * free one; claimed under the file's lock, so that a new process with a recycled pid and a
+	 * process taking that pid's dead slot never end up writing one slot together */
+	int rc = -1;
+	for (int pass = 0; pass < 3 && rc < 0; pass++)
+		for (unsigned i = 0; i < METRICS_SLOTS && rc < 0; i++) {
 			struct metrics_slot *s = &map->slot[i];
 			int32_t pid = __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE);
 			if (pass == 0 && pid == me) {
 				metrics_own = s;
-				return 0;
+				rc = 0;
+				continue;
 			}
 			if (pass == 0 || (pass == 1 ? pid == 0 || alive(pid) : pid != 0))
 				continue;
 			if (__atomic_compare_exchange_n(&s->pid, &pid, me, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 				__atomic_fetch_add(&s->claims, 1, __ATOMIC_RELAXED);
 				metrics_own = s;
-				return 0;
+				rc = 0;
 			}
 		}
-	snprintf(err, errlen, "%s: all %d slots belong to live processes", path, METRICS_SLOTS);
-	metrics_close();
-	return -1;
+	flock(fd, LOCK_UN);
+	close(fd);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: all %d slots belong to live processes", path, METRICS_SLOTS);
+		metrics_close();
+	}
+	return rc;
 }
 
 void metrics_close(void)

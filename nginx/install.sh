@@ -96,7 +96,7 @@ install_files() {
 	for f in portal mailer portal-mailgate; do
 		[ -x "$ROOT/build/$f" ] || die "build/$f is missing: run make first"
 	done
-	if [ -n "${PORTAL_TLS_CERT:-}" ] || [ -n "${PORTAL_TLS_KEY:-}" ]; then
+	if { [ -n "${PORTAL_TLS_CERT:-}" ] && [ "${PORTAL_TLS_CERT:-}" != none ]; } || [ -n "${PORTAL_TLS_KEY:-}" ]; then
 		[ -n "${PORTAL_TLS_CERT:-}" ] && [ -n "${PORTAL_TLS_KEY:-}" ] || die "PORTAL_TLS_CERT and PORTAL_TLS_KEY go together"
 	fi
 	install -d "$d$LIBEXECDIR" "$d$SHAREDIR/nginx" "$d$SHAREDIR/sql/functions" "$d$SYSTEMD_UNIT_DIR" \
@@ -121,10 +121,19 @@ install_files() {
 		printf '# the worker pool of portal-workers.service: systemctl restart portal-workers after a change\nPORTAL_WORKERS=4\n' >"$d$ETC/workers.env"
 	config_json "<written by: $SHAREDIR/nginx/install.sh setup>" >"$d$ETC/portal.json.example"
 	chmod 0644 "$d$ETC/upstream.conf" "$d$ETC/workers.env" "$d$ETC/portal.json.example"
-	# the site; HTTPS when a certificate is given (nginx/site.sh: SITE_TLS_*)
+	# the site; HTTPS when a certificate is given (nginx/site.sh: SITE_TLS_*). The choice is kept in
+	# $ETC/site.env: an install run again (an upgrade) without the variables keeps HTTPS on;
+	# PORTAL_TLS_CERT=none turns it off.
 	local tls=()
-	if [ -n "${PORTAL_TLS_CERT:-}" ]; then
+	if [ -z "${PORTAL_TLS_CERT:-}" ] && [ -f "$d$ETC/site.env" ]; then
+		. "$d$ETC/site.env"
+	fi
+	if [ "${PORTAL_TLS_CERT:-}" = none ]; then
+		rm -f "$d$ETC/site.env"
+	elif [ -n "${PORTAL_TLS_CERT:-}" ]; then
 		tls=(SITE_TLS_CERT="$PORTAL_TLS_CERT" SITE_TLS_KEY="$PORTAL_TLS_KEY" SITE_HTTPS_LISTEN="${PORTAL_HTTPS_PORT:-443}")
+		printf 'PORTAL_TLS_CERT=%q\nPORTAL_TLS_KEY=%q\nPORTAL_HTTPS_PORT=%q\n' "$PORTAL_TLS_CERT" "$PORTAL_TLS_KEY" \
+			"${PORTAL_HTTPS_PORT:-443}" >"$d$ETC/site.env"
 	fi
 	# client_max_body_size from the config's limits.max_body_mb (when there is one yet)
 	local max_mb=25
@@ -134,6 +143,32 @@ install_files() {
 		SITE_UPSTREAM="$ETC/upstream.conf" SITE_MAX_BODY_MB="$max_mb" \
 		"$ROOT/nginx/site.sh" "$d$SYSCONFDIR/nginx/sites-available/portal"
 	chmod 0644 "$d$SYSCONFDIR/nginx/sites-available/portal"
+	# logrotate: copytruncate, since the workers keep the log open and must not be signalled
+	# (SIGHUP would stop the pool); nginx reopens its own log on USR1
+	install -d "$d$SYSCONFDIR/logrotate.d"
+	cat >"$d$SYSCONFDIR/logrotate.d/portal" <<ROTATE
+$LOGDIR/portal.log {
+	weekly
+	rotate 8
+	compress
+	delaycompress
+	missingok
+	notifempty
+	copytruncate
+}
+$LOGDIR/nginx-access.log {
+	daily
+	rotate 14
+	compress
+	delaycompress
+	missingok
+	notifempty
+	sharedscripts
+	postrotate
+		[ ! -f /run/nginx.pid ] || kill -USR1 \$(cat /run/nginx.pid)
+	endscript
+}
+ROTATE
 	say "installed into ${DESTDIR:-/} (PREFIX=$PREFIX)"
 	[ -n "$DESTDIR" ] || say "next, once per host, as root: $SHAREDIR/nginx/install.sh setup (see README, Operations)"
 }
@@ -153,6 +188,8 @@ setup() {
 	install -d -o portal -g www-data -m 2750 "$STATE/files"
 	install -d -o portal -g portal -m 2770 "$STATE/mail"
 	install -d -o portal -g portal -m 2770 "$LOGDIR"
+	# the log is appended to by the workers, the mailer and the gateway (another user, group portal)
+	[ -f "$LOGDIR/portal.log" ] || install -o portal -g portal -m 0660 /dev/null "$LOGDIR/portal.log"
 	install -d -m 0755 "$ETC"
 	if [ -n "${MAIL_USER:-}" ]; then # the MTA's pipe user: reads the config, writes files and the log
 		id "$MAIL_USER" >/dev/null 2>&1 || die "no user $MAIL_USER"

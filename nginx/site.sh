@@ -35,8 +35,12 @@ else
 	tls=(-e '/^[[:space:]]*#@TLS{$/,/^[[:space:]]*#@TLS}$/d' -e '/^[[:space:]]*#@TLS /d')
 fi
 
-sed "${tls[@]}" -e "s|@SERVE_LISTEN@|$serve|g" -e "s|@LISTEN@|$SITE_LISTEN|g" \
-	-e "s|@TEMPLATES@|$SITE_TEMPLATES|g" -e "s|@LOG_DIR@|$SITE_LOG_DIR|g" \
-	-e "s|@FILES@|$SITE_FILES|g" -e "s|@UPSTREAM@|$SITE_UPSTREAM|g" \
-	-e "s|@MAX_BODY_MB@|${SITE_MAX_BODY_MB:-25}|" "$ROOT/nginx/site.conf.in" >"$OUT.new"
+# the template's header (which explains the @...@ values) gives way to one line
+{
+	echo "# the portal's nginx site, rendered by nginx/site.sh from nginx/site.conf.in (edit that, and render again)"
+	sed -e '1,/^$/d' "${tls[@]}" -e "s|@SERVE_LISTEN@|$serve|g" -e "s|@LISTEN@|$SITE_LISTEN|g" \
+		-e "s|@TEMPLATES@|$SITE_TEMPLATES|g" -e "s|@LOG_DIR@|$SITE_LOG_DIR|g" \
+		-e "s|@FILES@|$SITE_FILES|g" -e "s|@UPSTREAM@|$SITE_UPSTREAM|g" \
+		-e "s|@MAX_BODY_MB@|${SITE_MAX_BODY_MB:-25}|" "$ROOT/nginx/site.conf.in"
+} >"$OUT.new"
 mv "$OUT.new" "$OUT"

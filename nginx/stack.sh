@@ -225,7 +225,7 @@ spawn_pool() {
 
 start_workers() {
 	alive "$VAR/run/workers.pid" && return 0
-	spawn_pool "$VAR/run/portal.sock" "$VAR/run/workers.pid" "$WORKERS" "$APP/build/portal"
+	spawn_pool "$VAR/run/portal.sock" "$VAR/run/workers.pid" "$WORKERS" "$(readlink -f "$APP/build/portal")"
 }
 
 start_mailer() {
@@ -344,7 +344,8 @@ down() {
 
 # Zero-downtime changes of the worker pool (make scale WORKERS=N, make reload; make bench's sweep):
 #   switch_pool N  start a pool of N workers on a socket of its own (run/portal.sock.next) and wait
-#                  until every one of them has said "worker ready"; then rename that socket onto
+#                  until all N run and the pool answers /healthz there (build/portal probe; a pool
+#                  that does not is stopped, the old one serves on); then rename that socket onto
 #                  run/portal.sock, the path nginx connects to: from that instant every new
 #                  connection reaches the new pool, and the old pool's socket has no name, so no
 #                  one can reach it any more. Then tell the old pool to stop (SIGTERM to
@@ -376,31 +377,39 @@ wait_gone() { # PID...: until none is alive (60 s)
 switch_pool() {
 	local n=$1 prog=$APP/build/portal
 	alive "$VAR/run/workers.pid" && alive "$VAR/run/nginx.pid" || die "the stack in $VAR is not up (make run)"
+	exec 9>"$VAR/run/switch.lock"
+	flock -n 9 || die "another make scale or make reload is under way in $VAR"
+	# the program by its real path: a worker the old pool's multiwatch restarts during a switch runs
+	# its own build, not what the link $VAR/app names by then
 	[ -x "$VAR/app/build/portal" ] && prog=$VAR/app/build/portal
+	prog=$(readlink -f "$prog")
 	local old_pid next sock=$VAR/run/portal.sock
 	old_pid=$(head -n1 "$VAR/run/workers.pid")
-	local mark
-	mark=$(wc -l <"$VAR/log/portal.log" 2>/dev/null || echo 0)
+	if alive "$VAR/run/workers-next.pid"; then # a switch interrupted before the rename: never served
+		next=$(head -n1 "$VAR/run/workers-next.pid")
+		kill "$next" 2>/dev/null || true
+		wait_gone "$next" || kill -KILL "$next" 2>/dev/null || true
+	fi
 	spawn_pool "$sock.next" "$VAR/run/workers-next.pid" "$n" "$prog"
 	next=$(head -n1 "$VAR/run/workers-next.pid")
-	local kids ready=0
-	for _ in $(seq 1 300); do # every worker of the new pool has started (30 s)
-		kids=$(pgrep -P "$next" || true)
-		ready=0
-		for k in $kids; do
-			tail -n +$((mark + 1)) "$VAR/log/portal.log" | grep -q "^[^ ]* $k info - - worker ready" && ready=$((ready + 1))
-		done
-		[ $ready -ge "$n" ] && break
+	# until the rename, an interrupted or failed switch stops the new pool and leaves the old one
+	trap 'kill '"$next"' 2>/dev/null; rm -f "$VAR/run/workers-next.pid" "$VAR/run/portal.sock.next"' EXIT
+	local ready=0
+	for _ in $(seq 1 300); do # all N workers running and the pool answering /healthz on its socket (30 s)
 		alive "$VAR/run/workers-next.pid" || break
+		if [ "$(pgrep -c -P "$next" || true)" -ge "$n" ] && "$prog" probe "$sock.next" >/dev/null 2>&1; then
+			ready=1
+			break
+		fi
 		sleep 0.1
 	done
-	if [ $ready -lt "$n" ]; then
-		kill "$next" 2>/dev/null || true
-		rm -f "$VAR/run/workers-next.pid" "$sock.next"
-		die "the new pool did not start ($ready of $n workers ready; see $VAR/log/portal.log); the old pool still serves"
+	if [ $ready = 0 ]; then
+		say "stack: the new pool does not answer ($("$prog" probe "$sock.next" 2>&1 | head -n1); see $VAR/log/portal.log); the old pool still serves" >&2
+		return 1
 	fi
 	mv -T "$sock.next" "$sock" # one rename: new connections go to the new pool from here on
 	mv "$VAR/run/workers-next.pid" "$VAR/run/workers.pid"
+	trap - EXIT
 	# a connect() that found the old socket just before the rename is queued on it by now
 	sleep 0.2
 	local old_kids
@@ -412,38 +421,49 @@ switch_pool() {
 
 # nginx's site again (the config's limits may have changed): reloaded only when it differs.
 reload_site() {
-	cp "$VAR/nginx/site.conf" "$VAR/nginx/site.conf.was" 2>/dev/null || true
+	local f
+	for f in nginx.conf site.conf site.env; do cp "$VAR/nginx/$f" "$VAR/nginx/$f.was" 2>/dev/null || true; done
 	render_site
-	if cmp -s "$VAR/nginx/site.conf" "$VAR/nginx/site.conf.was"; then
-		rm -f "$VAR/nginx/site.conf.was"
+	if cmp -s "$VAR/nginx/site.conf" "$VAR/nginx/site.conf.was" && cmp -s "$VAR/nginx/nginx.conf" "$VAR/nginx/nginx.conf.was"; then
+		rm -f "$VAR"/nginx/*.was
 		return 0
 	fi
 	if ! nginx -e "$VAR/log/nginx-error.log" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -t -q; then
-		mv "$VAR/nginx/site.conf.was" "$VAR/nginx/site.conf"
-		die "nginx refused the new site; nothing was changed"
+		for f in nginx.conf site.conf site.env; do mv "$VAR/nginx/$f.was" "$VAR/nginx/$f" 2>/dev/null || true; done
+		say "stack: nginx refused the new site; nothing was changed" >&2
+		return 1
 	fi
-	rm -f "$VAR/nginx/site.conf.was"
+	rm -f "$VAR"/nginx/*.was
 	kill -HUP "$(head -n1 "$VAR/run/nginx.pid")"
 	say "nginx: site changed, reloaded"
 }
 
 scale() {
 	local n=${1:-}
-	[[ "$n" =~ ^[1-9][0-9]*$ ]] || die "usage: make scale WORKERS=N (N >= 1)"
-	switch_pool "$n"
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -le 32 ] ||
+		die "usage: make scale WORKERS=N (1 to 32: each worker holds a database connection)"
+	switch_pool "$n" || exit 1
 }
 
 reload() {
 	alive "$VAR/run/workers.pid" && alive "$VAR/run/nginx.pid" || die "the stack in $VAR is not up (make run)"
 	[ -x "$ROOT/build/portal" ] || die "build/portal is missing; run make first"
-	local n
+	local n was=""
 	n=$(pool_size)
 	[ -n "$n" ] || n=$WORKERS
 	[ -f "$VAR/nginx/site.env" ] && . "$VAR/nginx/site.env"
-	[ -L "$VAR/app" ] || [ -d "$VAR/app" ] && stage_app
-	"$ROOT/nginx/migrate.sh" "host=$PGSOCK dbname=portal user=portal"
-	reload_site
-	switch_pool "$n"
+	if [ -L "$VAR/app" ] || [ -d "$VAR/app" ]; then # a staged copy: stage the new build beside it
+		was=$(readlink "$VAR/app" 2>/dev/null || true)
+		stage_app
+	fi
+	# anything failing before the new pool serves puts the link back: the old pool keeps serving
+	if ! "$ROOT/nginx/migrate.sh" "host=$PGSOCK dbname=portal user=portal" || ! reload_site || ! switch_pool "$n"; then
+		if [ -n "$was" ] && [ -d "$VAR/$was" ]; then
+			ln -sfn "$was" "$VAR/app.link" && mv -T "$VAR/app.link" "$VAR/app"
+		fi
+		stage_prune
+		die "reload stopped; the stack in $VAR runs as before"
+	fi
 	# the mailer: stop it (it finishes the message in hand) and start the new program
 	if alive "$VAR/run/mailer.pid"; then
 		local m

@@ -29,7 +29,7 @@ CONFIG=${PORTAL_CONFIG:-$VAR/portal.json}
 PGSOCK=$VAR/pg
 PGDATA=$VAR/pg/data
 FORMAT=1
-tmp="" cluster_up=0
+tmp="" cluster_up=0 done_ok=0
 
 if [ "$(id -u)" = 0 ]; then AS_ROOT=1 WEBUSER=www-data; else AS_ROOT=0 WEBUSER=$(id -un); fi
 
@@ -133,8 +133,11 @@ restore() {
 
 	tmp=$(mktemp -d "$VAR/.restore-XXXXXX")
 	chmod 0700 "$tmp"
-	# on failure: no temporary copy left behind, and no half-restored cluster left running
-	trap '[ -z "$tmp" ] || rm -rf "$tmp"; [ $cluster_up = 0 ] || PORTAL_VAR=$VAR "$ROOT/nginx/stack.sh" pg-stop' EXIT
+	# on failure: no temporary copy left behind, and nothing half-restored either (the cluster is
+	# stopped and removed, the config too: both were absent when this run began), so that the
+	# same command can simply run again
+	trap '[ -z "$tmp" ] || rm -rf "$tmp"; [ $cluster_up = 0 ] || PORTAL_VAR=$VAR "$ROOT/nginx/stack.sh" pg-stop;
+		[ $done_ok = 1 ] || [ $cluster_up = 0 ] || { rm -rf "$VAR/pg"; rm -f "$CONFIG"; }' EXIT
 	tar -C "$tmp" -xf "$file" manifest.json portal.dump roles.sql files.tar portal.json 2>/dev/null ||
 		die "$file is not a portal backup (expected manifest.json, portal.dump, roles.sql, files.tar, portal.json)"
 	grep -q '"format": 1,' "$tmp/manifest.json" || die "$file: unknown backup format (this restore reads format $FORMAT)"
@@ -159,7 +162,10 @@ restore() {
 	# Owners and privileges as they were (the roles exist now); -j 2 loads tables and builds
 	# indexes two at a time.
 	pg_restore -h "$PGSOCK" -U postgres -d portal -j 2 --exit-on-error "$tmp/portal.dump" ||
-		die "pg_restore failed (the cluster is stopped); remove $VAR/pg and try again"
+		die "pg_restore failed (the new cluster is removed again)"
+	# what a dump does not carry: the database's own privileges (027_app_role: no temporary tables
+	# but the owner's)
+	q -d portal -c "REVOKE TEMPORARY ON DATABASE portal FROM PUBLIC" >/dev/null
 
 	# The files, owned by the web user as nginx/stack.sh sets files/ up.
 	files_dir=$VAR/files
@@ -192,7 +198,7 @@ restore() {
 	# A backup of an older version gets the newer migrations (and the functions of this checkout).
 	"$ROOT/nginx/migrate.sh" "host=$PGSOCK dbname=portal user=portal"
 	PORTAL_VAR=$VAR PORTAL_CONFIG=$CONFIG "$ROOT/nginx/stack.sh" pg-stop
-	cluster_up=0
+	cluster_up=0 done_ok=1
 	say "restored $file into $VAR in $(took "$t0")"
 	say "start it with: PORTAL_VAR=$VAR make run"
 }

@@ -130,6 +130,7 @@ test('a backup taken while the stack serves restores into a new folder that serv
 
   const base = `http://127.0.0.1:${port}`;
   assert.equal(counts((sql) => psqlAt(restored, sql)), countsBefore, 'as many tickets, messages and attachments');
+  assert.equal(psqlAt(restored, "SELECT has_database_privilege('portal_app', 'portal', 'TEMPORARY')"), 'f', 'the app role still has no temporary tables (a database privilege, which a dump does not carry)');
   const ada2 = new At(base);
   assert.equal((await ada2.submit('/login', { email: 'ada@example.com', password: 'demo-Portal-2026' })).status, 303,
     'the same customer logs in with the same password');

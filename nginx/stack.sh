@@ -10,6 +10,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VAR=${PORTAL_VAR:-$ROOT/var}
 mkdir -p "$VAR"
 VAR=$(cd "$VAR" && pwd)
+# both paths end up in nginx's config, the JSON config and libpq's conninfo, unquoted
+for p in "$VAR" "$ROOT"; do
+	[[ "$p" =~ ^/[A-Za-z0-9._/@+=,-]+$ ]] ||
+		{ echo "stack: $p: use a folder whose path has only letters, digits and ._/@+=,-" >&2; exit 1; }
+done
 PORT=${PORTAL_HTTP_PORT:-8080}
 WORKERS=${PORTAL_WORKERS:-2}
 CONFIG=${PORTAL_CONFIG:-$VAR/portal.json}

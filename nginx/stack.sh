@@ -224,7 +224,7 @@ spawn_pool() {
 	local own=()
 	[ $AS_ROOT = 1 ] && own=(-U www-data -G www-data -u www-data -g www-data)
 	spawn-fcgi -s "$1" -M 0660 "${own[@]}" -P "$2" -- \
-		/usr/bin/multiwatch -f "$3" -- "$4" >>"$VAR/log/spawn.log" 2>&1 ||
+		/usr/bin/multiwatch -f "$3" -- "$4" >>"$VAR/log/spawn.log" 2>&1 9>&- ||
 		die "spawn-fcgi failed, see $VAR/log/spawn.log"
 }
 
@@ -237,7 +237,7 @@ start_mailer() {
 	alive "$VAR/run/mailer.pid" && return 0
 	local drop=()
 	[ $AS_ROOT = 1 ] && drop=(setpriv --reuid=www-data --regid=www-data --init-groups --)
-	"${drop[@]}" "$APP/build/mailer" >>"$VAR/log/mailer.out" 2>&1 </dev/null &
+	"${drop[@]}" "$APP/build/mailer" >>"$VAR/log/mailer.out" 2>&1 </dev/null 9>&- & # 9: switch_pool's lock
 	echo $! >"$VAR/run/mailer.pid"
 	sleep 0.2
 	alive "$VAR/run/mailer.pid" || die "the mailer did not start, see $VAR/log/mailer.out"
@@ -382,7 +382,7 @@ wait_gone() { # PID...: until none is alive (60 s)
 switch_pool() {
 	local n=$1 prog=$APP/build/portal
 	alive "$VAR/run/workers.pid" && alive "$VAR/run/nginx.pid" || die "the stack in $VAR is not up (make run)"
-	exec 9>"$VAR/run/switch.lock"
+	exec 9>"$VAR/run/switch.lock" # (the pools and the mailer started here do not inherit it)
 	flock -n 9 || die "another make scale or make reload is under way in $VAR"
 	# the program by its real path: a worker the old pool's multiwatch restarts during a switch runs
 	# its own build, not what the link $VAR/app names by then

@@ -71,7 +71,7 @@ function assertReplies(s, tag) {
   assert.deepEqual(unacked, [], 'nothing stored that was not acknowledged');
 }
 
-test('make scale and make reload under load: 0 failed requests, 0 replies lost or doubled', { timeout: 180000 }, async () => {
+test('make scale and make reload under load: 0 failed requests, 0 replies lost or doubled', { timeout: 180000 }, async (t) => {
   const ada = await loggedIn('ada@example.com');
   const ticket = psql(`SELECT t.id FROM tickets t JOIN pipeline_stages s ON s.id = t.stage_id
     WHERE t.id IN ${ownTickets(psql("SELECT id FROM contacts WHERE email = 'ada@example.com'"))} AND NOT s.is_closed ORDER BY t.id LIMIT 1`);
@@ -104,15 +104,16 @@ test('make scale and make reload under load: 0 failed requests, 0 replies lost o
     okThen = s.ok;
     await waitFor(() => s.ok >= okThen + 30, { timeout: 20000, what: 'the load to flow after the reload' });
 
-    // and back down to the suite's size
-    await stackCmd('scale', String(WORKERS));
-    await waitFor(() => workerPids().length === WORKERS, { timeout: 10000, what: 'the suite\'s pool size' });
   } finally {
     await s.stop();
+    // back to the suite's size, whatever happened above
+    if (workerPids().length !== WORKERS) await stackCmd('scale', String(WORKERS));
   }
+  await waitFor(() => workerPids().length === WORKERS, { timeout: 10000, what: 'the suite\'s pool size' });
   assert.deepEqual(s.failed, [], `no request failed (${s.ok} answered as expected)`);
   assert.ok(s.acked.length >= 10, `replies went through the changes (${s.acked.length})`);
   assertReplies(s, tag);
+  t.diagnostic(`answered as expected: ${s.ok}, failed: ${s.failed.length}, replies acknowledged: ${s.acked.length}, each stored once`);
 });
 
 test('a worker told to stop finishes the request it is on', { timeout: 60000 }, async () => {

@@ -252,7 +252,8 @@ static const char *under(const char *path, const char *prefix)
  * admin_portal_id() and everything else that reads c->portal configure that portal; the
  * console's links to them: admin_settings_url()). Returns the path to match (the request's own
  * when it is no such path), or NULL for an unknown portal (404). The old /admin/settings[/...]
- * answers a redirect to the default portal's page: *moved is set.
+ * answers a redirect to the default portal's page: *moved is set (2: there is no portal yet, and
+ * the path is the page that makes one).
  */
 static const char *settings_path(struct ctx *c, int *moved)
 {
@@ -261,9 +262,11 @@ static const char *settings_path(struct ctx *c, int *moved)
 	if ((rest = under(path, "/admin/settings"))) {
 		const char *lang;
 		const struct portal *def = settings_portal_for_host("", &lang);
-		if (!def)
-			return path;
 		*moved = 1;
+		if (!def) { /* a new install has no portal yet: the page that makes one */
+			*moved = 2;
+			return "/admin/portals";
+		}
 		return arena_printf(c->arena, "/admin/portals/%ld/settings%s%s%s", def->id, rest,
 				    c->req->query_string[0] ? "?" : "", c->req->query_string);
 	}
@@ -289,7 +292,7 @@ static int dispatch(struct ctx *c)
 	int old_settings;
 	const char *path = settings_path(c, &old_settings);
 	if (old_settings) /* a GET keeps being a GET (303); a POST is repeated, body and all, there (308) */
-		return page_redirect(c, c->req->method == HTTP_POST ? 308 : 303, path);
+		return page_redirect(c, c->req->method == HTTP_POST && old_settings == 1 ? 308 : 303, path);
 	char allow[64];
 	const struct route *rt = path ? find_route(c, path, allow, sizeof allow) : NULL;
 	if (!path)

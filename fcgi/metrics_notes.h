@@ -1,6 +1,7 @@
 /* metrics_notes.h - what the worker counts for /metrics (fcgi/metrics.c), on top of lib/metrics.h's
- * shared slots. Every note is a few relaxed atomic adds to this worker's slot: no system call,
- * no lock, nothing when metrics are off (no "metrics" key in the config). */
+ * shared slots. Every note is a few relaxed atomic loads and stores in this worker's own slot (one
+ * writer per slot, so no locked add): no system call, no lock, nothing when metrics are off (no
+ * "metrics" key in the config). */
 #ifndef PORTAL_METRICS_NOTES_H
 #define PORTAL_METRICS_NOTES_H
 

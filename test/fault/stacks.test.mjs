@@ -52,7 +52,7 @@ test('a new install (no demo data): the first admin signs in and is led to creat
     const base = `http://127.0.0.1:${port}`;
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     execFileSync(path.join(ROOT, 'build', 'portal'), ['admin-create', 'first@example.com', 'First Admin'],
-      { env, input: 'first-Portal-2026-long\n', encoding: 'utf8' });
+      { env, input: 'Ocean-Lantern-4821-violet\n', encoding: 'utf8' });
     // sign in as that admin (the login form's CSRF token is bound to the pre-session cookie)
     const jar = new Map();
     const go = async (p, opts = {}) => {
@@ -64,7 +64,7 @@ test('a new install (no demo data): the first admin signs in and is led to creat
     const form = await go('/admin/login');
     const csrf = /name="csrf" value="([0-9a-f]{64})"/.exec(form.html)[1];
     const login = await go('/admin/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrf, email: 'first@example.com', password: 'first-Portal-2026-long' }).toString() });
+      body: new URLSearchParams({ csrf, email: 'first@example.com', password: 'Ocean-Lantern-4821-violet' }).toString() });
     assert.equal(login.status, 303, 'the first admin signs in');
     const settings = await go('/admin/settings');
     assert.equal(settings.status, 303, 'no portal to configure yet');

@@ -151,14 +151,14 @@ test('Dovecot: an admin sets up the IMAP mailbox in the console; the mailer poll
   // the database refuses new connections: the gateway defers (75), the message stays unread and
   // the console says so; once the database is back it is stored once and marked read
   const c = plain({ to: address, subject: `Deferred ${u}`, body: `Stored once (${u}).` });
-  psqlSuper('ALTER ROLE portal NOLOGIN');
+  psqlSuper('ALTER ROLE portal_app NOLOGIN'); // the role the gateway connects as (027_app_role)
   try {
     dropInMaildir(c.text);
     await waitFor(() => /deferred/.test(psqlSuper(`SELECT coalesce(imap_error, '') FROM inbox_addresses WHERE id = ${aid}`)) || null,
       { timeout: 20000, interval: 200, what: 'the deferral recorded' });
     assert.equal(imapState(c.id), 'unseen', 'a deferred message stays unread');
   } finally {
-    psqlSuper('ALTER ROLE portal LOGIN');
+    psqlSuper('ALTER ROLE portal_app LOGIN');
   }
   assert.match(await waitInbound(c.id, 'the deferred message stored at a later poll'), /^imap\|stored\|\d+$/);
   await waitFor(() => imapState(c.id) === 'seen' || null, { timeout: 10000, interval: 200, what: 'the deferred one marked read' });
